@@ -1,0 +1,79 @@
+# hwgen: `make demo` shows it working, `make test` checks it. Both set up what they need:
+# a virtual environment with hwgen and its test extra, and Debian's iverilog (the one tool PyPI
+# does not ship). Every other tool is found by `hwgen.toolchain` (system or PyPI build).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+VENV_PYTHON := $(VENV)/bin/python
+HWGEN := $(VENV)/bin/hwgen
+# Touched after each install: a newer pyproject.toml means install again.
+INSTALLED := $(VENV)/.hwgen-installed
+# Folders that do not exist yet (empty ones are not in git) are left out.
+PYTHON_DIRS := $(wildcard hwgen sim cost_models fpga tests bench)
+
+.PHONY: help demo test lint venv system-tools clean
+
+help:
+	@echo "make demo   check the tools (hwgen doctor), list the number formats, quantize a few values"
+	@echo "make test   ruff and the whole pytest suite, tools included"
+	@echo "make lint   ruff only"
+	@echo "make venv   create $(VENV) and install hwgen into it"
+	@echo "make clean  remove $(VENV), build folders and caches"
+
+demo: MISSING_TOOLS_FATAL := no
+demo: $(INSTALLED) system-tools
+	$(HWGEN) doctor
+	$(HWGEN) formats
+	$(HWGEN) quantize --format fp8_e4m3 1.0 464 -0.3 nan
+
+test: MISSING_TOOLS_FATAL := yes
+test: $(INSTALLED) system-tools
+	$(VENV)/bin/ruff check $(PYTHON_DIRS)
+	PYTHONWARNINGS=error $(VENV_PYTHON) -m pytest
+
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check $(PYTHON_DIRS)
+
+venv: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml
+	@if [ ! -x $(VENV_PYTHON) ]; then \
+	    echo "Creating $(VENV) with $$($(PYTHON) --version)"; \
+	    $(PYTHON) -m venv --clear $(VENV); \
+	fi
+	@echo "Installing hwgen and its test extra into $(VENV) (about 40 s the first time)"
+	@# pip repeats a harmless warning for each configured local index; keep the rest.
+	@$(VENV_PYTHON) -m pip install --quiet --disable-pip-version-check --editable '.[test]' 2>&1 \
+	    | { grep -v "^WARNING: Location '.*' is ignored" || true; }
+	@touch $@
+
+# iverilog and vvp for Icarus; a C++ compiler and perl for Verilator's generated models.
+# apt-get talks a lot even when quiet: its output is shown only when it fails.
+system-tools:
+	@missing=""; \
+	command -v iverilog >/dev/null && command -v vvp >/dev/null || missing="$$missing iverilog"; \
+	command -v c++ >/dev/null || missing="$$missing g++"; \
+	command -v perl >/dev/null || missing="$$missing perl"; \
+	[ -z "$$missing" ] && exit 0; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	else sudo="none"; fi; \
+	if [ "$$sudo" = none ] || ! command -v apt-get >/dev/null; then \
+	    echo "Missing system packages:$$missing. Install them (Debian/Ubuntu: sudo apt-get install$$missing) and re-run make."; \
+	    [ "$(MISSING_TOOLS_FATAL)" = yes ] && exit 1 || exit 0; \
+	fi; \
+	echo "Installing$$missing with apt-get (about 10 s)"; \
+	log=$$(mktemp); \
+	if ! { $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive \
+	        apt-get install -y -qq --no-install-recommends$$missing; } >"$$log" 2>&1; then \
+	    cat "$$log"; rm -f "$$log"; echo "apt-get could not install$$missing"; exit 1; \
+	fi; \
+	rm -f "$$log"
+
+clean:
+	rm -rf $(VENV) build sim_build .pytest_cache .ruff_cache *.egg-info
+	find . -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,1 @@
+"""Results schema, area / power models, Pareto fronts and plots (imported as hwgen.cost_models)."""

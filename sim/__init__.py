@@ -1,0 +1,1 @@
+"""cocotb drivers, monitors, test modules and runner glue (imported as hwgen.sim)."""

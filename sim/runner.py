@@ -1,0 +1,156 @@
+"""Build a Verilog top and run a cocotb test module on it, on Icarus or Verilator.
+
+The simulators come from :mod:`hwgen.toolchain`; the verdict comes from cocotb's JUnit results
+file, never from its log. Every testbench (smoke runs, MAC units, systolic rows) goes through
+:func:`run_cocotb`, each parameter point in its own build folder.
+"""
+
+import contextlib
+import os
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from hwgen import toolchain
+from hwgen.errors import HwgenError
+
+SIMULATORS = tuple(toolchain.SIMULATOR_TOOLS)
+DEFAULT_TIMESCALE = ("1ns", "1ps")
+
+
+class SimulationError(HwgenError):
+    """A simulator could not build the design or run the tests (details in the named log)."""
+
+
+@dataclass(frozen=True)
+class SimResult:
+    """Counts from one cocotb run, read from its JUnit results file."""
+
+    simulator: str
+    passed: int
+    failed: int
+    skipped: int
+    failures: tuple[str, ...]  # names of the failing tests
+    results_xml: Path
+    build_log: Path
+    test_log: Path
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0 and self.passed > 0
+
+
+def run_cocotb(
+    *,
+    sources: Sequence[os.PathLike | str],
+    toplevel: str,
+    test_module: str,
+    simulator: str,
+    build_dir: os.PathLike | str,
+    parameters: Mapping[str, object] | None = None,
+    testcase: str | Sequence[str] | None = None,
+    seed: int | None = None,
+    extra_env: Mapping[str, str] | None = None,
+    timescale: tuple[str, str] = DEFAULT_TIMESCALE,
+    waves: bool = False,
+) -> SimResult:
+    """Build *sources* with *toplevel* on *simulator* and run the cocotb *test_module* against it.
+
+    Parameters
+    ----------
+    test_module
+        Dotted name of the cocotb test module, importable by the simulator's Python.
+    build_dir
+        Folder for everything the run writes (build products, logs, ``results.xml``).
+    extra_env
+        Extra environment variables for the simulation, e.g. test vectors for the test module.
+
+    Raises
+    ------
+    SimulationError
+        The build failed, or the simulation ended without writing results.
+    """
+    if simulator not in SIMULATORS:
+        raise ValueError(f"simulator must be one of {', '.join(SIMULATORS)}, not {simulator!r}")
+    from cocotb_tools.runner import get_runner  # cocotb is only needed by those who simulate
+
+    build_dir = Path(build_dir).resolve()
+    build_dir.mkdir(parents=True, exist_ok=True)
+    build_log = build_dir / "build.log"
+    test_log = build_dir / "test.log"
+    results_xml = build_dir / "results.xml"
+    results_xml.unlink(missing_ok=True)
+
+    environment = {**toolchain.simulator_environment(simulator), **(extra_env or {})}
+    with _process_environment(environment):
+        runner = get_runner(simulator)
+        try:
+            runner.build(
+                sources=[Path(source).resolve() for source in sources],
+                hdl_toplevel=toplevel,
+                parameters=dict(parameters or {}),
+                build_dir=build_dir,
+                timescale=timescale,
+                waves=waves,
+                log_file=build_log,
+            )
+        except (RuntimeError, SystemExit) as error:
+            raise SimulationError(
+                f"{simulator} could not build {toplevel} ({_reason(error)}); see {build_log}"
+            ) from None
+        # runner.test raises SystemExit when the simulator exits non-zero; the results file, if
+        # written, still says which tests failed.
+        with contextlib.suppress(SystemExit):
+            runner.test(
+                test_module=test_module,
+                hdl_toplevel=toplevel,
+                test_dir=build_dir,
+                testcase=testcase,
+                seed=seed,
+                results_xml=str(results_xml),
+                timescale=timescale,
+                waves=waves,
+                log_file=test_log,
+            )
+    if not results_xml.is_file():
+        raise SimulationError(
+            f"{simulator} ran {toplevel} but wrote no results for {test_module}; see {test_log}"
+        )
+    return _read_results(simulator, results_xml, build_log, test_log)
+
+
+def _reason(error: BaseException) -> str:
+    return str(error) or type(error).__name__
+
+
+@contextlib.contextmanager
+def _process_environment(environment: Mapping[str, str]) -> Iterator[None]:
+    """Run the block with *environment* as ``os.environ``.
+
+    cocotb's runner reads ``os.environ`` itself (``PATH`` to find the simulator, and as the base of
+    the simulation's environment, overriding its own ``extra_env``), so this sets the process's.
+    ``PYTEST_CURRENT_TEST`` is dropped so that the runner behaves the same under pytest as outside.
+    """
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update({key: value for key, value in environment.items() if key != "PYTEST_CURRENT_TEST"})
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _read_results(simulator: str, results_xml: Path, build_log: Path, test_log: Path) -> SimResult:
+    passed = failed = skipped = 0
+    failures = []
+    for case in ElementTree.parse(results_xml).getroot().iter("testcase"):
+        if case.find("failure") is not None or case.find("error") is not None:
+            failed += 1
+            failures.append(case.get("name", "?"))
+        elif case.find("skipped") is not None:
+            skipped += 1
+        else:
+            passed += 1
+    return SimResult(simulator, passed, failed, skipped, tuple(failures), results_xml, build_log, test_log)
