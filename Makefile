@@ -15,12 +15,13 @@ INSTALLED := $(VENV)/.hwgen-installed
 # Folders that do not exist yet (empty ones are not in git) are left out.
 PYTHON_DIRS := $(wildcard hwgen sim cost_models fpga tests bench)
 
-.PHONY: help demo test lint venv system-tools clean
+.PHONY: help demo test lint rtl venv system-tools clean
 
 help:
 	@echo "make demo   check the tools (hwgen doctor), list the number formats, quantize a few values"
 	@echo "make test   ruff and the whole pytest suite, tools included"
 	@echo "make lint   ruff only"
+	@echo "make rtl    regenerate the reference Verilog + manifests under rtl/ (review, then commit)"
 	@echo "make venv   create $(VENV) and install hwgen into it"
 	@echo "make clean  remove $(VENV), build folders and caches"
 
@@ -37,6 +38,9 @@ test: $(INSTALLED) system-tools
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check $(PYTHON_DIRS)
+
+rtl: $(INSTALLED)
+	$(VENV_PYTHON) -m hwgen.gen.references
 
 venv: $(INSTALLED)
 

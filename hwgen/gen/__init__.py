@@ -1,0 +1,1 @@
+"""Amaranth generators: MAC units and their building blocks (import the registry, never the golden model)."""

@@ -1,0 +1,232 @@
+"""The MAC unit generator: a pipelined multiply-accumulate with valid/ready streams.
+
+Interface (the same for every MAC): clock ``clk``, synchronous active-high reset ``rst``; input
+stream ``i`` with payload fields ``a``, ``b``, ``last``; output stream ``o`` with payload ``acc``
+(plus the sticky ``nan`` and ``inf`` fields for a fixed accumulator). One output per input item
+with ``last`` set: the dot product of the items since the previous ``last``.
+"""
+
+from amaranth import Cat, Const, Module, Mux, Signal, signed, unsigned
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from hwgen.formats import IntFormat, MiniFloat, TableFormat, accumulator, scalar_format
+from hwgen.formats._check import check_int
+from hwgen.formats.accumulator import lmul_offset_bits, max_product_units
+from hwgen.gen.operands import decode_operand, signed_value
+
+DEFAULT_PIPELINE = 3
+MAX_PIPELINE = 16
+# Where pipeline registers go, in order: after the multiplier (a DSP's M register), after the
+# operand decode (its A/B registers), after the product shifter. Deeper pipelines add input registers.
+CUT_POINTS = ("product", "operands", "term")
+
+
+def _unsigned_bits(value: int) -> int:
+    return max(value.bit_length(), 1)
+
+
+class MacUnit(wiring.Component):
+    """Pipelined multiply-accumulate unit for any two operand formats of the registry.
+
+    Parameters
+    ----------
+    a, b:
+        Operand formats (names or format objects).
+    acc:
+        ``"fixed"`` (exact, width from ``terms``), ``"fixed:W"`` (wraps) or a float format name.
+    terms:
+        K, the dot-product length a ``fixed`` accumulator is sized for (default 64).
+    pipeline:
+        Register stages from input to output, >= 1. Latency = ``pipeline`` cycles from the input
+        transfer carrying ``last`` to ``o.valid`` (no backpressure); initiation interval 1.
+    mul:
+        ``"exact"`` or ``"lmul"`` (L-Mul, same-format minifloats).
+
+    Backpressure stalls the whole pipeline: ``i.ready = ~o.valid | o.ready``.
+    """
+
+    def __init__(self, a, b, acc="fixed", *, terms=None, pipeline=DEFAULT_PIPELINE, mul="exact"):
+        try:
+            self._a, self._b = scalar_format(a), scalar_format(b)
+            self._acc = accumulator(acc, self._a, self._b, terms, mul)
+            self._pipeline = check_int(pipeline, "pipeline depth", 1, MAX_PIPELINE)
+        except Exception:
+            self._MustUse__silence = True  # a rejected design is not an unused one
+            raise
+        self._mul = mul
+        in_layout = data.StructLayout({"a": self._a.bits, "b": self._b.bits, "last": 1})
+        if self._acc.kind == "fixed":
+            out_layout = data.StructLayout({"acc": signed(self._acc.width), "nan": 1, "inf": 2})
+        else:
+            out_layout = data.StructLayout({"acc": self._acc.format.bits})
+        super().__init__({"i": In(stream.Signature(in_layout)), "o": Out(stream.Signature(out_layout))})
+
+    # -- facts the testbench, manifest and cost model read ----------------------------------------
+    @property
+    def a(self):
+        return self._a
+
+    @property
+    def b(self):
+        return self._b
+
+    @property
+    def accumulator(self):
+        return self._acc
+
+    @property
+    def mul(self) -> str:
+        return self._mul
+
+    @property
+    def pipeline(self) -> int:
+        return self._pipeline
+
+    @property
+    def latency(self) -> int:
+        """Cycles from the input transfer carrying ``last`` to ``o.valid`` (no backpressure)."""
+        return self._pipeline
+
+    @property
+    def ii(self) -> int:
+        return 1
+
+    # -- datapath ---------------------------------------------------------------------------------
+    def _registered_at(self, cut: str) -> bool:
+        return CUT_POINTS.index(cut) < self._pipeline - 1
+
+    def elaborate(self, platform):
+        m = Module()
+        advance = Signal()
+        m.d.comb += [advance.eq(~self.o.valid | self.o.ready), self.i.ready.eq(advance)]
+
+        item = {"valid": self.i.valid, "last": self.i.payload.last,
+                "a": self.i.payload.a, "b": self.i.payload.b}
+        for index in range(max(self._pipeline - 1 - len(CUT_POINTS), 0)):
+            item = self._register(m, item, advance, f"input{index}")
+        item = self._stage(m, item, advance, "operands", self._decode)
+        item = self._stage(m, item, advance, "product", self._multiply)
+        item = self._stage(m, item, advance, "term", self._term)
+        self._accumulate(m, item, advance)
+        return m
+
+    def _stage(self, m, item, advance, cut, compute):
+        item = {**{k: item[k] for k in ("valid", "last")}, **compute(m, item)}
+        return self._register(m, item, advance, cut) if self._registered_at(cut) else item
+
+    @staticmethod
+    def _register(m, item, advance, name):
+        registered = {}
+        for key, value in item.items():
+            register = Signal.like(value, name=f"{name}_{key}") if isinstance(value, Signal) \
+                else Signal(value.shape(), name=f"{name}_{key}")
+            with m.If(advance):
+                m.d.sync += register.eq(value)
+            registered[key] = register
+        return registered
+
+    def _integer_product(self) -> bool:
+        """Both operands integer / table: one signed multiply, no shifter (maps onto DSPs)."""
+        operands = (self._a, self._b)
+        return self._mul == "exact" and all(isinstance(f, (IntFormat, TableFormat)) for f in operands)
+
+    def _decode(self, m, item):
+        if self._integer_product():
+            return {"a": signed_value(self._a, item["a"]), "b": signed_value(self._b, item["b"])}
+        a = decode_operand(m, self._a, item["a"], "a")
+        b = decode_operand(m, self._b, item["b"], "b")
+        nan = a.nan | b.nan | (a.inf & b.zero) | (a.zero & b.inf)
+        fields = {"a_magnitude": a.magnitude, "a_shift": a.shift, "b_magnitude": b.magnitude,
+                  "b_shift": b.shift, "negative": a.negative ^ b.negative, "nan": nan,
+                  "inf": (a.inf | b.inf) & ~nan}
+        if self._mul == "lmul":
+            fields["a_code"], fields["b_code"] = item["a"], item["b"]
+        return fields
+
+    def _multiply(self, m, item):
+        if self._integer_product():
+            return {"product": item["a"] * item["b"]}
+        specials = {k: item[k] for k in ("negative", "nan", "inf")}
+        if self._mul == "lmul":
+            magnitude, shift = self._lmul(m, item)
+        else:
+            magnitude = item["a_magnitude"] * item["b_magnitude"]
+            shift = item["a_shift"] + item["b_shift"]
+        return {"magnitude": magnitude, "shift": shift, **specials}
+
+    def _lmul(self, m, item):
+        """L-Mul (FORMATS.md section 6): S = X + Y - B * 2^M + 2^(M - l(M)), in exact-product lsb units."""
+        fmt: MiniFloat = self._a
+        man, bias = fmt.man_bits, fmt.bias
+        code_bits = fmt.bits - 1
+        x, y = item["a_code"][:code_bits], item["b_code"][:code_bits]
+        s = Signal(signed(code_bits + 3), name="lmul_sum")
+        m.d.comb += s.eq(x + y - (bias << man) + (1 << (man - lmul_offset_bits(man))))
+        shift_bits = _unsigned_bits(max_product_units(fmt, fmt, "lmul").bit_length())
+        shift = Signal(unsigned(shift_bits), name="lmul_shift")
+        m.d.comb += shift.eq((s >> man) + (bias + man - 2))
+        normal = (item["a_magnitude"][man] & item["b_magnitude"][man]) & ~item["nan"] & ~item["inf"]
+        magnitude = Mux(normal, Cat(s[:man], Const(1, 1)), 0)
+        return magnitude, shift
+
+    def _term(self, m, item):
+        if self._acc.kind == "float" or self._integer_product():
+            return {k: v for k, v in item.items() if k not in ("valid", "last")}
+        width = self._acc.width
+        shifted = Signal(unsigned(width), name="term_magnitude")
+        m.d.comb += shifted.eq(item["magnitude"] << item["shift"])
+        term = Signal(signed(width), name="term")
+        m.d.comb += term.eq(Mux(item["negative"], -shifted, shifted))
+        return {"term": term, "nan": item["nan"], "inf": item["inf"], "negative": item["negative"]}
+
+    def _accumulate(self, m, item, advance):
+        restart = Signal(init=1)
+        step = advance & item["valid"]
+        with m.If(advance):
+            m.d.sync += self.o.valid.eq(item["valid"] & item["last"])
+        with m.If(step):
+            m.d.sync += restart.eq(item["last"])
+        if self._acc.kind == "float":
+            self._accumulate_float(m, item, step, restart)
+        else:
+            self._accumulate_fixed(m, item, step, restart)
+
+    def _accumulate_fixed(self, m, item, step, restart):
+        width = self._acc.width
+        acc = Signal(signed(width), name="acc")
+        term = item["product"] if self._integer_product() else item["term"]
+        with m.If(step):
+            m.d.sync += acc.eq(Mux(restart, 0, acc) + term)
+        m.d.comb += self.o.payload.acc.eq(acc)
+        if self._integer_product():
+            return
+        nan, pos_inf, neg_inf = (Signal(name=f"{kind}_seen") for kind in ("nan", "pos_inf", "neg_inf"))
+        with m.If(step):
+            m.d.sync += [
+                nan.eq(Mux(restart, 0, nan) | item["nan"]),
+                pos_inf.eq(Mux(restart, 0, pos_inf) | (item["inf"] & ~item["negative"])),
+                neg_inf.eq(Mux(restart, 0, neg_inf) | (item["inf"] & item["negative"])),
+            ]
+        m.d.comb += [self.o.payload.nan.eq(nan | (pos_inf & neg_inf)),
+                     self.o.payload.inf.eq(Cat(pos_inf, neg_inf))]
+
+    def _accumulate_float(self, m, item, step, restart):
+        from hwgen.gen.float_accumulate import FloatAccumulate
+
+        fmt = self._acc.format
+        magnitude, shift = item["magnitude"], item["shift"]
+        m.submodules.add = adder = FloatAccumulate(fmt, len(magnitude), len(shift),
+                                                   self._a.lsb_exponent + self._b.lsb_exponent)
+        acc = Signal(fmt.bits, name="acc")
+        m.d.comb += [
+            adder.acc.eq(Mux(restart, 0, acc)),
+            adder.p_negative.eq(item["negative"]),
+            adder.p_significand.eq(magnitude),
+            adder.p_shift.eq(shift),
+            adder.p_nan.eq(item["nan"]),
+            adder.p_inf.eq(item["inf"]),
+        ]
+        with m.If(step):
+            m.d.sync += acc.eq(adder.result)
+        m.d.comb += self.o.payload.acc.eq(acc)
