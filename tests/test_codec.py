@@ -303,6 +303,8 @@ INT4_HALF = TableFormat("int4_half", (0.5, *range(-7, 8)))  # INT4 with -8 repla
 EXTRA = [
     "fp8_e4m3fnuz_b11", "fp5_e2m2fn", "fp5_e2m2_fn", "fp6_e3m2_ieee", "fp7_e4m2_finite", "fp4_e3m0fn",
     "fp6_e2m3fnuz", "fp10_e5m4_b3", "int4_sym", "uint3", "int8_sym_f6", "int5_f2",
+    # M = 0 with an even bias: the tie parity must come from the code, not the input's exponent bit.
+    "fp4_e3m0fnuz", "fp5_e4m0fn_b8",
 ]
 _LISTED = [(f.name, f) for f in listed_formats() if f.kind != "block"]
 _NAMED = _LISTED + [(n, get_format(n)) for n in EXTRA] + [("int4_half", INT4_HALF)]
@@ -460,3 +462,13 @@ def test_fixed_point_encode_of_huge_values_saturates_quietly():
     fmt = get_format("int8_sym_f6")
     x = np.array([1e308, -1.7976931348623157e308, 2.0**1018])
     assert_codes(encode(fmt, x), [0x7F, 0x81, 0x7F], x)
+
+
+@pytest.mark.parametrize(("name", "value", "code"), [
+    ("fp4_e3m0fnuz", 0.1875, 0x2),  # halfway between 0.125 (code 1) and 0.25 (code 2): the even code
+    ("fp5_e4m0fn_b8", 0.75, 0x8),   # halfway between 0.5 (code 7) and 1.0 (code 8)
+    ("fp4_e3m0fn", 0.375, 0x2),     # odd bias: halfway between 0.25 (code 1) and 0.5 (code 2)
+])
+def test_zero_mantissa_ties_go_to_the_even_code(name, value, code):
+    assert encode(name, [value]).tolist() == [code]
+    assert encode(name, np.array([value], dtype=np.float32)).tolist() == [code]

@@ -68,7 +68,14 @@ CONFIGS = [
     ("fp8_e4m3fn", "int8", "fixed", "exact"),
     ("int8", "int8", "fixed:17", "exact"),
     ("fp8_e4m3fn", "fp8_e4m3fn", "fixed:38", "exact"),
+    ("fp8_e4m3fn", "fp8_e4m3fn", "fp32", "exact"),
+    ("fp8_e5m2", "fp8_e5m2", "fp32", "exact"),
+    ("fp8_e4m3fn", "fp8_e4m3fn", "bf16", "exact"),
+    ("fp8_e5m2", "fp8_e5m2", "bf16", "exact"),
+    ("fp8_e5m2", "fp8_e5m2", "fp16", "exact"),
+    ("fp4_e2m1", "fp8_e4m3fn", "fp8_e4m3fn", "exact"),
     ("fp8_e4m3fn", "fp8_e4m3fn", "fixed", "lmul"),
+    ("fp8_e4m3fn", "fp8_e4m3fn", "fp32", "lmul"),
     ("fp8_e5m2", "fp8_e5m2", "fixed", "lmul"),
 ]
 

@@ -105,6 +105,9 @@ class _MinifloatPlan:
         # the bias difference leaves the code magnitude (exponent field << M | fraction).
         self.round_bias = int_type((1 << (self.shift - 1)) - 1)
         self.rebias = int_type((input_bias - fmt.bias) << m)
+        # The tie goes to the even *code*: with M = 0 the rebias can be odd, flipping the parity of
+        # the kept input bits relative to the code's.
+        self.parity_flip = int((input_bias - fmt.bias) << m) & 1
         # Subnormal range: adding 2^(lsb + mantissa_bits) rounds |x| to a multiple of the smallest
         # subnormal (ties to the even multiple, i.e. the even code) in the float unit itself.
         self.anchor = float_type.type(2.0 ** (fmt.lsb_exponent + mantissa_bits))
@@ -123,6 +126,8 @@ class _MinifloatPlan:
         bits = x.view(self.int_type)
         magnitude = bits & self.magnitude_mask
         code = magnitude >> self.shift
+        if self.parity_flip:
+            code ^= 1
         code &= 1
         code += magnitude
         code += self.round_bias
