@@ -134,9 +134,6 @@ module mac_dint4_int8_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, 
     if (i__ready) begin
       \$10  = i__payload[12];
     end
-    if (rst) begin
-      \$10  = 1'h0;
-    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
@@ -144,18 +141,12 @@ module mac_dint4_int8_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, 
     if (i__ready) begin
       \$11  = \$2 ;
     end
-    if (rst) begin
-      \$11  = 5'h00;
-    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     \$12  = operands_b;
     if (i__ready) begin
       \$12  = i__payload[11:4];
-    end
-    if (rst) begin
-      \$12  = 8'h00;
     end
   end
   always @* begin
@@ -174,18 +165,12 @@ module mac_dint4_int8_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, 
     if (i__ready) begin
       \$14  = operands_last;
     end
-    if (rst) begin
-      \$14  = 1'h0;
-    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     \$15  = product_product;
     if (i__ready) begin
       \$15  = \$3 ;
-    end
-    if (rst) begin
-      \$15  = 13'h0000;
     end
   end
   always @* begin
@@ -213,9 +198,6 @@ module mac_dint4_int8_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, 
     \$18  = acc;
     if (\$6 ) begin
       \$18  = \$8 [17:0];
-    end
-    if (rst) begin
-      \$18  = 18'h00000;
     end
   end
   assign advance = i__ready;

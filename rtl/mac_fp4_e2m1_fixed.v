@@ -7,11 +7,11 @@ module mac_fp4_e2m1_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, o_
   wire \$11 ;
   wire \$12 ;
   wire \$13 ;
-  wire [2:0] \$14 ;
-  wire [2:0] \$15 ;
-  wire [10:0] \$16 ;
-  wire [15:0] \$17 ;
-  wire [15:0] \$18 ;
+  wire \$14 ;
+  wire \$15 ;
+  wire \$16 ;
+  wire \$17 ;
+  wire \$18 ;
   wire \$19 ;
   wire \$2 ;
   wire \$20 ;
@@ -35,72 +35,62 @@ module mac_fp4_e2m1_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, o_
   wire \$37 ;
   wire \$38 ;
   wire \$39 ;
-  wire \$4 ;
+  wire [1:0] \$4 ;
   wire \$40 ;
   wire \$41 ;
   wire \$42 ;
   wire \$43 ;
   wire \$44 ;
   wire \$45 ;
-  wire \$46 ;
-  wire \$47 ;
+  wire [3:0] \$46 ;
+  wire [2:0] \$47 ;
   wire \$48 ;
   wire \$49 ;
   wire \$5 ;
   wire \$50 ;
-  wire \$51 ;
-  wire \$52 ;
-  wire \$53 ;
+  wire [14:0] \$51 ;
+  wire [15:0] \$52 ;
+  wire [16:0] \$53 ;
   wire \$54 ;
-  wire [3:0] \$55 ;
-  wire [2:0] \$56 ;
+  wire \$55 ;
+  wire \$56 ;
   wire \$57 ;
   wire \$58 ;
   wire \$59 ;
   wire \$6 ;
-  wire [14:0] \$60 ;
-  wire [15:0] \$61 ;
+  wire \$60 ;
+  wire \$61 ;
   wire \$62 ;
   wire \$63 ;
-  wire \$64 ;
-  wire \$65 ;
-  wire \$66 ;
-  wire \$67 ;
-  wire \$68 ;
-  wire \$69 ;
-  wire [2:0] \$7 ;
-  wire \$70 ;
-  wire \$71 ;
+  reg \$64 ;
+  reg \$65 ;
+  reg [1:0] \$66 ;
+  reg [1:0] \$67 ;
+  reg [1:0] \$68 ;
+  reg [1:0] \$69 ;
+  wire [1:0] \$7 ;
+  reg \$70 ;
+  reg \$71 ;
   reg \$72 ;
   reg \$73 ;
-  reg [1:0] \$74 ;
-  reg [1:0] \$75 ;
-  reg [1:0] \$76 ;
-  reg [1:0] \$77 ;
+  reg \$74 ;
+  reg [3:0] \$75 ;
+  reg [2:0] \$76 ;
+  reg \$77 ;
   reg \$78 ;
   reg \$79 ;
-  wire [2:0] \$8 ;
+  wire [10:0] \$8 ;
   reg \$80 ;
   reg \$81 ;
-  reg \$82 ;
-  reg [3:0] \$83 ;
-  reg [2:0] \$84 ;
+  reg [14:0] \$82 ;
+  reg \$83 ;
+  reg \$84 ;
   reg \$85 ;
-  reg \$86 ;
-  reg \$87 ;
-  reg \$88 ;
-  reg \$89 ;
-  wire \$9 ;
-  reg [14:0] \$90 ;
-  reg \$91 ;
-  reg \$92 ;
-  reg \$93 ;
+  wire [10:0] \$9 ;
   wire [1:0] a_magnitude;
-  wire [1:0] a_shift;
   reg [14:0] acc = 15'h0000;
   wire advance;
   wire [1:0] b_magnitude;
-  wire [1:0] b_shift;
   input clk;
   wire clk;
   input [8:0] i__payload;
@@ -143,104 +133,156 @@ module mac_fp4_e2m1_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, o_
   reg restart = 1'h1;
   input rst;
   wire rst;
-  wire [14:0] term;
   wire [14:0] term_magnitude;
-  assign \$7  = i__payload[2:1] - 1'h1;
-  assign \$8  = \$6  ? 3'h0 : \$7 ;
-  assign \$10  = | i__payload[6:5];
-  assign \$11  = ! i__payload[6:5];
-  assign \$14  = i__payload[6:5] - 1'h1;
-  assign \$15  = \$13  ? 3'h0 : \$14 ;
-  assign \$16  = product_magnitude << product_shift;
-  assign \$17  = - \$16 ;
-  assign \$18  = product_negative ? \$17  : { 5'h00, \$16  };
-  assign \$19  = pos_inf_seen & neg_inf_seen;
-  assign \$20  = nan_seen | \$19 ;
-  assign \$21  = i__payload[3] ^ i__payload[7];
-  assign \$23  = ! b_magnitude;
-  assign \$30  = ! a_magnitude;
-  assign \$39  = ! b_magnitude;
-  assign \$46  = ! a_magnitude;
-  assign \$55  = operands_a_magnitude * operands_b_magnitude;
-  assign \$56  = operands_a_shift + operands_b_shift;
-  assign \$57  = product_valid & product_last;
-  assign \$58  = i__ready & product_valid;
-  assign \$59  = i__ready & product_valid;
-  assign \$60  = restart ? 15'h0000 : acc;
-  assign \$61  = $signed(\$60 ) + $signed(\$18 [14:0]);
-  assign \$62  = i__ready & product_valid;
-  assign \$63  = restart ? 1'h0 : nan_seen;
-  assign \$64  = \$63  | product_nan;
-  assign \$65  = restart ? 1'h0 : pos_inf_seen;
-  assign \$66  = ~ product_negative;
-  assign \$67  = product_inf & \$66 ;
-  assign \$68  = \$65  | \$67 ;
-  assign \$69  = restart ? 1'h0 : neg_inf_seen;
-  assign \$70  = product_inf & product_negative;
-  assign \$71  = \$69  | \$70 ;
+  wire [14:0] term_ones_complement;
+  assign \$11  = nan_seen | \$10 ;
+  assign \$12  = i__payload[3] ^ i__payload[7];
+  assign \$14  = ! b_magnitude;
+  assign \$21  = ! a_magnitude;
+  assign \$30  = ! b_magnitude;
+  assign \$37  = ! a_magnitude;
+  assign \$46  = operands_a_magnitude * operands_b_magnitude;
+  assign \$47  = operands_a_shift + operands_b_shift;
+  assign \$48  = product_valid & product_last;
+  assign \$49  = i__ready & product_valid;
+  assign \$50  = i__ready & product_valid;
+  assign \$51  = restart ? 15'h0000 : acc;
+  assign \$52  = $signed(term_ones_complement) + $signed({ 1'h0, product_negative });
+  assign \$53  = $signed(\$51 ) + $signed(\$52 );
+  assign \$54  = i__ready & product_valid;
+  assign \$55  = restart ? 1'h0 : nan_seen;
+  assign \$56  = \$55  | product_nan;
+  assign \$57  = restart ? 1'h0 : pos_inf_seen;
+  assign \$58  = ~ product_negative;
+  assign \$59  = product_inf & \$58 ;
+  assign \$60  = \$57  | \$59 ;
+  assign \$61  = restart ? 1'h0 : neg_inf_seen;
+  assign \$62  = product_inf & product_negative;
+  assign \$63  = \$61  | \$62 ;
   always @(posedge clk)
-    operands_valid <= \$72 ;
+    operands_valid <= \$64 ;
   always @(posedge clk)
-    operands_last <= \$73 ;
+    operands_last <= \$65 ;
   always @(posedge clk)
-    operands_a_magnitude <= \$74 ;
+    operands_a_magnitude <= \$66 ;
   always @(posedge clk)
-    operands_a_shift <= \$75 ;
+    operands_a_shift <= \$67 ;
   always @(posedge clk)
-    operands_b_magnitude <= \$76 ;
+    operands_b_magnitude <= \$68 ;
   always @(posedge clk)
-    operands_b_shift <= \$77 ;
+    operands_b_shift <= \$69 ;
   always @(posedge clk)
-    operands_negative <= \$78 ;
+    operands_negative <= \$70 ;
   always @(posedge clk)
-    operands_nan <= \$79 ;
+    operands_nan <= \$71 ;
   always @(posedge clk)
-    operands_inf <= \$80 ;
+    operands_inf <= \$72 ;
   always @(posedge clk)
-    product_valid <= \$81 ;
+    product_valid <= \$73 ;
   always @(posedge clk)
-    product_last <= \$82 ;
+    product_last <= \$74 ;
   always @(posedge clk)
-    product_magnitude <= \$83 ;
+    product_magnitude <= \$75 ;
   always @(posedge clk)
-    product_shift <= \$84 ;
+    product_shift <= \$76 ;
   always @(posedge clk)
-    product_negative <= \$85 ;
+    product_negative <= \$77 ;
   always @(posedge clk)
-    product_nan <= \$86 ;
+    product_nan <= \$78 ;
   always @(posedge clk)
-    product_inf <= \$87 ;
+    product_inf <= \$79 ;
   always @(posedge clk)
-    o__valid <= \$88 ;
+    o__valid <= \$80 ;
   always @(posedge clk)
-    restart <= \$89 ;
+    restart <= \$81 ;
   always @(posedge clk)
-    acc <= \$90 ;
+    acc <= \$82 ;
   always @(posedge clk)
-    nan_seen <= \$91 ;
+    nan_seen <= \$83 ;
   always @(posedge clk)
-    pos_inf_seen <= \$92 ;
+    pos_inf_seen <= \$84 ;
   always @(posedge clk)
-    neg_inf_seen <= \$93 ;
+    neg_inf_seen <= \$85 ;
   assign \$1  = ~ o__valid;
   assign i__ready = \$1  | o__ready;
-  assign \$3  = | i__payload[2:1];
-  assign \$4  = ! i__payload[2:1];
+  assign \$3  = ! i__payload[2:1];
+  assign \$4  = \$3  ? { i__payload[0], 1'h0 } : { 1'h1, i__payload[0] };
+  assign \$6  = ! i__payload[6:5];
+  assign \$7  = \$6  ? { i__payload[4], 1'h0 } : { 1'h1, i__payload[4] };
+  assign \$8  = product_magnitude << product_shift;
+  assign term_ones_complement = { 4'h0, \$9  } ^ { product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative };
+  assign \$10  = pos_inf_seen & neg_inf_seen;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$72  = operands_valid;
+    \$64  = operands_valid;
     if (i__ready) begin
-      \$72  = i__valid;
+      \$64  = i__valid;
     end
     if (rst) begin
-      \$72  = 1'h0;
+      \$64  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$73  = operands_last;
+    \$65  = operands_last;
     if (i__ready) begin
-      \$73  = i__payload[8];
+      \$65  = i__payload[8];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$66  = operands_a_magnitude;
+    if (i__ready) begin
+      \$66  = a_magnitude;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$67  = operands_a_shift;
+    if (i__ready) begin
+      \$67  = i__payload[2:1];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$68  = operands_b_magnitude;
+    if (i__ready) begin
+      \$68  = b_magnitude;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$69  = operands_b_shift;
+    if (i__ready) begin
+      \$69  = i__payload[6:5];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$70  = operands_negative;
+    if (i__ready) begin
+      \$70  = \$12 ;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$71  = operands_nan;
+    if (i__ready) begin
+      \$71  = \$27 ;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$72  = operands_inf;
+    if (i__ready) begin
+      \$72  = \$45 ;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$73  = product_valid;
+    if (i__ready) begin
+      \$73  = operands_valid;
     end
     if (rst) begin
       \$73  = 1'h0;
@@ -248,69 +290,51 @@ module mac_fp4_e2m1_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, o_
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$74  = operands_a_magnitude;
+    \$74  = product_last;
     if (i__ready) begin
-      \$74  = a_magnitude;
-    end
-    if (rst) begin
-      \$74  = 2'h0;
+      \$74  = operands_last;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$75  = operands_a_shift;
+    \$75  = product_magnitude;
     if (i__ready) begin
-      \$75  = \$8 [1:0];
-    end
-    if (rst) begin
-      \$75  = 2'h0;
+      \$75  = \$46 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$76  = operands_b_magnitude;
+    \$76  = product_shift;
     if (i__ready) begin
-      \$76  = b_magnitude;
-    end
-    if (rst) begin
-      \$76  = 2'h0;
+      \$76  = \$47 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$77  = operands_b_shift;
+    \$77  = product_negative;
     if (i__ready) begin
-      \$77  = \$15 [1:0];
-    end
-    if (rst) begin
-      \$77  = 2'h0;
+      \$77  = operands_negative;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$78  = operands_negative;
+    \$78  = product_nan;
     if (i__ready) begin
-      \$78  = \$21 ;
-    end
-    if (rst) begin
-      \$78  = 1'h0;
+      \$78  = operands_nan;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$79  = operands_nan;
+    \$79  = product_inf;
     if (i__ready) begin
-      \$79  = \$36 ;
-    end
-    if (rst) begin
-      \$79  = 1'h0;
+      \$79  = operands_inf;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$80  = operands_inf;
+    \$80  = o__valid;
     if (i__ready) begin
-      \$80  = \$54 ;
+      \$80  = \$48 ;
     end
     if (rst) begin
       \$80  = 1'h0;
@@ -318,139 +342,44 @@ module mac_fp4_e2m1_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, o_
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$81  = product_valid;
-    if (i__ready) begin
-      \$81  = operands_valid;
+    \$81  = restart;
+    if (\$49 ) begin
+      \$81  = product_last;
     end
     if (rst) begin
-      \$81  = 1'h0;
+      \$81  = 1'h1;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$82  = product_last;
-    if (i__ready) begin
-      \$82  = operands_last;
-    end
-    if (rst) begin
-      \$82  = 1'h0;
+    \$82  = acc;
+    if (\$50 ) begin
+      \$82  = \$53 [14:0];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$83  = product_magnitude;
-    if (i__ready) begin
-      \$83  = \$55 ;
-    end
-    if (rst) begin
-      \$83  = 4'h0;
+    \$83  = nan_seen;
+    if (\$54 ) begin
+      \$83  = \$56 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$84  = product_shift;
-    if (i__ready) begin
-      \$84  = \$56 ;
-    end
-    if (rst) begin
-      \$84  = 3'h0;
+    \$84  = pos_inf_seen;
+    if (\$54 ) begin
+      \$84  = \$60 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$85  = product_negative;
-    if (i__ready) begin
-      \$85  = operands_negative;
-    end
-    if (rst) begin
-      \$85  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$86  = product_nan;
-    if (i__ready) begin
-      \$86  = operands_nan;
-    end
-    if (rst) begin
-      \$86  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$87  = product_inf;
-    if (i__ready) begin
-      \$87  = operands_inf;
-    end
-    if (rst) begin
-      \$87  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$88  = o__valid;
-    if (i__ready) begin
-      \$88  = \$57 ;
-    end
-    if (rst) begin
-      \$88  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$89  = restart;
-    if (\$58 ) begin
-      \$89  = product_last;
-    end
-    if (rst) begin
-      \$89  = 1'h1;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$90  = acc;
-    if (\$59 ) begin
-      \$90  = \$61 [14:0];
-    end
-    if (rst) begin
-      \$90  = 15'h0000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$91  = nan_seen;
-    if (\$62 ) begin
-      \$91  = \$64 ;
-    end
-    if (rst) begin
-      \$91  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$92  = pos_inf_seen;
-    if (\$62 ) begin
-      \$92  = \$68 ;
-    end
-    if (rst) begin
-      \$92  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$93  = neg_inf_seen;
-    if (\$62 ) begin
-      \$93  = \$71 ;
-    end
-    if (rst) begin
-      \$93  = 1'h0;
+    \$85  = neg_inf_seen;
+    if (\$54 ) begin
+      \$85  = \$63 ;
     end
   end
   assign advance = i__ready;
-  assign a_shift = \$8 [1:0];
-  assign b_shift = \$15 [1:0];
-  assign term_magnitude = { 4'h0, \$16  };
-  assign term = \$18 [14:0];
+  assign term_magnitude = { 4'h0, \$9  };
   assign \i__payload.a  = i__payload[3:0];
   assign \i__payload.b  = i__payload[7:4];
   assign \i__payload.last  = i__payload[8];
@@ -458,21 +387,26 @@ module mac_fp4_e2m1_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, o_
   assign \o__payload.nan  = o__payload[15];
   assign \o__payload.inf  = o__payload[17:16];
   assign o__payload[17:16] = { neg_inf_seen, pos_inf_seen };
-  assign o__payload[15] = \$20 ;
+  assign o__payload[15] = \$11 ;
   assign o__payload[14:0] = acc;
   assign \$2  = 1'h0;
-  assign a_magnitude = { \$3 , i__payload[0] };
-  assign \$5  = \$4 ;
-  assign \$6  = \$4 ;
-  assign \$9  = 1'h0;
-  assign b_magnitude = { \$10 , i__payload[4] };
-  assign \$12  = \$11 ;
-  assign \$13  = \$11 ;
-  assign \$22  = 1'h0;
+  assign a_magnitude = \$4 ;
+  assign \$5  = 1'h0;
+  assign b_magnitude = \$7 ;
+  assign \$9  = { 2'h0, \$8 [10:2] };
+  assign \$13  = 1'h0;
+  assign \$15  = 1'h1;
+  assign \$16  = \$14 ;
+  assign \$17  = 1'h1;
+  assign \$18  = \$14 ;
+  assign \$19  = 1'h0;
+  assign \$20  = 1'h0;
+  assign \$22  = 1'h1;
+  assign \$23  = \$21 ;
   assign \$24  = 1'h1;
-  assign \$25  = \$23 ;
-  assign \$26  = 1'h1;
-  assign \$27  = \$23 ;
+  assign \$25  = \$21 ;
+  assign \$26  = 1'h0;
+  assign \$27  = 1'h0;
   assign \$28  = 1'h0;
   assign \$29  = 1'h0;
   assign \$31  = 1'h1;
@@ -481,20 +415,12 @@ module mac_fp4_e2m1_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, o_
   assign \$34  = \$30 ;
   assign \$35  = 1'h0;
   assign \$36  = 1'h0;
-  assign \$37  = 1'h0;
-  assign \$38  = 1'h0;
+  assign \$38  = 1'h1;
+  assign \$39  = \$37 ;
   assign \$40  = 1'h1;
-  assign \$41  = \$39 ;
-  assign \$42  = 1'h1;
-  assign \$43  = \$39 ;
-  assign \$44  = 1'h0;
+  assign \$41  = \$37 ;
+  assign \$42  = 1'h0;
+  assign \$43  = 1'h0;
+  assign \$44  = 1'h1;
   assign \$45  = 1'h0;
-  assign \$47  = 1'h1;
-  assign \$48  = \$46 ;
-  assign \$49  = 1'h1;
-  assign \$50  = \$46 ;
-  assign \$51  = 1'h0;
-  assign \$52  = 1'h0;
-  assign \$53  = 1'h1;
-  assign \$54  = 1'h0;
 endmodule

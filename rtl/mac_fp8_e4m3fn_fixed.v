@@ -3,26 +3,20 @@
 module mac_fp8_e4m3fn_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, o__valid, i__payload);
   reg \$auto$verilog_backend.cc:2355:dump_module$1  = 0;
   wire \$1 ;
-  wire [4:0] \$10 ;
-  reg \$100 ;
-  reg \$101 ;
-  reg [42:0] \$102 ;
-  reg \$103 ;
-  reg \$104 ;
-  reg \$105 ;
-  wire \$11 ;
+  wire [38:0] \$10 ;
+  wire [38:0] \$11 ;
   wire \$12 ;
   wire \$13 ;
   wire \$14 ;
   wire \$15 ;
   wire \$16 ;
   wire \$17 ;
-  wire [4:0] \$18 ;
-  wire [4:0] \$19 ;
+  wire \$18 ;
+  wire \$19 ;
   wire \$2 ;
-  wire [38:0] \$20 ;
-  wire [43:0] \$21 ;
-  wire [43:0] \$22 ;
+  wire \$20 ;
+  wire \$21 ;
+  wire \$22 ;
   wire \$23 ;
   wire \$24 ;
   wire \$25 ;
@@ -52,67 +46,61 @@ module mac_fp8_e4m3fn_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, 
   wire \$47 ;
   wire \$48 ;
   wire \$49 ;
-  wire \$5 ;
+  wire [3:0] \$5 ;
   wire \$50 ;
   wire \$51 ;
   wire \$52 ;
   wire \$53 ;
   wire \$54 ;
   wire \$55 ;
-  wire \$56 ;
-  wire \$57 ;
+  wire [7:0] \$56 ;
+  wire [4:0] \$57 ;
   wire \$58 ;
   wire \$59 ;
   wire \$6 ;
   wire \$60 ;
-  wire \$61 ;
-  wire \$62 ;
-  wire \$63 ;
+  wire [42:0] \$61 ;
+  wire [43:0] \$62 ;
+  wire [44:0] \$63 ;
   wire \$64 ;
   wire \$65 ;
   wire \$66 ;
-  wire [7:0] \$67 ;
-  wire [4:0] \$68 ;
+  wire \$67 ;
+  wire \$68 ;
   wire \$69 ;
   wire \$7 ;
   wire \$70 ;
   wire \$71 ;
-  wire [42:0] \$72 ;
-  wire [43:0] \$73 ;
-  wire \$74 ;
-  wire \$75 ;
-  wire \$76 ;
-  wire \$77 ;
-  wire \$78 ;
-  wire \$79 ;
+  wire \$72 ;
+  wire \$73 ;
+  reg \$74 ;
+  reg \$75 ;
+  reg [3:0] \$76 ;
+  reg [3:0] \$77 ;
+  reg [3:0] \$78 ;
+  reg [3:0] \$79 ;
   wire \$8 ;
-  wire \$80 ;
-  wire \$81 ;
-  wire \$82 ;
-  wire \$83 ;
+  reg \$80 ;
+  reg \$81 ;
+  reg \$82 ;
+  reg \$83 ;
   reg \$84 ;
-  reg \$85 ;
-  reg [3:0] \$86 ;
-  reg [3:0] \$87 ;
-  reg [3:0] \$88 ;
-  reg [3:0] \$89 ;
-  wire [4:0] \$9 ;
+  reg [7:0] \$85 ;
+  reg [4:0] \$86 ;
+  reg \$87 ;
+  reg \$88 ;
+  reg \$89 ;
+  wire [3:0] \$9 ;
   reg \$90 ;
   reg \$91 ;
-  reg \$92 ;
+  reg [42:0] \$92 ;
   reg \$93 ;
   reg \$94 ;
-  reg [7:0] \$95 ;
-  reg [4:0] \$96 ;
-  reg \$97 ;
-  reg \$98 ;
-  reg \$99 ;
+  reg \$95 ;
   wire [3:0] a_magnitude;
-  wire [3:0] a_shift;
   reg [42:0] acc = 43'h00000000000;
   wire advance;
   wire [3:0] b_magnitude;
-  wire [3:0] b_shift;
   input clk;
   wire clk;
   input [16:0] i__payload;
@@ -155,181 +143,231 @@ module mac_fp8_e4m3fn_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, 
   reg restart = 1'h1;
   input rst;
   wire rst;
-  wire [42:0] term;
   wire [42:0] term_magnitude;
+  wire [42:0] term_ones_complement;
+  assign \$4  = ! i__payload[6:3];
+  assign \$5  = \$4  ? { i__payload[2:0], 1'h0 } : { 1'h1, i__payload[2:0] };
+  assign a_magnitude = \$3  ? 4'h0 : \$5 ;
+  assign \$6  = i__payload[14:8] == 7'h7f;
+  assign \$8  = ! i__payload[14:11];
+  assign \$9  = \$8  ? { i__payload[10:8], 1'h0 } : { 1'h1, i__payload[10:8] };
+  assign b_magnitude = \$7  ? 4'h0 : \$9 ;
+  assign \$10  = product_magnitude << product_shift;
+  assign term_ones_complement = { 4'h0, \$11  } ^ { product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative };
+  assign \$12  = pos_inf_seen & neg_inf_seen;
+  assign \$13  = nan_seen | \$12 ;
+  assign \$14  = i__payload[7] ^ i__payload[15];
+  assign \$15  = i__payload[6:0] == 7'h7f;
+  assign \$16  = i__payload[14:8] == 7'h7f;
+  assign \$17  = \$15  | \$16 ;
+  assign \$18  = ! b_magnitude;
+  assign \$19  = i__payload[14:8] == 7'h7f;
+  assign \$20  = ~ \$19 ;
+  assign \$21  = \$18  & \$20 ;
+  assign \$26  = ! a_magnitude;
+  assign \$27  = i__payload[6:0] == 7'h7f;
+  assign \$28  = ~ \$27 ;
+  assign \$29  = \$26  & \$28 ;
+  assign \$35  = i__payload[6:0] == 7'h7f;
+  assign \$36  = i__payload[14:8] == 7'h7f;
+  assign \$37  = \$35  | \$36 ;
+  assign \$38  = ! b_magnitude;
+  assign \$39  = i__payload[14:8] == 7'h7f;
+  assign \$40  = ~ \$39 ;
+  assign \$41  = \$38  & \$40 ;
+  assign \$46  = ! a_magnitude;
+  assign \$47  = i__payload[6:0] == 7'h7f;
+  assign \$48  = ~ \$47 ;
+  assign \$49  = \$46  & \$48 ;
+  assign \$54  = ~ \$53 ;
+  assign \$56  = operands_a_magnitude * operands_b_magnitude;
+  assign \$57  = operands_a_shift + operands_b_shift;
+  assign \$58  = product_valid & product_last;
+  assign \$59  = i__ready & product_valid;
+  assign \$60  = i__ready & product_valid;
+  assign \$61  = restart ? 43'h00000000000 : acc;
+  assign \$62  = $signed(term_ones_complement) + $signed({ 1'h0, product_negative });
+  assign \$63  = $signed(\$61 ) + $signed(\$62 );
+  assign \$64  = i__ready & product_valid;
+  assign \$65  = restart ? 1'h0 : nan_seen;
+  assign \$66  = \$65  | product_nan;
+  assign \$67  = restart ? 1'h0 : pos_inf_seen;
+  assign \$68  = ~ product_negative;
+  assign \$69  = product_inf & \$68 ;
+  assign \$70  = \$67  | \$69 ;
+  assign \$71  = restart ? 1'h0 : neg_inf_seen;
+  assign \$72  = product_inf & product_negative;
+  assign \$73  = \$71  | \$72 ;
+  always @(posedge clk)
+    operands_valid <= \$74 ;
+  always @(posedge clk)
+    operands_last <= \$75 ;
+  always @(posedge clk)
+    operands_a_magnitude <= \$76 ;
+  always @(posedge clk)
+    operands_a_shift <= \$77 ;
+  always @(posedge clk)
+    operands_b_magnitude <= \$78 ;
+  always @(posedge clk)
+    operands_b_shift <= \$79 ;
+  always @(posedge clk)
+    operands_negative <= \$80 ;
+  always @(posedge clk)
+    operands_nan <= \$81 ;
+  always @(posedge clk)
+    operands_inf <= \$82 ;
+  always @(posedge clk)
+    product_valid <= \$83 ;
+  always @(posedge clk)
+    product_last <= \$84 ;
+  always @(posedge clk)
+    product_magnitude <= \$85 ;
+  always @(posedge clk)
+    product_shift <= \$86 ;
+  always @(posedge clk)
+    product_negative <= \$87 ;
+  always @(posedge clk)
+    product_nan <= \$88 ;
+  always @(posedge clk)
+    product_inf <= \$89 ;
+  always @(posedge clk)
+    o__valid <= \$90 ;
+  always @(posedge clk)
+    restart <= \$91 ;
+  always @(posedge clk)
+    acc <= \$92 ;
+  always @(posedge clk)
+    nan_seen <= \$93 ;
+  always @(posedge clk)
+    pos_inf_seen <= \$94 ;
+  always @(posedge clk)
+    neg_inf_seen <= \$95 ;
   assign \$1  = ~ o__valid;
   assign i__ready = \$1  | o__ready;
   assign \$2  = i__payload[6:0] == 7'h7f;
-  assign \$4  = | i__payload[6:3];
-  assign a_magnitude = \$3  ? 4'h0 : { \$4 , i__payload[2:0] };
-  assign \$5  = ! i__payload[6:3];
-  assign \$6  = i__payload[6:0] == 7'h7f;
-  assign \$7  = \$5  | \$6 ;
-  assign \$9  = i__payload[6:3] - 1'h1;
-  assign \$10  = \$8  ? 5'h00 : \$9 ;
-  assign \$11  = i__payload[14:8] == 7'h7f;
-  assign \$13  = | i__payload[14:11];
-  assign b_magnitude = \$12  ? 4'h0 : { \$13 , i__payload[10:8] };
-  assign \$14  = ! i__payload[14:11];
-  assign \$15  = i__payload[14:8] == 7'h7f;
-  assign \$16  = \$14  | \$15 ;
-  assign \$18  = i__payload[14:11] - 1'h1;
-  assign \$19  = \$17  ? 5'h00 : \$18 ;
-  assign \$20  = product_magnitude << product_shift;
-  assign \$21  = - \$20 ;
-  assign \$22  = product_negative ? \$21  : { 5'h00, \$20  };
-  assign \$23  = pos_inf_seen & neg_inf_seen;
-  assign \$24  = nan_seen | \$23 ;
-  assign \$25  = i__payload[7] ^ i__payload[15];
-  assign \$26  = i__payload[6:0] == 7'h7f;
-  assign \$27  = i__payload[14:8] == 7'h7f;
-  assign \$28  = \$26  | \$27 ;
-  assign \$29  = ! b_magnitude;
-  assign \$30  = i__payload[14:8] == 7'h7f;
-  assign \$31  = ~ \$30 ;
-  assign \$32  = \$29  & \$31 ;
-  assign \$37  = ! a_magnitude;
-  assign \$38  = i__payload[6:0] == 7'h7f;
-  assign \$39  = ~ \$38 ;
-  assign \$40  = \$37  & \$39 ;
-  assign \$46  = i__payload[6:0] == 7'h7f;
-  assign \$47  = i__payload[14:8] == 7'h7f;
-  assign \$48  = \$46  | \$47 ;
-  assign \$49  = ! b_magnitude;
-  assign \$50  = i__payload[14:8] == 7'h7f;
-  assign \$51  = ~ \$50 ;
-  assign \$52  = \$49  & \$51 ;
-  assign \$57  = ! a_magnitude;
-  assign \$58  = i__payload[6:0] == 7'h7f;
-  assign \$59  = ~ \$58 ;
-  assign \$60  = \$57  & \$59 ;
-  assign \$65  = ~ \$64 ;
-  assign \$67  = operands_a_magnitude * operands_b_magnitude;
-  assign \$68  = operands_a_shift + operands_b_shift;
-  assign \$69  = product_valid & product_last;
-  assign \$70  = i__ready & product_valid;
-  assign \$71  = i__ready & product_valid;
-  assign \$72  = restart ? 43'h00000000000 : acc;
-  assign \$73  = $signed(\$72 ) + $signed(\$22 [42:0]);
-  assign \$74  = i__ready & product_valid;
-  assign \$75  = restart ? 1'h0 : nan_seen;
-  assign \$76  = \$75  | product_nan;
-  assign \$77  = restart ? 1'h0 : pos_inf_seen;
-  assign \$78  = ~ product_negative;
-  assign \$79  = product_inf & \$78 ;
-  assign \$80  = \$77  | \$79 ;
-  assign \$81  = restart ? 1'h0 : neg_inf_seen;
-  assign \$82  = product_inf & product_negative;
-  assign \$83  = \$81  | \$82 ;
-  always @(posedge clk)
-    operands_valid <= \$84 ;
-  always @(posedge clk)
-    operands_last <= \$85 ;
-  always @(posedge clk)
-    operands_a_magnitude <= \$86 ;
-  always @(posedge clk)
-    operands_a_shift <= \$87 ;
-  always @(posedge clk)
-    operands_b_magnitude <= \$88 ;
-  always @(posedge clk)
-    operands_b_shift <= \$89 ;
-  always @(posedge clk)
-    operands_negative <= \$90 ;
-  always @(posedge clk)
-    operands_nan <= \$91 ;
-  always @(posedge clk)
-    operands_inf <= \$92 ;
-  always @(posedge clk)
-    product_valid <= \$93 ;
-  always @(posedge clk)
-    product_last <= \$94 ;
-  always @(posedge clk)
-    product_magnitude <= \$95 ;
-  always @(posedge clk)
-    product_shift <= \$96 ;
-  always @(posedge clk)
-    product_negative <= \$97 ;
-  always @(posedge clk)
-    product_nan <= \$98 ;
-  always @(posedge clk)
-    product_inf <= \$99 ;
-  always @(posedge clk)
-    o__valid <= \$100 ;
-  always @(posedge clk)
-    restart <= \$101 ;
-  always @(posedge clk)
-    acc <= \$102 ;
-  always @(posedge clk)
-    nan_seen <= \$103 ;
-  always @(posedge clk)
-    pos_inf_seen <= \$104 ;
-  always @(posedge clk)
-    neg_inf_seen <= \$105 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$84  = operands_valid;
+    \$74  = operands_valid;
     if (i__ready) begin
-      \$84  = i__valid;
+      \$74  = i__valid;
     end
     if (rst) begin
-      \$84  = 1'h0;
+      \$74  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$85  = operands_last;
+    \$75  = operands_last;
     if (i__ready) begin
-      \$85  = i__payload[16];
-    end
-    if (rst) begin
-      \$85  = 1'h0;
+      \$75  = i__payload[16];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$86  = operands_a_magnitude;
+    \$76  = operands_a_magnitude;
     if (i__ready) begin
-      \$86  = a_magnitude;
-    end
-    if (rst) begin
-      \$86  = 4'h0;
+      \$76  = a_magnitude;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$87  = operands_a_shift;
+    \$77  = operands_a_shift;
     if (i__ready) begin
-      \$87  = \$10 [3:0];
-    end
-    if (rst) begin
-      \$87  = 4'h0;
+      \$77  = i__payload[6:3];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$88  = operands_b_magnitude;
+    \$78  = operands_b_magnitude;
     if (i__ready) begin
-      \$88  = b_magnitude;
-    end
-    if (rst) begin
-      \$88  = 4'h0;
+      \$78  = b_magnitude;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$89  = operands_b_shift;
+    \$79  = operands_b_shift;
     if (i__ready) begin
-      \$89  = \$19 [3:0];
-    end
-    if (rst) begin
-      \$89  = 4'h0;
+      \$79  = i__payload[14:11];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$90  = operands_negative;
+    \$80  = operands_negative;
     if (i__ready) begin
-      \$90  = \$25 ;
+      \$80  = \$14 ;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$81  = operands_nan;
+    if (i__ready) begin
+      \$81  = \$33 ;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$82  = operands_inf;
+    if (i__ready) begin
+      \$82  = \$55 ;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$83  = product_valid;
+    if (i__ready) begin
+      \$83  = operands_valid;
+    end
+    if (rst) begin
+      \$83  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$84  = product_last;
+    if (i__ready) begin
+      \$84  = operands_last;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$85  = product_magnitude;
+    if (i__ready) begin
+      \$85  = \$56 ;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$86  = product_shift;
+    if (i__ready) begin
+      \$86  = \$57 ;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$87  = product_negative;
+    if (i__ready) begin
+      \$87  = operands_negative;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$88  = product_nan;
+    if (i__ready) begin
+      \$88  = operands_nan;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$89  = product_inf;
+    if (i__ready) begin
+      \$89  = operands_inf;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$90  = o__valid;
+    if (i__ready) begin
+      \$90  = \$58 ;
     end
     if (rst) begin
       \$90  = 1'h0;
@@ -337,159 +375,44 @@ module mac_fp8_e4m3fn_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, 
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$91  = operands_nan;
-    if (i__ready) begin
-      \$91  = \$44 ;
+    \$91  = restart;
+    if (\$59 ) begin
+      \$91  = product_last;
     end
     if (rst) begin
-      \$91  = 1'h0;
+      \$91  = 1'h1;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$92  = operands_inf;
-    if (i__ready) begin
-      \$92  = \$66 ;
-    end
-    if (rst) begin
-      \$92  = 1'h0;
+    \$92  = acc;
+    if (\$60 ) begin
+      \$92  = \$63 [42:0];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$93  = product_valid;
-    if (i__ready) begin
-      \$93  = operands_valid;
-    end
-    if (rst) begin
-      \$93  = 1'h0;
+    \$93  = nan_seen;
+    if (\$64 ) begin
+      \$93  = \$66 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$94  = product_last;
-    if (i__ready) begin
-      \$94  = operands_last;
-    end
-    if (rst) begin
-      \$94  = 1'h0;
+    \$94  = pos_inf_seen;
+    if (\$64 ) begin
+      \$94  = \$70 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$95  = product_magnitude;
-    if (i__ready) begin
-      \$95  = \$67 ;
-    end
-    if (rst) begin
-      \$95  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$96  = product_shift;
-    if (i__ready) begin
-      \$96  = \$68 ;
-    end
-    if (rst) begin
-      \$96  = 5'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$97  = product_negative;
-    if (i__ready) begin
-      \$97  = operands_negative;
-    end
-    if (rst) begin
-      \$97  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$98  = product_nan;
-    if (i__ready) begin
-      \$98  = operands_nan;
-    end
-    if (rst) begin
-      \$98  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$99  = product_inf;
-    if (i__ready) begin
-      \$99  = operands_inf;
-    end
-    if (rst) begin
-      \$99  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$100  = o__valid;
-    if (i__ready) begin
-      \$100  = \$69 ;
-    end
-    if (rst) begin
-      \$100  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$101  = restart;
-    if (\$70 ) begin
-      \$101  = product_last;
-    end
-    if (rst) begin
-      \$101  = 1'h1;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$102  = acc;
-    if (\$71 ) begin
-      \$102  = \$73 [42:0];
-    end
-    if (rst) begin
-      \$102  = 43'h00000000000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$103  = nan_seen;
-    if (\$74 ) begin
-      \$103  = \$76 ;
-    end
-    if (rst) begin
-      \$103  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$104  = pos_inf_seen;
-    if (\$74 ) begin
-      \$104  = \$80 ;
-    end
-    if (rst) begin
-      \$104  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$105  = neg_inf_seen;
-    if (\$74 ) begin
-      \$105  = \$83 ;
-    end
-    if (rst) begin
-      \$105  = 1'h0;
+    \$95  = neg_inf_seen;
+    if (\$64 ) begin
+      \$95  = \$73 ;
     end
   end
   assign advance = i__ready;
-  assign a_shift = \$10 [3:0];
-  assign b_shift = \$19 [3:0];
-  assign term_magnitude = { 4'h0, \$20  };
-  assign term = \$22 [42:0];
+  assign term_magnitude = { 4'h0, \$11  };
   assign \i__payload.a  = i__payload[7:0];
   assign \i__payload.b  = i__payload[15:8];
   assign \i__payload.last  = i__payload[16];
@@ -497,28 +420,27 @@ module mac_fp8_e4m3fn_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, 
   assign \o__payload.nan  = o__payload[43];
   assign \o__payload.inf  = o__payload[45:44];
   assign o__payload[45:44] = { neg_inf_seen, pos_inf_seen };
-  assign o__payload[43] = \$24 ;
+  assign o__payload[43] = \$13 ;
   assign o__payload[42:0] = acc;
   assign \$3  = \$2 ;
-  assign \$8  = \$7 ;
-  assign \$12  = \$11 ;
-  assign \$17  = \$16 ;
-  assign \$33  = 1'h1;
-  assign \$34  = \$32 ;
-  assign \$35  = 1'h0;
-  assign \$36  = \$28 ;
-  assign \$41  = 1'h1;
-  assign \$42  = \$40 ;
-  assign \$43  = 1'h0;
-  assign \$44  = \$28 ;
-  assign \$45  = 1'h0;
-  assign \$53  = 1'h1;
-  assign \$54  = \$52 ;
+  assign \$7  = \$6 ;
+  assign \$11  = { 2'h0, \$10 [38:2] };
+  assign \$22  = 1'h1;
+  assign \$23  = \$21 ;
+  assign \$24  = 1'h0;
+  assign \$25  = \$17 ;
+  assign \$30  = 1'h1;
+  assign \$31  = \$29 ;
+  assign \$32  = 1'h0;
+  assign \$33  = \$17 ;
+  assign \$34  = 1'h0;
+  assign \$42  = 1'h1;
+  assign \$43  = \$41 ;
+  assign \$44  = 1'h0;
+  assign \$45  = \$37 ;
+  assign \$50  = 1'h1;
+  assign \$51  = \$49 ;
+  assign \$52  = 1'h0;
+  assign \$53  = \$37 ;
   assign \$55  = 1'h0;
-  assign \$56  = \$48 ;
-  assign \$61  = 1'h1;
-  assign \$62  = \$60 ;
-  assign \$63  = 1'h0;
-  assign \$64  = \$48 ;
-  assign \$66  = 1'h0;
 endmodule

@@ -3,7 +3,7 @@
 module mac_fp8_e5m2_fp32(i__valid, o__ready, clk, rst, i__ready, o__payload, o__valid, i__payload);
   reg \$auto$verilog_backend.cc:2355:dump_module$1  = 0;
   wire \$1 ;
-  wire \$10 ;
+  wire [2:0] \$10 ;
   wire \$100 ;
   wire \$101 ;
   wire \$102 ;
@@ -12,61 +12,41 @@ module mac_fp8_e5m2_fp32(i__valid, o__ready, clk, rst, i__ready, o__payload, o__
   wire \$105 ;
   wire \$106 ;
   wire \$107 ;
-  wire \$108 ;
-  wire \$109 ;
+  wire [5:0] \$108 ;
+  wire [5:0] \$109 ;
   wire \$11 ;
   wire \$110 ;
   wire \$111 ;
   wire \$112 ;
-  wire \$113 ;
-  wire \$114 ;
-  wire \$115 ;
-  wire \$116 ;
-  wire \$117 ;
-  wire \$118 ;
-  wire \$119 ;
+  reg \$113 ;
+  reg \$114 ;
+  reg [2:0] \$115 ;
+  reg [4:0] \$116 ;
+  reg [2:0] \$117 ;
+  reg [4:0] \$118 ;
+  reg \$119 ;
   wire \$12 ;
-  wire \$120 ;
-  wire \$121 ;
-  wire \$122 ;
-  wire \$123 ;
-  wire \$124 ;
-  wire \$125 ;
-  wire \$126 ;
-  wire \$127 ;
-  wire [5:0] \$128 ;
-  wire [5:0] \$129 ;
+  reg \$120 ;
+  reg \$121 ;
+  reg \$122 ;
+  reg \$123 ;
+  reg [5:0] \$124 ;
+  reg [5:0] \$125 ;
+  reg \$126 ;
+  reg \$127 ;
+  reg \$128 ;
+  reg \$129 ;
   wire \$13 ;
-  wire \$130 ;
-  wire \$131 ;
-  wire \$132 ;
-  reg \$133 ;
-  reg \$134 ;
-  reg [2:0] \$135 ;
-  reg [4:0] \$136 ;
-  reg [2:0] \$137 ;
-  reg [4:0] \$138 ;
-  reg \$139 ;
+  reg \$130 ;
+  reg [31:0] \$131 ;
   wire \$14 ;
-  reg \$140 ;
-  reg \$141 ;
-  reg \$142 ;
-  reg \$143 ;
-  reg [5:0] \$144 ;
-  reg [5:0] \$145 ;
-  reg \$146 ;
-  reg \$147 ;
-  reg \$148 ;
-  reg \$149 ;
   wire \$15 ;
-  reg \$150 ;
-  reg [31:0] \$151 ;
   wire \$16 ;
   wire \$17 ;
   wire \$18 ;
-  wire [5:0] \$19 ;
+  wire [2:0] \$19 ;
   wire \$2 ;
-  wire [5:0] \$20 ;
+  wire \$20 ;
   wire \$21 ;
   wire \$22 ;
   wire \$23 ;
@@ -85,8 +65,8 @@ module mac_fp8_e5m2_fp32(i__valid, o__ready, clk, rst, i__ready, o__payload, o__
   wire \$35 ;
   wire \$36 ;
   wire \$37 ;
-  wire [5:0] \$38 ;
-  wire [5:0] \$39 ;
+  wire \$38 ;
+  wire \$39 ;
   wire \$4 ;
   wire \$40 ;
   wire \$41 ;
@@ -154,13 +134,11 @@ module mac_fp8_e5m2_fp32(i__valid, o__ready, clk, rst, i__ready, o__payload, o__
   wire \$98 ;
   wire \$99 ;
   wire [2:0] a_magnitude;
-  wire [4:0] a_shift;
   wire [31:0] acc;
   (* init = 32'd0 *)
-  wire [31:0] \acc$15 ;
+  wire [31:0] \acc$13 ;
   wire advance;
   wire [2:0] b_magnitude;
-  wire [4:0] b_shift;
   input clk;
   wire clk;
   input [16:0] i__payload;
@@ -218,171 +196,151 @@ module mac_fp8_e5m2_fp32(i__valid, o__ready, clk, rst, i__ready, o__payload, o__
   assign \$6  = ! i__payload[1:0];
   assign \$7  = \$5  & \$6 ;
   assign \$8  = \$4  | \$7 ;
-  assign \$9  = | i__payload[6:2];
-  assign a_magnitude = \$8  ? 3'h0 : { \$9 , i__payload[1:0] };
-  assign \$10  = ! i__payload[6:2];
-  assign \$11  = i__payload[6:2] == 5'h1f;
-  assign \$12  = | i__payload[1:0];
+  assign \$9  = ! i__payload[6:2];
+  assign \$10  = \$9  ? { i__payload[1:0], 1'h0 } : { 1'h1, i__payload[1:0] };
+  assign a_magnitude = \$8  ? 3'h0 : \$10 ;
+  assign \$11  = i__payload[14:10] == 5'h1f;
+  assign \$12  = | i__payload[9:8];
   assign \$13  = \$11  & \$12 ;
-  assign \$14  = \$10  | \$13 ;
-  assign \$15  = i__payload[6:2] == 5'h1f;
-  assign \$16  = ! i__payload[1:0];
-  assign \$17  = \$15  & \$16 ;
-  assign \$18  = \$14  | \$17 ;
-  assign \$19  = i__payload[6:2] - 1'h1;
-  assign \$20  = \$18  ? 6'h00 : \$19 ;
-  assign \$21  = i__payload[14:10] == 5'h1f;
-  assign \$22  = | i__payload[9:8];
+  assign \$14  = i__payload[14:10] == 5'h1f;
+  assign \$15  = ! i__payload[9:8];
+  assign \$16  = \$14  & \$15 ;
+  assign \$17  = \$13  | \$16 ;
+  assign \$18  = ! i__payload[14:10];
+  assign \$19  = \$18  ? { i__payload[9:8], 1'h0 } : { 1'h1, i__payload[9:8] };
+  assign b_magnitude = \$17  ? 3'h0 : \$19 ;
+  assign acc = restart ? 32'd0 : o__payload;
+  assign \$20  = i__payload[7] ^ i__payload[15];
+  assign \$21  = i__payload[6:2] == 5'h1f;
+  assign \$22  = | i__payload[1:0];
   assign \$23  = \$21  & \$22 ;
   assign \$24  = i__payload[14:10] == 5'h1f;
-  assign \$25  = ! i__payload[9:8];
+  assign \$25  = | i__payload[9:8];
   assign \$26  = \$24  & \$25 ;
   assign \$27  = \$23  | \$26 ;
-  assign \$28  = | i__payload[14:10];
-  assign b_magnitude = \$27  ? 3'h0 : { \$28 , i__payload[9:8] };
-  assign \$29  = ! i__payload[14:10];
-  assign \$30  = i__payload[14:10] == 5'h1f;
-  assign \$31  = | i__payload[9:8];
-  assign \$32  = \$30  & \$31 ;
-  assign \$33  = \$29  | \$32 ;
-  assign \$34  = i__payload[14:10] == 5'h1f;
-  assign \$35  = ! i__payload[9:8];
-  assign \$36  = \$34  & \$35 ;
-  assign \$37  = \$33  | \$36 ;
-  assign \$38  = i__payload[14:10] - 1'h1;
-  assign \$39  = \$37  ? 6'h00 : \$38 ;
-  assign acc = restart ? 32'd0 : o__payload;
-  assign \$40  = i__payload[7] ^ i__payload[15];
-  assign \$41  = i__payload[6:2] == 5'h1f;
-  assign \$42  = | i__payload[1:0];
-  assign \$43  = \$41  & \$42 ;
-  assign \$44  = i__payload[14:10] == 5'h1f;
-  assign \$45  = | i__payload[9:8];
-  assign \$46  = \$44  & \$45 ;
-  assign \$47  = \$43  | \$46 ;
-  assign \$48  = i__payload[6:2] == 5'h1f;
-  assign \$49  = ! i__payload[1:0];
-  assign \$50  = \$48  & \$49 ;
-  assign \$51  = ! b_magnitude;
-  assign \$52  = i__payload[14:10] == 5'h1f;
-  assign \$53  = | i__payload[9:8];
-  assign \$54  = \$52  & \$53 ;
-  assign \$55  = ~ \$54 ;
-  assign \$56  = \$51  & \$55 ;
-  assign \$57  = i__payload[14:10] == 5'h1f;
-  assign \$58  = ! i__payload[9:8];
-  assign \$59  = \$57  & \$58 ;
-  assign \$60  = ~ \$59 ;
-  assign \$61  = \$56  & \$60 ;
-  assign \$62  = \$50  & \$61 ;
-  assign \$63  = \$47  | \$62 ;
-  assign \$64  = ! a_magnitude;
-  assign \$65  = i__payload[6:2] == 5'h1f;
-  assign \$66  = | i__payload[1:0];
-  assign \$67  = \$65  & \$66 ;
-  assign \$68  = ~ \$67 ;
-  assign \$69  = \$64  & \$68 ;
-  assign \$70  = i__payload[6:2] == 5'h1f;
-  assign \$71  = ! i__payload[1:0];
+  assign \$28  = i__payload[6:2] == 5'h1f;
+  assign \$29  = ! i__payload[1:0];
+  assign \$30  = \$28  & \$29 ;
+  assign \$31  = ! b_magnitude;
+  assign \$32  = i__payload[14:10] == 5'h1f;
+  assign \$33  = | i__payload[9:8];
+  assign \$34  = \$32  & \$33 ;
+  assign \$35  = ~ \$34 ;
+  assign \$36  = \$31  & \$35 ;
+  assign \$37  = i__payload[14:10] == 5'h1f;
+  assign \$38  = ! i__payload[9:8];
+  assign \$39  = \$37  & \$38 ;
+  assign \$40  = ~ \$39 ;
+  assign \$41  = \$36  & \$40 ;
+  assign \$42  = \$30  & \$41 ;
+  assign \$43  = \$27  | \$42 ;
+  assign \$44  = ! a_magnitude;
+  assign \$45  = i__payload[6:2] == 5'h1f;
+  assign \$46  = | i__payload[1:0];
+  assign \$47  = \$45  & \$46 ;
+  assign \$48  = ~ \$47 ;
+  assign \$49  = \$44  & \$48 ;
+  assign \$50  = i__payload[6:2] == 5'h1f;
+  assign \$51  = ! i__payload[1:0];
+  assign \$52  = \$50  & \$51 ;
+  assign \$53  = ~ \$52 ;
+  assign \$54  = \$49  & \$53 ;
+  assign \$55  = i__payload[14:10] == 5'h1f;
+  assign \$56  = ! i__payload[9:8];
+  assign \$57  = \$55  & \$56 ;
+  assign \$58  = \$54  & \$57 ;
+  assign \$59  = \$43  | \$58 ;
+  assign \$60  = i__payload[6:2] == 5'h1f;
+  assign \$61  = ! i__payload[1:0];
+  assign \$62  = \$60  & \$61 ;
+  assign \$63  = i__payload[14:10] == 5'h1f;
+  assign \$64  = ! i__payload[9:8];
+  assign \$65  = \$63  & \$64 ;
+  assign \$66  = \$62  | \$65 ;
+  assign \$67  = i__payload[6:2] == 5'h1f;
+  assign \$68  = | i__payload[1:0];
+  assign \$69  = \$67  & \$68 ;
+  assign \$70  = i__payload[14:10] == 5'h1f;
+  assign \$71  = | i__payload[9:8];
   assign \$72  = \$70  & \$71 ;
-  assign \$73  = ~ \$72 ;
-  assign \$74  = \$69  & \$73 ;
-  assign \$75  = i__payload[14:10] == 5'h1f;
-  assign \$76  = ! i__payload[9:8];
-  assign \$77  = \$75  & \$76 ;
-  assign \$78  = \$74  & \$77 ;
-  assign \$79  = \$63  | \$78 ;
-  assign \$80  = i__payload[6:2] == 5'h1f;
-  assign \$81  = ! i__payload[1:0];
-  assign \$82  = \$80  & \$81 ;
+  assign \$73  = \$69  | \$72 ;
+  assign \$74  = i__payload[6:2] == 5'h1f;
+  assign \$75  = ! i__payload[1:0];
+  assign \$76  = \$74  & \$75 ;
+  assign \$77  = ! b_magnitude;
+  assign \$78  = i__payload[14:10] == 5'h1f;
+  assign \$79  = | i__payload[9:8];
+  assign \$80  = \$78  & \$79 ;
+  assign \$81  = ~ \$80 ;
+  assign \$82  = \$77  & \$81 ;
   assign \$83  = i__payload[14:10] == 5'h1f;
   assign \$84  = ! i__payload[9:8];
   assign \$85  = \$83  & \$84 ;
-  assign \$86  = \$82  | \$85 ;
-  assign \$87  = i__payload[6:2] == 5'h1f;
-  assign \$88  = | i__payload[1:0];
-  assign \$89  = \$87  & \$88 ;
-  assign \$90  = i__payload[14:10] == 5'h1f;
-  assign \$91  = | i__payload[9:8];
-  assign \$92  = \$90  & \$91 ;
-  assign \$93  = \$89  | \$92 ;
-  assign \$94  = i__payload[6:2] == 5'h1f;
-  assign \$95  = ! i__payload[1:0];
-  assign \$96  = \$94  & \$95 ;
-  assign \$97  = ! b_magnitude;
-  assign \$98  = i__payload[14:10] == 5'h1f;
-  assign \$99  = | i__payload[9:8];
-  assign \$100  = \$98  & \$99 ;
-  assign \$101  = ~ \$100 ;
-  assign \$102  = \$97  & \$101 ;
-  assign \$103  = i__payload[14:10] == 5'h1f;
-  assign \$104  = ! i__payload[9:8];
-  assign \$105  = \$103  & \$104 ;
+  assign \$86  = ~ \$85 ;
+  assign \$87  = \$82  & \$86 ;
+  assign \$88  = \$76  & \$87 ;
+  assign \$89  = \$73  | \$88 ;
+  assign \$90  = ! a_magnitude;
+  assign \$91  = i__payload[6:2] == 5'h1f;
+  assign \$92  = | i__payload[1:0];
+  assign \$93  = \$91  & \$92 ;
+  assign \$94  = ~ \$93 ;
+  assign \$95  = \$90  & \$94 ;
+  assign \$96  = i__payload[6:2] == 5'h1f;
+  assign \$97  = ! i__payload[1:0];
+  assign \$98  = \$96  & \$97 ;
+  assign \$99  = ~ \$98 ;
+  assign \$100  = \$95  & \$99 ;
+  assign \$101  = i__payload[14:10] == 5'h1f;
+  assign \$102  = ! i__payload[9:8];
+  assign \$103  = \$101  & \$102 ;
+  assign \$104  = \$100  & \$103 ;
+  assign \$105  = \$89  | \$104 ;
   assign \$106  = ~ \$105 ;
-  assign \$107  = \$102  & \$106 ;
-  assign \$108  = \$96  & \$107 ;
-  assign \$109  = \$93  | \$108 ;
-  assign \$110  = ! a_magnitude;
-  assign \$111  = i__payload[6:2] == 5'h1f;
-  assign \$112  = | i__payload[1:0];
-  assign \$113  = \$111  & \$112 ;
-  assign \$114  = ~ \$113 ;
-  assign \$115  = \$110  & \$114 ;
-  assign \$116  = i__payload[6:2] == 5'h1f;
-  assign \$117  = ! i__payload[1:0];
-  assign \$118  = \$116  & \$117 ;
-  assign \$119  = ~ \$118 ;
-  assign \$120  = \$115  & \$119 ;
-  assign \$121  = i__payload[14:10] == 5'h1f;
-  assign \$122  = ! i__payload[9:8];
-  assign \$123  = \$121  & \$122 ;
-  assign \$124  = \$120  & \$123 ;
-  assign \$125  = \$109  | \$124 ;
-  assign \$126  = ~ \$125 ;
-  assign \$127  = \$86  & \$126 ;
-  assign \$128  = operands_a_magnitude * operands_b_magnitude;
-  assign \$129  = operands_a_shift + operands_b_shift;
-  assign \$130  = product_valid & product_last;
-  assign \$131  = i__ready & product_valid;
-  assign \$132  = i__ready & product_valid;
+  assign \$107  = \$66  & \$106 ;
+  assign \$108  = operands_a_magnitude * operands_b_magnitude;
+  assign \$109  = operands_a_shift + operands_b_shift;
+  assign \$110  = product_valid & product_last;
+  assign \$111  = i__ready & product_valid;
+  assign \$112  = i__ready & product_valid;
   always @(posedge clk)
-    operands_valid <= \$133 ;
+    operands_valid <= \$113 ;
   always @(posedge clk)
-    operands_last <= \$134 ;
+    operands_last <= \$114 ;
   always @(posedge clk)
-    operands_a_magnitude <= \$135 ;
+    operands_a_magnitude <= \$115 ;
   always @(posedge clk)
-    operands_a_shift <= \$136 ;
+    operands_a_shift <= \$116 ;
   always @(posedge clk)
-    operands_b_magnitude <= \$137 ;
+    operands_b_magnitude <= \$117 ;
   always @(posedge clk)
-    operands_b_shift <= \$138 ;
+    operands_b_shift <= \$118 ;
   always @(posedge clk)
-    operands_negative <= \$139 ;
+    operands_negative <= \$119 ;
   always @(posedge clk)
-    operands_nan <= \$140 ;
+    operands_nan <= \$120 ;
   always @(posedge clk)
-    operands_inf <= \$141 ;
+    operands_inf <= \$121 ;
   always @(posedge clk)
-    product_valid <= \$142 ;
+    product_valid <= \$122 ;
   always @(posedge clk)
-    product_last <= \$143 ;
+    product_last <= \$123 ;
   always @(posedge clk)
-    p_significand <= \$144 ;
+    p_significand <= \$124 ;
   always @(posedge clk)
-    p_shift <= \$145 ;
+    p_shift <= \$125 ;
   always @(posedge clk)
-    p_negative <= \$146 ;
+    p_negative <= \$126 ;
   always @(posedge clk)
-    p_nan <= \$147 ;
+    p_nan <= \$127 ;
   always @(posedge clk)
-    p_inf <= \$148 ;
+    p_inf <= \$128 ;
   always @(posedge clk)
-    o__valid <= \$149 ;
+    o__valid <= \$129 ;
   always @(posedge clk)
-    restart <= \$150 ;
+    restart <= \$130 ;
   always @(posedge clk)
-    o__payload <= \$151 ;
+    o__payload <= \$131 ;
   \mac_fp8_e5m2_fp32.add  add (
     .acc(acc),
     .p_inf(p_inf),
@@ -394,198 +352,151 @@ module mac_fp8_e5m2_fp32(i__valid, o__ready, clk, rst, i__ready, o__payload, o__
   );
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$133  = operands_valid;
+    \$113  = operands_valid;
     if (i__ready) begin
-      \$133  = i__valid;
+      \$113  = i__valid;
     end
     if (rst) begin
-      \$133  = 1'h0;
+      \$113  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$134  = operands_last;
+    \$114  = operands_last;
     if (i__ready) begin
-      \$134  = i__payload[16];
-    end
-    if (rst) begin
-      \$134  = 1'h0;
+      \$114  = i__payload[16];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$135  = operands_a_magnitude;
+    \$115  = operands_a_magnitude;
     if (i__ready) begin
-      \$135  = a_magnitude;
-    end
-    if (rst) begin
-      \$135  = 3'h0;
+      \$115  = a_magnitude;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$136  = operands_a_shift;
+    \$116  = operands_a_shift;
     if (i__ready) begin
-      \$136  = \$20 [4:0];
-    end
-    if (rst) begin
-      \$136  = 5'h00;
+      \$116  = i__payload[6:2];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$137  = operands_b_magnitude;
+    \$117  = operands_b_magnitude;
     if (i__ready) begin
-      \$137  = b_magnitude;
-    end
-    if (rst) begin
-      \$137  = 3'h0;
+      \$117  = b_magnitude;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$138  = operands_b_shift;
+    \$118  = operands_b_shift;
     if (i__ready) begin
-      \$138  = \$39 [4:0];
-    end
-    if (rst) begin
-      \$138  = 5'h00;
+      \$118  = i__payload[14:10];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$139  = operands_negative;
+    \$119  = operands_negative;
     if (i__ready) begin
-      \$139  = \$40 ;
-    end
-    if (rst) begin
-      \$139  = 1'h0;
+      \$119  = \$20 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$140  = operands_nan;
+    \$120  = operands_nan;
     if (i__ready) begin
-      \$140  = \$79 ;
-    end
-    if (rst) begin
-      \$140  = 1'h0;
+      \$120  = \$59 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$141  = operands_inf;
+    \$121  = operands_inf;
     if (i__ready) begin
-      \$141  = \$127 ;
-    end
-    if (rst) begin
-      \$141  = 1'h0;
+      \$121  = \$107 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$142  = product_valid;
+    \$122  = product_valid;
     if (i__ready) begin
-      \$142  = operands_valid;
+      \$122  = operands_valid;
     end
     if (rst) begin
-      \$142  = 1'h0;
+      \$122  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$143  = product_last;
+    \$123  = product_last;
     if (i__ready) begin
-      \$143  = operands_last;
-    end
-    if (rst) begin
-      \$143  = 1'h0;
+      \$123  = operands_last;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$144  = p_significand;
+    \$124  = p_significand;
     if (i__ready) begin
-      \$144  = \$128 ;
-    end
-    if (rst) begin
-      \$144  = 6'h00;
+      \$124  = \$108 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$145  = p_shift;
+    \$125  = p_shift;
     if (i__ready) begin
-      \$145  = \$129 ;
-    end
-    if (rst) begin
-      \$145  = 6'h00;
+      \$125  = \$109 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$146  = p_negative;
+    \$126  = p_negative;
     if (i__ready) begin
-      \$146  = operands_negative;
-    end
-    if (rst) begin
-      \$146  = 1'h0;
+      \$126  = operands_negative;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$147  = p_nan;
+    \$127  = p_nan;
     if (i__ready) begin
-      \$147  = operands_nan;
-    end
-    if (rst) begin
-      \$147  = 1'h0;
+      \$127  = operands_nan;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$148  = p_inf;
+    \$128  = p_inf;
     if (i__ready) begin
-      \$148  = operands_inf;
-    end
-    if (rst) begin
-      \$148  = 1'h0;
+      \$128  = operands_inf;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$149  = o__valid;
+    \$129  = o__valid;
     if (i__ready) begin
-      \$149  = \$130 ;
+      \$129  = \$110 ;
     end
     if (rst) begin
-      \$149  = 1'h0;
+      \$129  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$150  = restart;
-    if (\$131 ) begin
-      \$150  = product_last;
+    \$130  = restart;
+    if (\$111 ) begin
+      \$130  = product_last;
     end
     if (rst) begin
-      \$150  = 1'h1;
+      \$130  = 1'h1;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$151  = o__payload;
-    if (\$132 ) begin
-      \$151  = result;
-    end
-    if (rst) begin
-      \$151  = 32'd0;
+    \$131  = o__payload;
+    if (\$112 ) begin
+      \$131  = result;
     end
   end
   assign advance = i__ready;
-  assign a_shift = \$20 [4:0];
-  assign b_shift = \$39 [4:0];
-  assign \acc$15  = o__payload;
+  assign \acc$13  = o__payload;
   assign product_negative = p_negative;
   assign product_magnitude = p_significand;
   assign product_shift = p_shift;
@@ -1136,14 +1047,14 @@ module \mac_fp8_e5m2_fp32.add.swap (distance, large_exponent, large_negative, la
   output [23:0] small_significand;
   wire [23:0] small_significand;
   assign \$32  = \$31  - 7'h7f;
-  assign \$33  = p_shift + 8'he5;
+  assign \$33  = p_shift + 8'he3;
   assign \$34  = $signed(\$33 ) - $signed({ 1'h0, product_leading_zeros });
   assign large_exponent = \$29  ? \$32  : \$34 ;
   assign \$35  = ! p_significand;
   assign \$36  = ! acc[30:23];
   assign \$37  = \$36  ? 8'h01 : acc[30:23];
   assign \$38  = \$37  - 7'h7f;
-  assign \$39  = p_shift + 8'he5;
+  assign \$39  = p_shift + 8'he3;
   assign \$40  = $signed(\$39 ) - $signed({ 1'h0, product_leading_zeros });
   assign \$41  = $signed(\$38 ) >= $signed(\$40 );
   assign \$42  = \$35  | \$41 ;
@@ -1152,7 +1063,7 @@ module \mac_fp8_e5m2_fp32.add.swap (distance, large_exponent, large_negative, la
   assign \$44  = ! acc[30:23];
   assign \$45  = \$44  ? 8'h01 : acc[30:23];
   assign \$46  = \$45  - 7'h7f;
-  assign \$47  = p_shift + 8'he5;
+  assign \$47  = p_shift + 8'he3;
   assign \$48  = $signed(\$47 ) - $signed({ 1'h0, product_leading_zeros });
   assign \$49  = $signed(\$46 ) >= $signed(\$48 );
   assign \$50  = \$43  | \$49 ;
@@ -1163,7 +1074,7 @@ module \mac_fp8_e5m2_fp32.add.swap (distance, large_exponent, large_negative, la
   assign \$57  = ! acc[30:23];
   assign \$58  = \$57  ? 8'h01 : acc[30:23];
   assign \$59  = \$58  - 7'h7f;
-  assign \$60  = p_shift + 8'he5;
+  assign \$60  = p_shift + 8'he3;
   assign \$61  = $signed(\$60 ) - $signed({ 1'h0, product_leading_zeros });
   assign \$62  = $signed(\$59 ) >= $signed(\$61 );
   assign \$63  = \$56  | \$62 ;
@@ -1174,17 +1085,17 @@ module \mac_fp8_e5m2_fp32.add.swap (distance, large_exponent, large_negative, la
   assign \$2  = ! acc[30:23];
   assign \$3  = \$2  ? 8'h01 : acc[30:23];
   assign \$4  = \$3  - 7'h7f;
-  assign \$5  = p_shift + 8'he5;
+  assign \$5  = p_shift + 8'he3;
   assign \$6  = $signed(\$5 ) - $signed({ 1'h0, product_leading_zeros });
   assign \$7  = $signed(\$4 ) >= $signed(\$6 );
   assign \$8  = \$1  | \$7 ;
   assign \$9  = ! acc[30:23];
   assign \$10  = \$9  ? 8'h01 : acc[30:23];
   assign \$11  = \$10  - 7'h7f;
-  assign \$12  = p_shift + 8'he5;
+  assign \$12  = p_shift + 8'he3;
   assign \$13  = $signed(\$12 ) - $signed({ 1'h0, product_leading_zeros });
   assign \$14  = $signed(\$11 ) - $signed(\$13 );
-  assign \$15  = p_shift + 8'he5;
+  assign \$15  = p_shift + 8'he3;
   assign \$16  = $signed(\$15 ) - $signed({ 1'h0, product_leading_zeros });
   assign \$17  = ! acc[30:23];
   assign \$18  = \$17  ? 8'h01 : acc[30:23];
@@ -1195,7 +1106,7 @@ module \mac_fp8_e5m2_fp32.add.swap (distance, large_exponent, large_negative, la
   assign \$23  = ! acc[30:23];
   assign \$24  = \$23  ? 8'h01 : acc[30:23];
   assign \$25  = \$24  - 7'h7f;
-  assign \$26  = p_shift + 8'he5;
+  assign \$26  = p_shift + 8'he3;
   assign \$27  = $signed(\$26 ) - $signed({ 1'h0, product_leading_zeros });
   assign \$28  = $signed(\$25 ) >= $signed(\$27 );
   assign \$29  = \$22  | \$28 ;

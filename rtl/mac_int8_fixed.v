@@ -95,9 +95,6 @@ module mac_int8_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, o__val
     if (i__ready) begin
       \$9  = i__payload[16];
     end
-    if (rst) begin
-      \$9  = 1'h0;
-    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
@@ -105,18 +102,12 @@ module mac_int8_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, o__val
     if (i__ready) begin
       \$10  = i__payload[7:0];
     end
-    if (rst) begin
-      \$10  = 8'h00;
-    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     \$11  = operands_b;
     if (i__ready) begin
       \$11  = i__payload[15:8];
-    end
-    if (rst) begin
-      \$11  = 8'h00;
     end
   end
   always @* begin
@@ -135,18 +126,12 @@ module mac_int8_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, o__val
     if (i__ready) begin
       \$13  = operands_last;
     end
-    if (rst) begin
-      \$13  = 1'h0;
-    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     \$14  = product_product;
     if (i__ready) begin
       \$14  = \$2 ;
-    end
-    if (rst) begin
-      \$14  = 16'h0000;
     end
   end
   always @* begin
@@ -174,9 +159,6 @@ module mac_int8_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, o__val
     \$17  = acc;
     if (\$5 ) begin
       \$17  = \$7 [21:0];
-    end
-    if (rst) begin
-      \$17  = 22'h000000;
     end
   end
   assign advance = i__ready;

@@ -41,6 +41,12 @@ class SimResult:
         return self.failed == 0 and self.passed > 0
 
 
+# cocotb compiles Icarus with -g2012, under which the `always @*` blocks Yosys emits do not run at
+# time 0 (Yosys relies on Verilog-2005 semantics there), leaving X until an input changes. The last
+# -g wins, so -g2005 restores the semantics the generated Verilog is written for.
+DEFAULT_BUILD_ARGS = {"icarus": ("-g2005",), "verilator": ()}
+
+
 def run_cocotb(
     *,
     sources: Sequence[os.PathLike | str],
@@ -54,6 +60,7 @@ def run_cocotb(
     extra_env: Mapping[str, str] | None = None,
     timescale: tuple[str, str] = DEFAULT_TIMESCALE,
     waves: bool = False,
+    build_args: Sequence[str] | None = None,
 ) -> SimResult:
     """Build *sources* with *toplevel* on *simulator* and run the cocotb *test_module* against it.
 
@@ -65,6 +72,8 @@ def run_cocotb(
         Folder for everything the run writes (build products, logs, ``results.xml``).
     extra_env
         Extra environment variables for the simulation, e.g. test vectors for the test module.
+    build_args
+        Extra compiler arguments; default :data:`DEFAULT_BUILD_ARGS` for the simulator.
 
     Raises
     ------
@@ -94,6 +103,7 @@ def run_cocotb(
                 timescale=timescale,
                 waves=waves,
                 log_file=build_log,
+                build_args=list(DEFAULT_BUILD_ARGS[simulator] if build_args is None else build_args),
             )
         except (RuntimeError, SystemExit) as error:
             raise SimulationError(

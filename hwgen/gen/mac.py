@@ -117,10 +117,10 @@ class MacUnit(wiring.Component):
 
     @staticmethod
     def _register(m, item, advance, name):
+        # Only `valid` needs a reset; data registers without one pack into DSP blocks (iCE40 needs it).
         registered = {}
         for key, value in item.items():
-            register = Signal.like(value, name=f"{name}_{key}") if isinstance(value, Signal) \
-                else Signal(value.shape(), name=f"{name}_{key}")
+            register = Signal(value.shape(), name=f"{name}_{key}", reset_less=key != "valid")
             with m.If(advance):
                 m.d.sync += register.eq(value)
             registered[key] = register
@@ -130,6 +130,11 @@ class MacUnit(wiring.Component):
         """Both operands integer / table: one signed multiply, no shifter (maps onto DSPs)."""
         operands = (self._a, self._b)
         return self._mul == "exact" and all(isinstance(f, (IntFormat, TableFormat)) for f in operands)
+
+    @property
+    def _halving(self) -> int:
+        """Minifloat operands decode to doubled units (see hwgen.gen.operands); products carry 2^this."""
+        return sum(isinstance(f, MiniFloat) for f in (self._a, self._b))
 
     def _decode(self, m, item):
         if self._integer_product():
@@ -166,7 +171,8 @@ class MacUnit(wiring.Component):
         shift_bits = _unsigned_bits(max_product_units(fmt, fmt, "lmul").bit_length())
         shift = Signal(unsigned(shift_bits), name="lmul_shift")
         m.d.comb += shift.eq((s >> man) + (bias + man - 2))
-        normal = (item["a_magnitude"][man] & item["b_magnitude"][man]) & ~item["nan"] & ~item["inf"]
+        exponent_fields = [code[man:code_bits] for code in (item["a_code"], item["b_code"])]
+        normal = (exponent_fields[0] != 0) & (exponent_fields[1] != 0) & ~item["nan"] & ~item["inf"]
         magnitude = Mux(normal, Cat(s[:man], Const(1, 1)), 0)
         return magnitude, shift
 
@@ -175,9 +181,12 @@ class MacUnit(wiring.Component):
             return {k: v for k, v in item.items() if k not in ("valid", "last")}
         width = self._acc.width
         shifted = Signal(unsigned(width), name="term_magnitude")
-        m.d.comb += shifted.eq(item["magnitude"] << item["shift"])
-        term = Signal(signed(width), name="term")
-        m.d.comb += term.eq(Mux(item["negative"], -shifted, shifted))
+        halving = 0 if self._mul == "lmul" else self._halving  # L-Mul's product is in plain units
+        m.d.comb += shifted.eq((item["magnitude"] << item["shift"]) >> halving)
+        # -x = ~x + 1: the accumulator adds the complemented term with `negative` as carry-in, so
+        # negation costs XOR gates instead of a second adder.
+        term = Signal(signed(width), name="term_ones_complement")
+        m.d.comb += term.eq(shifted ^ item["negative"].replicate(width))
         return {"term": term, "nan": item["nan"], "inf": item["inf"], "negative": item["negative"]}
 
     def _accumulate(self, m, item, advance):
@@ -194,14 +203,16 @@ class MacUnit(wiring.Component):
 
     def _accumulate_fixed(self, m, item, step, restart):
         width = self._acc.width
-        acc = Signal(signed(width), name="acc")
-        term = item["product"] if self._integer_product() else item["term"]
+        acc = Signal(signed(width), name="acc", reset_less=True)  # `restart` (reset to 1) discards it
+        # For minifloats, + negative completes the two's complement of the term (see _term).
+        addend = item["product"] if self._integer_product() else item["term"] + item["negative"]
         with m.If(step):
-            m.d.sync += acc.eq(Mux(restart, 0, acc) + term)
+            m.d.sync += acc.eq(Mux(restart, 0, acc) + addend)
         m.d.comb += self.o.payload.acc.eq(acc)
         if self._integer_product():
             return
-        nan, pos_inf, neg_inf = (Signal(name=f"{kind}_seen") for kind in ("nan", "pos_inf", "neg_inf"))
+        nan, pos_inf, neg_inf = (Signal(name=f"{kind}_seen", reset_less=True)
+                                 for kind in ("nan", "pos_inf", "neg_inf"))
         with m.If(step):
             m.d.sync += [
                 nan.eq(Mux(restart, 0, nan) | item["nan"]),
@@ -216,9 +227,10 @@ class MacUnit(wiring.Component):
 
         fmt = self._acc.format
         magnitude, shift = item["magnitude"], item["shift"]
+        halving = 0 if self._mul == "lmul" else self._halving
         m.submodules.add = adder = FloatAccumulate(fmt, len(magnitude), len(shift),
-                                                   self._a.lsb_exponent + self._b.lsb_exponent)
-        acc = Signal(fmt.bits, name="acc")
+                                                   self._a.lsb_exponent + self._b.lsb_exponent - halving)
+        acc = Signal(fmt.bits, name="acc", reset_less=True)
         m.d.comb += [
             adder.acc.eq(Mux(restart, 0, acc)),
             adder.p_negative.eq(item["negative"]),

@@ -20,6 +20,8 @@ class Operand:
     shift: Value
     nan: Value
     inf: Value
+    halved: bool = False  # magnitude * 2^shift is twice the value in lsb units
+
 
     @property
     def zero(self) -> Value:
@@ -42,13 +44,11 @@ def _minifloat(m: Module, fmt: MiniFloat, code: Value, name: str) -> Operand:
         nan, inf = code == 1 << (fmt.bits - 1), _false()
     else:
         nan = inf = _false()
+    # Doubled units: a subnormal is (f << 1) * 2^0 and a normal (2^M + f) * 2^e, both twice the value
+    # in lsb units; shifting by the raw exponent field needs no decrement (``halved`` says so).
     magnitude = Signal(man + 1, name=f"{name}_magnitude")
-    shift = Signal(max(exp, 1), name=f"{name}_shift")
-    m.d.comb += [
-        magnitude.eq(Mux(nan | inf, 0, Cat(fraction, field != 0))),
-        shift.eq(Mux((field == 0) | nan | inf, 0, field - 1)),
-    ]
-    return Operand(sign, magnitude, shift, nan, inf)
+    m.d.comb += magnitude.eq(Mux(nan | inf, 0, Mux(field == 0, Cat(Const(0, 1), fraction), Cat(fraction, 1))))
+    return Operand(sign, magnitude, field, nan, inf, halved=True)
 
 
 def _integer(fmt: IntFormat, code: Value) -> Operand:

