@@ -17,7 +17,7 @@ from hwgen.errors import HwgenError
 EXIT_USAGE = 2
 
 # Order is the order shown in `hwgen --help`.
-COMMAND_MODULES = ("doctor", "formats", "quantize", "generate")
+COMMAND_MODULES = ("doctor", "formats", "quantize", "generate", "verify")
 
 
 class _Parser(argparse.ArgumentParser):

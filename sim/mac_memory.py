@@ -1,0 +1,240 @@
+"""The memory files of a MAC harness: stimulus written by Python, results written by the simulator.
+
+The vector memory holds one word per item, ``stop | gap | i payload``: the payload's fields at their
+manifest offsets, the idle cycles before the item, and a stop bit on the word after the last item.
+The ready pattern holds one bit per cycle (repeating) for the output's ready. The results file holds
+one output payload per line, in arrival order, next to a JSON summary of the run's counts.
+"""
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from hwgen.sim.mac_manifest import MacInterface, mac_interface
+
+GAP_BITS = 4  # idle cycles before an item: 0 .. 15
+READY_PATTERN_BITS = 12  # the output ready pattern repeats every 4096 cycles
+MIN_DEPTH = 1 << 17  # vector memory words: 65,536 pairs and ~2k random dot products share one build
+STALL_BURST = 4  # mean length of a run of refused output cycles
+LONG_GAP_SHARE = 1 / 64  # of the items, when idling: they wait 15 cycles
+
+
+@dataclass(frozen=True)
+class HarnessFiles:
+    """The files a harness reads and writes, all in its build folder."""
+
+    folder: Path
+
+    @property
+    def vectors(self) -> Path:
+        return self.folder / "mac_vectors.hex"
+
+    @property
+    def ready(self) -> Path:
+        return self.folder / "mac_ready.hex"
+
+    @property
+    def results(self) -> Path:
+        return self.folder / "mac_results.hex"
+
+    @property
+    def summary(self) -> Path:
+        return self.folder / "mac_summary.json"
+
+    @property
+    def status(self) -> Path:
+        """Written by the cocotb test: wall-clock times, and whether it timed out."""
+        return self.folder / "mac_status.json"
+
+
+def harness_files(folder: os.PathLike | str) -> HarnessFiles:
+    return HarnessFiles(Path(folder).resolve())
+
+
+@dataclass(frozen=True)
+class VectorFile:
+    """What :func:`write_vectors` wrote: the counts the checker and the timeout need."""
+
+    items: int
+    outputs: int  # items with last set
+    idle_cycles: int  # summed over all items
+    stall_fraction: float  # of the ready pattern
+
+
+def write_vectors(
+    manifest: dict,
+    folder: os.PathLike | str,
+    a_codes,
+    b_codes,
+    last,
+    *,
+    idle_rate: float = 0.0,
+    stall_rate: float = 0.0,
+    seed: int = 0,
+    depth: int = MIN_DEPTH,
+) -> VectorFile:
+    """Write the vector memory (items with their idle gaps, then a stop word) and the ready pattern.
+
+    Parameters
+    ----------
+    idle_rate
+        Share of input cycles left idle: gaps before items are mostly geometric, at most 15 cycles.
+    stall_rate
+        Fraction of cycles in which the output is refused, in bursts of mean length 4.
+    depth
+        The harness's vector memory depth; it must hold every item and the stop word.
+    """
+    unit = mac_interface(manifest)
+    a_codes, b_codes, last = _as_items(a_codes, b_codes, last)
+    items = len(a_codes)
+    if items + 1 > depth:
+        raise ValueError(f"{items} items and the stop word do not fit a harness of depth {depth}")
+    _check_rate("idle_rate", idle_rate)
+    _check_rate("stall_rate", stall_rate)
+    rng = np.random.default_rng(seed)
+    gaps = _idle_gaps(idle_rate, items, rng)
+    word_bits = unit.in_bits + GAP_BITS + 1
+    dtype = np.int64 if word_bits < 64 else object  # int64 is much faster
+    words = pack_items(unit, a_codes, b_codes, last, dtype) | (gaps.astype(dtype) << unit.in_bits)
+    stop = 1 << (word_bits - 1)
+    files = harness_files(folder)
+    if dtype is object:
+        files.vectors.write_text("\n".join(map("{:x}".format, [*words.tolist(), stop])) + "\n")
+    else:
+        files.vectors.write_bytes(_hex_lines(np.append(words, stop), digits=(word_bits + 3) // 4))
+    pattern = _ready_pattern(stall_rate, rng)
+    files.ready.write_text("\n".join("1" if ready else "0" for ready in pattern) + "\n")
+    return VectorFile(items, int(last.sum()), int(gaps.sum()), float(1.0 - pattern.mean()))
+
+
+def pack_items(unit: MacInterface, a_codes, b_codes, last, dtype=object) -> np.ndarray:
+    """Input payload words, each field at its manifest offset (``dtype=object`` for any width)."""
+    words = np.zeros(len(a_codes), dtype=dtype)
+    for name, codes in (("a", a_codes), ("b", b_codes), ("last", last)):
+        field = unit.in_fields[name]
+        codes = np.asarray(codes).astype(np.int64)
+        if len(codes) and (codes.min() < 0 or codes.max() >= 1 << field.width):
+            raise ValueError(f"{name} codes must fit the {field.width}-bit field i.{name}")
+        words |= codes.astype(dtype) << field.offset
+    return words
+
+
+def _hex_lines(words: np.ndarray, digits: int) -> bytes:
+    """Fixed-width hex lines of non-negative int64 words, formatted without a Python loop."""
+    shifts = np.arange(digits - 1, -1, -1, dtype=np.int64) * 4
+    nibbles = (words[:, None] >> shifts) & 15
+    lines = np.empty((len(words), digits + 1), dtype=np.uint8)
+    lines[:, :digits] = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)[nibbles]
+    lines[:, digits] = ord("\n")
+    return lines.tobytes()
+
+
+def _as_items(a_codes, b_codes, last):
+    a_codes, b_codes, last = np.asarray(a_codes), np.asarray(b_codes), np.asarray(last, dtype=bool)
+    if not (a_codes.ndim == b_codes.ndim == last.ndim == 1 and len(a_codes) == len(b_codes) == len(last)):
+        raise ValueError("a codes, b codes and last flags must be 1-D and equally long")
+    if len(last) == 0 or not last[-1]:
+        raise ValueError("there must be items, and the last one must have last set")
+    return a_codes, b_codes, last
+
+
+def _check_rate(name: str, rate: float) -> None:
+    if not 0.0 <= rate < 1.0:
+        raise ValueError(f"{name} must be at least 0 and below 1, not {rate}")
+
+
+def _idle_gaps(idle_rate: float, items: int, rng: np.random.Generator) -> np.ndarray:
+    """Idle cycles before each item: geometric, except that a few items wait the longest gap, which
+    lets the unit's pipeline drain completely; ``idle_rate`` of all cycles are idle."""
+    longest = (1 << GAP_BITS) - 1
+    mean_gap = idle_rate / (1.0 - idle_rate)
+    long_share = min(LONG_GAP_SHARE, mean_gap / (2 * longest))
+    short_mean = (mean_gap - longest * long_share) / (1.0 - long_share)
+    gaps = np.minimum(rng.geometric(1.0 / (1.0 + short_mean), items) - 1, longest)
+    gaps[rng.random(items) < long_share] = longest
+    return gaps
+
+
+def _ready_pattern(stall_rate: float, rng: np.random.Generator) -> np.ndarray:
+    """Output ready per cycle: a two-state Markov chain refusing ``stall_rate`` of cycles in bursts."""
+    cycles = 1 << READY_PATTERN_BITS
+    if stall_rate == 0.0:
+        return np.ones(cycles, dtype=bool)
+    leave_stall = 1.0 / STALL_BURST
+    enter_stall = stall_rate / (1.0 - stall_rate) * leave_stall
+    if enter_stall > 1.0:  # high stall rates need longer bursts
+        enter_stall, leave_stall = 1.0, (1.0 - stall_rate) / stall_rate
+    draws = rng.random(cycles)
+    ready = np.empty(cycles, dtype=bool)
+    state = True
+    for cycle, draw in enumerate(draws.tolist()):
+        state = draw >= enter_stall if state else draw < leave_stall
+        ready[cycle] = state
+    ready[-1] = True  # never refuse forever
+    return ready
+
+
+@dataclass(frozen=True)
+class HarnessOutput:
+    """The harness's summary and its output payloads, in arrival order."""
+
+    items_sent: int
+    outputs_expected: int
+    cycles: int
+    halted: bool
+    protocol_errors: int  # cycles in which a refused output was dropped or changed
+    payloads: np.ndarray  # int64, or object (Python ints) when too wide; 0 where not known
+    known: np.ndarray  # False for a payload with X or Z bits
+
+
+def read_results(folder: os.PathLike | str) -> HarnessOutput:
+    """Read what the harness (or the naive driver, in the same format) wrote into *folder*."""
+    files = harness_files(folder)
+    summary = json.loads(files.summary.read_text())
+    if summary["outputs_received"]:
+        payloads, known = read_hex_words(files.results)
+    else:
+        payloads, known = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    if len(payloads) != summary["outputs_received"]:
+        raise ValueError(f"{files.results} holds {len(payloads)} outputs, the summary says "
+                         f"{summary['outputs_received']}")
+    return HarnessOutput(summary["items_sent"], summary["outputs_expected"], summary["cycles"],
+                         bool(summary["halted"]), summary.get("protocol_errors", 0), payloads, known)
+
+
+_HEX_DIGIT = np.full(256, 255, dtype=np.uint8)
+for _value, _char in enumerate(b"0123456789abcdef"):
+    _HEX_DIGIT[_char] = _HEX_DIGIT[ord(chr(_char).upper())] = _value
+FAST_DIGITS = 15  # words of at most this many hex digits fit int64
+
+
+def read_hex_words(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(words, known) of a memory file: one hex word per line; words with x or z digits are unknown."""
+    # Icarus writes an address comment ("// 0x00000010") before every 16 words.
+    data = re.sub(rb"//[^\n]*\n", b"", path.read_bytes())
+    width = data.find(b"\n")
+    if 0 < width <= FAST_DIGITS and b"/" not in data and b"@" not in data and len(data) % (width + 1) == 0:
+        rows = np.frombuffer(data, dtype=np.uint8).reshape(-1, width + 1)
+        if (rows[:, width] == ord("\n")).all():
+            digits = _HEX_DIGIT[rows[:, :width]]
+            known = (digits != 255).all(axis=1)
+            weights = np.int64(16) ** np.arange(width - 1, -1, -1, dtype=np.int64)
+            words = np.where(digits == 255, 0, digits).astype(np.int64) @ weights
+            return np.where(known, words, 0), known
+    # Anything else (wide words, address lines, ragged widths): line by line.
+    lines = [text for text in (line.strip() for line in data.decode().split("\n"))
+             if text and text[0] not in "/@"]
+    words = [_hex_or_none(line) for line in lines]
+    known = np.array([word is not None for word in words], dtype=bool)
+    return np.array([word or 0 for word in words], dtype=object), known
+
+
+def _hex_or_none(text: str) -> int | None:
+    try:
+        return int(text, 16)
+    except ValueError:
+        return None

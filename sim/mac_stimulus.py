@@ -1,0 +1,110 @@
+"""Stimulus for MAC units: every operand pair, or random dot products biased to the formats' edges."""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from hwgen.formats import scalar_format
+from hwgen.golden import all_values
+
+ENUMERABLE_BITS = 16  # formats up to this wide have their special codes found by decoding every code
+
+
+class MacVectors(NamedTuple):
+    """Items of a MAC stream: operand codes and the flag that ends each dot product."""
+
+    a_codes: np.ndarray
+    b_codes: np.ndarray
+    last: np.ndarray
+
+
+def join_vectors(*streams: MacVectors) -> MacVectors:
+    """One stream of the items of *streams*, in order (each must end a dot product)."""
+    return MacVectors(*(np.concatenate(columns) for columns in zip(*streams, strict=True)))
+
+
+def exhaustive_pairs(a_format, b_format) -> MacVectors:
+    """Every (a, b) code pair, each its own one-term dot product (a major, b minor)."""
+    a_count, b_count = 1 << scalar_format(a_format).bits, 1 << scalar_format(b_format).bits
+    a_codes = np.repeat(np.arange(a_count, dtype=np.int64), b_count)
+    b_codes = np.tile(np.arange(b_count, dtype=np.int64), a_count)
+    return MacVectors(a_codes, b_codes, np.ones(a_count * b_count, dtype=bool))
+
+
+# How often a biased draw picks each kind of code (a draw is biased half the time, else uniform).
+EDGE_WEIGHTS = {"zero": 4, "subnormal": 4, "extreme": 4, "min_normal": 2, "one": 2, "nan": 1, "inf": 1}
+FINITE_ONLY_SHARE = 0.25  # dot products without NaN or inf operands, so a float sum gets checked too
+
+
+def edge_codes(fmt) -> dict[str, np.ndarray]:
+    """The codes of each kind in EDGE_WEIGHTS that *fmt* has (±0, subnormals, ±max, ±min normal, ...)."""
+    fmt = scalar_format(fmt)
+    if fmt.bits > ENUMERABLE_BITS:
+        return {}
+    values = all_values(fmt)
+    codes = np.arange(len(values))
+    finite = np.isfinite(values)
+    magnitude = np.abs(np.where(finite, values, 0.0))
+    largest = magnitude.max()
+    kinds = {
+        "zero": finite & (values == 0),
+        "subnormal": finite & (magnitude > 0) & (magnitude < fmt.min_normal),
+        "extreme": finite & ((magnitude == largest) | (values == values[finite].max())
+                             | (values == values[finite].min())),
+        "min_normal": finite & (magnitude == fmt.min_normal),
+        "one": finite & (magnitude == 1.0),
+        "nan": np.isnan(values),
+        "inf": np.isinf(values),
+    }
+    return {kind: codes[mask] for kind, mask in kinds.items() if mask.any()}
+
+
+def _draw_codes(fmt, count: int, rng: np.random.Generator) -> np.ndarray:
+    fmt = scalar_format(fmt)
+    codes = rng.integers(0, 1 << fmt.bits, count)
+    edges = edge_codes(fmt)
+    if not edges:
+        return codes
+    kinds = list(edges)
+    weights = np.array([EDGE_WEIGHTS[kind] for kind in kinds], dtype=float)
+    biased = np.flatnonzero(rng.random(count) < 0.5)
+    chosen = rng.choice(len(kinds), size=len(biased), p=weights / weights.sum())
+    for index, kind in enumerate(kinds):
+        where = biased[chosen == index]
+        codes[where] = rng.choice(edges[kind], size=len(where))
+    return codes
+
+
+def _finite_codes(fmt) -> np.ndarray | None:
+    fmt = scalar_format(fmt)
+    if fmt.bits > ENUMERABLE_BITS:
+        return None
+    return np.flatnonzero(np.isfinite(all_values(fmt)))
+
+
+def random_dot_products(a_format, b_format, count: int, *, max_terms: int = 64, seed: int = 0) -> MacVectors:
+    """*count* dot products of 1 .. *max_terms* terms, operands biased to the formats' edge codes.
+
+    A tenth of the dot products have one term and a tenth have *max_terms*; a quarter hold no NaN
+    or inf operand, so that accumulators that go NaN or inf still get their finite sums checked.
+    """
+    if count < 1 or max_terms < 1:
+        raise ValueError(f"count and max_terms must be at least 1, not {count} and {max_terms}")
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(1, max_terms + 1, count)
+    pick = rng.random(count)
+    lengths[pick < 0.1] = 1
+    lengths[pick > 0.9] = max_terms
+    items = int(lengths.sum())
+    a_codes, b_codes = _draw_codes(a_format, items, rng), _draw_codes(b_format, items, rng)
+    dot = np.repeat(np.arange(count), lengths)
+    finite_only = (rng.random(count) < FINITE_ONLY_SHARE)[dot]
+    for fmt, codes in ((a_format, a_codes), (b_format, b_codes)):
+        finite = _finite_codes(fmt)
+        if finite is None or len(finite) == 1 << scalar_format(fmt).bits:
+            continue
+        special = finite_only & ~np.isin(codes, finite)
+        codes[special] = rng.choice(finite, size=int(special.sum()))
+    last = np.zeros(items, dtype=bool)
+    last[np.cumsum(lengths) - 1] = True
+    return MacVectors(a_codes, b_codes, last)

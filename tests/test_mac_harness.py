@@ -1,0 +1,275 @@
+"""The MAC testbench: harness generation, stimulus, and bit-exact checks of hand-written fixture MACs.
+
+The fixtures (tests/fixtures/mac_int8_fixture.v) obey the MAC contract: one is correct, one keeps
+summing across dot products, one loses items under backpressure only. Generated units are checked by
+tests/test_mac_cocotb.py.
+"""
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hwgen.golden import decode
+from hwgen.sim.mac_harness import write_batch_top, write_harness, write_lint_waiver
+from hwgen.sim.mac_manifest import load_manifest, mac_interface
+from hwgen.sim.mac_memory import GAP_BITS, harness_files, read_hex_words, write_vectors
+from hwgen.sim.mac_stimulus import join_vectors
+from hwgen.sim.runner import SIMULATORS
+from hwgen.sim.verify_batch import BatchJob, verify_batch
+from hwgen.sim.verify_mac import exhaustive_pairs, random_dot_products, verify_mac, verify_mac_naive
+
+FIXTURES = Path(__file__).parent / "fixtures"
+GOOD = FIXTURES / "mac_int8_fixture.json"
+NO_RESTART = FIXTURES / "mac_int8_fixture_no_restart.json"
+STALL_BUG = FIXTURES / "mac_int8_fixture_stall_bug.json"
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory):
+    """One build folder per unit, shared by this module's tests (verify_mac nests one per simulator)."""
+    return tmp_path_factory.mktemp("mac_builds")
+
+
+def good_manifest() -> dict:
+    return json.loads(GOOD.read_text())
+
+
+# -- harness and stimulus, no simulator --------------------------------------------------------------
+
+
+def test_harness_binds_the_manifest(tmp_path):
+    harness = tmp_path / "harness.v"
+    assert write_harness(good_manifest(), harness) == "mac_int8_fixture_harness"
+    text = harness.read_text()
+    assert "mac_int8_fixture dut (" in text
+    for port in ("i__valid", "i__ready", "i__payload", "o__valid", "o__ready", "o__payload"):
+        assert f".{port}(" in text
+    assert "if (word[16]) expected <= expected" in text  # i.last at offset 16
+    assert f'$readmemh("{harness_files(tmp_path).vectors}", vectors);' in text
+
+
+def test_harness_is_rewritten_only_when_it_changes(tmp_path):
+    harness = tmp_path / "harness.v"
+    write_harness(good_manifest(), harness)
+    os.utime(harness, (1, 1))
+    write_harness(good_manifest(), harness)
+    assert harness.stat().st_mtime == 1  # the simulator's build stays up to date
+    write_harness(good_manifest(), harness, depth=1 << 18)
+    assert harness.stat().st_mtime > 1
+
+
+def test_harness_result_memory_can_be_smaller(tmp_path):
+    harness = tmp_path / "harness.v"
+    write_harness(good_manifest(), harness, depth=1 << 10, results_depth=1 << 4, name="lane_3")
+    text = harness.read_text()
+    assert "module lane_3 (" in text and "results [0:15];" in text and "vectors [0:1023];" in text
+    assert "received == 11'd16) finishing" in text
+    with pytest.raises(ValueError, match="harness results depth 2048 exceeds its depth 1024"):
+        write_harness(good_manifest(), harness, depth=1 << 10, results_depth=1 << 11)
+    with pytest.raises(ValueError, match="module name must be a Verilog identifier"):
+        write_harness(good_manifest(), harness, name="two words")
+
+
+def test_batch_top_runs_every_harness_and_waits_for_all(tmp_path):
+    assert write_batch_top(["a_harness", "b_harness"], tmp_path / "top.v", name="both") == "both"
+    text = (tmp_path / "top.v").read_text()
+    assert "module both (" in text and "wire [1:0] lane_done;" in text
+    assert "    a_harness lane0 (.clk(clk), .rst(rst), .halt(halt), .done(lane_done[0]));" in text
+    assert "b_harness lane1 (" in text and "assign done = &lane_done;" in text
+
+
+def test_lint_waiver_covers_every_unit_and_publishes_the_top(tmp_path):
+    units = [tmp_path.resolve() / "a.v", tmp_path.resolve() / "b.v"]
+    text = write_lint_waiver(units, tmp_path, public="top").read_text()
+    assert text.splitlines() == ["`verilator_config", *(f'lint_off -file "{unit}"' for unit in units),
+                                 'public_flat_rw -module "top" -var "*"']
+
+
+def test_batch_rejects_module_name_clashes(tmp_path):
+    job = BatchJob.of(GOOD, random_dot_products("int8", "int8", 3))
+    with pytest.raises(ValueError, match="module names used twice in the batch: mac_int8_fixture"):
+        verify_batch([job], simulator="icarus", build_dir=tmp_path, top="mac_int8_fixture")
+    with pytest.raises(ValueError, match="a batch needs at least one job"):
+        verify_batch([], simulator="icarus", build_dir=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda m: m["streams"]["i"]["fields"].pop("last"),
+         "stream i of mac_int8_fixture has no field 'last'"),
+        (lambda m: m["ports"][3].update(dir="in"),
+         "port i__ready of mac_int8_fixture must be 'out', not 'in'"),
+        (lambda m: m["ports"].append({"name": "irq", "dir": "out", "width": 1}),
+         "mac_int8_fixture has ports the MAC contract does not know: irq"),
+        (lambda m: m["streams"]["o"]["fields"]["acc"].update(width=30),
+         r"field o.acc \(bits 0\+30\) does not fit the 27-bit payload"),
+    ],
+    ids=["missing-field", "wrong-direction", "unknown-port", "field-outside-payload"],
+)
+def test_interface_rejects_inconsistent_manifests(edit, message):
+    manifest = good_manifest()
+    edit(manifest)
+    with pytest.raises(ValueError, match=message):
+        mac_interface(manifest)
+
+
+def test_stale_manifest_is_rejected(tmp_path):
+    shutil.copy(FIXTURES / "mac_int8_fixture.v", tmp_path)
+    manifest = good_manifest()
+    manifest["sha256"] = "0" * 64
+    (tmp_path / "unit.json").write_text(json.dumps(manifest))
+    with pytest.raises(ValueError, match=r"unit\.json describes a different mac_int8_fixture\.v"):
+        load_manifest(tmp_path / "unit.json")
+
+
+def test_vector_words_hold_fields_at_manifest_offsets(tmp_path):
+    written = write_vectors(good_manifest(), tmp_path, [0x12, 0xFF], [0x80, 0x01], [False, True])
+    assert (written.items, written.outputs, written.idle_cycles, written.stall_fraction) == (2, 1, 0, 0.0)
+    words, known = read_hex_words(harness_files(tmp_path).vectors)
+    assert words.tolist() == [0x8012, 0x1_01FF, 1 << (17 + GAP_BITS)]  # a | b << 8 | last << 16, then stop
+    assert known.all()
+
+
+def test_idle_gaps_and_stalls_follow_their_rates(tmp_path):
+    count = 20_000
+    written = write_vectors(good_manifest(), tmp_path, np.zeros(count, int), np.zeros(count, int),
+                            np.ones(count, bool), idle_rate=0.25, stall_rate=0.4, seed=1)
+    idle_share = written.idle_cycles / (written.idle_cycles + count)
+    assert idle_share == pytest.approx(0.25, abs=0.02)
+    assert written.stall_fraction == pytest.approx(0.4, abs=0.06)
+    gaps = read_hex_words(harness_files(tmp_path).vectors)[0][:-1] >> 17 & 15
+    assert gaps.max() == 15
+
+
+def test_vectors_must_fit_their_fields_and_end_a_dot_product(tmp_path):
+    with pytest.raises(ValueError, match=r"a codes must fit the 8-bit field i\.a"):
+        write_vectors(good_manifest(), tmp_path, [256], [0], [True])
+    with pytest.raises(ValueError, match="the last one must have last set"):
+        write_vectors(good_manifest(), tmp_path, [1], [0], [False])
+    with pytest.raises(ValueError, match=r"stall_rate must be at least 0 and below 1, not 1\.0"):
+        write_vectors(good_manifest(), tmp_path, [1], [0], [True], stall_rate=1.0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["// 0x00000000\n1f\nxx\n0a\n", "1f\nxZ\n@2\n0A\n", "1f\nx\n00a\n", f"1f\nxx\n{10:040x}\n"],
+    ids=["icarus-comment", "address-line", "ragged", "wide"],
+)
+def test_hex_reader_marks_unknown_bits(tmp_path, text):
+    path = tmp_path / "results.hex"
+    path.write_text(text)
+    words, known = read_hex_words(path)
+    assert words.tolist() == [0x1F, 0, 0x0A] and known.tolist() == [True, False, True]
+
+
+def test_exhaustive_pairs_cover_every_pair_once():
+    a, b, last = exhaustive_pairs("fp8_e4m3fn", "int8")
+    assert len(a) == 65_536 and last.all()
+    assert len(set(zip(a.tolist(), b.tolist(), strict=True))) == 65_536
+
+
+def test_joined_streams_keep_their_order():
+    pairs, dots = exhaustive_pairs("int4", "int4"), random_dot_products("int4", "int4", 10, seed=1)
+    joined = join_vectors(pairs, dots)
+    assert len(joined.last) == 256 + len(dots.last) and joined.last.sum() == 266
+    assert joined.a_codes[:256].tolist() == pairs.a_codes.tolist()
+    assert joined.b_codes[256:].tolist() == dots.b_codes.tolist()
+
+
+def test_random_dot_products_reach_the_format_edges():
+    a, b, last = random_dot_products("fp8_e4m3fn", "fp8_e4m3fn", 2000, seed=3)
+    lengths = np.diff(np.concatenate(([-1], np.flatnonzero(last))))
+    assert last.sum() == 2000 and lengths.min() == 1 and lengths.max() == 64
+    values = decode("fp8_e4m3fn", np.concatenate((a, b)))
+    codes = np.concatenate((a, b))
+    kinds = {"nan": np.isnan(values), "+0": codes == 0x00, "-0": codes == 0x80, "max": np.abs(values) == 448,
+             "subnormal": (values != 0) & (np.abs(values) < 2.0**-6)}
+    for name, mask in kinds.items():
+        assert mask.mean() > 0.01, name
+
+
+# -- simulations ---------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.tools
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_fixture_passes_every_pair(simulator, builds):
+    report = verify_mac(GOOD, simulator=simulator, **exhaustive_pairs("int8", "int8")._asdict(),
+                        build_dir=builds / "good")
+    assert report.ok, report.summary()
+    assert (report.vectors, report.dot_products, report.mismatches) == (65_536, 65_536, 0)
+    assert report.cycles >= 65_536
+
+
+@pytest.mark.slow
+@pytest.mark.tools
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_fixture_passes_random_dot_products_with_idle_and_backpressure(simulator, builds):
+    vectors = random_dot_products("int8", "int8", 2000, seed=7)
+    report = verify_mac(GOOD, simulator=simulator, **vectors._asdict(), idle_rate=0.25, stall_rate=0.35,
+                        seed=7, build_dir=builds / "good")
+    assert report.ok, report.summary()
+    assert report.dot_products == 2000 and report.vectors == len(vectors.last)
+    assert report.cycles > 1.3 * report.vectors  # a quarter of the input cycles were idle
+
+
+@pytest.mark.slow
+@pytest.mark.tools
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_broken_fixture_is_caught(simulator, builds):
+    report = verify_mac(NO_RESTART, simulator=simulator, **random_dot_products("int8", "int8", 200)._asdict(),
+                        build_dir=builds / "no_restart")
+    assert not report.ok
+    assert report.mismatches > 100  # every dot product after the first starts from a stale sum
+    assert len(report.first_mismatches) == 5
+    assert report.first_mismatches[0].startswith("dot product 1 (items ")
+    assert "expected acc 0x" in report.first_mismatches[0] and "got acc 0x" in report.first_mismatches[0]
+    assert report.first_mismatches[0] in report.summary()
+
+
+# One simulator suffices: what is tested is the harness's stall pattern, and Verilator would add a
+# 20 s compile.
+@pytest.mark.slow
+@pytest.mark.tools
+def test_backpressure_bug_is_caught_only_under_backpressure(builds):
+    vectors = random_dot_products("int8", "int8", 200, seed=2)._asdict()
+    calm = verify_mac(STALL_BUG, simulator="icarus", **vectors, build_dir=builds / "stall_bug")
+    assert calm.ok, calm.summary()
+    stalled = verify_mac(STALL_BUG, simulator="icarus", **vectors, stall_rate=0.3,
+                         build_dir=builds / "stall_bug")
+    assert not stalled.ok and stalled.mismatches > 0
+    assert stalled.timed_out  # lost items took their last flags with them: outputs never came
+
+
+@pytest.mark.slow
+@pytest.mark.tools
+def test_naive_driver_checks_the_same_way(builds):
+    vectors = random_dot_products("int8", "int8", 50, seed=4)._asdict()
+    assert verify_mac_naive(GOOD, simulator="icarus", **vectors, build_dir=builds / "good").ok
+    broken = verify_mac_naive(NO_RESTART, simulator="icarus", **vectors, build_dir=builds / "no_restart")
+    assert broken.mismatches > 0 and broken.driver == "naive"
+
+
+@pytest.mark.slow
+@pytest.mark.tools
+def test_batch_gives_every_job_its_own_verdict(builds):
+    """One Icarus build: the good fixture twice, and both broken ones (the stall bug hangs the batch)."""
+    dots = random_dot_products("int8", "int8", 300, seed=8)
+    jobs = [BatchJob.of(GOOD, join_vectors(exhaustive_pairs("int8", "int8"), dots), idle_rate=0.2,
+                        stall_rate=0.3, seed=1),
+            BatchJob.of(GOOD, dots, seed=2),
+            BatchJob.of(NO_RESTART, dots),
+            BatchJob.of(STALL_BUG, dots, stall_rate=0.3, seed=3)]
+    reports = verify_batch(jobs, simulator="icarus", build_dir=builds / "batch")
+    good, good_again, no_restart, stall_bug = reports
+    assert good.ok and good_again.ok, good.summary() + good_again.summary()
+    assert good.dot_products == 65_836 and good_again.dot_products == 300
+    assert no_restart.mismatches > 250 and not no_restart.timed_out
+    assert stall_bug.timed_out and stall_bug.mismatches > 0
+    assert good.build_seconds == stall_bug.build_seconds  # one build
