@@ -18,7 +18,7 @@ PYTHON_DIRS := $(wildcard hwgen sim cost_models fpga tests bench)
 .PHONY: help demo test lint rtl venv system-tools clean
 
 help:
-	@echo "make demo   check the tools (hwgen doctor), list the number formats, quantize a few values"
+	@echo "make demo   check the tools, list formats, quantize, then generate and verify MAC units"
 	@echo "make test   ruff and the whole pytest suite, tools included"
 	@echo "make lint   ruff only"
 	@echo "make rtl    regenerate the reference Verilog + manifests under rtl/ (review, then commit)"
@@ -30,6 +30,9 @@ demo: $(INSTALLED) system-tools
 	$(HWGEN) doctor
 	$(HWGEN) formats
 	$(HWGEN) quantize --format fp8_e4m3 1.0 464 -0.3 nan
+	$(HWGEN) generate mac --a fp8_e4m3 --b fp8_e4m3 --acc fixed --out build/demo
+	$(HWGEN) verify mac --a fp8_e4m3 --b fp8_e4m3 --acc fixed --sim verilator --exhaustive --idle 0 --stall 0
+	$(HWGEN) verify mac --a fp8_e5m2 --b fp8_e5m2 --acc fp32 --sim icarus --vectors 1000
 
 test: MISSING_TOOLS_FATAL := yes
 test: $(INSTALLED) system-tools
