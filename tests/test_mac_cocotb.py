@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import pytest
 
+import hwgen.gen.mac
 from hwgen.emit import emit
 from hwgen.gen import float_accumulate
 from hwgen.gen.mac_design import MacDesign, manifest_details
@@ -110,8 +111,8 @@ def units(tmp_path_factory) -> dict:
             unit = design.build()
             _, manifests[config.id, pipeline] = emit(unit, design.default_name(unit), folder,
                                                      manifest_details(unit))
-    with pytest.MonkeyPatch.context() as patch:  # MacUnit imports FloatAccumulate when it elaborates
-        patch.setattr(float_accumulate, "FloatAccumulate", TiesAwayAccumulate)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(hwgen.gen.mac, "FloatAccumulate", TiesAwayAccumulate)  # where MacUnit looks it up
         unit = MacDesign("fp8_e4m3fn", "fp8_e4m3fn", "bf16").build()
         _, manifests[BROKEN] = emit(unit, "mac_fp8_e4m3fn_bf16_ties_away", folder, manifest_details(unit))
     return manifests

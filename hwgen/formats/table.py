@@ -74,8 +74,13 @@ class TableFormat:
         return min(_lowest_bit_exponent(v) for v in nonzero) if nonzero else 0
 
     @property
+    def units(self) -> tuple:
+        """Every code's value as an integer number of 2^lsb_exponent (code order)."""
+        return tuple(round(v / 2.0**self.lsb_exponent) for v in self.values)
+
+    @property
     def max_units(self) -> int:
-        return int(max(abs(v) for v in self.values) / 2.0**self.lsb_exponent)
+        return max(abs(u) for u in self.units)
 
     @property
     def max(self) -> float:

@@ -13,6 +13,7 @@ from amaranth.lib.wiring import In, Out
 from hwgen.formats import IntFormat, MiniFloat, TableFormat, accumulator, scalar_format
 from hwgen.formats._check import check_int
 from hwgen.formats.accumulator import lmul_offset_bits, max_product_units
+from hwgen.gen.float_accumulate import FloatAccumulate
 from hwgen.gen.operands import decode_operand, signed_value
 
 DEFAULT_PIPELINE = 3
@@ -223,8 +224,6 @@ class MacUnit(wiring.Component):
                      self.o.payload.inf.eq(Cat(pos_inf, neg_inf))]
 
     def _accumulate_float(self, m, item, step, restart):
-        from hwgen.gen.float_accumulate import FloatAccumulate
-
         fmt = self._acc.format
         magnitude, shift = item["magnitude"], item["shift"]
         halving = 0 if self._mul == "lmul" else self._halving

@@ -59,9 +59,8 @@ def _integer(fmt: IntFormat, code: Value) -> Operand:
 
 
 def _table(fmt: TableFormat, code: Value) -> Operand:
-    units = [round(v / 2.0**fmt.lsb_exponent) for v in fmt.values]
-    width = max(abs(u) for u in units).bit_length()
-    magnitudes = Array(Const(abs(u), unsigned(width)) for u in units)
+    width = fmt.max_units.bit_length()
+    magnitudes = Array(Const(abs(u), unsigned(width)) for u in fmt.units)
     negatives = Array(Const(int(v < 0), 1) for v in fmt.values)
     return Operand(negatives[code], magnitudes[code], Const(0, 1), _false(), _false())
 
@@ -79,6 +78,5 @@ def signed_value(fmt, code: Value) -> Value:
     """The code's value in units of 2^lsb_exponent as a signed value (integer and table formats)."""
     if isinstance(fmt, IntFormat):
         return code.as_signed() if fmt.signed else Cat(code, Const(0, 1)).as_signed()
-    units = [round(v / 2.0**fmt.lsb_exponent) for v in fmt.values]
-    width = max(abs(u) for u in units).bit_length() + 1
-    return Array(Const(u, signed(width)) for u in units)[code]
+    width = fmt.max_units.bit_length() + 1
+    return Array(Const(u, signed(width)) for u in fmt.units)[code]

@@ -226,7 +226,7 @@ def _split_int(fmt: IntFormat, codes: np.ndarray) -> Parts:
 
 
 def _split_table(fmt: TableFormat, codes: np.ndarray) -> Parts:
-    units = np.array([round(v / 2.0**fmt.lsb_exponent) for v in fmt.values], dtype=np.int64)
+    units = np.array(fmt.units, dtype=np.int64)
     values = units[codes]
     none = np.zeros(codes.shape, bool)
     return Parts(np.signbit(np.array(fmt.values))[codes], np.abs(values),
