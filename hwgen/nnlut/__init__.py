@@ -1,0 +1,1 @@
+"""NN-LUT: fit piecewise-linear tables to nonlinearities, quantize them, evaluate them bit-exactly."""
