@@ -37,7 +37,8 @@ def harness_depth(items: int, minimum: int = MIN_DEPTH) -> int:
 
 
 def write_harness(manifest: dict, path: os.PathLike | str, *, depth: int = MIN_DEPTH,
-                  results_depth: int | None = None, name: str | None = None) -> str:
+                  results_depth: int | None = None, name: str | None = None,
+                  interface: MacInterface | None = None) -> str:
     """Write the harness Verilog for the unit *manifest* describes; return the harness module's name.
 
     *depth* words of vector memory, *results_depth* (at most *depth*, by default *depth*) of result
@@ -45,8 +46,9 @@ def write_harness(manifest: dict, path: os.PathLike | str, *, depth: int = MIN_D
     that an extra output shows. The memory files are those of :func:`harness_files` for the
     harness's folder. The module is called *name*, by default ``<unit>_harness``. The file is only
     rewritten when its text changes, so the simulator's build stays up to date across runs.
+    *interface* binds a unit other than a MAC (:func:`hwgen.sim.mac_manifest.stream_interface`).
     """
-    unit = mac_interface(manifest)
+    unit = mac_interface(manifest) if interface is None else interface
     path = Path(path).resolve()
     results_depth = depth if results_depth is None else results_depth
     for what, words in (("depth", depth), ("results depth", results_depth)):
@@ -93,6 +95,7 @@ def _harness_verilog(name: str, unit: MacInterface, files: HarnessFiles, depth: 
     count = addr + 1  # counters reach depth
     results_addr = results_depth.bit_length() - 1
     word_bits = unit.in_bits + GAP_BITS + 1
+    owed = f"word[{unit.in_fields['last'].offset}]" if "last" in unit.in_fields else "1'b1"
     drain = max(16, 4 * unit.latency + 8)  # cycles without owed outputs in which an extra one would show
     for file in (files.vectors, files.ready, files.results, files.summary):
         if '"' in str(file) or "\\" in str(file):
@@ -120,7 +123,7 @@ module {name} (
 
     reg [{addr - 1}:0] item;  // the item offered now
     reg [{GAP_BITS - 1}:0] waited;  // idle cycles spent before it
-    reg [{count - 1}:0] expected;  // outputs owed: items sent with last set
+    reg [{count - 1}:0] expected;  // outputs owed: items sent (with last set, if the unit has last)
     reg [{count - 1}:0] received;
     reg [31:0] cycle;
     reg [15:0] drained;
@@ -178,7 +181,7 @@ module {name} (
             if (in_valid && in_ready) begin
                 item <= item + {addr}'d1;
                 waited <= {GAP_BITS}'d0;
-                if (word[{unit.in_fields["last"].offset}]) expected <= expected + {count}'d1;
+                if ({owed}) expected <= expected + {count}'d1;
             end else if (!in_valid && !stop) begin
                 waited <= waited + {GAP_BITS}'d1;
             end

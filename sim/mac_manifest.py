@@ -64,7 +64,18 @@ def verilog_path(manifest_path: os.PathLike | str, manifest: dict) -> Path:
 
 
 def mac_interface(manifest: dict) -> MacInterface:
-    """Bind the MAC contract's ports and payload fields to the manifest's names and offsets.
+    """Bind the MAC contract's ports and payload fields to the manifest's names and offsets."""
+    return stream_interface(manifest, IN_FIELDS, ("acc",))
+
+
+def stream_interface(manifest: dict, in_fields: tuple[str, ...] = (), out_fields: tuple[str, ...] = ()
+                     ) -> MacInterface:
+    """Bind a one-input, one-output stream unit's ports to the manifest's names and offsets.
+
+    Any unit with ``clk``, ``rst``, an input stream ``i`` and an output stream ``o`` fits (MAC, NN-LUT,
+    block dot ...): *in_fields* / *out_fields* are the payload fields it must have. An input field
+    ``last``, when present, must be 1 bit: the harness then owes one output per item with ``last``
+    set; without it, one output per item.
 
     Raises
     ------
@@ -102,7 +113,7 @@ def mac_interface(manifest: dict) -> MacInterface:
              *(out_stream[k] for k in ("valid", "ready", "payload"))}
     unknown = sorted(set(ports) - known)
     if unknown:
-        raise ValueError(f"{manifest['module']} has ports the MAC contract does not know: "
+        raise ValueError(f"{manifest['module']} has ports the stream contract does not know: "
                          f"{', '.join(unknown)}")
     port("clk", "in", 1)
     port("rst", "in", 1)
@@ -112,14 +123,14 @@ def mac_interface(manifest: dict) -> MacInterface:
     port(out_stream["ready"], "in", 1)
     in_bits = port(in_stream["payload"], "in")
     out_bits = port(out_stream["payload"], "out")
-    in_fields = fields("i", IN_FIELDS, in_bits)
-    if in_fields["last"].width != 1:
+    in_fields = fields("i", in_fields, in_bits)
+    if "last" in in_fields and in_fields["last"].width != 1:
         raise ValueError(f"field i.last of {manifest['module']} must be 1 bit wide")
     return MacInterface(
         module=manifest["module"], clock="clk", reset="rst",
         in_valid=in_stream["valid"], in_ready=in_stream["ready"], in_payload=in_stream["payload"],
         in_bits=in_bits, in_fields=in_fields,
         out_valid=out_stream["valid"], out_ready=out_stream["ready"], out_payload=out_stream["payload"],
-        out_bits=out_bits, out_fields=fields("o", ("acc",), out_bits),
+        out_bits=out_bits, out_fields=fields("o", out_fields, out_bits),
         latency=int(manifest.get("latency", 0)),
     )

@@ -1,4 +1,4 @@
-"""The memory files of a MAC harness: stimulus written by Python, results written by the simulator.
+"""The memory files of a stream harness (MAC and other units): stimulus from Python, results from the sim.
 
 The vector memory holds one word per item, ``stop | gap | i payload``: the payload's fields at their
 manifest offsets, the idle cycles before the item, and a stop bit on the word after the last item.
@@ -77,7 +77,7 @@ def write_vectors(
     seed: int = 0,
     depth: int = MIN_DEPTH,
 ) -> VectorFile:
-    """Write the vector memory (items with their idle gaps, then a stop word) and the ready pattern.
+    """Write a MAC's vector memory (items with their idle gaps, then a stop word) and ready pattern.
 
     Parameters
     ----------
@@ -88,9 +88,39 @@ def write_vectors(
     depth
         The harness's vector memory depth; it must hold every item and the stop word.
     """
-    unit = mac_interface(manifest)
     a_codes, b_codes, last = _as_items(a_codes, b_codes, last)
-    items = len(a_codes)
+    return write_items(mac_interface(manifest), folder, {"a": a_codes, "b": b_codes, "last": last},
+                       idle_rate=idle_rate, stall_rate=stall_rate, seed=seed, depth=depth)
+
+
+def write_items(
+    unit: MacInterface,
+    folder: os.PathLike | str,
+    fields: dict,
+    *,
+    idle_rate: float = 0.0,
+    stall_rate: float = 0.0,
+    seed: int = 0,
+    depth: int = MIN_DEPTH,
+) -> VectorFile:
+    """Write the vector memory and ready pattern of any stream unit bound by *unit*.
+
+    *fields* maps every input payload field of *unit* to one code per item (non-negative integers,
+    equally long); the options are :func:`write_vectors`'s. Without a ``last`` field, every item is
+    owed an output.
+    """
+    missing = sorted(set(unit.in_fields) - set(fields))
+    unknown = sorted(set(fields) - set(unit.in_fields))
+    if missing or unknown:
+        raise ValueError(f"items must give exactly the fields of i ({', '.join(unit.in_fields)}); "
+                         f"missing {missing or 'none'}, unknown {unknown or 'none'}")
+    lengths = {len(np.asarray(codes)) for codes in fields.values()}
+    if len(lengths) != 1 or 0 in lengths:
+        raise ValueError("every field needs one code per item, for at least one item")
+    items = lengths.pop()
+    last = np.asarray(fields["last"], dtype=bool) if "last" in fields else np.ones(items, dtype=bool)
+    if not last[-1]:
+        raise ValueError("the last item must have last set")
     if items + 1 > depth:
         raise ValueError(f"{items} items and the stop word do not fit a harness of depth {depth}")
     _check_rate("idle_rate", idle_rate)
@@ -99,7 +129,7 @@ def write_vectors(
     gaps = _idle_gaps(idle_rate, items, rng)
     word_bits = unit.in_bits + GAP_BITS + 1
     dtype = np.int64 if word_bits < 64 else object  # int64 is much faster
-    words = pack_items(unit, a_codes, b_codes, last, dtype) | (gaps.astype(dtype) << unit.in_bits)
+    words = pack_fields(unit, fields, dtype) | (gaps.astype(dtype) << unit.in_bits)
     stop = 1 << (word_bits - 1)
     files = harness_files(folder)
     if dtype is object:
@@ -112,14 +142,25 @@ def write_vectors(
 
 
 def pack_items(unit: MacInterface, a_codes, b_codes, last, dtype=object) -> np.ndarray:
-    """Input payload words, each field at its manifest offset (``dtype=object`` for any width)."""
-    words = np.zeros(len(a_codes), dtype=dtype)
-    for name, codes in (("a", a_codes), ("b", b_codes), ("last", last)):
+    """A MAC's input payload words, each field at its manifest offset (``dtype=object`` for any width)."""
+    return pack_fields(unit, {"a": a_codes, "b": b_codes, "last": last}, dtype)
+
+
+def pack_fields(unit: MacInterface, fields: dict, dtype=object) -> np.ndarray:
+    """Input payload words from per-field codes, each at its manifest offset.
+
+    Fields of up to 62 bits may come as integer arrays; wider ones (block operands) as object arrays of
+    Python ints, with ``dtype=object``.
+    """
+    words = None
+    for name, codes in fields.items():
         field = unit.in_fields[name]
-        codes = np.asarray(codes).astype(np.int64)
+        codes = np.asarray(codes)
+        codes = codes.astype(object if codes.dtype == object or field.width > 62 else np.int64)
         if len(codes) and (codes.min() < 0 or codes.max() >= 1 << field.width):
             raise ValueError(f"{name} codes must fit the {field.width}-bit field i.{name}")
-        words |= codes.astype(dtype) << field.offset
+        shifted = codes.astype(dtype) << field.offset
+        words = shifted if words is None else words | shifted
     return words
 
 
