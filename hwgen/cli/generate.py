@@ -5,7 +5,7 @@ Each unit's options live in ``hwgen.cli.unit_<name>`` (``register_generate(units
 
 import importlib
 
-UNIT_MODULES = ("unit_mac",)
+UNIT_MODULES = ("unit_mac", "unit_systolic")
 
 
 def register(subparsers) -> None:

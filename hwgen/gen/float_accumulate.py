@@ -3,7 +3,7 @@
 Contract: ../shared/FORMATS.md sections 2 and 5 (hwgen's golden model, ``hwgen.golden.mac``).
 """
 
-from amaranth import Cat, Const, Module, Mux, Signal, Value
+from amaranth import Cat, Const, Module, Mux, Signal, Value, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -181,7 +181,7 @@ class FloatAccumulate(wiring.Component):
         aligned = shift_right_sticky(Cat(Const(0, GUARD_BITS), small_significand), distance)
         addend = Cat(aligned, Const(0, 2))  # two's complement at the width of ``total``
         subtract = acc_negative ^ self.p_negative
-        total = Signal(range(-(1 << window), 1 << (window + 1)))
+        total = Signal(signed(window + 2))  # range(-2^window, 2^(window+1)); range() overflows C ints
         add.d.comb += total.eq(Cat(Const(0, GUARD_BITS), large_significand)
                                + Mux(subtract, ~addend, addend) + subtract)
         magnitude = Signal(window + 1)  # bit ``window`` has the exponent large_exponent + 1

@@ -10,14 +10,21 @@ Contract: ../shared/FORMATS.md sections 5 and 6.
   ``nan`` / ``inf`` fields; ``acc`` then holds the exact sum of the finite products only.
 * Float accumulators start at +0 and round the exact acc + product once per step (RNE). An
   all-(-0) dot product therefore gives +0 (IEEE 754: +0 + -0 = +0).
+* ``group=G`` (a systolic PE's SIMD width): each accumulation step adds the exact sum of G
+  consecutive products, so a float accumulator rounds once per G products. NaN if a product of the
+  group is NaN or the group holds inf of both signs; inf if it holds inf; else its exact sum (a zero
+  sum counts as +0, which cannot change a result: the accumulator itself is never -0). Fixed sums do
+  not depend on the grouping.
 """
 
 import itertools
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from hwgen.formats import Accumulator, MiniFloat, accumulator, scalar_format, significand_bits
+from hwgen.formats._check import check_int
 from hwgen.formats.accumulator import lmul_offset_bits, max_product_units
 from hwgen.golden.codec import Parts, as_codes, encode, special_table, split, units_table
 from hwgen.golden.exact import bit_length, round_to_odd_float64, shift_signed, sum_segments
@@ -106,7 +113,8 @@ def _segments(last: np.ndarray, count: int):
     return starts, ends - starts + 1
 
 
-def mac(a_codes, b_codes, last, a, b, acc: str = "fixed", terms=None, mul: str = "exact") -> MacResult:
+def mac(a_codes, b_codes, last, a, b, acc: str = "fixed", terms=None, mul: str = "exact",
+        group: int = 1) -> MacResult:
     """Dot products of ``a_codes`` x ``b_codes``, one per item with ``last`` set.
 
     Parameters
@@ -123,8 +131,12 @@ def mac(a_codes, b_codes, last, a, b, acc: str = "fixed", terms=None, mul: str =
         K, the most products one dot product may have, for sizing ``fixed`` (default 64).
     mul:
         ``"exact"`` or ``"lmul"``.
+    group:
+        Products summed exactly per accumulation step (see the module notes); every dot product's
+        length must be a multiple of it.
     """
     a, b = scalar_format(a), scalar_format(b)
+    group = check_int(group, "group", 1, 1 << 16)
     spec = accumulator(acc, a, b, terms, mul)
     a_codes, b_codes = as_codes(a, a_codes), as_codes(b, b_codes)
     if a_codes.shape != b_codes.shape or a_codes.ndim != 1:
@@ -132,9 +144,15 @@ def mac(a_codes, b_codes, last, a, b, acc: str = "fixed", terms=None, mul: str =
             f"a and b codes must be 1-D and equally long, not {a_codes.shape} and {b_codes.shape}"
         )
     starts, lengths = _segments(last, len(a_codes))
+    if len(lengths) and np.any(lengths % group):
+        raise ValueError(f"every dot product's length must be a multiple of the group ({group}); "
+                         f"dot product {int(np.flatnonzero(lengths % group)[0])} has "
+                         f"{int(lengths[np.flatnonzero(lengths % group)[0]])} items")
     if spec.kind == "fixed":
         return _fixed(a, b, a_codes, b_codes, starts, spec, mul)
     prods = products(split(a, a_codes), split(b, b_codes), a, b, mul)
+    if group > 1:
+        return _float_grouped(prods, starts, lengths, spec, group)
     return _float(prods, starts, lengths, spec)
 
 
@@ -247,3 +265,53 @@ def _add_round(fmt: MiniFloat, acc: Parts, prods: Products, index) -> np.ndarray
     value = np.where(inf, np.where(inf_negative, -np.inf, np.inf), value)
     value = np.where(nan, np.nan, value)
     return encode(fmt, value)
+
+
+def _float_grouped(prods: Products, starts, lengths, spec: Accumulator, group: int) -> MacResult:
+    """Float accumulation adding the exact sum of ``group`` products per step (Python ints)."""
+    fmt = spec.format
+    count = len(prods.negative)
+    sums, nan, inf, inf_negative = _group_sums(prods, group, count)
+    codes = np.zeros(len(starts), dtype=np.int64)  # +0
+    for step in range(int(lengths.max()) // group if len(lengths) else 0):
+        active = np.flatnonzero(lengths > step * group)
+        groups = starts[active] // group + step  # dot products start on group boundaries
+        acc = split(fmt, codes[active])
+        values = []
+        for k, g in enumerate(groups.tolist()):
+            if acc.nan[k] or nan[g] or (acc.inf[k] and inf[g] and acc.negative[k] != inf_negative[g]):
+                values.append(math.nan)
+            elif acc.inf[k] or inf[g]:
+                values.append(-math.inf if (acc.negative[k] if acc.inf[k] else inf_negative[g]) else math.inf)
+            else:
+                values.append(_exact_sum_to_float(
+                    int(acc.significand[k]), int(acc.shift[k]) + fmt.lsb_exponent, bool(acc.negative[k]),
+                    sums[g], prods.lsb_exponent))
+        codes[active] = encode(fmt, np.array(values, dtype=np.float64))
+    zeros = np.zeros(len(starts), dtype=np.int64)
+    return MacResult(spec, codes.astype(object), zeros.astype(bool), zeros)
+
+
+def _group_sums(prods: Products, group: int, count: int):
+    """Per group of products: exact sum (Python int, in units of 2^lsb_exponent) and special flags."""
+    signed = [(-s if n else s) << int(k) for n, s, k in
+              zip(prods.negative.tolist(), prods.significand.tolist(), prods.shift.tolist(), strict=True)]
+    sums = [sum(signed[g:g + group]) for g in range(0, count, group)]
+    shape = (count // group, group)
+    pos_inf = (prods.inf & ~prods.negative.astype(bool)).reshape(shape).any(axis=1)
+    neg_inf = (prods.inf & prods.negative.astype(bool)).reshape(shape).any(axis=1)
+    nan = prods.nan.reshape(shape).any(axis=1) | (pos_inf & neg_inf)
+    return sums, nan, (pos_inf | neg_inf) & ~nan, neg_inf
+
+
+def _exact_sum_to_float(acc_significand: int, acc_exponent: int, acc_negative: bool, addend: int,
+                        addend_exponent: int) -> float:
+    """acc + addend, exact, then rounded to odd at 53 bits: a float64 the encoder rounds once (RNE)."""
+    low = min(acc_exponent, addend_exponent)
+    total = ((-acc_significand if acc_negative else acc_significand) << (acc_exponent - low)) \
+        + (addend << (addend_exponent - low))
+    magnitude = abs(total)
+    excess = max(magnitude.bit_length() - 53, 0)
+    kept = (magnitude >> excess) | int(magnitude & ((1 << excess) - 1) != 0)
+    value = math.ldexp(float(kept), low + excess)
+    return -value if total < 0 else value

@@ -1,0 +1,103 @@
+"""`hwgen generate systolic` and `hwgen verify systolic`."""
+
+import sys
+from pathlib import Path
+
+from hwgen.cli._verify_options import add_verify_options, rate, simulators
+from hwgen.emit import check_module_name, emit
+from hwgen.formats import MULTIPLY_MODES
+from hwgen.formats._check import check_int
+from hwgen.gen.systolic import DEFAULT_DEPTH, DEFAULT_PIPELINE, MAX_PIPELINE
+from hwgen.gen.systolic_design import SystolicDesign, manifest_details
+
+MAX_PRODUCTS = 200_000
+
+
+def add_systolic_options(parser) -> None:
+    parser.add_argument("--a", required=True, metavar="FMT", help="weight format, e.g. int8, dint4, fp8_e4m3")
+    parser.add_argument("--b", required=True, metavar="FMT", help="activation format")
+    parser.add_argument("--acc", default="fixed", metavar="SPEC",
+                        help="accumulator: fixed, fixed:W or a float format such as fp32 (default fixed)")
+    parser.add_argument("--pes", type=int, required=True, metavar="N",
+                        help="processing elements (outputs), >= 1")
+    parser.add_argument("--simd", type=int, default=1, metavar="S",
+                        help="elements per activation item, summed exactly in each PE (default 1)")
+    parser.add_argument("--depth", type=int, default=DEFAULT_DEPTH, metavar="D",
+                        help=f"weight words per PE: the longest dot product in items "
+                             f"(default {DEFAULT_DEPTH})")
+    parser.add_argument("--terms", type=int, metavar="K",
+                        help="elements a fixed accumulator is sized for (default depth * simd)")
+    parser.add_argument("--pipeline", type=int, default=DEFAULT_PIPELINE, metavar="N",
+                        help=f"PE register stages, 1..{MAX_PIPELINE} (default {DEFAULT_PIPELINE})")
+    parser.add_argument("--mul", choices=MULTIPLY_MODES, default="exact", help="multiplier (default exact)")
+
+
+def systolic_design(args) -> SystolicDesign:
+    return SystolicDesign(args.a, args.b, args.acc, pes=args.pes, simd=args.simd, depth=args.depth,
+                          terms=args.terms, pipeline=args.pipeline, mul=args.mul)
+
+
+def run_generate(args) -> int:
+    design = systolic_design(args)
+    unit = design.build()  # validates every option before anything is written
+    name = check_module_name(args.name) if args.name else design.default_name(unit)
+    verilog_path, manifest_path = emit(unit, name, args.out, manifest_details(unit))
+    acc = unit.accumulator
+    width = f"{acc.width}-bit, lsb 2^{acc.lsb_exponent}" if acc.kind == "fixed" else acc.format.name
+    print(f"{name}: {unit.pes} PEs x {unit.simd} lanes, weights {unit.a.name} x activations {unit.b.name}, "
+          f"accumulator {acc.spec} ({width}), depth {unit.depth}, latency {unit.latency}, II {unit.ii}")
+    print(f"wrote {verilog_path}")
+    print(f"wrote {manifest_path}")
+    return 0
+
+
+def run_verify(args) -> int:
+    design = systolic_design(args)
+    unit = design.build()
+    idle, stall = rate(args.idle, "--idle"), rate(args.stall, "--stall")
+    count = check_int(args.vectors, "--vectors", 1, MAX_PRODUCTS)
+    if args.exhaustive:
+        raise ValueError("--exhaustive is not available for systolic arrays (weights x vectors do not "
+                         "enumerate); use --vectors N")
+    from hwgen.sim.systolic_stimulus import random_tiles  # cocotb is needed only from here on
+    from hwgen.sim.verify_systolic import SystolicJob, verify_systolic
+
+    name = design.default_name(unit)
+    build_dir = Path(args.build_dir) / name
+    _, manifest = emit(unit, name, build_dir, manifest_details(unit))
+    tiles = random_tiles(unit.a, unit.b, pes=unit.pes, simd=unit.simd, depth=unit.depth, vectors=count,
+                         seed=args.seed)
+    all_ok = True
+    for simulator in simulators(args.sim):
+        print(f"{name}: {count} matrix-vector products on {simulator} (the first build takes "
+              f"{'30-60 s' if simulator == 'verilator' else 'a few s'}) ...", file=sys.stderr, flush=True)
+        job = SystolicJob(manifest, tiles, idle_rate=idle, stall_rate=stall, seed=args.seed)
+        report = verify_systolic([job], simulator=simulator, build_dir=build_dir)[0]
+        print(f"{simulator}: vectors checked {report.vectors}, matrix-vector products checked "
+              f"{report.dot_products} ({unit.pes} dot products each), mismatches {report.mismatches}"
+              + (", TIMED OUT" if report.timed_out else "")
+              + (f", stream protocol errors {report.protocol_errors}" if report.protocol_errors else "")
+              + f" (build {report.build_seconds:.1f} s, run {report.run_seconds:.1f} s)")
+        for line in report.first_mismatches:
+            print(f"  {line}")
+        all_ok &= report.ok
+    print("PASS" if all_ok else "FAIL")
+    return 0 if all_ok else 1
+
+
+def register_generate(units) -> None:
+    parser = units.add_parser("systolic", help="a 1-D systolic array of MAC PEs (stationary weights)",
+                              description="Generate a 1-D systolic array: pes PEs with simd lanes each.")
+    add_systolic_options(parser)
+    parser.add_argument("--name", metavar="NAME", help="Verilog module name (default: from the options)")
+    parser.add_argument("--out", required=True, metavar="DIR", help="output folder for NAME.v and NAME.json")
+    parser.set_defaults(func=run_generate)
+
+
+def register_verify(units) -> None:
+    parser = units.add_parser("systolic", help="a systolic array (same options as `hwgen generate systolic`)",
+                              description="Verify a systolic array against the golden model.")
+    add_systolic_options(parser)
+    add_verify_options(parser, default_vectors=500, what="matrix-vector products",
+                       exhaustive="(not available for systolic arrays)")
+    parser.set_defaults(func=run_verify)

@@ -1,0 +1,88 @@
+"""One SIMD lane's exact product, and the exact sum of several lanes, as combinational hardware.
+
+A lane's product is an integer in units of 2^(a.lsb_exponent + b.lsb_exponent), the lsb of a
+``fixed`` accumulator (FORMATS.md section 5), so lanes add exactly in two's complement. The same
+decode and multiply as :class:`hwgen.gen.mac.MacUnit`: integer and table operands multiply as signed
+values (a DSP's job); minifloats multiply their integer significands and shift by the exponents.
+"""
+
+from dataclasses import dataclass
+
+from amaranth import Cat, Const, Module, Mux, Signal, Value, signed, unsigned
+
+from hwgen.formats import IntFormat, MiniFloat, TableFormat
+from hwgen.formats.accumulator import lmul_offset_bits, max_product_units
+from hwgen.gen.operands import decode_operand, signed_value
+
+
+@dataclass(frozen=True)
+class LaneProduct:
+    """A lane's exact product: ``value`` (signed) when both operands are integers, otherwise
+    ``magnitude`` with ``negative``; ``nan`` / ``inf`` flag special products (magnitude 0 then)."""
+
+    value: Value | None
+    magnitude: Value | None
+    negative: Value
+    nan: Value
+    inf: Value
+
+
+def product_bits(a, b, mul: str) -> int:
+    """Bits of the largest product magnitude, in units of 2^(a.lsb_exponent + b.lsb_exponent)."""
+    return max(max_product_units(a, b, mul).bit_length(), 1)
+
+
+def integer_operands(a, b, mul: str) -> bool:
+    """Both operands integer or table: one signed multiply per lane, no shifter (maps onto DSPs)."""
+    return mul == "exact" and all(isinstance(f, (IntFormat, TableFormat)) for f in (a, b))
+
+
+def lane_product(m: Module, a, b, a_code: Value, b_code: Value, mul: str, name: str) -> LaneProduct:
+    """Combinational exact (or L-Mul) product of one operand pair."""
+    false = Const(0, 1)
+    if integer_operands(a, b, mul):
+        value = Signal(signed(product_bits(a, b, mul) + 1), name=f"{name}_product")
+        m.d.comb += value.eq(signed_value(a, a_code) * signed_value(b, b_code))
+        return LaneProduct(value, None, false, false, false)
+    x, y = decode_operand(m, a, a_code, f"{name}_a"), decode_operand(m, b, b_code, f"{name}_b")
+    nan = x.nan | y.nan | (x.inf & y.zero) | (x.zero & y.inf)
+    inf = (x.inf | y.inf) & ~nan
+    magnitude = Signal(unsigned(product_bits(a, b, mul)), name=f"{name}_magnitude")
+    if mul == "lmul":
+        m.d.comb += magnitude.eq(_lmul(m, a, a_code, b_code, nan | inf, name))
+    else:
+        halving = sum(isinstance(f, MiniFloat) for f in (a, b))  # doubled units (hwgen.gen.operands)
+        m.d.comb += magnitude.eq(((x.magnitude * y.magnitude) << (x.shift + y.shift)) >> halving)
+    return LaneProduct(None, magnitude, x.negative ^ y.negative, nan, inf)
+
+
+def _lmul(m: Module, fmt: MiniFloat, a_code: Value, b_code: Value, special: Value, name: str) -> Value:
+    """L-Mul (FORMATS.md section 6): S = X + Y - B * 2^M + 2^(M - l(M)), as a magnitude in lsb units."""
+    man, bias, code_bits = fmt.man_bits, fmt.bias, fmt.bits - 1
+    x, y = a_code[:code_bits], b_code[:code_bits]
+    s = Signal(signed(code_bits + 3), name=f"{name}_lmul_sum")
+    m.d.comb += s.eq(x + y - (bias << man) + (1 << (man - lmul_offset_bits(man))))
+    shift = Signal(unsigned(max_product_units(fmt, fmt, "lmul").bit_length().bit_length()),
+                   name=f"{name}_lmul_shift")
+    m.d.comb += shift.eq((s >> man) + (bias + man - 2))
+    normal = (a_code[man:code_bits] != 0) & (b_code[man:code_bits] != 0) & ~special
+    return Mux(normal, Cat(s[:man], Const(1, 1)) << shift, 0)  # zero or subnormal operands: 0
+
+
+def lane_sum(m: Module, lanes: list[LaneProduct], width: int, name: str) -> Value:
+    """The exact signed sum of the lanes' finite products, ``width`` bits (wrapping beyond).
+
+    Negation costs no adders: each negative magnitude enters as its ones' complement and the count of
+    negative lanes is added once (-x = ~x + 1).
+    """
+    total = Signal(signed(width), name=name)
+    if lanes[0].value is not None:
+        m.d.comb += total.eq(sum(lane.value for lane in lanes))
+        return total
+    complemented = [(lane.magnitude ^ lane.negative.replicate(len(lane.magnitude))).as_unsigned()
+                    for lane in lanes]
+    # Sign-extend each ones' complement term: its top bit is the lane's sign.
+    terms = [Cat(term, lane.negative.replicate(width - len(term))).as_signed()
+             for term, lane in zip(complemented, lanes, strict=True)]
+    m.d.comb += total.eq(sum(terms) + sum(lane.negative for lane in lanes))
+    return total

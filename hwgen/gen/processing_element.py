@@ -1,0 +1,156 @@
+"""One processing element of the systolic array: SIMD lane products, their exact sum, an accumulator.
+
+Built into the array's module (not a submodule) so that the whole array shares one stall signal.
+The accumulation is the MAC unit's (:mod:`hwgen.gen.mac`): a fixed accumulator adds each item's exact
+lane sum; a float one rounds ``acc + lane sum`` once per item (``hwgen.golden.mac(..., group=simd)``).
+"""
+
+from dataclasses import dataclass
+
+from amaranth import Cat, Mux, Signal, Value, signed
+
+from hwgen.gen.float_accumulate import FloatAccumulate
+from hwgen.gen.lane import LaneProduct, lane_product, lane_sum
+
+# Optional register stages inside a PE, in the order `pipeline` adds them: after the lane products,
+# after the lane sum. The chain register and the weight memory's read register are always there.
+CUT_POINTS = ("product", "sum")
+FLAGS = ("nan", "pos_inf", "neg_inf")
+
+
+@dataclass(frozen=True)
+class ElementPorts:
+    """What the array needs of a PE: its lane of ``o.payload``, whether the item in its last stage
+    closes a dot product, and the valids of its optional stages."""
+
+    result: dict
+    done: Value
+    stage_valids: list
+
+
+def register_stage(m, item: dict, advance: Value, name: str) -> dict:
+    """Register every field of ``item`` while ``advance``; only ``valid`` has a reset (data registers
+    without one pack into DSP and RAM blocks)."""
+    registered = {}
+    for key, value in item.items():
+        register = Signal(value.shape(), name=f"{name}_{key}", reset_less=key != "valid")
+        with m.If(advance):
+            m.d.sync += register.eq(value)
+        registered[key] = register
+    return registered
+
+
+def processing_element(m, array, p: int, item: dict, read, read_addr: Value, advance: Value, *,
+                       hold_result: bool) -> ElementPorts:
+    """PE ``p`` of ``array`` (a :class:`~hwgen.gen.systolic.SystolicArray`).
+
+    ``item`` is the chain register after the PE; ``read`` its weight memory's synchronous read port,
+    addressed with ``read_addr`` (the chain register before it), so the weight word and the item
+    arrive together. With ``hold_result``, the finished dot product is kept in registers of its own
+    until the next one finishes: the accumulator restarts before the array's result vector leaves.
+    """
+    a, b = array.a, array.b
+    m.d.comb += [read.addr.eq(read_addr), read.en.eq(advance)]
+    lanes = [lane_product(m, a, b, read.data[lane * a.bits:(lane + 1) * a.bits],
+                          item["x"][lane * b.bits:(lane + 1) * b.bits], array.mul, f"pe{p}_lane{lane}")
+             for lane in range(array.simd)]
+    stage = {"valid": item["valid"], "last": item["last"], **_lane_fields(lanes), **_step_flags(lanes)}
+    valids = []
+    if array.pipeline > 1:
+        stage = register_stage(m, stage, advance, f"pe{p}_product")
+        valids.append(stage["valid"])
+    total = lane_sum(m, _lanes_from(stage, lanes), array.lane_sum_bits, f"pe{p}_sum")
+    stage = {"valid": stage["valid"], "last": stage["last"], "sum": total, **{k: stage[k] for k in FLAGS}}
+    if array.pipeline > 2:
+        stage = register_stage(m, stage, advance, f"pe{p}_sum")
+        valids.append(stage["valid"])
+
+    step = advance & stage["valid"]
+    restart = Signal(init=1, name=f"pe{p}_restart")  # the next item starts a dot product
+    with m.If(step):
+        m.d.sync += restart.eq(stage["last"])
+    accumulate = _fixed_step if array.accumulator.kind == "fixed" else _float_step
+    state, following = accumulate(m, array, p, stage, restart)
+    with m.If(step):
+        m.d.sync += [state[name].eq(value) for name, value in following.items()]
+    if hold_result:
+        held = {name: Signal(value.shape(), name=f"pe{p}_result_{name}", reset_less=True)
+                for name, value in state.items()}
+        with m.If(step & stage["last"]):
+            m.d.sync += [held[name].eq(value) for name, value in following.items()]
+        state = held
+    return ElementPorts(_payload(array, state), stage["valid"] & stage["last"], valids)
+
+
+def _lane_fields(lanes: list[LaneProduct]) -> dict:
+    fields = {}
+    for index, lane in enumerate(lanes):
+        if lane.value is not None:
+            fields[f"lane{index}_value"] = lane.value
+        else:
+            fields[f"lane{index}_magnitude"] = lane.magnitude
+            fields[f"lane{index}_negative"] = lane.negative
+    return fields
+
+
+def _lanes_from(stage: dict, lanes: list[LaneProduct]) -> list[LaneProduct]:
+    """The lanes as ``stage`` carries them (registered or not); their flags are already reduced."""
+    rebuilt = []
+    for index, lane in enumerate(lanes):
+        if lane.value is not None:
+            rebuilt.append(LaneProduct(stage[f"lane{index}_value"], None, lane.negative, lane.nan, lane.inf))
+        else:
+            rebuilt.append(LaneProduct(None, stage[f"lane{index}_magnitude"], stage[f"lane{index}_negative"],
+                                       lane.nan, lane.inf))
+    return rebuilt
+
+
+def _step_flags(lanes: list[LaneProduct]) -> dict:
+    """This item's special products: any NaN, any +inf, any -inf."""
+    return {"nan": Cat(*(lane.nan for lane in lanes)).any(),
+            "pos_inf": Cat(*(lane.inf & ~lane.negative for lane in lanes)).any(),
+            "neg_inf": Cat(*(lane.inf & lane.negative for lane in lanes)).any()}
+
+
+def _state(p: int, shapes: dict) -> dict:
+    # No reset: `restart` (reset to 1) discards whatever the registers hold.
+    return {name: Signal(shape, name=f"pe{p}_{name}", reset_less=True) for name, shape in shapes.items()}
+
+
+def _fixed_step(m, array, p: int, stage: dict, restart: Value) -> tuple[dict, dict]:
+    """Registers and next values of a fixed accumulator: the wrapping sum and the MAC's sticky flags."""
+    state = _state(p, {"acc": signed(array.accumulator.width), "nan": 1, "pos_inf": 1, "neg_inf": 1})
+    acc = Signal(signed(array.accumulator.width), name=f"pe{p}_acc_next")
+    m.d.comb += acc.eq(Mux(restart, 0, state["acc"]) + stage["sum"])  # truncation = wrapping
+    following = {"acc": acc, **{flag: Mux(restart, 0, state[flag]) | stage[flag] for flag in FLAGS}}
+    return state, following
+
+
+def _float_step(m, array, p: int, stage: dict, restart: Value) -> tuple[dict, dict]:
+    """Registers and next value of a float accumulator: RNE(acc + exact lane sum)."""
+    fmt = array.accumulator.format
+    total = stage["sum"]
+    magnitude = Signal(len(total) - 1, name=f"pe{p}_sum_magnitude")  # |sum| < 2^(width - 1)
+    m.d.comb += magnitude.eq(Mux(total < 0, -total, total))
+    inf_seen = stage["pos_inf"] | stage["neg_inf"]
+    nan = stage["nan"] | (stage["pos_inf"] & stage["neg_inf"])
+    adder = FloatAccumulate(fmt, len(magnitude), 1, array.a.lsb_exponent + array.b.lsb_exponent)
+    m.submodules[f"pe{p}_add"] = adder
+    state = _state(p, {"acc": fmt.bits})
+    m.d.comb += [
+        adder.acc.eq(Mux(restart, 0, state["acc"])),
+        adder.p_negative.eq(Mux(inf_seen, stage["neg_inf"], total < 0)),
+        adder.p_significand.eq(Mux(nan | inf_seen, 0, magnitude)),
+        adder.p_shift.eq(0),
+        adder.p_nan.eq(nan),
+        adder.p_inf.eq(inf_seen & ~nan),
+    ]
+    return state, {"acc": adder.result}
+
+
+def _payload(array, state: dict) -> dict:
+    """This PE's lane of every ``o.payload`` field."""
+    if array.accumulator.kind == "float":
+        return {"acc": state["acc"]}
+    return {"acc": state["acc"], "nan": state["nan"] | (state["pos_inf"] & state["neg_inf"]),
+            "inf": Cat(state["pos_inf"], state["neg_inf"])}
