@@ -1,5 +1,7 @@
 """Options and report lines shared by every `hwgen verify UNIT` subcommand."""
 
+import sys
+
 SIMULATOR_CHOICES = ("icarus", "verilator", "both")
 
 
@@ -34,3 +36,25 @@ def add_verify_options(parser, *, default_vectors: int = 2000, what: str = "dot 
                         help="share of refused output cycles (default 0.3)")
     parser.add_argument("--build-dir", default="build/verify", metavar="DIR",
                         help="where units are emitted and simulated (default build/verify)")
+
+
+def verify_on_simulators(args, *, name: str, what: str, run, products: str = "dot products") -> int:
+    """Run ``run(simulator)`` (a :class:`hwgen.sim.verify_mac.VerifyReport`) on each simulator that
+    ``--sim`` names; print one line per run (vectors, *products* checked, mismatches, the first
+    mismatches) and PASS or FAIL. Exit code 0 only when every run passed."""
+    all_ok = True
+    for simulator in simulators(args.sim):
+        first_build = "30-60 s" if simulator == "verilator" else "a few s"
+        print(f"{name}: {what} on {simulator} (the first build takes {first_build}) ...", file=sys.stderr,
+              flush=True)
+        report = run(simulator)
+        print(f"{simulator}: vectors checked {report.vectors}, {products} checked {report.dot_products}, "
+              f"mismatches {report.mismatches}"
+              + (", TIMED OUT" if report.timed_out else "")
+              + (f", stream protocol errors {report.protocol_errors}" if report.protocol_errors else "")
+              + f" (build {report.build_seconds:.1f} s, run {report.run_seconds:.1f} s)")
+        for line in report.first_mismatches:
+            print(f"  {line}")
+        all_ok &= report.ok
+    print("PASS" if all_ok else "FAIL")
+    return 0 if all_ok else 1

@@ -1,9 +1,8 @@
 """`hwgen generate systolic` and `hwgen verify systolic`."""
 
-import sys
 from pathlib import Path
 
-from hwgen.cli._verify_options import add_verify_options, rate, simulators
+from hwgen.cli._verify_options import add_verify_options, rate, verify_on_simulators
 from hwgen.emit import check_module_name, emit
 from hwgen.formats import MULTIPLY_MODES
 from hwgen.formats._check import check_int
@@ -67,22 +66,11 @@ def run_verify(args) -> int:
     _, manifest = emit(unit, name, build_dir, manifest_details(unit))
     tiles = random_tiles(unit.a, unit.b, pes=unit.pes, simd=unit.simd, depth=unit.depth, vectors=count,
                          seed=args.seed)
-    all_ok = True
-    for simulator in simulators(args.sim):
-        print(f"{name}: {count} matrix-vector products on {simulator} (the first build takes "
-              f"{'30-60 s' if simulator == 'verilator' else 'a few s'}) ...", file=sys.stderr, flush=True)
-        job = SystolicJob(manifest, tiles, idle_rate=idle, stall_rate=stall, seed=args.seed)
-        report = verify_systolic([job], simulator=simulator, build_dir=build_dir)[0]
-        print(f"{simulator}: vectors checked {report.vectors}, matrix-vector products checked "
-              f"{report.dot_products} ({unit.pes} dot products each), mismatches {report.mismatches}"
-              + (", TIMED OUT" if report.timed_out else "")
-              + (f", stream protocol errors {report.protocol_errors}" if report.protocol_errors else "")
-              + f" (build {report.build_seconds:.1f} s, run {report.run_seconds:.1f} s)")
-        for line in report.first_mismatches:
-            print(f"  {line}")
-        all_ok &= report.ok
-    print("PASS" if all_ok else "FAIL")
-    return 0 if all_ok else 1
+    job = SystolicJob(manifest, tiles, idle_rate=idle, stall_rate=stall, seed=args.seed)
+    return verify_on_simulators(
+        args, name=name, what=f"{count} matrix-vector products",
+        products=f"matrix-vector products ({unit.pes} dot products each)",
+        run=lambda simulator: verify_systolic([job], simulator=simulator, build_dir=build_dir)[0])
 
 
 def register_generate(units) -> None:
