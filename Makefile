@@ -33,6 +33,11 @@ demo: $(INSTALLED) system-tools
 	$(HWGEN) generate mac --a fp8_e4m3 --b fp8_e4m3 --acc fixed --out build/demo
 	$(HWGEN) verify mac --a fp8_e4m3 --b fp8_e4m3 --acc fixed --sim verilator --exhaustive --idle 0 --stall 0
 	$(HWGEN) verify mac --a fp8_e5m2 --b fp8_e5m2 --acc fp32 --sim icarus --vectors 1000
+	$(HWGEN) generate systolic --a int8 --b int8 --pes 4 --simd 4 --out build/demo
+	$(HWGEN) verify systolic --a fp8_e4m3 --b fp8_e4m3 --pes 4 --simd 2 --depth 16 --sim icarus --vectors 300
+	$(HWGEN) sweep fpga/sweeps/smoke.toml --store build/demo/results.sqlite --csv build/demo/results.csv
+	$(HWGEN) sweep fpga/sweeps/smoke.toml --store build/demo/results.sqlite --quiet
+	$(HWGEN) accuracy --weights fp8_e4m3fn --acts fp8_e4m3fn --limit 16
 
 test: MISSING_TOOLS_FATAL := yes
 test: $(INSTALLED) system-tools

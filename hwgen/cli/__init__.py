@@ -17,7 +17,7 @@ from hwgen.errors import HwgenError
 EXIT_USAGE = 2
 
 # Order is the order shown in `hwgen --help`.
-COMMAND_MODULES = ("doctor", "formats", "quantize", "generate", "verify", "accuracy")
+COMMAND_MODULES = ("doctor", "formats", "quantize", "generate", "verify", "accuracy", "synth", "sweep")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,0 +1,115 @@
+"""`hwgen sweep CONFIG.toml`: units x formats x parameters x targets into the results store.
+
+Finished points are reused (content-hash keys), so a killed sweep resumes where it stopped and a
+repeated one is all cache hits. Local process pool by default, a Dask cluster with --scheduler.
+"""
+
+import sys
+from pathlib import Path
+
+from hwgen.cli._output import print_table
+
+DEFAULT_STORE = "build/results.sqlite"
+
+_TABLE = (("design", "design"), ("target", "target"), ("dsp", "dsp_allowed"), ("seed", "seed"),
+          ("LUT", "luts"), ("FF", "ffs"), ("carry", "carries"), ("DSP", "dsps"), ("BRAM", "brams"),
+          ("gates", "gates"), ("transistors", "transistors"), ("P&R cells", "pnr_logic_cells"),
+          ("Fmax MHz", "fmax_mhz"), ("status", "status"), ("time s", "run_seconds"))
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "sweep", help="synthesize (and place and route) a grid of units into the results store",
+        description="Run the sweep described by CONFIG.toml (units x formats x parameters x targets; "
+                    "see docs/synthesis.md). Points already in the store are reused; a failed tool run "
+                    "is a failed row, never the end of the sweep.")
+    parser.add_argument("config", metavar="CONFIG.toml",
+                        help="sweep description, e.g. fpga/sweeps/smoke.toml")
+    add_store_options(parser)
+    parser.add_argument("--jobs", type=int, metavar="N",
+                        help="parallel local workers (default: the number of cores)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run on a Dask distributed cluster (e.g. tcp://10.0.0.5:8786) instead of "
+                             "locally")
+    parser.add_argument("--retry-failed", action="store_true",
+                        help="compute failed and timed-out points again (their rows are replaced)")
+    parser.add_argument("--csv", metavar="FILE", help="also export the whole store as CSV")
+    parser.add_argument("--parquet", metavar="FILE", help="also export the whole store as Parquet")
+    parser.add_argument("--dry-run", action="store_true", help="check the config and print the plan only")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on standard error")
+    parser.set_defaults(func=run)
+
+
+def add_store_options(parser, default_store: str | None = DEFAULT_STORE) -> None:
+    parser.add_argument("--store", default=default_store, metavar="FILE",
+                        help=f"SQLite results store (default: {default_store or 'none, nothing is cached'})")
+    parser.add_argument("--work-dir", metavar="DIR",
+                        help="folder for tool runs (default: next to the store, or build/synth_work)")
+    parser.add_argument("--keep-work", action="store_true",
+                        help="keep the tool folders of successful points too (failed ones are always kept)")
+
+
+def work_root(args) -> Path:
+    if args.work_dir:
+        return Path(args.work_dir)
+    if args.store:
+        store = Path(args.store)
+        return store.with_name(f"{store.stem}_work")
+    return Path("build/synth_work")
+
+
+def run(args) -> int:
+    from hwgen.fpga.sweep import Progress, describe, load_config, make_executor, run_sweep
+    from hwgen.results.store import ResultStore
+
+    plan = load_config(args.config)
+    if args.jobs is not None and args.scheduler:
+        raise ValueError("--jobs and --scheduler exclude each other (a Dask cluster has its own workers)")
+    print(describe(plan), file=sys.stderr)
+    if args.dry_run:
+        return 0
+    executor = make_executor(args.jobs, args.scheduler)
+    with ResultStore(args.store) as store:
+        summary = run_sweep(plan, store, executor=executor, work_root=work_root(args),
+                            retry_failed=args.retry_failed, progress=Progress(enabled=not args.quiet))
+        print_rows(store, summary.keys)
+        print(f"\n{summary.total} points: {summary.cached} from the store, {summary.computed} computed, "
+              f"{summary.failed} failed; {summary.seconds:.1f} s; store {args.store}")
+        if args.csv:
+            print(f"wrote {store.to_csv(args.csv)}")
+        if args.parquet:
+            print(f"wrote {store.to_parquet(args.parquet)}")
+    return 0
+
+
+def print_rows(store, keys) -> None:
+    """The rows of *keys* as an aligned table, then the failed rows' messages."""
+    from hwgen.fpga.sweep import plan_table
+
+    frame = plan_table(store, keys)
+    rows = []
+    for record in frame.to_dict("records"):
+        rows.append([_cell(record[column], column) for _, column in _TABLE])
+    print_table([header for header, _ in _TABLE], rows)
+    for record in frame.to_dict("records"):
+        if record["status"] != "ok":
+            name = record["design"] or record["config"]
+            print(f"{name} {record['target']}: {record['status']}: {record['error']}")
+
+
+def _cell(value, column: str) -> str:
+    if value is None or (not isinstance(value, str) and _is_missing(value)):
+        return "-"
+    if column == "dsp_allowed":
+        return "yes" if value else "no"
+    if column == "run_seconds":
+        return f"{value:.1f}"
+    if column == "fmax_mhz":
+        return f"{value:.2f}"
+    return str(value)
+
+
+def _is_missing(value) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(value))
