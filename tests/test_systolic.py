@@ -124,4 +124,5 @@ def test_cli_verify_small_array_on_icarus(tmp_path, capsys):
     assert main(["verify", "systolic", "--a", "fp8_e4m3", "--b", "fp8_e4m3", "--pes", "2", "--simd", "2",
                  "--depth", "8", "--vectors", "200", "--sim", "icarus", "--build-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "matrix-vector products (2 dot products each) checked 200" in out and "mismatches 0" in out and "PASS" in out
+    assert "matrix-vector products (2 dot products each) checked 200" in out
+    assert "mismatches 0" in out and "PASS" in out
