@@ -105,7 +105,7 @@ def test_batch_rejects_module_name_clashes(tmp_path):
         (lambda m: m["ports"][3].update(dir="in"),
          "port i__ready of mac_int8_fixture must be 'out', not 'in'"),
         (lambda m: m["ports"].append({"name": "irq", "dir": "out", "width": 1}),
-         "mac_int8_fixture has ports the MAC contract does not know: irq"),
+         "mac_int8_fixture has ports the stream contract does not know: irq"),
         (lambda m: m["streams"]["o"]["fields"]["acc"].update(width=30),
          r"field o.acc \(bits 0\+30\) does not fit the 27-bit payload"),
     ],
