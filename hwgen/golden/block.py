@@ -15,7 +15,8 @@ hwgen applies no second, per-tensor scale: pre-scale tensors whose block maxima 
 import numpy as np
 
 from hwgen.formats import E8M0, BlockFormat, MiniFloat, get_format
-from hwgen.golden.codec import all_values, as_codes, decode, encode
+from hwgen.formats.block_dot import scale_lsb_exponent
+from hwgen.golden.codec import Parts, all_values, as_codes, decode, encode, parts_to_float, split
 
 
 def _block_format(fmt) -> BlockFormat:
@@ -84,13 +85,26 @@ def quantize_blocks(fmt, x):
     return scales.astype(np.int64), codes.reshape(np.shape(x)).astype(np.int64)
 
 
+def scale_parts(fmt, scales) -> Parts:
+    """Scale codes split into integers: value = (-1)^negative * significand * 2^(shift + lsb).
+
+    lsb is ``hwgen.formats.block_dot.scale_lsb_exponent(fmt.scale)``. E8M0: significand 1 and
+    shift = code (lsb -127), the NaN code 0xFF has significand and shift 0. Minifloat scales: their
+    :func:`~hwgen.golden.codec.split`.
+    """
+    fmt = _block_format(fmt)
+    if not isinstance(fmt.scale, E8M0):
+        return split(fmt.scale, scales)
+    scales = as_codes(fmt.scale, scales)
+    nan = scales == E8M0.nan_code
+    return Parts(np.zeros(scales.shape, dtype=bool), np.where(nan, 0, 1), np.where(nan, 0, scales), nan,
+                 np.zeros(scales.shape, dtype=bool))
+
+
 def scale_values(fmt, scales) -> np.ndarray:
     """The float64 value of scale codes (NaN for the NaN code)."""
     fmt = _block_format(fmt)
-    if isinstance(fmt.scale, E8M0):
-        scales = as_codes(fmt.scale, scales)
-        return np.where(scales == E8M0.nan_code, np.nan, np.ldexp(1.0, scales - E8M0.bias))
-    return decode(fmt.scale, scales)
+    return parts_to_float(scale_parts(fmt, scales), scale_lsb_exponent(fmt.scale))
 
 
 def dequantize_blocks(fmt, scales, codes) -> np.ndarray:
@@ -103,4 +117,4 @@ def dequantize_blocks(fmt, scales, codes) -> np.ndarray:
     return (elements * scale[..., None]).reshape(np.shape(codes))
 
 
-__all__ = ["dequantize_blocks", "quantize_blocks", "scale_values", "shared_exponent"]
+__all__ = ["dequantize_blocks", "quantize_blocks", "scale_parts", "scale_values", "shared_exponent"]

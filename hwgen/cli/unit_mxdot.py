@@ -1,0 +1,113 @@
+"""`hwgen generate mxdot` and `hwgen verify mxdot`: block dot-product units (MX, NVFP4)."""
+
+import sys
+from pathlib import Path
+
+from hwgen.cli._verify_options import add_verify_options, rate, simulators
+from hwgen.emit import check_module_name, emit
+from hwgen.formats import BLOCK_FORMATS
+from hwgen.formats._check import check_int
+from hwgen.gen.mxdot import DEFAULT_PIPELINE
+from hwgen.gen.mxdot_design import DEFAULT_ACC, MxDotDesign, manifest_details
+
+MAX_BLOCKS = 1_000_000
+
+
+def add_mxdot_options(parser) -> None:
+    parser.add_argument("--elem", required=True, metavar="FMT",
+                        help=f"block format of operand A ({', '.join(BLOCK_FORMATS)}) or its element "
+                             "format (fp8_e4m3, fp4_e2m1, ...: MX blocks; fp4_e2m1 with --scale fp8_e4m3: "
+                             "NVFP4)")
+    parser.add_argument("--elem-b", metavar="FMT", help="block format of operand B (default: as A); same "
+                        "block size and scale format")
+    parser.add_argument("--scale", metavar="FMT", help="scale format: e8m0 (MX) or fp8_e4m3 (NVFP4); "
+                        "default: the block format's, and it must match it")
+    parser.add_argument("--block", type=int, metavar="N",
+                        help="elements per block (default: the spec's, 32 for MX and 16 for NVFP4)")
+    parser.add_argument("--acc", default=DEFAULT_ACC, metavar="SPEC",
+                        help="accumulator: a float format such as fp32 or bf16 (one rounding per block), "
+                             f"fixed (exact, sized by --terms), fixed:W (wraps) (default {DEFAULT_ACC})")
+    parser.add_argument("--terms", type=int, metavar="K",
+                        help="blocks per dot product a fixed accumulator is sized for (default 64)")
+    parser.add_argument("--pipeline", type=int, default=DEFAULT_PIPELINE, metavar="N",
+                        help=f"register stages, >= 1; latency = N cycles (default {DEFAULT_PIPELINE})")
+
+
+def mxdot_design(args) -> MxDotDesign:
+    return MxDotDesign(args.elem, args.elem_b, args.scale, args.block, args.acc, args.terms, args.pipeline)
+
+
+def run_generate(args) -> int:
+    design = mxdot_design(args)
+    name = check_module_name(args.name) if args.name else None
+    unit = design.build()  # validates every option before anything is written
+    name = name or design.default_name(unit)
+    verilog_path, manifest_path = emit(unit, name, args.out, manifest_details(unit))
+    acc = unit.accumulator
+    width = f"{acc.width}-bit, lsb 2^{acc.lsb_exponent}" if acc.kind == "fixed" else acc.format.name
+    print(f"{name}: {unit.a.name} x {unit.b.name}, {unit.block_size} elements per block, "
+          f"{unit.scale.name} scales, accumulator {acc.spec} ({width}), latency {unit.latency}, II {unit.ii}")
+    print(f"wrote {verilog_path}")
+    print(f"wrote {manifest_path}")
+    return 0
+
+
+def _stimulus(args, a, b):
+    from hwgen.sim.mxdot_stimulus import exhaustive_pair_blocks, random_block_dots
+
+    if args.exhaustive:
+        return exhaustive_pair_blocks(a, b)
+    count = check_int(args.vectors, "--vectors", 1, MAX_BLOCKS)
+    max_blocks = check_int(args.max_blocks, "--max-blocks", 1, 4096)
+    return random_block_dots(a, b, count, max_blocks=max_blocks, seed=args.seed)
+
+
+def run_verify(args) -> int:
+    design = mxdot_design(args)
+    idle, stall = rate(args.idle, "--idle"), rate(args.stall, "--stall")
+    vectors = _stimulus(args, *design.formats())
+    unit = design.build()  # the last check: a unit built is a unit used
+    from hwgen.sim.verify_mxdot import verify_mxdot  # cocotb is needed only from here on
+
+    name = design.default_name(unit)
+    build_dir = Path(args.build_dir) / name
+    _, manifest = emit(unit, name, build_dir, manifest_details(unit))
+    all_ok = True
+    for simulator in simulators(args.sim):
+        print(f"{name}: {len(vectors.last)} block pairs on {simulator} (the first build of a unit takes "
+              f"{'30-90 s' if simulator == 'verilator' else 'a few s'}) ...", file=sys.stderr, flush=True)
+        report = verify_mxdot(manifest, simulator=simulator, vectors=vectors, idle_rate=idle,
+                              stall_rate=stall, seed=args.seed, build_dir=build_dir)
+        print(f"{simulator}: block pairs checked {report.vectors}, dot products checked "
+              f"{report.dot_products}, mismatches {report.mismatches}"
+              + (", TIMED OUT" if report.timed_out else "")
+              + (f", stream protocol errors {report.protocol_errors}" if report.protocol_errors else "")
+              + f" (build {report.build_seconds:.1f} s, run {report.run_seconds:.1f} s)")
+        for line in report.first_mismatches:
+            print(f"  {line}")
+        all_ok &= report.ok
+    print("PASS" if all_ok else "FAIL")
+    return 0 if all_ok else 1
+
+
+def register_generate(units) -> None:
+    mxdot = units.add_parser(
+        "mxdot", help="a block dot-product unit (MX, NVFP4)",
+        description="Generate a pipelined block dot-product unit: one block pair and its two scales per "
+                    "clock (valid/ready streams, II = 1).")
+    add_mxdot_options(mxdot)
+    mxdot.add_argument("--name", metavar="NAME", help="Verilog module name (default: from the options)")
+    mxdot.add_argument("--out", required=True, metavar="DIR", help="output folder for NAME.v and NAME.json")
+    mxdot.set_defaults(func=run_generate)
+
+
+def register_verify(units) -> None:
+    mxdot = units.add_parser(
+        "mxdot", help="a block dot-product unit (same options as `hwgen generate mxdot`)",
+        description="Verify a block dot-product unit against the golden model.")
+    add_mxdot_options(mxdot)
+    add_verify_options(mxdot, what="block pairs",
+                       exhaustive="every element code pair once, one pair per block (unit scales)")
+    mxdot.add_argument("--max-blocks", type=int, default=4, metavar="K",
+                       help="longest random dot product, in blocks (default 4)")
+    mxdot.set_defaults(func=run_verify)
