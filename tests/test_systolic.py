@@ -9,6 +9,7 @@ import zlib
 import numpy as np
 import pytest
 import reference as ref
+from amaranth.hdl import Fragment
 
 from hwgen.cli import main
 from hwgen.formats import get_format
@@ -60,8 +61,8 @@ def test_array_facts():
     assert unit.latency == 16 + 2 + 1 and unit.ii == 1 and unit.macs_per_cycle == 64
     assert unit.fill_cycles(10) == 9 + unit.latency and unit.last_spacing == 16
     assert unit.accumulator.terms == 32 * 4
-    sig = unit.signature.members
-    assert set(sig) == {"w", "i", "o"}
+    assert set(unit.signature.members) == {"w", "i", "o"}
+    Fragment.get(unit, None)  # elaborates, and an elaborated design is a used one (no MustUse warning)
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
