@@ -17,7 +17,8 @@ from hwgen.errors import HwgenError
 EXIT_USAGE = 2
 
 # Order is the order shown in `hwgen --help`.
-COMMAND_MODULES = ("doctor", "formats", "quantize", "generate", "verify", "accuracy", "synth", "sweep")
+COMMAND_MODULES = ("doctor", "formats", "quantize", "generate", "verify", "accuracy", "nnlut_report",
+                   "synth", "sweep")
 
 
 class _Parser(argparse.ArgumentParser):

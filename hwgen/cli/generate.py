@@ -5,7 +5,7 @@ Each unit's options live in ``hwgen.cli.unit_<name>`` (``register_generate(units
 
 import importlib
 
-UNIT_MODULES = ("unit_mac", "unit_systolic", "unit_mxdot")
+UNIT_MODULES = ("unit_mac", "unit_systolic", "unit_nnlut", "unit_mxdot")
 
 
 def register(subparsers) -> None:

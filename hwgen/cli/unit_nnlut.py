@@ -1,0 +1,127 @@
+"""`hwgen generate nnlut` and `hwgen verify nnlut`."""
+
+import re
+import sys
+from pathlib import Path
+
+from hwgen.cli._verify_options import add_verify_options, rate, simulators
+from hwgen.emit import check_module_name, emit
+from hwgen.formats._check import check_int
+from hwgen.gen.nnlut import DEFAULT_PIPELINE, MAX_PIPELINE
+from hwgen.gen.nnlut_design import NnLutDesign, manifest_details
+from hwgen.nnlut.functions import FUNCTIONS, parse_range
+
+MAX_VECTORS = 1_000_000
+
+
+# argparse takes "-8:8" for an option (it only knows plain negative numbers): let "--range -8:8" work.
+_NEGATIVE_ARGUMENT = re.compile(r"^-\d+$|^-\d*\.\d+$|^-[0-9.eE+-]*:[0-9.eE+-]*$")
+
+
+def add_nnlut_options(parser) -> None:
+    parser._negative_number_matcher = _NEGATIVE_ARGUMENT
+    parser.add_argument("--func", dest="function", required=True, metavar="F",  # args.func is the command
+                        help=f"the function: {', '.join(FUNCTIONS)}")
+    parser.add_argument("--entries", required=True, type=int, metavar="N",
+                        help="table entries (segments), e.g. 8, 16, 32")
+    parser.add_argument("--in", dest="in_format", required=True, metavar="FMT",
+                        help="input format: fixed point (int8_f4, int16_f12, ...) or a minifloat "
+                             "(fp8_e4m3, fp8_e5m2, fp16, bf16, ...)")
+    parser.add_argument("--out-format", required=True, metavar="FMT", help="output format (as --in)")
+    parser.add_argument("--range", metavar="LO:HI",
+                        help="input range the table covers; inputs beyond it clamp (default: the "
+                             "function's; reciprocal and rsqrt take none: they reduce by powers of two)")
+    parser.add_argument("--frac-bits", type=int, metavar="F",
+                        help="slope and intercept fraction bits (default: output bits + 2, 8 .. 16)")
+    parser.add_argument("--x-frac", type=int, metavar="X",
+                        help="input grid fraction bits (default: exact for fixed point, else min(F, "
+                             "the input's))")
+    parser.add_argument("--fit-seed", type=int, default=0, metavar="S", help="seed of the fit (default 0)")
+    parser.add_argument("--pipeline", type=int, default=DEFAULT_PIPELINE, metavar="N",
+                        help=f"register stages 1..{MAX_PIPELINE}; latency = N cycles "
+                             f"(default {DEFAULT_PIPELINE})")
+
+
+def nnlut_design(args) -> NnLutDesign:
+    lo = hi = None
+    if args.range is not None:
+        lo, hi = parse_range(args.range)
+    design = NnLutDesign(args.function, args.entries, args.in_format, args.out_format, lo, hi,
+                         args.frac_bits, args.x_frac, args.fit_seed, args.pipeline)
+    design.validate()
+    return design
+
+
+def _describe(name: str, unit) -> str:
+    table = unit.table
+    return (f"{name}: {table.function} on {table.range_lo:g}:{table.range_hi:g} ({table.reduction}), "
+            f"{table.entries} entries, {table.in_format} -> {table.out_format}, "
+            f"slopes 2^-{table.slope_frac}, intercepts 2^-{table.intercept_frac}, "
+            f"input grid 2^-{table.x_frac}, latency {unit.latency}, II {unit.ii}")
+
+
+def run_generate(args) -> int:
+    design = nnlut_design(args)
+    unit = design.build()  # fits and quantizes: every error is raised before anything is written
+    name = check_module_name(args.name) if args.name else design.default_name(unit)
+    verilog_path, manifest_path = emit(unit, name, args.out, manifest_details(unit, design.fit()))
+    print(_describe(name, unit))
+    print(f"wrote {verilog_path}")
+    print(f"wrote {manifest_path}")
+    return 0
+
+
+def _codes(args, unit):
+    import numpy as np
+
+    bits = len(unit.i.payload.x)
+    if args.exhaustive:
+        return np.arange(1 << bits, dtype=np.int64)
+    count = check_int(args.vectors, "--vectors", 1, MAX_VECTORS)
+    return np.random.default_rng(args.seed).integers(0, 1 << bits, count, dtype=np.int64)
+
+
+def run_verify(args) -> int:
+    design = nnlut_design(args)
+    idle, stall = rate(args.idle, "--idle"), rate(args.stall, "--stall")
+    unit = design.build()
+    codes = _codes(args, unit)
+    from hwgen.sim.verify_nnlut import verify_nnlut  # cocotb is needed only from here on
+
+    name = design.default_name(unit)
+    build_dir = Path(args.build_dir) / name
+    _, manifest = emit(unit, name, build_dir, manifest_details(unit, design.fit()))
+    all_ok = True
+    for simulator in simulators(args.sim):
+        print(f"{name}: {len(codes)} items on {simulator} (the first build of a unit takes "
+              f"{'20-40 s' if simulator == 'verilator' else 'a few s'}) ...", file=sys.stderr, flush=True)
+        report = verify_nnlut(manifest, simulator=simulator, codes=codes, idle_rate=idle, stall_rate=stall,
+                              seed=args.seed, build_dir=build_dir)
+        print(f"{simulator}: vectors checked {report.vectors}, outputs checked {report.outputs}, "
+              f"mismatches {report.mismatches}"
+              + (", TIMED OUT" if report.timed_out else "")
+              + (f", stream protocol errors {report.protocol_errors}" if report.protocol_errors else "")
+              + f" (build {report.build_seconds:.1f} s, run {report.run_seconds:.1f} s)")
+        for line in report.first_mismatches:
+            print(f"  {line}")
+        all_ok &= report.ok
+    print("PASS" if all_ok else "FAIL")
+    return 0 if all_ok else 1
+
+
+def register_generate(units) -> None:
+    parser = units.add_parser("nnlut", help="an NN-LUT piecewise-linear nonlinearity unit",
+                              description="Fit an NN-LUT table to a function, quantize it and generate "
+                                          "its pipelined unit (valid/ready streams, II = 1).")
+    add_nnlut_options(parser)
+    parser.add_argument("--name", metavar="NAME", help="Verilog module name (default: from the options)")
+    parser.add_argument("--out", required=True, metavar="DIR", help="output folder for NAME.v and NAME.json")
+    parser.set_defaults(func=run_generate)
+
+
+def register_verify(units) -> None:
+    parser = units.add_parser("nnlut", help="an NN-LUT unit (same options as `hwgen generate nnlut`)",
+                              description="Verify an NN-LUT unit against the golden model.")
+    add_nnlut_options(parser)
+    add_verify_options(parser, what="input codes", exhaustive="every input code once")
+    parser.set_defaults(func=run_verify)
