@@ -29,68 +29,54 @@ module mac_fp4_e2m1_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, o_
   wire \$31 ;
   wire \$32 ;
   wire \$33 ;
-  wire \$34 ;
+  reg [7:0] \$34 ;
   wire \$35 ;
   wire \$36 ;
   wire \$37 ;
-  wire \$38 ;
-  wire \$39 ;
-  wire [1:0] \$4 ;
-  wire \$40 ;
+  wire [14:0] \$38 ;
+  wire [9:0] \$39 ;
+  wire \$4 ;
+  wire [15:0] \$40 ;
   wire \$41 ;
   wire \$42 ;
   wire \$43 ;
   wire \$44 ;
   wire \$45 ;
-  wire [3:0] \$46 ;
-  wire [2:0] \$47 ;
+  wire \$46 ;
+  wire \$47 ;
   wire \$48 ;
   wire \$49 ;
   wire \$5 ;
   wire \$50 ;
-  wire [14:0] \$51 ;
-  wire [15:0] \$52 ;
-  wire [16:0] \$53 ;
-  wire \$54 ;
-  wire \$55 ;
-  wire \$56 ;
-  wire \$57 ;
-  wire \$58 ;
-  wire \$59 ;
+  reg \$51 ;
+  reg \$52 ;
+  reg [2:0] \$53 ;
+  reg [2:0] \$54 ;
+  reg \$55 ;
+  reg \$56 ;
+  reg \$57 ;
+  reg \$58 ;
+  reg \$59 ;
   wire \$6 ;
-  wire \$60 ;
-  wire \$61 ;
-  wire \$62 ;
-  wire \$63 ;
+  reg [7:0] \$60 ;
+  reg \$61 ;
+  reg \$62 ;
+  reg \$63 ;
   reg \$64 ;
   reg \$65 ;
-  reg [1:0] \$66 ;
-  reg [1:0] \$67 ;
-  reg [1:0] \$68 ;
-  reg [1:0] \$69 ;
-  wire [1:0] \$7 ;
-  reg \$70 ;
-  reg \$71 ;
-  reg \$72 ;
-  reg \$73 ;
-  reg \$74 ;
-  reg [3:0] \$75 ;
-  reg [2:0] \$76 ;
-  reg \$77 ;
-  reg \$78 ;
-  reg \$79 ;
-  wire [10:0] \$8 ;
-  reg \$80 ;
-  reg \$81 ;
-  reg [14:0] \$82 ;
-  reg \$83 ;
-  reg \$84 ;
-  reg \$85 ;
-  wire [10:0] \$9 ;
-  wire [1:0] a_magnitude;
+  reg [14:0] \$66 ;
+  reg \$67 ;
+  reg \$68 ;
+  reg \$69 ;
+  wire \$7 ;
+  wire \$8 ;
+  wire \$9 ;
+  wire [1:0] a_exponent;
+  wire a_hidden;
   reg [14:0] acc = 15'h0000;
   wire advance;
-  wire [1:0] b_magnitude;
+  wire [1:0] b_exponent;
+  wire b_hidden;
   input clk;
   wire clk;
   input [8:0] i__payload;
@@ -113,10 +99,8 @@ module mac_fp4_e2m1_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, o_
   wire o__ready;
   output o__valid;
   reg o__valid = 1'h0;
-  reg [1:0] operands_a_magnitude = 2'h0;
-  reg [1:0] operands_a_shift = 2'h0;
-  reg [1:0] operands_b_magnitude = 2'h0;
-  reg [1:0] operands_b_shift = 2'h0;
+  reg [2:0] operands_a_code = 3'h0;
+  reg [2:0] operands_b_code = 3'h0;
   reg operands_inf = 1'h0;
   reg operands_last = 1'h0;
   reg operands_nan = 1'h0;
@@ -125,98 +109,320 @@ module mac_fp4_e2m1_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, o_
   reg pos_inf_seen = 1'h0;
   reg product_inf = 1'h0;
   reg product_last = 1'h0;
-  reg [3:0] product_magnitude = 4'h0;
+  reg [7:0] product_magnitude = 8'h00;
   reg product_nan = 1'h0;
   reg product_negative = 1'h0;
-  reg [2:0] product_shift = 3'h0;
   reg product_valid = 1'h0;
   reg restart = 1'h1;
   input rst;
   wire rst;
-  wire [14:0] term_magnitude;
-  wire [14:0] term_ones_complement;
-  assign \$11  = nan_seen | \$10 ;
-  assign \$12  = i__payload[3] ^ i__payload[7];
-  assign \$14  = ! b_magnitude;
-  assign \$21  = ! a_magnitude;
-  assign \$30  = ! b_magnitude;
-  assign \$37  = ! a_magnitude;
-  assign \$46  = operands_a_magnitude * operands_b_magnitude;
-  assign \$47  = operands_a_shift + operands_b_shift;
-  assign \$48  = product_valid & product_last;
-  assign \$49  = i__ready & product_valid;
-  assign \$50  = i__ready & product_valid;
-  assign \$51  = restart ? 15'h0000 : acc;
-  assign \$52  = $signed(term_ones_complement) + $signed({ 1'h0, product_negative });
-  assign \$53  = $signed(\$51 ) + $signed(\$52 );
-  assign \$54  = i__ready & product_valid;
-  assign \$55  = restart ? 1'h0 : nan_seen;
-  assign \$56  = \$55  | product_nan;
-  assign \$57  = restart ? 1'h0 : pos_inf_seen;
-  assign \$58  = ~ product_negative;
-  assign \$59  = product_inf & \$58 ;
-  assign \$60  = \$57  | \$59 ;
-  assign \$61  = restart ? 1'h0 : neg_inf_seen;
-  assign \$62  = product_inf & product_negative;
-  assign \$63  = \$61  | \$62 ;
+  wire [8:0] term_ones_complement;
+  assign \$27  = ! i__payload[2:0];
+  assign \$35  = product_valid & product_last;
+  assign \$36  = i__ready & product_valid;
+  assign \$37  = i__ready & product_valid;
+  assign \$38  = restart ? 15'h0000 : acc;
+  assign \$39  = $signed(term_ones_complement) + $signed({ 1'h0, product_negative });
+  assign \$40  = $signed(\$38 ) + $signed(\$39 );
+  assign \$41  = i__ready & product_valid;
+  assign \$42  = restart ? 1'h0 : nan_seen;
+  assign \$43  = \$42  | product_nan;
+  assign \$44  = restart ? 1'h0 : pos_inf_seen;
+  assign \$45  = ~ product_negative;
+  assign \$46  = product_inf & \$45 ;
+  assign \$47  = \$44  | \$46 ;
+  assign \$48  = restart ? 1'h0 : neg_inf_seen;
+  assign \$49  = product_inf & product_negative;
+  assign \$50  = \$48  | \$49 ;
   always @(posedge clk)
-    operands_valid <= \$64 ;
+    operands_valid <= \$51 ;
   always @(posedge clk)
-    operands_last <= \$65 ;
+    operands_last <= \$52 ;
   always @(posedge clk)
-    operands_a_magnitude <= \$66 ;
+    operands_a_code <= \$53 ;
   always @(posedge clk)
-    operands_a_shift <= \$67 ;
+    operands_b_code <= \$54 ;
   always @(posedge clk)
-    operands_b_magnitude <= \$68 ;
+    operands_negative <= \$55 ;
   always @(posedge clk)
-    operands_b_shift <= \$69 ;
+    operands_nan <= \$56 ;
   always @(posedge clk)
-    operands_negative <= \$70 ;
+    operands_inf <= \$57 ;
   always @(posedge clk)
-    operands_nan <= \$71 ;
+    product_valid <= \$58 ;
   always @(posedge clk)
-    operands_inf <= \$72 ;
+    product_last <= \$59 ;
   always @(posedge clk)
-    product_valid <= \$73 ;
+    product_magnitude <= \$60 ;
   always @(posedge clk)
-    product_last <= \$74 ;
+    product_negative <= \$61 ;
   always @(posedge clk)
-    product_magnitude <= \$75 ;
+    product_nan <= \$62 ;
   always @(posedge clk)
-    product_shift <= \$76 ;
+    product_inf <= \$63 ;
   always @(posedge clk)
-    product_negative <= \$77 ;
+    o__valid <= \$64 ;
   always @(posedge clk)
-    product_nan <= \$78 ;
+    restart <= \$65 ;
   always @(posedge clk)
-    product_inf <= \$79 ;
+    acc <= \$66 ;
   always @(posedge clk)
-    o__valid <= \$80 ;
+    nan_seen <= \$67 ;
   always @(posedge clk)
-    restart <= \$81 ;
+    pos_inf_seen <= \$68 ;
   always @(posedge clk)
-    acc <= \$82 ;
-  always @(posedge clk)
-    nan_seen <= \$83 ;
-  always @(posedge clk)
-    pos_inf_seen <= \$84 ;
-  always @(posedge clk)
-    neg_inf_seen <= \$85 ;
+    neg_inf_seen <= \$69 ;
   assign \$1  = ~ o__valid;
   assign i__ready = \$1  | o__ready;
-  assign \$3  = ! i__payload[2:1];
-  assign \$4  = \$3  ? { i__payload[0], 1'h0 } : { 1'h1, i__payload[0] };
-  assign \$6  = ! i__payload[6:5];
-  assign \$7  = \$6  ? { i__payload[4], 1'h0 } : { 1'h1, i__payload[4] };
-  assign \$8  = product_magnitude << product_shift;
-  assign term_ones_complement = { 4'h0, \$9  } ^ { product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative };
-  assign \$10  = pos_inf_seen & neg_inf_seen;
+  assign a_hidden = | i__payload[2:1];
+  assign \$2  = ~ a_hidden;
+  assign \$3  = i__payload[1] | \$2 ;
+  assign b_hidden = | i__payload[6:5];
+  assign \$4  = ~ b_hidden;
+  assign \$5  = i__payload[5] | \$4 ;
+  assign term_ones_complement = { 1'h0, product_magnitude } ^ { product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative };
+  assign \$6  = pos_inf_seen & neg_inf_seen;
+  assign \$7  = nan_seen | \$6 ;
+  assign \$8  = i__payload[3] ^ i__payload[7];
+  assign \$10  = ! i__payload[6:4];
+  assign \$15  = ! i__payload[2:0];
+  assign \$22  = ! i__payload[6:4];
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$64  = operands_valid;
+    (* full_case = 32'd1 *)
+    casez ({ operands_b_code, operands_a_code })
+      6'h00:
+          \$34  = 8'h00;
+      6'h01:
+          \$34  = 8'h00;
+      6'h02:
+          \$34  = 8'h00;
+      6'h03:
+          \$34  = 8'h00;
+      6'h04:
+          \$34  = 8'h00;
+      6'h05:
+          \$34  = 8'h00;
+      6'h06:
+          \$34  = 8'h00;
+      6'h07:
+          \$34  = 8'h00;
+      6'h08:
+          \$34  = 8'h00;
+      6'h09:
+          \$34  = 8'h01;
+      6'h0a:
+          \$34  = 8'h02;
+      6'h0b:
+          \$34  = 8'h03;
+      6'h0c:
+          \$34  = 8'h04;
+      6'h0d:
+          \$34  = 8'h06;
+      6'h0e:
+          \$34  = 8'h08;
+      6'h0f:
+          \$34  = 8'h0c;
+      6'h10:
+          \$34  = 8'h00;
+      6'h11:
+          \$34  = 8'h02;
+      6'h12:
+          \$34  = 8'h04;
+      6'h13:
+          \$34  = 8'h06;
+      6'h14:
+          \$34  = 8'h08;
+      6'h15:
+          \$34  = 8'h0c;
+      6'h16:
+          \$34  = 8'h10;
+      6'h17:
+          \$34  = 8'h18;
+      6'h18:
+          \$34  = 8'h00;
+      6'h19:
+          \$34  = 8'h03;
+      6'h1a:
+          \$34  = 8'h06;
+      6'h1b:
+          \$34  = 8'h09;
+      6'h1c:
+          \$34  = 8'h0c;
+      6'h1d:
+          \$34  = 8'h12;
+      6'h1e:
+          \$34  = 8'h18;
+      6'h1f:
+          \$34  = 8'h24;
+      6'h20:
+          \$34  = 8'h00;
+      6'h21:
+          \$34  = 8'h04;
+      6'h22:
+          \$34  = 8'h08;
+      6'h23:
+          \$34  = 8'h0c;
+      6'h24:
+          \$34  = 8'h10;
+      6'h25:
+          \$34  = 8'h18;
+      6'h26:
+          \$34  = 8'h20;
+      6'h27:
+          \$34  = 8'h30;
+      6'h28:
+          \$34  = 8'h00;
+      6'h29:
+          \$34  = 8'h06;
+      6'h2a:
+          \$34  = 8'h0c;
+      6'h2b:
+          \$34  = 8'h12;
+      6'h2c:
+          \$34  = 8'h18;
+      6'h2d:
+          \$34  = 8'h24;
+      6'h2e:
+          \$34  = 8'h30;
+      6'h2f:
+          \$34  = 8'h48;
+      6'h30:
+          \$34  = 8'h00;
+      6'h31:
+          \$34  = 8'h08;
+      6'h32:
+          \$34  = 8'h10;
+      6'h33:
+          \$34  = 8'h18;
+      6'h34:
+          \$34  = 8'h20;
+      6'h35:
+          \$34  = 8'h30;
+      6'h36:
+          \$34  = 8'h40;
+      6'h37:
+          \$34  = 8'h60;
+      6'h38:
+          \$34  = 8'h00;
+      6'h39:
+          \$34  = 8'h0c;
+      6'h3a:
+          \$34  = 8'h18;
+      6'h3b:
+          \$34  = 8'h24;
+      6'h3c:
+          \$34  = 8'h30;
+      6'h3d:
+          \$34  = 8'h48;
+      6'h3e:
+          \$34  = 8'h60;
+      6'h3f:
+          \$34  = 8'h90;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$51  = operands_valid;
     if (i__ready) begin
-      \$64  = i__valid;
+      \$51  = i__valid;
+    end
+    if (rst) begin
+      \$51  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$52  = operands_last;
+    if (i__ready) begin
+      \$52  = i__payload[8];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$53  = operands_a_code;
+    if (i__ready) begin
+      \$53  = i__payload[2:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$54  = operands_b_code;
+    if (i__ready) begin
+      \$54  = i__payload[6:4];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$55  = operands_negative;
+    if (i__ready) begin
+      \$55  = \$8 ;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$56  = operands_nan;
+    if (i__ready) begin
+      \$56  = \$19 ;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$57  = operands_inf;
+    if (i__ready) begin
+      \$57  = \$33 ;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$58  = product_valid;
+    if (i__ready) begin
+      \$58  = operands_valid;
+    end
+    if (rst) begin
+      \$58  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$59  = product_last;
+    if (i__ready) begin
+      \$59  = operands_last;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$60  = product_magnitude;
+    if (i__ready) begin
+      \$60  = \$34 ;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$61  = product_negative;
+    if (i__ready) begin
+      \$61  = operands_negative;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$62  = product_nan;
+    if (i__ready) begin
+      \$62  = operands_nan;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$63  = product_inf;
+    if (i__ready) begin
+      \$63  = operands_inf;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$64  = o__valid;
+    if (i__ready) begin
+      \$64  = \$35 ;
     end
     if (rst) begin
       \$64  = 1'h0;
@@ -224,162 +430,45 @@ module mac_fp4_e2m1_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, o_
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$65  = operands_last;
-    if (i__ready) begin
-      \$65  = i__payload[8];
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$66  = operands_a_magnitude;
-    if (i__ready) begin
-      \$66  = a_magnitude;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$67  = operands_a_shift;
-    if (i__ready) begin
-      \$67  = i__payload[2:1];
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$68  = operands_b_magnitude;
-    if (i__ready) begin
-      \$68  = b_magnitude;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$69  = operands_b_shift;
-    if (i__ready) begin
-      \$69  = i__payload[6:5];
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$70  = operands_negative;
-    if (i__ready) begin
-      \$70  = \$12 ;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$71  = operands_nan;
-    if (i__ready) begin
-      \$71  = \$27 ;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$72  = operands_inf;
-    if (i__ready) begin
-      \$72  = \$45 ;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$73  = product_valid;
-    if (i__ready) begin
-      \$73  = operands_valid;
+    \$65  = restart;
+    if (\$36 ) begin
+      \$65  = product_last;
     end
     if (rst) begin
-      \$73  = 1'h0;
+      \$65  = 1'h1;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$74  = product_last;
-    if (i__ready) begin
-      \$74  = operands_last;
+    \$66  = acc;
+    if (\$37 ) begin
+      \$66  = \$40 [14:0];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$75  = product_magnitude;
-    if (i__ready) begin
-      \$75  = \$46 ;
+    \$67  = nan_seen;
+    if (\$41 ) begin
+      \$67  = \$43 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$76  = product_shift;
-    if (i__ready) begin
-      \$76  = \$47 ;
+    \$68  = pos_inf_seen;
+    if (\$41 ) begin
+      \$68  = \$47 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$77  = product_negative;
-    if (i__ready) begin
-      \$77  = operands_negative;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$78  = product_nan;
-    if (i__ready) begin
-      \$78  = operands_nan;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$79  = product_inf;
-    if (i__ready) begin
-      \$79  = operands_inf;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$80  = o__valid;
-    if (i__ready) begin
-      \$80  = \$48 ;
-    end
-    if (rst) begin
-      \$80  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$81  = restart;
-    if (\$49 ) begin
-      \$81  = product_last;
-    end
-    if (rst) begin
-      \$81  = 1'h1;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$82  = acc;
-    if (\$50 ) begin
-      \$82  = \$53 [14:0];
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$83  = nan_seen;
-    if (\$54 ) begin
-      \$83  = \$56 ;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$84  = pos_inf_seen;
-    if (\$54 ) begin
-      \$84  = \$60 ;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$85  = neg_inf_seen;
-    if (\$54 ) begin
-      \$85  = \$63 ;
+    \$69  = neg_inf_seen;
+    if (\$41 ) begin
+      \$69  = \$50 ;
     end
   end
   assign advance = i__ready;
-  assign term_magnitude = { 4'h0, \$9  };
+  assign a_exponent = { i__payload[2], \$3  };
+  assign b_exponent = { i__payload[6], \$5  };
   assign \i__payload.a  = i__payload[3:0];
   assign \i__payload.b  = i__payload[7:4];
   assign \i__payload.last  = i__payload[8];
@@ -387,40 +476,27 @@ module mac_fp4_e2m1_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, o_
   assign \o__payload.nan  = o__payload[15];
   assign \o__payload.inf  = o__payload[17:16];
   assign o__payload[17:16] = { neg_inf_seen, pos_inf_seen };
-  assign o__payload[15] = \$11 ;
+  assign o__payload[15] = \$7 ;
   assign o__payload[14:0] = acc;
-  assign \$2  = 1'h0;
-  assign a_magnitude = \$4 ;
-  assign \$5  = 1'h0;
-  assign b_magnitude = \$7 ;
-  assign \$9  = { 2'h0, \$8 [10:2] };
+  assign \$9  = 1'h0;
+  assign \$11  = 1'h1;
+  assign \$12  = \$10 ;
   assign \$13  = 1'h0;
-  assign \$15  = 1'h1;
-  assign \$16  = \$14 ;
-  assign \$17  = 1'h1;
-  assign \$18  = \$14 ;
+  assign \$14  = 1'h0;
+  assign \$16  = 1'h1;
+  assign \$17  = \$15 ;
+  assign \$18  = 1'h0;
   assign \$19  = 1'h0;
   assign \$20  = 1'h0;
-  assign \$22  = 1'h1;
-  assign \$23  = \$21 ;
-  assign \$24  = 1'h1;
-  assign \$25  = \$21 ;
+  assign \$21  = 1'h0;
+  assign \$23  = 1'h1;
+  assign \$24  = \$22 ;
+  assign \$25  = 1'h0;
   assign \$26  = 1'h0;
-  assign \$27  = 1'h0;
-  assign \$28  = 1'h0;
-  assign \$29  = 1'h0;
-  assign \$31  = 1'h1;
-  assign \$32  = \$30 ;
-  assign \$33  = 1'h1;
-  assign \$34  = \$30 ;
-  assign \$35  = 1'h0;
-  assign \$36  = 1'h0;
-  assign \$38  = 1'h1;
-  assign \$39  = \$37 ;
-  assign \$40  = 1'h1;
-  assign \$41  = \$37 ;
-  assign \$42  = 1'h0;
-  assign \$43  = 1'h0;
-  assign \$44  = 1'h1;
-  assign \$45  = 1'h0;
+  assign \$28  = 1'h1;
+  assign \$29  = \$27 ;
+  assign \$30  = 1'h0;
+  assign \$31  = 1'h0;
+  assign \$32  = 1'h1;
+  assign \$33  = 1'h0;
 endmodule

@@ -3,20 +3,149 @@
 module mac_fp8_e4m3fn_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, o__valid, i__payload);
   reg \$auto$verilog_backend.cc:2355:dump_module$1  = 0;
   wire \$1 ;
-  wire [38:0] \$10 ;
-  wire [38:0] \$11 ;
+  wire \$10 ;
+  wire \$100 ;
+  wire \$101 ;
+  wire \$102 ;
+  wire \$103 ;
+  wire \$104 ;
+  wire \$105 ;
+  wire \$106 ;
+  wire \$107 ;
+  wire \$108 ;
+  wire \$109 ;
+  wire \$11 ;
+  wire \$110 ;
+  wire \$111 ;
+  wire \$112 ;
+  wire \$113 ;
+  wire \$114 ;
+  wire \$115 ;
+  wire \$116 ;
+  wire \$117 ;
+  wire \$118 ;
+  wire \$119 ;
   wire \$12 ;
+  wire \$120 ;
+  wire \$121 ;
+  wire \$122 ;
+  wire \$123 ;
+  wire \$124 ;
+  wire \$125 ;
+  wire \$126 ;
+  wire \$127 ;
+  wire \$128 ;
+  wire \$129 ;
   wire \$13 ;
+  wire \$130 ;
+  wire \$131 ;
+  wire \$132 ;
+  wire \$133 ;
+  wire \$134 ;
+  wire \$135 ;
+  wire \$136 ;
+  wire \$137 ;
+  wire \$138 ;
+  wire \$139 ;
   wire \$14 ;
+  wire \$140 ;
+  wire \$141 ;
+  wire \$142 ;
+  wire \$143 ;
+  wire \$144 ;
+  wire \$145 ;
+  wire \$146 ;
+  wire \$147 ;
+  wire \$148 ;
+  wire \$149 ;
   wire \$15 ;
+  wire \$150 ;
+  wire \$151 ;
+  wire \$152 ;
+  wire \$153 ;
+  wire \$154 ;
+  wire \$155 ;
+  wire \$156 ;
+  wire \$157 ;
+  wire \$158 ;
+  wire \$159 ;
   wire \$16 ;
+  wire \$160 ;
+  wire \$161 ;
+  wire \$162 ;
+  wire \$163 ;
+  wire \$164 ;
+  wire \$165 ;
+  wire \$166 ;
+  wire \$167 ;
+  wire \$168 ;
+  wire \$169 ;
   wire \$17 ;
+  wire \$170 ;
+  wire \$171 ;
+  wire \$172 ;
+  wire \$173 ;
+  wire \$174 ;
+  wire \$175 ;
+  wire \$176 ;
+  wire \$177 ;
+  wire \$178 ;
+  wire \$179 ;
   wire \$18 ;
+  wire \$180 ;
+  wire \$181 ;
+  wire \$182 ;
+  reg [5:0] \$183 ;
+  wire [6:0] \$184 ;
+  reg [5:0] \$185 ;
+  wire [8:0] \$186 ;
+  wire [9:0] \$187 ;
+  wire [4:0] \$188 ;
+  wire \$189 ;
   wire \$19 ;
+  wire \$190 ;
+  wire \$191 ;
+  wire [42:0] \$192 ;
+  wire [37:0] \$193 ;
+  wire [43:0] \$194 ;
+  wire \$195 ;
+  wire \$196 ;
+  wire \$197 ;
+  wire \$198 ;
+  wire \$199 ;
   wire \$2 ;
   wire \$20 ;
+  wire \$200 ;
+  wire \$201 ;
+  wire \$202 ;
+  wire \$203 ;
+  wire \$204 ;
+  reg \$205 ;
+  reg \$206 ;
+  reg [3:0] \$207 ;
+  reg [3:0] \$208 ;
+  reg [3:0] \$209 ;
   wire \$21 ;
+  reg [3:0] \$210 ;
+  reg \$211 ;
+  reg \$212 ;
+  reg \$213 ;
+  reg \$214 ;
+  reg \$215 ;
+  reg \$216 ;
+  reg [9:0] \$217 ;
+  reg [4:0] \$218 ;
+  reg \$219 ;
   wire \$22 ;
+  reg \$220 ;
+  reg \$221 ;
+  reg \$222 ;
+  reg \$223 ;
+  reg \$224 ;
+  reg [42:0] \$225 ;
+  reg \$226 ;
+  reg \$227 ;
+  reg \$228 ;
   wire \$23 ;
   wire \$24 ;
   wire \$25 ;
@@ -46,22 +175,22 @@ module mac_fp8_e4m3fn_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, 
   wire \$47 ;
   wire \$48 ;
   wire \$49 ;
-  wire [3:0] \$5 ;
+  wire \$5 ;
   wire \$50 ;
   wire \$51 ;
   wire \$52 ;
   wire \$53 ;
   wire \$54 ;
   wire \$55 ;
-  wire [7:0] \$56 ;
-  wire [4:0] \$57 ;
+  wire \$56 ;
+  wire \$57 ;
   wire \$58 ;
   wire \$59 ;
   wire \$6 ;
   wire \$60 ;
-  wire [42:0] \$61 ;
-  wire [43:0] \$62 ;
-  wire [44:0] \$63 ;
+  wire \$61 ;
+  wire \$62 ;
+  wire \$63 ;
   wire \$64 ;
   wire \$65 ;
   wire \$66 ;
@@ -73,34 +202,40 @@ module mac_fp8_e4m3fn_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, 
   wire \$71 ;
   wire \$72 ;
   wire \$73 ;
-  reg \$74 ;
-  reg \$75 ;
-  reg [3:0] \$76 ;
-  reg [3:0] \$77 ;
-  reg [3:0] \$78 ;
-  reg [3:0] \$79 ;
+  wire \$74 ;
+  wire \$75 ;
+  wire \$76 ;
+  wire \$77 ;
+  wire \$78 ;
+  wire \$79 ;
   wire \$8 ;
-  reg \$80 ;
-  reg \$81 ;
-  reg \$82 ;
-  reg \$83 ;
-  reg \$84 ;
-  reg [7:0] \$85 ;
-  reg [4:0] \$86 ;
-  reg \$87 ;
-  reg \$88 ;
-  reg \$89 ;
-  wire [3:0] \$9 ;
-  reg \$90 ;
-  reg \$91 ;
-  reg [42:0] \$92 ;
-  reg \$93 ;
-  reg \$94 ;
-  reg \$95 ;
-  wire [3:0] a_magnitude;
+  wire \$80 ;
+  wire \$81 ;
+  wire \$82 ;
+  wire \$83 ;
+  wire \$84 ;
+  wire \$85 ;
+  wire \$86 ;
+  wire \$87 ;
+  wire \$88 ;
+  wire \$89 ;
+  wire \$9 ;
+  wire \$90 ;
+  wire \$91 ;
+  wire \$92 ;
+  wire \$93 ;
+  wire \$94 ;
+  wire \$95 ;
+  wire \$96 ;
+  wire \$97 ;
+  wire \$98 ;
+  wire \$99 ;
+  wire [3:0] a_exponent;
+  wire a_hidden;
   reg [42:0] acc = 43'h00000000000;
   wire advance;
-  wire [3:0] b_magnitude;
+  wire [3:0] b_exponent;
+  wire b_hidden;
   input clk;
   wire clk;
   input [16:0] i__payload;
@@ -123,19 +258,21 @@ module mac_fp8_e4m3fn_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, 
   wire o__ready;
   output o__valid;
   reg o__valid = 1'h0;
-  reg [3:0] operands_a_magnitude = 4'h0;
-  reg [3:0] operands_a_shift = 4'h0;
-  reg [3:0] operands_b_magnitude = 4'h0;
-  reg [3:0] operands_b_shift = 4'h0;
+  reg [3:0] operands_a_exponent = 4'h0;
+  reg [3:0] operands_a_significand = 4'h0;
+  reg [3:0] operands_b_exponent = 4'h0;
+  reg [3:0] operands_b_significand = 4'h0;
+  reg operands_drop = 1'h0;
   reg operands_inf = 1'h0;
   reg operands_last = 1'h0;
   reg operands_nan = 1'h0;
   reg operands_negative = 1'h0;
   reg operands_valid = 1'h0;
   reg pos_inf_seen = 1'h0;
+  reg product_drop = 1'h0;
   reg product_inf = 1'h0;
   reg product_last = 1'h0;
-  reg [7:0] product_magnitude = 8'h00;
+  reg [9:0] product_magnitude = 10'h000;
   reg product_nan = 1'h0;
   reg product_negative = 1'h0;
   reg [4:0] product_shift = 5'h00;
@@ -143,276 +280,670 @@ module mac_fp8_e4m3fn_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, 
   reg restart = 1'h1;
   input rst;
   wire rst;
-  wire [42:0] term_magnitude;
-  wire [42:0] term_ones_complement;
-  assign \$4  = ! i__payload[6:3];
-  assign \$5  = \$4  ? { i__payload[2:0], 1'h0 } : { 1'h1, i__payload[2:0] };
-  assign a_magnitude = \$3  ? 4'h0 : \$5 ;
-  assign \$6  = i__payload[14:8] == 7'h7f;
-  assign \$8  = ! i__payload[14:11];
-  assign \$9  = \$8  ? { i__payload[10:8], 1'h0 } : { 1'h1, i__payload[10:8] };
-  assign b_magnitude = \$7  ? 4'h0 : \$9 ;
-  assign \$10  = product_magnitude << product_shift;
-  assign term_ones_complement = { 4'h0, \$11  } ^ { product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative };
-  assign \$12  = pos_inf_seen & neg_inf_seen;
-  assign \$13  = nan_seen | \$12 ;
-  assign \$14  = i__payload[7] ^ i__payload[15];
-  assign \$15  = i__payload[6:0] == 7'h7f;
-  assign \$16  = i__payload[14:8] == 7'h7f;
-  assign \$17  = \$15  | \$16 ;
-  assign \$18  = ! b_magnitude;
-  assign \$19  = i__payload[14:8] == 7'h7f;
-  assign \$20  = ~ \$19 ;
-  assign \$21  = \$18  & \$20 ;
-  assign \$26  = ! a_magnitude;
-  assign \$27  = i__payload[6:0] == 7'h7f;
-  assign \$28  = ~ \$27 ;
-  assign \$29  = \$26  & \$28 ;
-  assign \$35  = i__payload[6:0] == 7'h7f;
-  assign \$36  = i__payload[14:8] == 7'h7f;
-  assign \$37  = \$35  | \$36 ;
-  assign \$38  = ! b_magnitude;
-  assign \$39  = i__payload[14:8] == 7'h7f;
-  assign \$40  = ~ \$39 ;
-  assign \$41  = \$38  & \$40 ;
-  assign \$46  = ! a_magnitude;
-  assign \$47  = i__payload[6:0] == 7'h7f;
-  assign \$48  = ~ \$47 ;
-  assign \$49  = \$46  & \$48 ;
-  assign \$54  = ~ \$53 ;
-  assign \$56  = operands_a_magnitude * operands_b_magnitude;
-  assign \$57  = operands_a_shift + operands_b_shift;
-  assign \$58  = product_valid & product_last;
-  assign \$59  = i__ready & product_valid;
-  assign \$60  = i__ready & product_valid;
-  assign \$61  = restart ? 43'h00000000000 : acc;
-  assign \$62  = $signed(term_ones_complement) + $signed({ 1'h0, product_negative });
-  assign \$63  = $signed(\$61 ) + $signed(\$62 );
-  assign \$64  = i__ready & product_valid;
-  assign \$65  = restart ? 1'h0 : nan_seen;
-  assign \$66  = \$65  | product_nan;
-  assign \$67  = restart ? 1'h0 : pos_inf_seen;
-  assign \$68  = ~ product_negative;
-  assign \$69  = product_inf & \$68 ;
-  assign \$70  = \$67  | \$69 ;
-  assign \$71  = restart ? 1'h0 : neg_inf_seen;
-  assign \$72  = product_inf & product_negative;
-  assign \$73  = \$71  | \$72 ;
-  always @(posedge clk)
-    operands_valid <= \$74 ;
-  always @(posedge clk)
-    operands_last <= \$75 ;
-  always @(posedge clk)
-    operands_a_magnitude <= \$76 ;
-  always @(posedge clk)
-    operands_a_shift <= \$77 ;
-  always @(posedge clk)
-    operands_b_magnitude <= \$78 ;
-  always @(posedge clk)
-    operands_b_shift <= \$79 ;
-  always @(posedge clk)
-    operands_negative <= \$80 ;
-  always @(posedge clk)
-    operands_nan <= \$81 ;
-  always @(posedge clk)
-    operands_inf <= \$82 ;
-  always @(posedge clk)
-    product_valid <= \$83 ;
-  always @(posedge clk)
-    product_last <= \$84 ;
-  always @(posedge clk)
-    product_magnitude <= \$85 ;
-  always @(posedge clk)
-    product_shift <= \$86 ;
-  always @(posedge clk)
-    product_negative <= \$87 ;
-  always @(posedge clk)
-    product_nan <= \$88 ;
-  always @(posedge clk)
-    product_inf <= \$89 ;
-  always @(posedge clk)
-    o__valid <= \$90 ;
-  always @(posedge clk)
-    restart <= \$91 ;
-  always @(posedge clk)
-    acc <= \$92 ;
-  always @(posedge clk)
-    nan_seen <= \$93 ;
-  always @(posedge clk)
-    pos_inf_seen <= \$94 ;
-  always @(posedge clk)
-    neg_inf_seen <= \$95 ;
+  wire [35:0] term_magnitude;
+  wire [36:0] term_ones_complement;
+  wire [3:0] term_select;
+  wire [16:0] term_window;
   assign \$1  = ~ o__valid;
   assign i__ready = \$1  | o__ready;
-  assign \$2  = i__payload[6:0] == 7'h7f;
+  assign a_hidden = | i__payload[6:3];
+  assign \$2  = ~ a_hidden;
+  assign \$3  = i__payload[3] | \$2 ;
+  assign b_hidden = | i__payload[14:11];
+  assign \$4  = ~ b_hidden;
+  assign \$5  = i__payload[11] | \$4 ;
+  assign term_window = product_magnitude << product_shift[2:0];
+  assign \$6  = ! product_shift[4:3];
+  assign \$7  = ~ product_drop;
+  assign \$8  = \$6  & \$7 ;
+  assign \$9  = product_shift[4:3] == 1'h1;
+  assign \$10  = ~ product_drop;
+  assign \$11  = \$9  & \$10 ;
+  assign \$12  = product_shift[4:3] == 2'h2;
+  assign \$13  = ~ product_drop;
+  assign \$14  = \$12  & \$13 ;
+  assign \$15  = product_shift[4:3] == 2'h3;
+  assign \$16  = ~ product_drop;
+  assign \$17  = \$15  & \$16 ;
+  assign \$18  = \$8  & term_window[2];
+  assign \$20  = \$8  & term_window[3];
+  assign \$22  = \$8  & term_window[4];
+  assign \$24  = \$8  & term_window[5];
+  assign \$26  = \$8  & term_window[6];
+  assign \$28  = \$8  & term_window[7];
+  assign \$30  = \$8  & term_window[8];
+  assign \$32  = \$11  & term_window[0];
+  assign \$33  = \$31  | \$32 ;
+  assign \$34  = \$8  & term_window[9];
+  assign \$36  = \$11  & term_window[1];
+  assign \$37  = \$35  | \$36 ;
+  assign \$38  = \$8  & term_window[10];
+  assign \$40  = \$11  & term_window[2];
+  assign \$41  = \$39  | \$40 ;
+  assign \$42  = \$8  & term_window[11];
+  assign \$44  = \$11  & term_window[3];
+  assign \$45  = \$43  | \$44 ;
+  assign \$46  = \$8  & term_window[12];
+  assign \$48  = \$11  & term_window[4];
+  assign \$49  = \$47  | \$48 ;
+  assign \$50  = \$8  & term_window[13];
+  assign \$52  = \$11  & term_window[5];
+  assign \$53  = \$51  | \$52 ;
+  assign \$54  = \$8  & term_window[14];
+  assign \$56  = \$11  & term_window[6];
+  assign \$57  = \$55  | \$56 ;
+  assign \$58  = \$8  & term_window[15];
+  assign \$60  = \$11  & term_window[7];
+  assign \$61  = \$59  | \$60 ;
+  assign \$62  = \$8  & term_window[16];
+  assign \$64  = \$11  & term_window[8];
+  assign \$65  = \$63  | \$64 ;
+  assign \$66  = \$14  & term_window[0];
+  assign \$67  = \$65  | \$66 ;
+  assign \$68  = \$11  & term_window[9];
+  assign \$70  = \$14  & term_window[1];
+  assign \$71  = \$69  | \$70 ;
+  assign \$72  = \$11  & term_window[10];
+  assign \$74  = \$14  & term_window[2];
+  assign \$75  = \$73  | \$74 ;
+  assign \$76  = \$11  & term_window[11];
+  assign \$78  = \$14  & term_window[3];
+  assign \$79  = \$77  | \$78 ;
+  assign \$80  = \$11  & term_window[12];
+  assign \$82  = \$14  & term_window[4];
+  assign \$83  = \$81  | \$82 ;
+  assign \$84  = \$11  & term_window[13];
+  assign \$86  = \$14  & term_window[5];
+  assign \$87  = \$85  | \$86 ;
+  assign \$88  = \$11  & term_window[14];
+  assign \$90  = \$14  & term_window[6];
+  assign \$91  = \$89  | \$90 ;
+  assign \$92  = \$11  & term_window[15];
+  assign \$94  = \$14  & term_window[7];
+  assign \$95  = \$93  | \$94 ;
+  assign \$96  = \$11  & term_window[16];
+  assign \$98  = \$14  & term_window[8];
+  assign \$99  = \$97  | \$98 ;
+  assign \$100  = \$17  & term_window[0];
+  assign \$101  = \$99  | \$100 ;
+  assign \$102  = \$14  & term_window[9];
+  assign \$104  = \$17  & term_window[1];
+  assign \$105  = \$103  | \$104 ;
+  assign \$106  = \$14  & term_window[10];
+  assign \$108  = \$17  & term_window[2];
+  assign \$109  = \$107  | \$108 ;
+  assign \$110  = \$14  & term_window[11];
+  assign \$112  = \$17  & term_window[3];
+  assign \$113  = \$111  | \$112 ;
+  assign \$114  = \$14  & term_window[12];
+  assign \$116  = \$17  & term_window[4];
+  assign \$117  = \$115  | \$116 ;
+  assign \$118  = \$14  & term_window[13];
+  assign \$120  = \$17  & term_window[5];
+  assign \$121  = \$119  | \$120 ;
+  assign \$122  = \$14  & term_window[14];
+  assign \$124  = \$17  & term_window[6];
+  assign \$125  = \$123  | \$124 ;
+  assign \$126  = \$14  & term_window[15];
+  assign \$128  = \$17  & term_window[7];
+  assign \$129  = \$127  | \$128 ;
+  assign \$130  = \$14  & term_window[16];
+  assign \$132  = \$17  & term_window[8];
+  assign \$133  = \$131  | \$132 ;
+  assign \$134  = \$17  & term_window[9];
+  assign \$136  = \$17  & term_window[10];
+  assign \$138  = \$17  & term_window[11];
+  assign \$140  = \$17  & term_window[12];
+  assign \$142  = \$17  & term_window[13];
+  assign term_ones_complement = { 1'h0, \$143 , \$141 , \$139 , \$137 , \$135 , \$133 , \$129 , \$125 , \$121 , \$117 , \$113 , \$109 , \$105 , \$101 , \$95 , \$91 , \$87 , \$83 , \$79 , \$75 , \$71 , \$67 , \$61 , \$57 , \$53 , \$49 , \$45 , \$41 , \$37 , \$33 , \$29 , \$27 , \$25 , \$23 , \$21 , \$19  } ^ { product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative, product_negative };
+  assign \$144  = pos_inf_seen & neg_inf_seen;
+  assign \$145  = nan_seen | \$144 ;
+  assign \$146  = i__payload[6:0] == 7'h7f;
+  assign \$147  = i__payload[14:8] == 7'h7f;
+  assign \$148  = \$146  | \$147 ;
+  assign \$149  = i__payload[7] ^ i__payload[15];
+  assign \$150  = i__payload[6:0] == 7'h7f;
+  assign \$151  = i__payload[14:8] == 7'h7f;
+  assign \$152  = \$150  | \$151 ;
+  assign \$153  = ! i__payload[14:8];
+  assign \$154  = i__payload[14:8] == 7'h7f;
+  assign \$155  = ~ \$154 ;
+  assign \$156  = \$153  & \$155 ;
+  assign \$159  = ! i__payload[6:0];
+  assign \$160  = i__payload[6:0] == 7'h7f;
+  assign \$161  = ~ \$160 ;
+  assign \$162  = \$159  & \$161 ;
+  assign \$166  = i__payload[6:0] == 7'h7f;
+  assign \$167  = i__payload[14:8] == 7'h7f;
+  assign \$168  = \$166  | \$167 ;
+  assign \$169  = ! i__payload[14:8];
+  assign \$170  = i__payload[14:8] == 7'h7f;
+  assign \$171  = ~ \$170 ;
+  assign \$172  = \$169  & \$171 ;
+  assign \$175  = ! i__payload[6:0];
+  assign \$176  = i__payload[6:0] == 7'h7f;
+  assign \$177  = ~ \$176 ;
+  assign \$178  = \$175  & \$177 ;
+  assign \$181  = ~ \$180 ;
+  assign \$187  = \$184  + \$186 ;
+  assign \$188  = operands_a_exponent + operands_b_exponent;
+  assign \$189  = product_valid & product_last;
+  assign \$190  = i__ready & product_valid;
+  assign \$191  = i__ready & product_valid;
+  assign \$192  = restart ? 43'h00000000000 : acc;
+  assign \$193  = $signed(term_ones_complement) + $signed({ 1'h0, product_negative });
+  assign \$194  = $signed(\$192 ) + $signed(\$193 );
+  assign \$195  = i__ready & product_valid;
+  assign \$196  = restart ? 1'h0 : nan_seen;
+  assign \$197  = \$196  | product_nan;
+  assign \$198  = restart ? 1'h0 : pos_inf_seen;
+  assign \$199  = ~ product_negative;
+  assign \$200  = product_inf & \$199 ;
+  assign \$201  = \$198  | \$200 ;
+  assign \$202  = restart ? 1'h0 : neg_inf_seen;
+  assign \$203  = product_inf & product_negative;
+  assign \$204  = \$202  | \$203 ;
+  always @(posedge clk)
+    operands_valid <= \$205 ;
+  always @(posedge clk)
+    operands_last <= \$206 ;
+  always @(posedge clk)
+    operands_a_significand <= \$207 ;
+  always @(posedge clk)
+    operands_a_exponent <= \$208 ;
+  always @(posedge clk)
+    operands_b_significand <= \$209 ;
+  always @(posedge clk)
+    operands_b_exponent <= \$210 ;
+  always @(posedge clk)
+    operands_drop <= \$211 ;
+  always @(posedge clk)
+    operands_negative <= \$212 ;
+  always @(posedge clk)
+    operands_nan <= \$213 ;
+  always @(posedge clk)
+    operands_inf <= \$214 ;
+  always @(posedge clk)
+    product_valid <= \$215 ;
+  always @(posedge clk)
+    product_last <= \$216 ;
+  always @(posedge clk)
+    product_magnitude <= \$217 ;
+  always @(posedge clk)
+    product_shift <= \$218 ;
+  always @(posedge clk)
+    product_drop <= \$219 ;
+  always @(posedge clk)
+    product_negative <= \$220 ;
+  always @(posedge clk)
+    product_nan <= \$221 ;
+  always @(posedge clk)
+    product_inf <= \$222 ;
+  always @(posedge clk)
+    o__valid <= \$223 ;
+  always @(posedge clk)
+    restart <= \$224 ;
+  always @(posedge clk)
+    acc <= \$225 ;
+  always @(posedge clk)
+    nan_seen <= \$226 ;
+  always @(posedge clk)
+    pos_inf_seen <= \$227 ;
+  always @(posedge clk)
+    neg_inf_seen <= \$228 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$74  = operands_valid;
+    (* full_case = 32'd1 *)
+    casez ({ operands_b_significand[1:0], operands_a_significand })
+      6'h00:
+          \$183  = 6'h00;
+      6'h01:
+          \$183  = 6'h00;
+      6'h02:
+          \$183  = 6'h00;
+      6'h03:
+          \$183  = 6'h00;
+      6'h04:
+          \$183  = 6'h00;
+      6'h05:
+          \$183  = 6'h00;
+      6'h06:
+          \$183  = 6'h00;
+      6'h07:
+          \$183  = 6'h00;
+      6'h08:
+          \$183  = 6'h00;
+      6'h09:
+          \$183  = 6'h00;
+      6'h0a:
+          \$183  = 6'h00;
+      6'h0b:
+          \$183  = 6'h00;
+      6'h0c:
+          \$183  = 6'h00;
+      6'h0d:
+          \$183  = 6'h00;
+      6'h0e:
+          \$183  = 6'h00;
+      6'h0f:
+          \$183  = 6'h00;
+      6'h10:
+          \$183  = 6'h00;
+      6'h11:
+          \$183  = 6'h01;
+      6'h12:
+          \$183  = 6'h02;
+      6'h13:
+          \$183  = 6'h03;
+      6'h14:
+          \$183  = 6'h04;
+      6'h15:
+          \$183  = 6'h05;
+      6'h16:
+          \$183  = 6'h06;
+      6'h17:
+          \$183  = 6'h07;
+      6'h18:
+          \$183  = 6'h08;
+      6'h19:
+          \$183  = 6'h09;
+      6'h1a:
+          \$183  = 6'h0a;
+      6'h1b:
+          \$183  = 6'h0b;
+      6'h1c:
+          \$183  = 6'h0c;
+      6'h1d:
+          \$183  = 6'h0d;
+      6'h1e:
+          \$183  = 6'h0e;
+      6'h1f:
+          \$183  = 6'h0f;
+      6'h20:
+          \$183  = 6'h00;
+      6'h21:
+          \$183  = 6'h02;
+      6'h22:
+          \$183  = 6'h04;
+      6'h23:
+          \$183  = 6'h06;
+      6'h24:
+          \$183  = 6'h08;
+      6'h25:
+          \$183  = 6'h0a;
+      6'h26:
+          \$183  = 6'h0c;
+      6'h27:
+          \$183  = 6'h0e;
+      6'h28:
+          \$183  = 6'h10;
+      6'h29:
+          \$183  = 6'h12;
+      6'h2a:
+          \$183  = 6'h14;
+      6'h2b:
+          \$183  = 6'h16;
+      6'h2c:
+          \$183  = 6'h18;
+      6'h2d:
+          \$183  = 6'h1a;
+      6'h2e:
+          \$183  = 6'h1c;
+      6'h2f:
+          \$183  = 6'h1e;
+      6'h30:
+          \$183  = 6'h00;
+      6'h31:
+          \$183  = 6'h03;
+      6'h32:
+          \$183  = 6'h06;
+      6'h33:
+          \$183  = 6'h09;
+      6'h34:
+          \$183  = 6'h0c;
+      6'h35:
+          \$183  = 6'h0f;
+      6'h36:
+          \$183  = 6'h12;
+      6'h37:
+          \$183  = 6'h15;
+      6'h38:
+          \$183  = 6'h18;
+      6'h39:
+          \$183  = 6'h1b;
+      6'h3a:
+          \$183  = 6'h1e;
+      6'h3b:
+          \$183  = 6'h21;
+      6'h3c:
+          \$183  = 6'h24;
+      6'h3d:
+          \$183  = 6'h27;
+      6'h3e:
+          \$183  = 6'h2a;
+      6'h3f:
+          \$183  = 6'h2d;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    (* full_case = 32'd1 *)
+    casez ({ operands_b_significand[3:2], operands_a_significand })
+      6'h00:
+          \$185  = 6'h00;
+      6'h01:
+          \$185  = 6'h00;
+      6'h02:
+          \$185  = 6'h00;
+      6'h03:
+          \$185  = 6'h00;
+      6'h04:
+          \$185  = 6'h00;
+      6'h05:
+          \$185  = 6'h00;
+      6'h06:
+          \$185  = 6'h00;
+      6'h07:
+          \$185  = 6'h00;
+      6'h08:
+          \$185  = 6'h00;
+      6'h09:
+          \$185  = 6'h00;
+      6'h0a:
+          \$185  = 6'h00;
+      6'h0b:
+          \$185  = 6'h00;
+      6'h0c:
+          \$185  = 6'h00;
+      6'h0d:
+          \$185  = 6'h00;
+      6'h0e:
+          \$185  = 6'h00;
+      6'h0f:
+          \$185  = 6'h00;
+      6'h10:
+          \$185  = 6'h00;
+      6'h11:
+          \$185  = 6'h01;
+      6'h12:
+          \$185  = 6'h02;
+      6'h13:
+          \$185  = 6'h03;
+      6'h14:
+          \$185  = 6'h04;
+      6'h15:
+          \$185  = 6'h05;
+      6'h16:
+          \$185  = 6'h06;
+      6'h17:
+          \$185  = 6'h07;
+      6'h18:
+          \$185  = 6'h08;
+      6'h19:
+          \$185  = 6'h09;
+      6'h1a:
+          \$185  = 6'h0a;
+      6'h1b:
+          \$185  = 6'h0b;
+      6'h1c:
+          \$185  = 6'h0c;
+      6'h1d:
+          \$185  = 6'h0d;
+      6'h1e:
+          \$185  = 6'h0e;
+      6'h1f:
+          \$185  = 6'h0f;
+      6'h20:
+          \$185  = 6'h00;
+      6'h21:
+          \$185  = 6'h02;
+      6'h22:
+          \$185  = 6'h04;
+      6'h23:
+          \$185  = 6'h06;
+      6'h24:
+          \$185  = 6'h08;
+      6'h25:
+          \$185  = 6'h0a;
+      6'h26:
+          \$185  = 6'h0c;
+      6'h27:
+          \$185  = 6'h0e;
+      6'h28:
+          \$185  = 6'h10;
+      6'h29:
+          \$185  = 6'h12;
+      6'h2a:
+          \$185  = 6'h14;
+      6'h2b:
+          \$185  = 6'h16;
+      6'h2c:
+          \$185  = 6'h18;
+      6'h2d:
+          \$185  = 6'h1a;
+      6'h2e:
+          \$185  = 6'h1c;
+      6'h2f:
+          \$185  = 6'h1e;
+      6'h30:
+          \$185  = 6'h00;
+      6'h31:
+          \$185  = 6'h03;
+      6'h32:
+          \$185  = 6'h06;
+      6'h33:
+          \$185  = 6'h09;
+      6'h34:
+          \$185  = 6'h0c;
+      6'h35:
+          \$185  = 6'h0f;
+      6'h36:
+          \$185  = 6'h12;
+      6'h37:
+          \$185  = 6'h15;
+      6'h38:
+          \$185  = 6'h18;
+      6'h39:
+          \$185  = 6'h1b;
+      6'h3a:
+          \$185  = 6'h1e;
+      6'h3b:
+          \$185  = 6'h21;
+      6'h3c:
+          \$185  = 6'h24;
+      6'h3d:
+          \$185  = 6'h27;
+      6'h3e:
+          \$185  = 6'h2a;
+      6'h3f:
+          \$185  = 6'h2d;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$205  = operands_valid;
     if (i__ready) begin
-      \$74  = i__valid;
+      \$205  = i__valid;
     end
     if (rst) begin
-      \$74  = 1'h0;
+      \$205  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$75  = operands_last;
+    \$206  = operands_last;
     if (i__ready) begin
-      \$75  = i__payload[16];
+      \$206  = i__payload[16];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$76  = operands_a_magnitude;
+    \$207  = operands_a_significand;
     if (i__ready) begin
-      \$76  = a_magnitude;
+      \$207  = { a_hidden, i__payload[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$77  = operands_a_shift;
+    \$208  = operands_a_exponent;
     if (i__ready) begin
-      \$77  = i__payload[6:3];
+      \$208  = { i__payload[6:4], \$3  };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$78  = operands_b_magnitude;
+    \$209  = operands_b_significand;
     if (i__ready) begin
-      \$78  = b_magnitude;
+      \$209  = { b_hidden, i__payload[10:8] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$79  = operands_b_shift;
+    \$210  = operands_b_exponent;
     if (i__ready) begin
-      \$79  = i__payload[14:11];
+      \$210  = { i__payload[14:12], \$5  };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$80  = operands_negative;
+    \$211  = operands_drop;
     if (i__ready) begin
-      \$80  = \$14 ;
+      \$211  = \$148 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$81  = operands_nan;
+    \$212  = operands_negative;
     if (i__ready) begin
-      \$81  = \$33 ;
+      \$212  = \$149 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$82  = operands_inf;
+    \$213  = operands_nan;
     if (i__ready) begin
-      \$82  = \$55 ;
+      \$213  = \$164 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$83  = product_valid;
+    \$214  = operands_inf;
     if (i__ready) begin
-      \$83  = operands_valid;
+      \$214  = \$182 ;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$215  = product_valid;
+    if (i__ready) begin
+      \$215  = operands_valid;
     end
     if (rst) begin
-      \$83  = 1'h0;
+      \$215  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$84  = product_last;
+    \$216  = product_last;
     if (i__ready) begin
-      \$84  = operands_last;
+      \$216  = operands_last;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$85  = product_magnitude;
+    \$217  = product_magnitude;
     if (i__ready) begin
-      \$85  = \$56 ;
+      \$217  = \$187 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$86  = product_shift;
+    \$218  = product_shift;
     if (i__ready) begin
-      \$86  = \$57 ;
+      \$218  = \$188 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$87  = product_negative;
+    \$219  = product_drop;
     if (i__ready) begin
-      \$87  = operands_negative;
+      \$219  = operands_drop;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$88  = product_nan;
+    \$220  = product_negative;
     if (i__ready) begin
-      \$88  = operands_nan;
+      \$220  = operands_negative;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$89  = product_inf;
+    \$221  = product_nan;
     if (i__ready) begin
-      \$89  = operands_inf;
+      \$221  = operands_nan;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$90  = o__valid;
+    \$222  = product_inf;
     if (i__ready) begin
-      \$90  = \$58 ;
+      \$222  = operands_inf;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$223  = o__valid;
+    if (i__ready) begin
+      \$223  = \$189 ;
     end
     if (rst) begin
-      \$90  = 1'h0;
+      \$223  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$91  = restart;
-    if (\$59 ) begin
-      \$91  = product_last;
+    \$224  = restart;
+    if (\$190 ) begin
+      \$224  = product_last;
     end
     if (rst) begin
-      \$91  = 1'h1;
+      \$224  = 1'h1;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$92  = acc;
-    if (\$60 ) begin
-      \$92  = \$63 [42:0];
+    \$225  = acc;
+    if (\$191 ) begin
+      \$225  = \$194 [42:0];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$93  = nan_seen;
-    if (\$64 ) begin
-      \$93  = \$66 ;
+    \$226  = nan_seen;
+    if (\$195 ) begin
+      \$226  = \$197 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$94  = pos_inf_seen;
-    if (\$64 ) begin
-      \$94  = \$70 ;
+    \$227  = pos_inf_seen;
+    if (\$195 ) begin
+      \$227  = \$201 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$95  = neg_inf_seen;
-    if (\$64 ) begin
-      \$95  = \$73 ;
+    \$228  = neg_inf_seen;
+    if (\$195 ) begin
+      \$228  = \$204 ;
     end
   end
   assign advance = i__ready;
-  assign term_magnitude = { 4'h0, \$11  };
+  assign a_exponent = { i__payload[6:4], \$3  };
+  assign b_exponent = { i__payload[14:12], \$5  };
+  assign term_select = { \$17 , \$14 , \$11 , \$8  };
+  assign term_magnitude = { \$143 , \$141 , \$139 , \$137 , \$135 , \$133 , \$129 , \$125 , \$121 , \$117 , \$113 , \$109 , \$105 , \$101 , \$95 , \$91 , \$87 , \$83 , \$79 , \$75 , \$71 , \$67 , \$61 , \$57 , \$53 , \$49 , \$45 , \$41 , \$37 , \$33 , \$29 , \$27 , \$25 , \$23 , \$21 , \$19  };
   assign \i__payload.a  = i__payload[7:0];
   assign \i__payload.b  = i__payload[15:8];
   assign \i__payload.last  = i__payload[16];
@@ -420,27 +951,54 @@ module mac_fp8_e4m3fn_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, 
   assign \o__payload.nan  = o__payload[43];
   assign \o__payload.inf  = o__payload[45:44];
   assign o__payload[45:44] = { neg_inf_seen, pos_inf_seen };
-  assign o__payload[43] = \$13 ;
+  assign o__payload[43] = \$145 ;
   assign o__payload[42:0] = acc;
-  assign \$3  = \$2 ;
-  assign \$7  = \$6 ;
-  assign \$11  = { 2'h0, \$10 [38:2] };
-  assign \$22  = 1'h1;
-  assign \$23  = \$21 ;
-  assign \$24  = 1'h0;
-  assign \$25  = \$17 ;
-  assign \$30  = 1'h1;
-  assign \$31  = \$29 ;
-  assign \$32  = 1'h0;
-  assign \$33  = \$17 ;
-  assign \$34  = 1'h0;
-  assign \$42  = 1'h1;
-  assign \$43  = \$41 ;
-  assign \$44  = 1'h0;
-  assign \$45  = \$37 ;
-  assign \$50  = 1'h1;
-  assign \$51  = \$49 ;
-  assign \$52  = 1'h0;
-  assign \$53  = \$37 ;
-  assign \$55  = 1'h0;
+  assign \$19  = \$18 ;
+  assign \$21  = \$20 ;
+  assign \$23  = \$22 ;
+  assign \$25  = \$24 ;
+  assign \$27  = \$26 ;
+  assign \$29  = \$28 ;
+  assign \$31  = \$30 ;
+  assign \$35  = \$34 ;
+  assign \$39  = \$38 ;
+  assign \$43  = \$42 ;
+  assign \$47  = \$46 ;
+  assign \$51  = \$50 ;
+  assign \$55  = \$54 ;
+  assign \$59  = \$58 ;
+  assign \$63  = \$62 ;
+  assign \$69  = \$68 ;
+  assign \$73  = \$72 ;
+  assign \$77  = \$76 ;
+  assign \$81  = \$80 ;
+  assign \$85  = \$84 ;
+  assign \$89  = \$88 ;
+  assign \$93  = \$92 ;
+  assign \$97  = \$96 ;
+  assign \$103  = \$102 ;
+  assign \$107  = \$106 ;
+  assign \$111  = \$110 ;
+  assign \$115  = \$114 ;
+  assign \$119  = \$118 ;
+  assign \$123  = \$122 ;
+  assign \$127  = \$126 ;
+  assign \$131  = \$130 ;
+  assign \$135  = \$134 ;
+  assign \$137  = \$136 ;
+  assign \$139  = \$138 ;
+  assign \$141  = \$140 ;
+  assign \$143  = \$142 ;
+  assign \$157  = 1'h0;
+  assign \$158  = \$152 ;
+  assign \$163  = 1'h0;
+  assign \$164  = \$152 ;
+  assign \$165  = 1'h0;
+  assign \$173  = 1'h0;
+  assign \$174  = \$168 ;
+  assign \$179  = 1'h0;
+  assign \$180  = \$168 ;
+  assign \$182  = 1'h0;
+  assign \$184  = { 1'h0, \$183  };
+  assign \$186  = { 1'h0, \$185 , 2'h0 };
 endmodule

@@ -13,8 +13,9 @@ from amaranth.lib.wiring import In, Out
 from hwgen.formats import IntFormat, MiniFloat, TableFormat, accumulator, scalar_format
 from hwgen.formats._check import check_int
 from hwgen.formats.accumulator import lmul_offset_bits, max_product_units
+from hwgen.gen.exact_product import TABLE_INPUT_BITS, align, multiply, product_table
 from hwgen.gen.float_accumulate import FloatAccumulate
-from hwgen.gen.operands import decode_operand, signed_value
+from hwgen.gen.operands import decode_operand, exponent_offset, signed_value, split_operand
 
 DEFAULT_PIPELINE = 3
 MAX_PIPELINE = 16
@@ -137,9 +138,29 @@ class MacUnit(wiring.Component):
         """Minifloat operands decode to doubled units (see hwgen.gen.operands); products carry 2^this."""
         return sum(isinstance(f, MiniFloat) for f in (self._a, self._b))
 
+    def _split_product(self) -> bool:
+        """Exact products into a fixed accumulator: operands split, specials dropped at the term."""
+        return self._mul == "exact" and self._acc.kind == "fixed" and not self._integer_product()
+
+    def _tabulated(self) -> bool:
+        """Minifloats so narrow that each bit of |a * b| is one function of both codes' magnitude bits
+        (fp4 x fp4): a table replaces multiplier, exponent adder and aligner."""
+        operands = (self._a, self._b)
+        return (self._split_product() and all(isinstance(f, MiniFloat) for f in operands)
+                and sum(f.bits - 1 for f in operands) <= TABLE_INPUT_BITS)
+
     def _decode(self, m, item):
         if self._integer_product():
             return {"a": signed_value(self._a, item["a"]), "b": signed_value(self._b, item["b"])}
+        if self._split_product():
+            a = split_operand(m, self._a, item["a"], "a")
+            b = split_operand(m, self._b, item["b"], "b")
+            nan = a.nan | b.nan | (a.inf & b.zero) | (a.zero & b.inf)
+            fields = {"negative": a.negative ^ b.negative, "nan": nan, "inf": (a.inf | b.inf) & ~nan}
+            if self._tabulated():
+                return {"a_code": item["a"][:-1], "b_code": item["b"][:-1], **fields}
+            return {"a_significand": a.significand, "a_exponent": a.exponent, "b_significand": b.significand,
+                    "b_exponent": b.exponent, "drop": a.drop | b.drop, **fields}
         a = decode_operand(m, self._a, item["a"], "a")
         b = decode_operand(m, self._b, item["b"], "b")
         nan = a.nan | b.nan | (a.inf & b.zero) | (a.zero & b.inf)
@@ -154,6 +175,11 @@ class MacUnit(wiring.Component):
         if self._integer_product():
             return {"product": item["a"] * item["b"]}
         specials = {k: item[k] for k in ("negative", "nan", "inf")}
+        if self._tabulated():
+            return {"magnitude": product_table(self._a, self._b, item["a_code"], item["b_code"]), **specials}
+        if self._split_product():
+            return {"magnitude": multiply(item["a_significand"], item["b_significand"]),
+                    "shift": item["a_exponent"] + item["b_exponent"], "drop": item["drop"], **specials}
         if self._mul == "lmul":
             magnitude, shift = self._lmul(m, item)
         else:
@@ -180,14 +206,21 @@ class MacUnit(wiring.Component):
     def _term(self, m, item):
         if self._acc.kind == "float" or self._integer_product():
             return {k: v for k, v in item.items() if k not in ("valid", "last")}
-        width = self._acc.width
-        shifted = Signal(unsigned(width), name="term_magnitude")
-        halving = 0 if self._mul == "lmul" else self._halving  # L-Mul's product is in plain units
-        m.d.comb += shifted.eq((item["magnitude"] << item["shift"]) >> halving)
+        # Only the bits a product reaches vary; above them the term is its sign, which Yosys keeps
+        # as one net for all the upper bits.
+        width = min(self._acc.width, max_product_units(self._a, self._b, self._mul).bit_length() + 1)
+        if self._tabulated():
+            shifted = item["magnitude"]
+        elif self._split_product():
+            offset = exponent_offset(self._a) + exponent_offset(self._b)
+            shifted = align(m, item["magnitude"], item["shift"], offset, item["drop"], width - 1)
+        else:  # L-Mul: its product is in plain units and already 0 for NaN / inf
+            shifted = Signal(unsigned(width - 1), name="term_magnitude")
+            m.d.comb += shifted.eq(item["magnitude"] << item["shift"])
         # -x = ~x + 1: the accumulator adds the complemented term with `negative` as carry-in, so
         # negation costs XOR gates instead of a second adder.
         term = Signal(signed(width), name="term_ones_complement")
-        m.d.comb += term.eq(shifted ^ item["negative"].replicate(width))
+        m.d.comb += term.eq(Cat(shifted, 0) ^ item["negative"].replicate(width))
         return {"term": term, "nan": item["nan"], "inf": item["inf"], "negative": item["negative"]}
 
     def _accumulate(self, m, item, advance):

@@ -65,6 +65,63 @@ def _table(fmt: TableFormat, code: Value) -> Operand:
     return Operand(negatives[code], magnitudes[code], Const(0, 1), _false(), _false())
 
 
+@dataclass(frozen=True)
+class Split:
+    """An operand as the exact accumulator wants it.
+
+    value = (-1)^negative * significand * 2^(exponent - offset + fmt.lsb_exponent). Unlike
+    :class:`Operand`, the significand of a NaN or inf code is *not* zeroed (no gates in front of the
+    multiplier); ``drop`` says when a product with this operand must not reach the sum.
+    """
+
+    negative: Value
+    significand: Value
+    exponent: Value
+    nan: Value
+    inf: Value
+    zero: Value
+    drop: Value
+    offset: int = 0
+
+
+def _split_minifloat(m: Module, fmt: MiniFloat, code: Value, name: str) -> Split:
+    man, exp = fmt.man_bits, fmt.exp_bits
+    fraction, field = code[:man], code[man:man + exp]
+    hidden = Signal(name=f"{name}_hidden")
+    exponent = Signal(exp, name=f"{name}_exponent")
+    # A subnormal has the exponent of the smallest normal: max(field, 1) = field | ~hidden, one too
+    # many (``Split.offset``): a decrement here would cost a carry chain per operand.
+    m.d.comb += [hidden.eq(field != 0), exponent.eq(Cat(field[0] | ~hidden, field[1:]))]
+    significand = Cat(fraction, hidden)
+    if fmt.policy == "ieee":
+        drop = field == fmt.exp_all_ones  # NaN and inf carry the hidden bit: drop their products
+        nan, inf = drop & (fraction != 0), drop & (fraction == 0)
+    elif fmt.policy == "fn":
+        nan = drop = code[:-1] == (1 << (fmt.bits - 1)) - 1
+        inf = _false()
+    elif fmt.policy == "fnuz":
+        # The NaN code is -0: its significand is already 0, so its products need no dropping.
+        nan, inf, drop = code == 1 << (fmt.bits - 1), _false(), _false()
+    else:
+        nan = inf = drop = _false()
+    return Split(code[-1], significand, exponent, nan, inf, (code[:-1] == 0) & ~nan, drop,
+                 offset=exponent_offset(fmt))
+
+
+def exponent_offset(fmt) -> int:
+    """``Split.offset`` of a format: 1 for minifloats (their exponent is max(field, 1)), else 0."""
+    return 1 if isinstance(fmt, MiniFloat) else 0
+
+
+def split_operand(m: Module, fmt, code: Value, name: str) -> Split:
+    """Combinational split of ``code`` into a :class:`Split` (integer and table formats: exponent 0)."""
+    if isinstance(fmt, MiniFloat):
+        return _split_minifloat(m, fmt, code, name)
+    operand = _integer(fmt, code) if isinstance(fmt, IntFormat) else _table(fmt, code)
+    return Split(operand.negative, operand.magnitude, Const(0, 1), _false(), _false(),
+                 operand.magnitude == 0, _false())
+
+
 def decode_operand(m: Module, fmt, code: Value, name: str) -> Operand:
     """Combinational decode of ``code`` (a ``fmt.bits``-wide value) into an :class:`Operand`."""
     if isinstance(fmt, MiniFloat):

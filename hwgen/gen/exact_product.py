@@ -1,0 +1,89 @@
+"""Exact products of split operands, shaped for LUT6 fabric: multiply, tabulate, align.
+
+The MAC's exact accumulator adds ``significand_a * significand_b << (exponent_a + exponent_b)`` into
+a wide two's complement register. These helpers build that term so that Yosys / ABC map it onto few
+LUT6s; each shape was chosen by synthesis (``fpga/experiments/README_mac_area.md`` has the numbers).
+"""
+
+from amaranth import Array, Cat, Const, Module, Mux, Signal, Value, unsigned
+
+from hwgen.formats import MiniFloat
+
+# A LUT6 is any function of 6 inputs: a table of at most this many input bits costs one LUT per
+# output bit.
+TABLE_INPUT_BITS = 6
+# The aligner shifts by the low FINE_SHIFT_BITS of the exponent sum first, then places that window
+# at a multiple of 2^FINE_SHIFT_BITS: for products of up to 9 bits each term bit then picks one of
+# two window bits (5 inputs with the two selects and the sign, which fits the adder's LUT6).
+FINE_SHIFT_BITS = 3
+
+
+def finite_units(fmt: MiniFloat, code: int) -> int:
+    """|value| of a minifloat code without its sign bit, in units of 2^lsb_exponent; 0 for NaN / inf."""
+    man = fmt.man_bits
+    field, fraction = code >> man, code & ((1 << man) - 1)
+    if code > fmt.max_code_magnitude:
+        return 0
+    return fraction if field == 0 else ((1 << man) | fraction) << (field - 1)
+
+
+def product_table(a: MiniFloat, b: MiniFloat, a_code: Value, b_code: Value) -> Value:
+    """|a * b| in units of 2^(lsb_a + lsb_b) from the two codes without sign bits (0 for NaN / inf)."""
+    a_bits = a.bits - 1
+    values = [finite_units(a, code & ((1 << a_bits) - 1)) * finite_units(b, code >> a_bits)
+              for code in range(1 << (a_bits + b.bits - 1))]
+    width = max(max(values).bit_length(), 1)
+    return Array(Const(v, width) for v in values)[Cat(a_code, b_code)]
+
+
+def multiply(x: Value, y: Value) -> Value:
+    """``x * y`` for unsigned significands.
+
+    When one table cannot hold the product but two rows of it can (a 4 x 4 significand product: x
+    times two bits of y is a 6-input function), the rows are tables summed by one adder: 14 LUTs
+    where Yosys's own 4 x 4 multiplier takes 22, and no DSP block for a 4-bit product on ECP5.
+    Narrower products (one table's worth) and wider ones are left to Yosys.
+    """
+    if len(x) < len(y):
+        x, y = y, x
+    chunk = TABLE_INPUT_BITS - len(x)
+    if not 0 < chunk < len(y) <= 2 * chunk:  # one table suffices, or more than two rows
+        return x * y
+    total = None
+    for low in range(0, len(y), chunk):
+        part = y[low:low + chunk]
+        row = Array(Const(v * w, len(x) + len(part))
+                    for w in range(1 << len(part)) for v in range(1 << len(x)))
+        shifted = row[Cat(x, part)] << low
+        total = shifted if total is None else total + shifted
+    return total
+
+
+def align(m: Module, magnitude: Value, shift: Value, offset: int, drop: Value, width: int) -> Signal:
+    """``(magnitude << shift) >> offset`` in ``width`` bits, 0 when ``drop``.
+
+    Wide shifts go in two steps: ``magnitude << shift[:3]`` into a window, then one select per
+    window position (``shift[3:] == c``, with ``drop`` folded in). Every term bit is then an OR of
+    selected window bits (at most two for products of up to 9 bits), a function small enough to
+    share the accumulator's LUT6.
+    """
+    shifted = Signal(unsigned(width), name="term_magnitude")
+    if len(shift) <= FINE_SHIFT_BITS:
+        m.d.comb += shifted.eq(Mux(drop, 0, (magnitude << shift) >> offset))
+        return shifted
+    step = 1 << FINE_SHIFT_BITS
+    window = Signal(len(magnitude) + step - 1, name="term_window")
+    m.d.comb += window.eq(magnitude << shift[:FINE_SHIFT_BITS])
+    coarse = shift[FINE_SHIFT_BITS:]
+    select = Signal(1 << len(coarse), name="term_select")
+    m.d.comb += select.eq(Cat(*((coarse == c) & ~drop for c in range(len(select)))))
+    bits = []
+    for i in range(width):
+        picks = [select[c] & window[i + offset - step * c] for c in range(len(select))
+                 if 0 <= i + offset - step * c < len(window)]
+        bit = Const(0, 1)
+        for pick in picks:
+            bit = bit | pick
+        bits.append(bit)
+    m.d.comb += shifted.eq(Cat(*bits))
+    return shifted
