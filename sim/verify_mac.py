@@ -37,6 +37,9 @@ from hwgen.sim.mac_stimulus import MacVectors, exhaustive_pairs, random_dot_prod
 from hwgen.sim.runner import DEFAULT_BUILD_ARGS, SIMULATORS, SimulationError, run_cocotb
 
 TEST_MODULE = "hwgen.sim.mac_bench_tests"
+# Arrays, NN-LUT banks and block units make megabytes of C++ in one file; g++ -O0 compiles it about 5
+# times faster than Verilator's default -Os, and runs of a few ten thousand cycles do not miss the speed.
+FAST_COMPILE = ("-CFLAGS", "-O0")
 SHOWN_MISMATCHES = 5
 SHOWN_TERMS = 4
 MISSING = object()  # an output that never arrived

@@ -36,7 +36,7 @@ from hwgen.sim.mac_memory import (
     write_items,
 )
 from hwgen.sim.mxdot_stimulus import BlockVectors, pack_blocks
-from hwgen.sim.verify_mac import SimulatorRun, VerifyReport, check_simulator, simulate
+from hwgen.sim.verify_mac import FAST_COMPILE, SimulatorRun, VerifyReport, check_simulator, simulate
 
 IN_FIELDS = ("a", "b", "scale_a", "scale_b", "last")
 OUT_FIELDS = ("acc",)
@@ -45,22 +45,8 @@ SHOWN_ELEMENTS = 4
 DEFAULT_TOP = "mxdot_batch"
 MISSING = object()  # an output that never arrived
 
-__all__ = ["MxDotJob", "VerifyReport", "block_formats", "build_environment", "mxdot_interface",
+__all__ = ["MxDotJob", "VerifyReport", "block_formats", "mxdot_interface",
            "verify_mxdot", "verify_mxdot_batch"]
-
-
-def build_environment(simulator: str) -> dict[str, str]:
-    """Extra environment of a build: Verilator compiles the units' C++ at -O0.
-
-    Block units are large: a batch of them is megabytes of C++, which takes minutes to compile at
-    Verilator's default -Os and well under one at -O0, for a simulation about a quarter slower -- the
-    better trade for runs of a few ten thousand cycles. GNU make takes the variable definitions in
-    MAKEFLAGS as command-line ones, which override verilated.mk's.
-    """
-    if simulator != "verilator":
-        return {}
-    return {"MAKEFLAGS": " ".join(filter(None, (os.environ.get("MAKEFLAGS", ""), "OPT_FAST=-O0",
-                                                "OPT_GLOBAL=-O0")))}
 
 
 def mxdot_interface(manifest: dict) -> MacInterface:
@@ -158,7 +144,7 @@ def verify_mxdot(
     run = simulate(units=[verilog_path(staged.manifest_path, staged.manifest)], harnesses=[harness],
                    toplevel=toplevel, simulator=simulator, folder=folder, testcase="run_harness",
                    timeout_cycles=staged.timeout_cycles if timeout_cycles is None else timeout_cycles,
-                   extra_env=build_environment(simulator))
+                   verilator_args=FAST_COMPILE)
     return _check(staged, run, simulator, begin)
 
 
@@ -206,7 +192,7 @@ def verify_mxdot_batch(
         timeout_cycles = max(unit.timeout_cycles for unit in staged)
     run = simulate(units=list(units), harnesses=[*harness_paths, top_file], toplevel=top, simulator=simulator,
                    folder=folder, testcase="run_harness", timeout_cycles=timeout_cycles,
-                   extra_env=build_environment(simulator))
+                   verilator_args=FAST_COMPILE)
     return [_check(unit, run, simulator, begin) for unit in staged]
 
 

@@ -8,7 +8,6 @@ build (a Verilator build costs 15-35 s however small the design), each job in it
 ``build_dir / simulator / jNN_<module>`` with its own harness; :func:`verify_nnlut` is a batch of one.
 """
 
-import json
 import math
 import multiprocessing
 import os
@@ -25,61 +24,18 @@ from hwgen.golden import decode
 from hwgen.nnlut.evaluate import evaluate_codes
 from hwgen.nnlut.table import NnLutTable, table_from_description
 from hwgen.sim.mac_harness import (
-    VERILATOR_ARGS,
     harness_depth,
     write_batch_top,
     write_harness,
-    write_lint_waiver,
 )
 from hwgen.sim.mac_manifest import MacInterface, load_manifest, stream_interface, verilog_path
 from hwgen.sim.mac_memory import HarnessOutput, VectorFile, harness_files, read_results, write_items
-from hwgen.sim.runner import DEFAULT_BUILD_ARGS, SimulationError, run_cocotb
-from hwgen.sim.verify_mac import TEST_MODULE, SimulatorRun, check_simulator
+from hwgen.sim.runner import SimulationError
+from hwgen.sim.verify_mac import FAST_COMPILE, SimulatorRun, VerifyReport, check_simulator, simulate
 
 SHOWN_MISMATCHES = 5
 DEFAULT_TOP = "nnlut_batch"
 # The C++ of a batch of units compiles slowly at Verilator's default -Os, and the simulation is short.
-VERILATOR_CFLAGS = tuple(os.environ.get("HWGEN_NNLUT_VERILATOR_CFLAGS", "-CFLAGS -O0").split())
-
-
-@dataclass(frozen=True)
-class NnLutReport:
-    """The verdict on one NN-LUT unit's run, and where its time went (like the MAC's VerifyReport).
-
-    In a batch, ``build_seconds`` and ``simulate_seconds`` are the whole batch's; ``check_seconds``
-    (vector files, golden model, comparison) is the job's own.
-    """
-
-    module: str
-    simulator: str
-    vectors: int  # items sent
-    outputs: int  # outputs checked (one per item)
-    mismatches: int
-    first_mismatches: tuple[str, ...]
-    cycles: int
-    timed_out: bool
-    protocol_errors: int
-    build_seconds: float
-    simulate_seconds: float
-    check_seconds: float
-    total_seconds: float
-
-    @property
-    def ok(self) -> bool:
-        return self.mismatches == 0 and not self.timed_out and self.protocol_errors == 0
-
-    @property
-    def run_seconds(self) -> float:
-        return self.total_seconds - self.build_seconds
-
-    def summary(self) -> str:
-        problems = [f"{self.mismatches} mismatches"] if self.mismatches else []
-        problems += ["timed out"] if self.timed_out else []
-        problems += [f"{self.protocol_errors} stream protocol errors"] if self.protocol_errors else []
-        lines = [f"{self.module} on {self.simulator}: {self.vectors} vectors, {self.outputs} outputs, "
-                 f"{self.cycles} cycles: {', '.join(problems) or 'ok'}; build {self.build_seconds:.2f} s, "
-                 f"run {self.run_seconds:.2f} s"]
-        return "\n".join([*lines, *(f"  {line}" for line in self.first_mismatches)])
 
 
 @dataclass(frozen=True, eq=False)
@@ -153,7 +109,7 @@ def _stage(job: NnLutJob, folder: Path) -> _Staged:
 
 def verify_nnlut(manifest_path: os.PathLike | str, *, simulator: str, codes, idle_rate: float = 0.0,
                  stall_rate: float = 0.0, seed: int = 0, build_dir: os.PathLike | str,
-                 timeout_cycles: int | None = None) -> NnLutReport:
+                 timeout_cycles: int | None = None) -> VerifyReport:
     """Run one unit on ``codes`` (input codes, one output each) and check every output."""
     job = NnLutJob(manifest_path, codes, idle_rate, stall_rate, seed)
     return verify_nnlut_batch([job], simulator=simulator, build_dir=build_dir,
@@ -161,7 +117,7 @@ def verify_nnlut(manifest_path: os.PathLike | str, *, simulator: str, codes, idl
 
 
 def verify_nnlut_batch(jobs: Sequence[NnLutJob], *, simulator: str, build_dir: os.PathLike | str,
-                       timeout_cycles: int | None = None, top: str = DEFAULT_TOP) -> list[NnLutReport]:
+                       timeout_cycles: int | None = None, top: str = DEFAULT_TOP) -> list[VerifyReport]:
     """Run every job's unit in one simulator build; one report per job, in order.
 
     Raises
@@ -194,12 +150,13 @@ def verify_nnlut_batch(jobs: Sequence[NnLutJob], *, simulator: str, build_dir: o
     if timeout_cycles is None:
         timeout_cycles = max(unit.timeout_cycles for unit in staged)
     run = simulate(units=list(units), harnesses=[*harness_paths, top_file], toplevel=top,
-                   simulator=simulator, folder=folder, timeout_cycles=timeout_cycles)
+                   simulator=simulator, folder=folder, testcase="run_harness", timeout_cycles=timeout_cycles,
+                   verilator_args=FAST_COMPILE)
     return [_check(unit, run, simulator, begin) for unit in staged]
 
 
 def verify_nnlut_batches(batches: dict, *, build_dir: os.PathLike | str, parallel: bool = True
-                         ) -> dict[str, list[NnLutReport]]:
+                         ) -> dict[str, list[VerifyReport]]:
     """Run several simulators' batches ({simulator: jobs}), each in one build of its own.
 
     With ``parallel``, every batch but the last runs in a worker process (spawned) while the last one
@@ -222,46 +179,16 @@ def verify_nnlut_batches(batches: dict, *, build_dir: os.PathLike | str, paralle
     return {sim: reports[sim] for sim in simulators}
 
 
-def simulate(*, units: list[Path], harnesses: list[Path], toplevel: str, simulator: str, folder: Path,
-             timeout_cycles: int) -> SimulatorRun:
-    """Build and run the harness toplevel with the cocotb test ``run_harness`` (as
-    :func:`hwgen.sim.verify_mac.simulate`, whose steps these are, plus :data:`VERILATOR_CFLAGS`).
-
-    Raises
-    ------
-    SimulationError
-        The simulator could not build or run the design, or the test did not finish.
-    """
-    status_file = harness_files(folder).status
-    status_file.unlink(missing_ok=True)
-    sources, build_args = [*units, *harnesses], None
-    if simulator == "verilator":  # the control file goes first
-        sources.insert(0, write_lint_waiver(units, folder, public=toplevel))
-        build_args = [*DEFAULT_BUILD_ARGS[simulator], *VERILATOR_ARGS, *VERILATOR_CFLAGS]
-    prepared, prepared_wall = time.perf_counter(), time.time()
-    result = run_cocotb(
-        sources=sources, toplevel=toplevel, test_module=TEST_MODULE, simulator=simulator, build_dir=folder,
-        testcase="run_harness", build_args=build_args,
-        extra_env={"HWGEN_MAC_TIMEOUT_CYCLES": str(timeout_cycles), "HWGEN_MAC_STATUS": str(status_file)},
-    )
-    simulated = time.perf_counter()
-    if not status_file.is_file():
-        raise SimulationError(f"{simulator} ran {toplevel} but its test did not finish "
-                              f"({', '.join(result.failures) or 'no test ran'}); see {result.test_log}")
-    status = json.loads(status_file.read_text())
-    build_seconds = min(max(status["started"] - prepared_wall, 0.0), simulated - prepared)
-    return SimulatorRun(bool(status["timed_out"]), build_seconds, simulated - prepared - build_seconds)
-
-
-def _check(staged: _Staged, run: SimulatorRun, simulator: str, begin: float) -> NnLutReport:
+def _check(staged: _Staged, run: SimulatorRun, simulator: str, begin: float) -> VerifyReport:
     checking = time.perf_counter()
     if not harness_files(staged.folder).summary.is_file():
         raise SimulationError(f"{simulator} ran {staged.unit.module} but wrote no summary in {staged.folder}")
     output = read_results(staged.folder)
     mismatches, shown = compare(staged.table, staged.unit, staged.codes, output)
     end = time.perf_counter()
-    return NnLutReport(
-        module=staged.unit.module, simulator=simulator, vectors=len(staged.codes), outputs=len(staged.codes),
+    return VerifyReport(
+        module=staged.unit.module, simulator=simulator, driver="harness", vectors=len(staged.codes),
+        dot_products=len(staged.codes),  # one output per input code
         mismatches=mismatches, first_mismatches=tuple(shown), cycles=output.cycles,
         timed_out=run.timed_out and output.halted, protocol_errors=output.protocol_errors,
         build_seconds=run.build_seconds, simulate_seconds=run.simulate_seconds,

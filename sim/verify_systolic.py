@@ -23,12 +23,9 @@ from hwgen.sim.mac_manifest import load_manifest, verilog_path
 from hwgen.sim.mac_memory import read_results, write_items
 from hwgen.sim.systolic_adapter import adapter_interface, adapter_manifest, write_adapter
 from hwgen.sim.systolic_stimulus import Tile
-from hwgen.sim.verify_mac import SHOWN_MISMATCHES, VerifyReport, check_simulator, simulate
+from hwgen.sim.verify_mac import FAST_COMPILE, SHOWN_MISMATCHES, VerifyReport, check_simulator, simulate
 
 DEFAULT_TOP = "systolic_batch"
-# Arrays make megabytes of C++ in one file (16 float PEs with 66-bit lane sums: ~4 MB). g++ -O0
-# compiles it about 5 times faster than the default -Os, and the short runs here do not miss the speed.
-VERILATOR_ARGS = ("-CFLAGS", "-O0")
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,7 +77,7 @@ def verify_systolic(jobs: Sequence[SystolicJob], *, simulator: str, build_dir: o
     run = simulate(units=[*units, *(s.adapter_path for s in staged)],
                    harnesses=[*(s.harness_path for s in staged), top_file], toplevel=top,
                    simulator=simulator, folder=folder, testcase="run_harness", timeout_cycles=timeout,
-                   verilator_args=VERILATOR_ARGS)
+                   verilator_args=FAST_COMPILE)
     reports = []
     for s in staged:
         checking = time.perf_counter()

@@ -161,7 +161,7 @@ def outcome(request, outcomes) -> Outcome:
 def test_every_input_code_matches_the_golden_model(outcome, config):
     report = outcome.reports[config.id]
     assert report.ok, report.summary()
-    assert report.outputs == 1 << (16 if config.wide else 8)
+    assert report.dot_products == 1 << (16 if config.wide else 8)
 
 
 def test_broken_unit_is_caught(outcome):
@@ -180,7 +180,7 @@ def test_report_times_and_counts(outcome, capsys):
         print(f"\n{outcome.simulator}: {len(outcome.reports)} NN-LUT units (fitted and emitted in "
               f"{EMIT_SECONDS[0]:.1f} s) in one build: build {first.build_seconds:.1f} s, simulate "
               f"{first.simulate_seconds:.1f} s, vectors + golden + checks {checks:.1f} s; both simulators "
-              f"side by side {outcome.wall_seconds:.1f} s; {sum(r.outputs for r in good)} outputs, "
+              f"side by side {outcome.wall_seconds:.1f} s; {sum(r.dot_products for r in good)} outputs, "
               f"{sum(r.mismatches for r in good)} mismatches in good units, "
               f"{outcome.reports[BROKEN].mismatches} in the broken one")
-    assert sum(r.outputs for r in good) >= 18 * 65536 + 18 * 256
+    assert sum(r.dot_products for r in good) >= 18 * 65536 + 18 * 256

@@ -1,10 +1,9 @@
 """`hwgen generate nnlut` and `hwgen verify nnlut`."""
 
 import re
-import sys
 from pathlib import Path
 
-from hwgen.cli._verify_options import add_verify_options, rate, simulators
+from hwgen.cli._verify_options import add_verify_options, rate, verify_on_simulators
 from hwgen.emit import check_module_name, emit
 from hwgen.formats._check import check_int
 from hwgen.gen.nnlut import DEFAULT_PIPELINE, MAX_PIPELINE
@@ -91,22 +90,10 @@ def run_verify(args) -> int:
     name = design.default_name(unit)
     build_dir = Path(args.build_dir) / name
     _, manifest = emit(unit, name, build_dir, manifest_details(unit, design.fit()))
-    all_ok = True
-    for simulator in simulators(args.sim):
-        print(f"{name}: {len(codes)} items on {simulator} (the first build of a unit takes "
-              f"{'20-40 s' if simulator == 'verilator' else 'a few s'}) ...", file=sys.stderr, flush=True)
-        report = verify_nnlut(manifest, simulator=simulator, codes=codes, idle_rate=idle, stall_rate=stall,
-                              seed=args.seed, build_dir=build_dir)
-        print(f"{simulator}: vectors checked {report.vectors}, outputs checked {report.outputs}, "
-              f"mismatches {report.mismatches}"
-              + (", TIMED OUT" if report.timed_out else "")
-              + (f", stream protocol errors {report.protocol_errors}" if report.protocol_errors else "")
-              + f" (build {report.build_seconds:.1f} s, run {report.run_seconds:.1f} s)")
-        for line in report.first_mismatches:
-            print(f"  {line}")
-        all_ok &= report.ok
-    print("PASS" if all_ok else "FAIL")
-    return 0 if all_ok else 1
+    return verify_on_simulators(
+        args, name=name, what=f"{len(codes)} items", products="outputs",
+        run=lambda simulator: verify_nnlut(manifest, simulator=simulator, codes=codes, idle_rate=idle,
+                                           stall_rate=stall, seed=args.seed, build_dir=build_dir))
 
 
 def register_generate(units) -> None:
