@@ -49,24 +49,28 @@ def lane_product(m: Module, a, b, a_code: Value, b_code: Value, mul: str, name: 
     inf = (x.inf | y.inf) & ~nan
     magnitude = Signal(unsigned(product_bits(a, b, mul)), name=f"{name}_magnitude")
     if mul == "lmul":
-        m.d.comb += magnitude.eq(_lmul(m, a, a_code, b_code, nan | inf, name))
+        lmul_magnitude, shift = lmul_parts(m, a, a_code, b_code, nan | inf, f"{name}_")
+        m.d.comb += magnitude.eq(lmul_magnitude << shift)
     else:
         halving = sum(isinstance(f, MiniFloat) for f in (a, b))  # doubled units (hwgen.gen.operands)
         m.d.comb += magnitude.eq(((x.magnitude * y.magnitude) << (x.shift + y.shift)) >> halving)
     return LaneProduct(None, magnitude, x.negative ^ y.negative, nan, inf)
 
 
-def _lmul(m: Module, fmt: MiniFloat, a_code: Value, b_code: Value, special: Value, name: str) -> Value:
-    """L-Mul (FORMATS.md section 6): S = X + Y - B * 2^M + 2^(M - l(M)), as a magnitude in lsb units."""
+def lmul_parts(m: Module, fmt: MiniFloat, a_code: Value, b_code: Value, special: Value, name: str
+               ) -> tuple[Value, Signal]:
+    """L-Mul (FORMATS.md section 6): S = X + Y - B * 2^M + 2^(M - l(M)), as (magnitude, shift) with
+    value magnitude * 2^shift in units of the exact product's lsb; magnitude 0 unless both operands
+    are normal and ``special`` is clear."""
     man, bias, code_bits = fmt.man_bits, fmt.bias, fmt.bits - 1
     x, y = a_code[:code_bits], b_code[:code_bits]
-    s = Signal(signed(code_bits + 3), name=f"{name}_lmul_sum")
+    s = Signal(signed(code_bits + 3), name=f"{name}lmul_sum")
     m.d.comb += s.eq(x + y - (bias << man) + (1 << (man - lmul_offset_bits(man))))
-    shift = Signal(unsigned(max_product_units(fmt, fmt, "lmul").bit_length().bit_length()),
-                   name=f"{name}_lmul_shift")
+    shift = Signal(unsigned(max(max_product_units(fmt, fmt, "lmul").bit_length().bit_length(), 1)),
+                   name=f"{name}lmul_shift")
     m.d.comb += shift.eq((s >> man) + (bias + man - 2))
     normal = (a_code[man:code_bits] != 0) & (b_code[man:code_bits] != 0) & ~special
-    return Mux(normal, Cat(s[:man], Const(1, 1)) << shift, 0)  # zero or subnormal operands: 0
+    return Mux(normal, Cat(s[:man], Const(1, 1)), 0), shift
 
 
 def lane_sum(m: Module, lanes: list[LaneProduct], width: int, name: str) -> Value:

@@ -6,15 +6,16 @@ stream ``i`` with payload fields ``a``, ``b``, ``last``; output stream ``o`` wit
 with ``last`` set: the dot product of the items since the previous ``last``.
 """
 
-from amaranth import Cat, Const, Module, Mux, Signal, signed, unsigned
+from amaranth import Cat, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from hwgen.formats import IntFormat, MiniFloat, TableFormat, accumulator, scalar_format
 from hwgen.formats._check import check_int
-from hwgen.formats.accumulator import lmul_offset_bits, max_product_units
+from hwgen.formats.accumulator import max_product_units
 from hwgen.gen.exact_product import TABLE_INPUT_BITS, align, multiply, product_table
 from hwgen.gen.float_accumulate import FloatAccumulate
+from hwgen.gen.lane import lmul_parts
 from hwgen.gen.operands import decode_operand, exponent_offset, signed_value, split_operand
 
 DEFAULT_PIPELINE = 3
@@ -188,20 +189,7 @@ class MacUnit(wiring.Component):
         return {"magnitude": magnitude, "shift": shift, **specials}
 
     def _lmul(self, m, item):
-        """L-Mul (FORMATS.md section 6): S = X + Y - B * 2^M + 2^(M - l(M)), in exact-product lsb units."""
-        fmt: MiniFloat = self._a
-        man, bias = fmt.man_bits, fmt.bias
-        code_bits = fmt.bits - 1
-        x, y = item["a_code"][:code_bits], item["b_code"][:code_bits]
-        s = Signal(signed(code_bits + 3), name="lmul_sum")
-        m.d.comb += s.eq(x + y - (bias << man) + (1 << (man - lmul_offset_bits(man))))
-        shift_bits = _unsigned_bits(max_product_units(fmt, fmt, "lmul").bit_length())
-        shift = Signal(unsigned(shift_bits), name="lmul_shift")
-        m.d.comb += shift.eq((s >> man) + (bias + man - 2))
-        exponent_fields = [code[man:code_bits] for code in (item["a_code"], item["b_code"])]
-        normal = (exponent_fields[0] != 0) & (exponent_fields[1] != 0) & ~item["nan"] & ~item["inf"]
-        magnitude = Mux(normal, Cat(s[:man], Const(1, 1)), 0)
-        return magnitude, shift
+        return lmul_parts(m, self._a, item["a_code"], item["b_code"], item["nan"] | item["inf"], "")
 
     def _term(self, m, item):
         if self._acc.kind == "float" or self._integer_product():
