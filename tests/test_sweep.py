@@ -107,7 +107,7 @@ def test_two_runs_give_identical_numbers(tmp_path, reference):
 
 
 def test_dask_cluster_gives_the_local_pool_table(tmp_path, capsys, reference):
-    distributed = pytest.importorskip("distributed")
+    import distributed  # a declared dependency (pyproject): a missing one must fail, not skip
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                                   silence_logs=True) as cluster:
         code = main(["sweep", str(SMOKE), "--store", str(tmp_path / "dask.sqlite"), "--scheduler",
