@@ -362,28 +362,34 @@ class _Describer:
     def _operand(self, name: str, item: int) -> str:
         code = int((self._vectors.a_codes if name == "a" else self._vectors.b_codes)[item])
         digits = math.ceil(self._unit.in_fields[name].width / 4)
-        return f"0x{code:0{digits}x} ({_number(decode(self._formats[name], [code])[0])})"
+        return f"0x{code:0{digits}x} ({number_text(decode(self._formats[name], [code])[0])})"
 
     def _result(self, result) -> str:
-        if result is None:
-            return "X (unknown bits)"
-        acc, nan, inf = result
-        width = self._accumulator.width
-        text = f"acc 0x{acc & ((1 << width) - 1):0{math.ceil(width / 4)}x}"
-        if self._accumulator.kind == "float":
-            return f"{text} ({_number(decode(self._accumulator.format, [acc])[0])})"
-        flags = [name for name, on in (("nan", nan), ("+inf", inf & 1), ("-inf", inf & 2)) if on]
-        return f"{text} ({', '.join([_fixed_value(acc, self._accumulator.lsb_exponent), *flags])})"
+        return describe_result(self._accumulator, result)
+
+
+def describe_result(accumulator, result) -> str:
+    """An accumulator result ``(acc, nan, inf)`` in hex and decoded ("X" for None: unknown bits)."""
+    if result is None:
+        return "X (unknown bits)"
+    acc, nan, inf = result
+    width = accumulator.width
+    text = f"acc 0x{acc & ((1 << width) - 1):0{math.ceil(width / 4)}x}"
+    if accumulator.kind == "float":
+        return f"{text} ({number_text(decode(accumulator.format, [acc])[0])})"
+    flags = [name for name, on in (("nan", nan), ("+inf", inf & 1), ("-inf", inf & 2)) if on]
+    return f"{text} ({', '.join([_fixed_value(acc, accumulator.lsb_exponent), *flags])})"
 
 
 def _fixed_value(acc: int, lsb_exponent: int) -> str:
     try:
-        return _number(math.ldexp(acc, lsb_exponent))
+        return number_text(math.ldexp(acc, lsb_exponent))
     except OverflowError:  # wider than a float
         return f"{acc} * 2^{lsb_exponent}"
 
 
-def _number(value: float) -> str:
+def number_text(value: float) -> str:
+    """A decoded value: an integer when it is one, else its repr."""
     if math.isfinite(value) and value == int(value) and abs(value) < 2**53:
         return str(int(value))
     return repr(float(value))

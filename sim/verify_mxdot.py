@@ -36,7 +36,15 @@ from hwgen.sim.mac_memory import (
     write_items,
 )
 from hwgen.sim.mxdot_stimulus import BlockVectors, pack_blocks
-from hwgen.sim.verify_mac import FAST_COMPILE, SimulatorRun, VerifyReport, check_simulator, simulate
+from hwgen.sim.verify_mac import (
+    FAST_COMPILE,
+    SimulatorRun,
+    VerifyReport,
+    check_simulator,
+    describe_result,
+    number_text,
+    simulate,
+)
 
 IN_FIELDS = ("a", "b", "scale_a", "scale_b", "last")
 OUT_FIELDS = ("acc",)
@@ -286,32 +294,11 @@ class _Describer:
         scale = int((self._vectors.a_scales if side == "a" else self._vectors.b_scales)[item])
         codes = (self._vectors.a_codes if side == "a" else self._vectors.b_codes)[item]
         digits = math.ceil(fmt.element.bits / 4)
-        shown = [f"0x{int(c):0{digits}x} ({_number(decode(fmt.element, [int(c)])[0])})"
+        shown = [f"0x{int(c):0{digits}x} ({number_text(decode(fmt.element, [int(c)])[0])})"
                  for c in codes[:SHOWN_ELEMENTS]]
         more = f", ... ({len(codes) - SHOWN_ELEMENTS} more)" if len(codes) > SHOWN_ELEMENTS else ""
-        return (f"{side}: scale 0x{scale:02x} ({_number(scale_values(fmt, [scale])[0])}) x "
+        return (f"{side}: scale 0x{scale:02x} ({number_text(scale_values(fmt, [scale])[0])}) x "
                 f"[{', '.join(shown)}{more}]")
 
     def _result(self, result) -> str:
-        if result is None:
-            return "X (unknown bits)"
-        acc, nan, inf = result
-        width = self._accumulator.width
-        text = f"acc 0x{acc & ((1 << width) - 1):0{math.ceil(width / 4)}x}"
-        if self._accumulator.kind == "float":
-            return f"{text} ({_number(decode(self._accumulator.format, [acc])[0])})"
-        flags = [name for name, on in (("nan", nan), ("+inf", inf & 1), ("-inf", inf & 2)) if on]
-        return f"{text} ({', '.join([_fixed_value(acc, self._accumulator.lsb_exponent), *flags])})"
-
-
-def _fixed_value(acc: int, lsb_exponent: int) -> str:
-    try:
-        return _number(math.ldexp(acc, lsb_exponent))
-    except OverflowError:
-        return f"{acc} * 2^{lsb_exponent}"
-
-
-def _number(value: float) -> str:
-    if math.isfinite(value) and value == int(value) and abs(value) < 2**53:
-        return str(int(value))
-    return repr(float(value))
+        return describe_result(self._accumulator, result)

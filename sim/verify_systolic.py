@@ -16,14 +16,20 @@ from pathlib import Path
 
 import numpy as np
 
-from hwgen.golden import decode
 from hwgen.golden.systolic import systolic
 from hwgen.sim.mac_harness import harness_depth, write_batch_top, write_harness
 from hwgen.sim.mac_manifest import load_manifest, verilog_path
 from hwgen.sim.mac_memory import read_results, write_items
 from hwgen.sim.systolic_adapter import adapter_interface, adapter_manifest, write_adapter
 from hwgen.sim.systolic_stimulus import Tile
-from hwgen.sim.verify_mac import FAST_COMPILE, SHOWN_MISMATCHES, VerifyReport, check_simulator, simulate
+from hwgen.sim.verify_mac import (
+    FAST_COMPILE,
+    SHOWN_MISMATCHES,
+    VerifyReport,
+    check_simulator,
+    describe_result,
+    simulate,
+)
 
 DEFAULT_TOP = "systolic_batch"
 
@@ -211,10 +217,5 @@ def _compare(s: _Staged, output) -> tuple[int, int, list[str]]:
 
 
 def _describe(spec, values: dict, k: int, p: int) -> str:
-    acc = int(values["acc"][k, p])
-    text = f"0x{acc & ((1 << spec.width) - 1):0{math.ceil(spec.width / 4)}x}"
-    if spec.kind == "float":
-        return f"{text} ({decode(spec.format, [acc])[0]!r})"
-    flags = [n for n, on in (("nan", values["nan"][k, p]), ("+inf", int(values["inf"][k, p]) & 1),
-                             ("-inf", int(values["inf"][k, p]) & 2)) if on]
-    return f"{text} ({acc} * 2^{spec.lsb_exponent}{', ' + ', '.join(flags) if flags else ''})"
+    result = int(values["acc"][k, p]), bool(values["nan"][k, p]), int(values["inf"][k, p])
+    return describe_result(spec, result)
