@@ -18,7 +18,7 @@ PYTHON_DIRS := $(wildcard hwgen sim cost_models fpga tests bench)
 .PHONY: help demo test lint rtl venv system-tools clean
 
 help:
-	@echo "make demo   check the tools, list formats, quantize, then generate and verify MAC units"
+	@echo "make demo   check the tools, generate and verify units, sweep, and write the cost report"
 	@echo "make test   ruff and the whole pytest suite, tools included"
 	@echo "make lint   ruff only"
 	@echo "make rtl    regenerate the reference Verilog + manifests under rtl/ (review, then commit)"
@@ -35,9 +35,12 @@ demo: $(INSTALLED) system-tools
 	$(HWGEN) verify mac --a fp8_e5m2 --b fp8_e5m2 --acc fp32 --sim icarus --vectors 1000
 	$(HWGEN) generate systolic --a int8 --b int8 --pes 4 --simd 4 --out build/demo
 	$(HWGEN) verify systolic --a fp8_e4m3 --b fp8_e4m3 --pes 4 --simd 2 --depth 16 --sim icarus --vectors 300
-	$(HWGEN) sweep fpga/sweeps/smoke.toml --store build/demo/results.sqlite --csv build/demo/results.csv
-	$(HWGEN) sweep fpga/sweeps/smoke.toml --store build/demo/results.sqlite --quiet
 	$(HWGEN) accuracy --weights fp8_e4m3fn --acts fp8_e4m3fn --limit 16
+	@echo "The default sweep, then the cost-model sweep (about 20 min on 2 cores the first time; cached after)"
+	$(HWGEN) sweep fpga/sweeps/default.toml --store build/results.sqlite --csv build/results.csv
+	$(HWGEN) sweep fpga/sweeps/model.toml --store build/results.sqlite --quiet
+	$(HWGEN) report --store build/results.sqlite --out build/report
+	@echo "Open build/report/index.html"
 
 test: MISSING_TOOLS_FATAL := yes
 test: $(INSTALLED) system-tools

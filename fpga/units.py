@@ -128,6 +128,7 @@ def _null_generate(options: Mapping) -> GeneratedDesign:
 
 UNITS: Mapping[str, UnitKind] = MappingProxyType({
     "mac": design_class("mac", "hwgen.gen.mac_design", "MacDesign"),
+    "mul": design_class("mul", "hwgen.gen.multiplier", "MulDesign"),
     "systolic": design_class("systolic", "hwgen.gen.systolic_design", "SystolicDesign"),
     "null": UnitKind("null", lambda: ("inputs", "outputs"), False, _null_canonical, _null_generate),
 })

@@ -18,7 +18,7 @@ EXIT_USAGE = 2
 
 # Order is the order shown in `hwgen --help`.
 COMMAND_MODULES = ("doctor", "formats", "quantize", "generate", "verify", "accuracy", "nnlut_report",
-                   "synth", "sweep")
+                   "synth", "sweep", "pareto", "report")
 
 
 class _Parser(argparse.ArgumentParser):

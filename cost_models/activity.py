@@ -1,0 +1,343 @@
+"""Switching activity of a MAC or multiplier's gate netlist under realistic operand streams.
+
+A design is synthesized by the ``gates`` flow of :mod:`hwgen.fpga.yosys_flow` (the flow writes the
+netlist as Verilog and as JSON) and simulated with unit gate delays, glitches included
+(:mod:`hwgen.cost_models.gate_sim` states the delay model), driven by a generated testbench that
+streams operand codes from a ``$readmemh`` memory: input ``valid`` held at 1, output ``ready`` at 1,
+so one item (one MAC) per clock, and ``last`` every K items.
+
+Toggles are counted over a measured window after a warm-up (reset, then :data:`WARMUP_CYCLES` items,
+so every pipeline register holds stream data). The outputs the design produced are checked
+bit-exactly against hwgen's golden model (MACs) or exact products (multipliers): an energy figure is
+only reported for a netlist that computes the right answers.
+
+Operand streams: independent Gaussian or Laplace samples for ``a`` and ``b`` (NumPy's
+``default_rng(seed)``) in tensors of :data:`TENSOR` values, each scaled so that its largest magnitude
+meets the format's largest value (the scale then does not depend on how many MACs are simulated),
+and encoded by the golden codec (nearest, ties to even, saturating). Unsigned formats get the
+samples' magnitudes (the way post-ReLU activations arrive), not a stream that is half zeros.
+"""
+
+import json
+import os
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+import numpy as np
+
+from hwgen import toolchain
+from hwgen.cost_models.gate_sim import (
+    SIM_MODULE,
+    VCD_NAME,
+    ActivityError,
+    GateNetlist,
+    read_netlist,
+    run_simulation,
+)
+from hwgen.formats import scalar_format
+from hwgen.fpga.yosys_flow import synthesize
+
+DISTRIBUTIONS = ("gaussian", "laplace")
+TENSOR = 4096  # values per tensor: the unit of per-tensor max scaling, whatever the stream length
+DEFAULT_TERMS = 16  # K: a MAC's dot products end (``last``) every K items
+WARMUP_CYCLES = 32
+RESET_CYCLES = 2
+SETTLE_MARGIN = 2  # time units between the deepest path settling and the next clock edge
+TB_MODULE = "energy_tb"
+UNITS = ("mac", "mul")  # units whose streams and results this module knows
+
+__all__ = ["DISTRIBUTIONS", "Activity", "ActivityError", "measure_activity", "quantize", "samples"]
+
+
+# -- operand streams ---------------------------------------------------------------------------------
+
+def check_distribution(distribution) -> str:
+    if distribution not in DISTRIBUTIONS:
+        raise ValueError(f"distribution must be one of {', '.join(DISTRIBUTIONS)}, not {distribution!r}")
+    return distribution
+
+
+def samples(distribution: str, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two independent sample streams (``a`` and ``b``) of shape (tensors, :data:`TENSOR`).
+
+    Enough whole tensors for ``count`` values; NumPy's ``default_rng(seed)`` draws ``a`` then ``b``.
+    """
+    check_distribution(distribution)
+    rng = np.random.default_rng(seed)
+    draw = rng.standard_normal if distribution == "gaussian" else rng.laplace
+    shape = (-(-count // TENSOR), TENSOR)
+    return draw(size=shape), draw(size=shape)
+
+
+def quantize(fmt, x: np.ndarray) -> np.ndarray:
+    """Codes of ``x`` in ``fmt``, each row (tensor) scaled so that its largest magnitude is ``fmt.max``.
+
+    Unsigned formats take the magnitudes. Rounding is the golden codec's (nearest, ties to even,
+    saturating).
+    """
+    from hwgen.golden.codec import encode
+
+    fmt = scalar_format(fmt)
+    x = np.atleast_2d(x if fmt.signed else np.abs(x))
+    peak = np.abs(x).max(axis=-1, keepdims=True)
+    scale = np.where(peak > 0, peak / fmt.max, 1.0)
+    return encode(fmt, x / scale, saturate=True)
+
+
+# -- the stream testbench ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Window:
+    """Clock timing of one simulation: posedge ``j`` at ``half + j * period`` (time units)."""
+
+    half: int
+    warmup: int
+    cycles: int
+
+    @property
+    def period(self) -> int:
+        return 2 * self.half
+
+    @property
+    def start(self) -> int:
+        """The falling edge after the last warm-up item was taken: every net has settled."""
+        return (RESET_CYCLES + self.warmup) * self.period
+
+    @property
+    def items(self) -> int:
+        """Items the testbench memory needs: its last edge puts one more item on the inputs."""
+        return self.warmup + self.cycles + 1
+
+
+def testbench_verilog(ports: Mapping[str, tuple[str, tuple]], window: Window, items_file: str,
+                      outputs_file: str, vcd_file: str) -> str:
+    """A testbench streaming ``i__payload`` words from ``items_file``, one per clock.
+
+    ``i__valid`` and ``o__ready`` are 1; ``rst`` is high for :data:`RESET_CYCLES` edges; every output
+    transfer is written to ``outputs_file`` in hex; the VCD covers the window only.
+    """
+    widths = {name: len(bits) for name, (_, bits) in ports.items()}
+    missing = sorted({"clk", "rst", "i__payload", "i__valid", "i__ready", "o__payload", "o__valid",
+                      "o__ready"} - set(widths))
+    if missing:
+        raise ValueError(f"the design is not a one-input, one-output stream unit: no port {missing[0]}")
+    return f"""`timescale 1ns/1ns
+module {TB_MODULE};
+  reg clk = 1'b0;
+  reg rst = 1'b1;
+  reg [{widths['i__payload'] - 1}:0] items [0:{window.items - 1}];
+  integer index = 0;
+  integer edges = 0;
+  integer outputs;
+  wire i__ready, o__valid;
+  wire [{widths['o__payload'] - 1}:0] o__payload;
+  {SIM_MODULE} dut(.clk(clk), .rst(rst), .i__payload(items[index]), .i__valid(1'b1), .i__ready(i__ready),
+    .o__payload(o__payload), .o__valid(o__valid), .o__ready(1'b1));
+  initial begin
+    $readmemh("{items_file}", items);
+    outputs = $fopen("{outputs_file}", "w");
+    #{window.start};
+    $dumpfile("{vcd_file}");
+    $dumpvars(1, dut);
+    #{window.cycles * window.period};
+    $fclose(outputs);
+    $finish;
+  end
+  always #{window.half} clk = ~clk;
+  always @(posedge clk) begin
+    edges <= edges + 1;
+    if (edges == {RESET_CYCLES - 1}) rst <= 1'b0;
+    if (!rst && i__ready) index <= index + 1;
+    if (o__valid) $fwrite(outputs, "%h\\n", o__payload);
+  end
+endmodule
+"""
+
+
+
+# -- one measurement ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Activity:
+    """Toggles of every net of a design's gate netlist over ``cycles`` clocks of one operand stream."""
+
+    design: str
+    netlist: GateNetlist
+    toggles: Mapping[int, int]  # net bit -> changes in the window (clock excluded)
+    cycles: int
+    items: int  # items (MACs or multiplies) the design took in the window
+    checked: int  # outputs compared bit-exactly with the golden model
+    yosys: str
+    icarus: str
+    seconds: Mapping[str, float] = field(default_factory=dict, compare=False)
+
+
+def stream_fields(design) -> tuple[dict, dict]:
+    """(input, output) payload fields {name: (offset, width)} of a ``mac`` or ``mul`` design."""
+    details = design.details
+    if design.unit not in UNITS:
+        raise ValueError(f"energy is measured for units {', '.join(UNITS)}, not {design.unit!r}")
+    if "streams" in details:
+        return tuple({name: (f["offset"], f["width"]) for name, f in details["streams"][s]["fields"].items()}
+                     for s in ("i", "o"))
+    a, b = (scalar_format(name) for name in design.formats)
+    inputs = {"a": (0, a.bits), "b": (a.bits, b.bits), "last": (a.bits + b.bits, 1)}
+    acc = details["acc"]
+    if acc["spec"].startswith("fixed"):
+        width = acc["width"]
+        return inputs, {"acc": (0, width), "nan": (width, 1), "inf": (width + 1, 2)}
+    return inputs, {"acc": (0, scalar_format(acc["format"]).bits)}
+
+
+def _pack(fields: Mapping[str, tuple[int, int]], values: Mapping[str, np.ndarray]) -> list[int]:
+    count = len(next(iter(values.values())))
+    words = [0] * count
+    for name, (offset, width) in fields.items():
+        column = values[name]
+        mask = (1 << width) - 1
+        for i in range(count):
+            words[i] |= (int(column[i]) & mask) << offset
+    return words
+
+
+def _unpack(fields: Mapping[str, tuple[int, int]], words: Sequence[int]) -> dict[str, list[int]]:
+    return {name: [(w >> offset) & ((1 << width) - 1) for w in words]
+            for name, (offset, width) in fields.items()}
+
+
+def stimulus(design, distribution: str, count: int, seed: int, terms: int) -> dict[str, np.ndarray]:
+    """Operand codes (and ``last`` flags for a MAC) of ``count`` items."""
+    a_format, b_format = design.formats
+    x_a, x_b = samples(distribution, count, seed)
+    values = {"a": quantize(a_format, x_a).ravel()[:count], "b": quantize(b_format, x_b).ravel()[:count]}
+    if design.unit == "mac":
+        values["last"] = (np.arange(count) % terms) == terms - 1
+    return values
+
+
+def measure_activity(design, distribution: str = "gaussian", cycles: int = 2048, seed: int = 0, *,
+                     work_dir: os.PathLike | str, terms: int = DEFAULT_TERMS) -> Activity:
+    """Synthesize ``design`` to gates, simulate ``cycles`` items of the stream and count toggles.
+
+    Parameters
+    ----------
+    design
+        A :class:`hwgen.fpga.units.GeneratedDesign` of unit ``mac`` or ``mul``.
+    cycles
+        Measured clock cycles, one item (MAC) each, after the warm-up.
+    terms
+        K of the stream: ``last`` every K items (MACs only).
+    """
+    check_distribution(distribution)
+    if isinstance(cycles, bool) or not isinstance(cycles, int) or cycles <= 0:
+        raise ValueError(f"cycles must be a positive integer, not {cycles!r}")
+    if isinstance(terms, bool) or not isinstance(terms, int) or terms <= 0:
+        raise ValueError(f"terms must be a positive integer, not {terms!r}")
+    in_fields, out_fields = stream_fields(design)
+    work = Path(work_dir).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    seconds = {}
+
+    started = time.perf_counter()
+    source = work / f"{design.module}.v"
+    source.write_text(design.verilog)
+    synth = synthesize(source, design.module, "gates", work_dir=work / "gates")
+    netlist = read_netlist(json.loads(synth.netlist_json.read_text()), design.module)
+    seconds["synthesis"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    window = Window(half=netlist.depth + SETTLE_MARGIN + 1, warmup=WARMUP_CYCLES, cycles=cycles)
+    values = stimulus(design, distribution, window.items, seed, terms)
+    (work / "items.hex").write_text("".join(f"{w:x}\n" for w in _pack(in_fields, values)))
+    (work / "outputs.hex").unlink(missing_ok=True)
+    testbench = testbench_verilog(netlist.ports, window, "items.hex", "outputs.hex", VCD_NAME)
+    toggles = run_simulation(netlist, testbench, TB_MODULE, work)
+    seconds["simulation"] = time.perf_counter() - started
+
+    words = _read_outputs(work / "outputs.hex")
+    checked = check_outputs(design, values, _unpack(out_fields, words), terms)
+    return Activity(design.module, netlist, MappingProxyType(toggles), cycles, cycles, checked,
+                    synth.tool_version, toolchain.find_tool("iverilog").version, MappingProxyType(seconds))
+
+
+def _read_outputs(path: Path) -> list[int]:
+    words = []
+    for line in path.read_text().split():
+        try:
+            words.append(int(line, 16))
+        except ValueError:
+            raise ActivityError(f"the netlist produced an undefined output {line!r} ({path})") from None
+    return words
+
+
+# -- checking the netlist's answers ------------------------------------------------------------------
+
+def check_outputs(design, values: Mapping[str, np.ndarray], outputs: Mapping[str, list[int]],
+                  terms: int) -> int:
+    """Compare the simulated outputs with the golden model; the number checked, or ActivityError."""
+    count = len(next(iter(outputs.values()))) if outputs else 0
+    if count == 0:
+        raise ActivityError(f"{design.module} produced no output in the simulation")
+    if design.unit == "mac":
+        expected = _mac_expected(design, values, count, terms)
+    else:
+        expected = _mul_expected(design, values, count, outputs)
+    for name, column in expected.items():
+        for index, (want, got) in enumerate(zip(column, outputs[name], strict=True)):
+            if want != got:
+                raise ActivityError(f"{design.module}: output {index} field {name} is {got:#x}, the golden "
+                                    f"model says {want:#x}; the gate-level simulation is wrong")
+    return count
+
+
+def _mac_expected(design, values, count: int, terms: int) -> dict[str, list[int]]:
+    from hwgen.golden.mac import mac
+
+    items = count * terms
+    details = design.details
+    acc = details["acc"]
+    spec = acc["spec"]
+    result = mac(values["a"][:items], values["b"][:items], values["last"][:items], *design.formats,
+                 acc=spec, terms=acc["terms"], mul=details.get("mul", "exact"))
+    if not spec.startswith("fixed"):
+        return {"acc": [int(v) for v in result.acc]}
+    mask = (1 << acc["width"]) - 1
+    return {"acc": [int(v) & mask for v in result.acc], "nan": [int(v) for v in result.nan],
+            "inf": [int(v) for v in result.inf]}
+
+
+def _mul_expected(design, values, count: int, outputs) -> dict[str, list[int]]:
+    from hwgen.golden.codec import split
+
+    a_format, b_format = (scalar_format(name) for name in design.formats)
+    a, b = values["a"][:count], values["b"][:count]
+    product = design.details["product"]
+    x, y = split(a_format, a), split(b_format, b)
+    if product["kind"] == "integer":  # signed units, multiplied as Python ints (int32 x int32 is exact)
+        width = stream_fields(design)[1]["product"][1]
+        exact = [_units(x, i) * _units(y, i) & ((1 << width) - 1) for i in range(count)]
+        return {"product": exact}
+    x_zero = (x.significand == 0) & ~x.nan & ~x.inf
+    y_zero = (y.significand == 0) & ~y.nan & ~y.inf
+    nan = x.nan | y.nan | (x.inf & y_zero) | (y.inf & x_zero)
+    inf = (x.inf | y.inf) & ~nan
+    lsb = a_format.lsb_exponent + b_format.lsb_exponent
+    for i in np.flatnonzero(~(nan | inf)):  # the magnitude, exactly, in Python integers
+        got = (int(outputs["significand"][i]), int(outputs["exponent"][i]) - product["exponent_offset"])
+        want = (int(x.significand[i]) * int(y.significand[i]), int(x.shift[i]) + int(y.shift[i]))
+        low = min(got[1], want[1])
+        if got[0] << (got[1] - low) != want[0] << (want[1] - low):
+            raise ActivityError(f"{design.module}: output {i} has magnitude {got[0]} * 2^{got[1] + lsb}, the "
+                                f"exact product is {want[0]} * 2^{want[1] + lsb}; the gate-level simulation "
+                                f"is wrong")
+    return {"negative": [int(v) for v in x.negative ^ y.negative], "nan": [int(v) for v in nan],
+            "inf": [int(v) for v in inf]}
+
+
+def _units(parts, i: int) -> int:
+    """Signed value of element ``i`` of split codes, in lsb units."""
+    units = int(parts.significand[i]) << int(parts.shift[i])
+    return -units if parts.negative[i] else units

@@ -1,0 +1,128 @@
+"""The axes of a Pareto front: cost metrics (per target) and accuracy metrics, and the point tables
+that `hwgen pareto` and the report draw from."""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from hwgen.cost_models import quality
+from hwgen.cost_models.pareto import pareto_front
+from hwgen.formats import DEFAULT_TERMS
+
+TARGETS = ("xc7", "ice40", "ecp5", "gates")
+
+
+@dataclass(frozen=True)
+class CostAxis:
+    label: str  # axis label with units
+    short: str
+    targets: tuple[str, ...]
+    log_scale: bool = False
+    column: str | None = None  # the table column (default: the cost's name)
+
+
+COSTS = {
+    "luts": CostAxis("LUTs per MAC (fabric only, no DSP)", "LUTs", ("xc7", "ice40", "ecp5")),
+    "ffs": CostAxis("flip-flops per MAC", "FFs", TARGETS),
+    "gates": CostAxis("2-input gates per MAC", "gates", ("gates",)),
+    "transistors": CostAxis("transistors per MAC (Yosys CMOS estimate)", "transistors", ("gates",)),
+    "energy": CostAxis("energy per MAC, relative to INT8 x INT8 = 1 (gate-level activity)", "energy",
+                       ("gates",), column="energy_rel"),
+    "energy_estimate": CostAxis("energy per MAC, relative to INT8 x INT8 = 1 (ESTIMATE: mapped resources x "
+                                "gate-level activity)", "energy (estimate)", ("xc7", "ice40", "ecp5"),
+                                column="energy_fpga_rel"),
+    "lut_per_mmacs": CostAxis("LUTs per MMAC/s (LUTs / placed Fmax in MHz; DSPs allowed)", "LUT / (MMAC/s)",
+                              ("ice40", "ecp5"), log_scale=True),
+}
+
+
+def check_target(target: str) -> str:
+    if target not in TARGETS:
+        raise ValueError(f"target must be one of {', '.join(TARGETS)}, not {target!r}")
+    return target
+
+
+def cost_axis(cost: str, target: str | None = None) -> CostAxis:
+    if cost not in COSTS:
+        raise ValueError(f"cost must be one of {', '.join(COSTS)}, not {cost!r}")
+    axis = COSTS[cost]
+    if target is not None and target not in axis.targets:
+        raise ValueError(f"cost {cost} is not measured on {target}; on {target} use one of "
+                         f"{', '.join(name for name, a in COSTS.items() if target in a.targets)}")
+    return axis
+
+
+def accuracy_metric(name: str) -> quality.Metric:
+    return quality.metric(name)
+
+
+def pareto_table(table: pd.DataFrame, target: str, cost: str, accuracy: str, *,
+                 plain: bool = False) -> pd.DataFrame:
+    """The points of ``target`` that have both values, with ``on_front`` (the column names as given).
+
+    ``plain``: only designs at the default pipeline depth and dot-product length (one point per format
+    and accumulator, as the report's plots show them).
+    """
+    check_target(target)
+    axis = cost_axis(cost, target)
+    metric = accuracy_metric(accuracy)
+    column = axis.column or cost
+    rows = table[table["target"] == target]
+    if plain:
+        rows = rows[(rows["pipeline"] == 3) & rows["terms"].fillna(DEFAULT_TERMS).eq(DEFAULT_TERMS)]
+    if column not in rows.columns or accuracy not in rows.columns:
+        return pd.DataFrame(columns=["label", cost, accuracy, "predicted", "on_front"])
+    data = rows.loc[rows[column].notna() & rows[accuracy].notna()].copy()
+    data[cost] = data[column].astype(float)
+    data[accuracy] = data[accuracy].astype(float)
+    data = data[np.isfinite(data[cost]) & np.isfinite(data[accuracy])]
+    data = data.rename(columns={"design": "module"}).rename(columns={"label": "design"})
+    return pareto_front(data, cost, accuracy, accuracy_higher_is_better=metric.higher_is_better)
+
+
+# The fronts the report draws: (target, cost, accuracy).
+REPORT_FRONTS = (
+    ("xc7", "luts", "sqnr_gaussian_db"),
+    ("ice40", "luts", "sqnr_gaussian_db"),
+    ("ecp5", "luts", "sqnr_gaussian_db"),
+    ("gates", "gates", "sqnr_gaussian_db"),
+    ("gates", "transistors", "sqnr_laplace_db"),
+    ("gates", "energy", "sqnr_gaussian_db"),
+    ("ice40", "energy_estimate", "sqnr_gaussian_db"),
+    ("xc7", "luts", "minilm_cosine"),
+    ("gates", "energy", "minilm_cosine"),
+    ("xc7", "luts", "dot1024_rel_error"),
+    ("ice40", "lut_per_mmacs", "sqnr_gaussian_db"),
+    ("ecp5", "lut_per_mmacs", "sqnr_gaussian_db"),
+)
+
+
+def front_plan(table: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """The report's fronts whose columns the table has."""
+    plan = []
+    for target, cost, accuracy in REPORT_FRONTS:
+        column = COSTS[cost].column or cost
+        if column in table.columns and accuracy in table.columns and target in set(table["target"]):
+            plan.append((target, cost, accuracy))
+    return plan
+
+
+def front_tables(table: pd.DataFrame) -> pd.DataFrame:
+    """Every point of every planned front, with its front flag (the report's CSV of fronts)."""
+    frames = []
+    for target, cost, accuracy in front_plan(table):
+        data = pareto_table(table, target, cost, accuracy, plain=True)
+        if len(data):
+            frames.append(pd.DataFrame({"target": target, "cost": cost, "accuracy": accuracy,
+                                        "design": data["design"], "predicted": data["predicted"].astype(bool),
+                                        "cost value": data[cost], "accuracy value": data[accuracy],
+                                        "on front": data["on_front"]}))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def accuracy_table(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per distinct design with every accuracy metric the table has."""
+    names = [name for name in quality.METRICS if name in table.columns]
+    keys = ["label", "format_a", "format_b", "acc", "mul"]
+    return table.drop_duplicates("label")[keys + names].sort_values("label").reset_index(drop=True)

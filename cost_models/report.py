@@ -1,0 +1,181 @@
+"""`hwgen report`: one HTML page from the results store -- area models and their error, energy, accuracy,
+Pareto fronts per target, the seeds' claims re-measured, tool versions -- with every table as CSV.
+
+The expensive parts (gate-level energy, MiniLM) are cached next to the store, so a second report is
+quick and a killed one loses only the entry it was computing.
+"""
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+import hwgen
+from hwgen.cost_models import axes, enrich
+from hwgen.cost_models import claims as claims_module
+from hwgen.cost_models.area import FINN_TARGETS, finn_r_comparison
+from hwgen.cost_models.assemble import fabric_points, join_metrics
+from hwgen.cost_models.dataset import fit_models, mac_points, modelled, read_store
+from hwgen.cost_models.html import Page, verdict, write_atomic
+from hwgen.formats import scalar_format
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    store: Path
+    out: Path
+    cache: Path | None = None  # default: <store folder>/cost_cache
+    minilm_sentences: int | None = None  # None: all 64
+    minilm: bool = True
+    energy: bool = True
+    progress: Callable[[str], None] | None = None
+
+    @property
+    def cache_dir(self) -> Path:
+        return Path(self.cache) if self.cache else Path(self.store).parent / "cost_cache"
+
+    def say(self, message: str) -> None:
+        if self.progress:
+            self.progress(message)
+
+
+def _integer_points(points: pd.DataFrame, target: str) -> list[dict]:
+    rows = []
+    for _, row in modelled(points)[lambda f: f["target"] == target].iterrows():
+        fa, fb = scalar_format(row["format_a"]), scalar_format(row["format_b"])
+        if fa.kind == "int" and fb.kind == "int" and row["mul"] == "exact":
+            rows.append({"label": row["label"], "bits_a": fa.bits, "bits_b": fb.bits,
+                         "terms": int(row["terms"] or 64), "luts": float(row["luts"])})
+    return rows
+
+
+def model_tables(points: pd.DataFrame, models: dict) -> tuple[pd.DataFrame, dict[str, dict]]:
+    """The fit-error table and, per 6-LUT target, the FINN-R comparison."""
+    fit_rows = []
+    for (target, metric), model in sorted(models.items()):
+        error = model.error
+        fit_rows.append({"target": target, "metric": metric, "points": error.points,
+                         "median %": error.median_pct, "worst %": error.worst_pct,
+                         "LOO median %": error.loo_median_pct, "LOO worst %": error.loo_worst_pct,
+                         "LOO worst design": error.loo_worst_label, "model": model.formula()})
+    finn = {}
+    for target in FINN_TARGETS:
+        if (target, "luts") in models and _integer_points(points, target):
+            finn[target] = finn_r_comparison(_integer_points(points, target), models[(target, "luts")])
+    return pd.DataFrame(fit_rows), finn
+
+
+def build_table(settings: ReportSettings):
+    """(store points, models, the fabric table with accuracy and energy joined)."""
+    points = mac_points(read_store(settings.store))
+    models = fit_models(points)
+    settings.say(f"{settings.store}: {len(points)} measured points; fitted {len(models)} area models")
+    table = fabric_points(points, models)
+    metric_of = enrich.design_metrics_provider(settings.cache_dir, minilm=settings.minilm,
+                                                minilm_sentences=settings.minilm_sentences,
+                                                measured=set(points["label"]), progress=settings.say)
+    table = join_metrics(table, metric_of)
+    if settings.energy:
+        table = enrich.join_energy(table, settings.cache_dir, progress=settings.say)
+    return points, models, table
+
+
+def tool_versions(points: pd.DataFrame) -> pd.DataFrame:
+    from hwgen.toolchain import package_versions
+
+    rows = [{"tool": "hwgen", "version": hwgen.__version__}]
+    rows += [{"tool": name, "version": version or "not installed"}
+             for name, version in package_versions().items()]
+    for column, name in (("yosys_version", "Yosys (results)"), ("nextpnr_version", "nextpnr (results)")):
+        versions = sorted({str(v) for v in points[column].dropna().unique()})
+        rows.append({"tool": name, "version": ", ".join(versions) or "-"})
+    for package in ("pandas", "matplotlib"):
+        rows.append({"tool": package, "version": __import__(package).__version__})
+    return pd.DataFrame(rows)
+
+
+def _front_plot(page: Page, table: pd.DataFrame, target: str, cost: str, accuracy: str, plots: Path) -> None:
+    from hwgen.cost_models.plots import plot_pareto
+
+    cost_spec, accuracy_spec = axes.cost_axis(cost, target), axes.accuracy_metric(accuracy)
+    data = axes.pareto_table(table, target, cost, accuracy, plain=True)
+    if len(data) < 2:
+        page.paragraph(f"{target}: fewer than two points with {cost} and {accuracy}; no front.", "note")
+        return
+    out = plots / f"pareto_{target}_{cost}_{accuracy}.svg"
+    paths = plot_pareto(data, cost=cost, accuracy=accuracy, out=out,
+                        cost_label=cost_spec.label, accuracy_label=accuracy_spec.label,
+                        title=f"{target}: {cost_spec.short} vs {accuracy_spec.label}",
+                        log_cost=cost_spec.log_scale)
+    page.figures(paths, f"{target}: {cost} vs {accuracy} (front highlighted; hollow = predicted)")
+
+
+def write_report(settings: ReportSettings) -> Path:
+    """Build every table and plot and write ``<out>/index.html``; returns its path."""
+    points, models, table = build_table(settings)
+    out = Path(settings.out)
+    plots = out / "plots"
+    page = Page("hwgen cost, energy and accuracy report", out)
+    page.paragraph(f"Results store {settings.store}: {len(points)} measured MAC points on "
+                   f"{', '.join(sorted(points['target'].unique()))}; {int(table['predicted'].sum())} "
+                   f"predicted points (marked). Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by hwgen "
+                   f"{hwgen.__version__}.")
+
+    page.heading("Area models")
+    fit, finn = model_tables(points, models)
+    page.paragraph("One linear model per target and metric, fitted to the fabric-only (no DSP) MACs with "
+                   "fixed accumulators, minimizing relative error. Errors are absolute percentages; "
+                   "LOO = each point "
+                   "predicted by a model fitted without it (held out).")
+    page.table(fit, "area_model_fit", "Area model fit error per target")
+    for target, comparison in finn.items():
+        page.table(pd.DataFrame(comparison["rows"]), f"finn_r_{target}",
+                   f"FINN-R LUT formula vs hwgen's held-out prediction, integer MACs on {target}")
+        better = comparison["hwgen_median_pct"] < comparison["finn_r_median_pct"]
+        page.raw(verdict("agree" if better else "disagree",
+                         f"{target}: hwgen's model median error {comparison['hwgen_median_pct']:.1f} % "
+                         f"(worst {comparison['hwgen_worst_pct']:.1f} %) vs FINN-R "
+                         f"{comparison['finn_r_median_pct']:.1f} % "
+                         f"(worst {comparison['finn_r_worst_pct']:.1f} %) "
+                         "on the same integer points."))
+
+    if settings.energy:
+        page.heading("Energy")
+        enrich.energy_section(page, table, settings.cache_dir, progress=settings.say)
+
+    page.heading("Accuracy per design")
+    page.table(axes.accuracy_table(table), "accuracy", "Accuracy metrics of every design in the table")
+
+    page.heading("Pareto fronts")
+    page.paragraph("Filled markers are measured, hollow ones predicted by the area model; the line marks "
+                   "the front.")
+    for target, cost, accuracy in axes.front_plan(table):
+        _front_plot(page, table, target, cost, accuracy, plots)
+    fronts = axes.front_tables(table)
+    page.table(fronts, "pareto_points", "Every point with its cost, accuracy and whether it is on a front")
+
+    page.heading("The seeds' claims, re-measured")
+    for claim_fn in claims_module.ALL_CLAIMS:
+        claim = claim_fn(table)
+        page.heading(claim.title, level=3)
+        page.paragraph(f"Paper: {claim.paper}.")
+        page.raw(verdict(claim.outcome, claim.finding))
+        if len(claim.evidence):
+            page.table(claim.evidence, "claim_" + claim_fn.__name__, f"Numbers behind: {claim.title}")
+
+    page.heading("Tool versions")
+    page.table(tool_versions(points), "tool_versions",
+               "Versions of the tools and packages behind these numbers")
+    shown = table.drop(columns=[c for c in table.columns if c.startswith("f_")] + ["config"], errors="ignore")
+    page.table(shown, "all_points", "Every point (measured and predicted) with all metrics")
+    index = write_atomic(out / "index.html", page.render())
+    settings.say(f"wrote {index}")
+    return index
+
+
+def progress_printer(message: str) -> None:
+    print(f"[report] {message}", file=sys.stderr, flush=True)
+

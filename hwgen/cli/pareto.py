@@ -1,0 +1,70 @@
+"""`hwgen pareto --target T --cost C --accuracy M --out FILE`: one Pareto front as PNG and SVG."""
+
+from pathlib import Path
+
+from hwgen.cli._output import print_table
+from hwgen.cli.report import add_store_options, check_sentences
+
+
+def register(subparsers) -> None:
+    from hwgen.cost_models.axes import COSTS, TARGETS
+    from hwgen.cost_models.quality import METRICS
+
+    parser = subparsers.add_parser(
+        "pareto", help="draw one Pareto front (cost vs accuracy on a target) from the results store",
+        description="Measured points from the results store, the area model's predictions for the designs "
+                    "it lacks (drawn hollow), the front highlighted; written as FILE.png and FILE.svg.")
+    parser.add_argument("--target", required=True, metavar="T", help=f"one of {', '.join(TARGETS)}")
+    parser.add_argument("--cost", required=True, metavar="C", help=f"one of {', '.join(COSTS)}")
+    parser.add_argument("--accuracy", required=True, metavar="M", help=f"one of {', '.join(METRICS)}")
+    parser.add_argument("--out", required=True, metavar="FILE",
+                        help="output image (.png or .svg; both are written)")
+    add_store_options(parser)
+    parser.add_argument("--minilm-sentences", type=int, metavar="N",
+                        help="for the MiniLM metrics: the first N of the 64 sentences (default: all)")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on standard error")
+    parser.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from hwgen.cost_models import axes, enrich
+    from hwgen.cost_models.assemble import fabric_points, join_metrics
+    from hwgen.cost_models.dataset import fit_models, mac_points, read_store
+    from hwgen.cost_models.plots import output_paths, plot_pareto
+    from hwgen.cost_models.report import ReportSettings, progress_printer
+
+    axes.check_target(args.target)
+    cost = axes.cost_axis(args.cost, args.target)
+    metric = axes.accuracy_metric(args.accuracy)
+    output_paths(args.out)  # a bad suffix fails before any work
+    settings = ReportSettings(store=Path(args.store), out=Path(args.out).parent, cache=args.cache,
+                              minilm_sentences=check_sentences(args.minilm_sentences),
+                              progress=None if args.quiet else progress_printer)
+    points = mac_points(read_store(settings.store))
+    models = fit_models(points)
+    table = fabric_points(points, models)
+    table = table[table["target"] == args.target]
+    metric_of = enrich.design_metrics_provider(settings.cache_dir, minilm=True,
+                                               minilm_sentences=settings.minilm_sentences,
+                                               measured=set(points["label"]), wanted={args.accuracy},
+                                               progress=settings.say)
+    table = join_metrics(table, metric_of)
+    if args.cost == "energy":
+        table = enrich.join_energy(table, settings.cache_dir, progress=settings.say)
+    data = axes.pareto_table(table, args.target, args.cost, args.accuracy)
+    if len(data) == 0:
+        raise ValueError(f"no {args.target} point has both {args.cost} and {args.accuracy}")
+    paths = plot_pareto(data, cost=args.cost, accuracy=args.accuracy, out=args.out, cost_label=cost.label,
+                        accuracy_label=metric.label, title=f"{args.target}: {cost.short} vs {metric.label}",
+                        log_cost=cost.log_scale, log_accuracy=not metric.higher_is_better)
+    front = data[data["on_front"]].sort_values(args.cost)
+    columns = ["design", args.cost, args.accuracy, "predicted"]
+    print(f"{len(front)} of {len(data)} points on the front:")
+    print_table(columns, [[_show(row[c]) for c in columns] for _, row in front.iterrows()])
+    for path in paths:
+        print(f"wrote {path}")
+    return 0
+
+
+def _show(value) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)

@@ -1,0 +1,161 @@
+"""A registered exact multiplier of two operand formats: the MAC's product stage on its own.
+
+It exists to measure what one multiply costs (the energy model's Horowitz anchor compares hwgen's
+INT8, FP16 and FP32 multipliers with published 45 nm figures). The datapath is the MAC's
+(:class:`hwgen.gen.mac.MacUnit`) without its accumulator: integer and table operands become signed
+values and one signed multiply; any other pair is split by :func:`hwgen.gen.operands.split_operand`
+into sign, integer significand and exponent, and the product is the significand product, the
+exponent sum and the sign XOR. Nothing is rounded or normalized: the output is the exact product.
+"""
+
+from dataclasses import dataclass
+
+from amaranth import Module, Signal, signed, unsigned
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from hwgen.formats import IntFormat, TableFormat, scalar_format
+from hwgen.gen.operands import exponent_offset, signed_value, split_operand
+
+LATENCY = 2  # input register, then output register
+
+
+def _integer_pair(a, b) -> bool:
+    return all(isinstance(f, (IntFormat, TableFormat)) for f in (a, b))
+
+
+def _signed_width(fmt) -> int:
+    """Bits of :func:`signed_value` of a code of an integer or table format."""
+    if isinstance(fmt, IntFormat):
+        return fmt.bits if fmt.signed else fmt.bits + 1
+    return fmt.max_units.bit_length() + 1
+
+
+class MulUnit(wiring.Component):
+    """Exact product of two operands between an input and an output register.
+
+    Parameters
+    ----------
+    a, b:
+        Operand formats (names or format objects).
+
+    Input stream ``i`` carries ``a`` and ``b`` codes. Output stream ``o`` carries, for two integer /
+    table formats, ``product`` (signed, in units of 2^(lsb_a + lsb_b)); otherwise ``negative``,
+    ``significand``, ``exponent``, ``nan`` and ``inf``, with
+    value = (-1)^negative * significand * 2^(exponent - exponent_offset + lsb_a + lsb_b)
+    (``exponent_offset`` is in the manifest). ``significand`` and ``exponent`` are meaningless when
+    ``nan`` or ``inf`` is set. No rounding, no normalization.
+
+    Latency 2 cycles from the input transfer to ``o.valid`` (no backpressure), initiation interval 1.
+    Backpressure stalls both registers: ``i.ready = ~o.valid | o.ready``.
+    """
+
+    def __init__(self, a, b):
+        try:
+            self._a, self._b = scalar_format(a), scalar_format(b)
+        except Exception:
+            self._MustUse__silence = True  # a rejected design is not an unused one
+            raise
+        in_layout = data.StructLayout({"a": self._a.bits, "b": self._b.bits})
+        super().__init__({"i": In(stream.Signature(in_layout)),
+                          "o": Out(stream.Signature(self._out_layout()))})
+
+    def _out_layout(self) -> data.StructLayout:
+        if self.integer:
+            return data.StructLayout({"product": signed(_signed_width(self._a) + _signed_width(self._b))})
+        significand = sum(self._significand_bits(f) for f in (self._a, self._b))
+        exponent = max(self._exponent_bits(f) for f in (self._a, self._b)) + 1
+        return data.StructLayout({"negative": 1, "significand": unsigned(significand),
+                                  "exponent": unsigned(exponent), "nan": 1, "inf": 1})
+
+    @staticmethod
+    def _significand_bits(fmt) -> int:
+        if isinstance(fmt, IntFormat):
+            return fmt.bits
+        if isinstance(fmt, TableFormat):
+            return fmt.max_units.bit_length()
+        return fmt.man_bits + 1
+
+    @staticmethod
+    def _exponent_bits(fmt) -> int:
+        return 1 if isinstance(fmt, (IntFormat, TableFormat)) else fmt.exp_bits
+
+    # -- facts the manifest and cost model read -----------------------------------------------------
+    @property
+    def a(self):
+        return self._a
+
+    @property
+    def b(self):
+        return self._b
+
+    @property
+    def integer(self) -> bool:
+        """Both operands integer / table: the output is one signed ``product``."""
+        return _integer_pair(self._a, self._b)
+
+    @property
+    def latency(self) -> int:
+        return LATENCY
+
+    @property
+    def ii(self) -> int:
+        return 1
+
+    def elaborate(self, platform):
+        m = Module()
+        advance = Signal()
+        m.d.comb += [advance.eq(~self.o.valid | self.o.ready), self.i.ready.eq(advance)]
+        a = Signal(self._a.bits, name="operands_a", reset_less=True)
+        b = Signal(self._b.bits, name="operands_b", reset_less=True)
+        loaded = Signal(name="operands_valid")
+        with m.If(advance):
+            m.d.sync += [a.eq(self.i.payload.a), b.eq(self.i.payload.b), loaded.eq(self.i.valid),
+                         self.o.valid.eq(loaded)]
+        result = self._product(m, a, b)
+        with m.If(advance):
+            m.d.sync += [getattr(self.o.payload, name).eq(value) for name, value in result.items()]
+        return m
+
+    def _product(self, m, a, b) -> dict:
+        if self.integer:
+            return {"product": signed_value(self._a, a) * signed_value(self._b, b)}
+        x = split_operand(m, self._a, a, "a")
+        y = split_operand(m, self._b, b, "b")
+        nan = x.nan | y.nan | (x.inf & y.zero) | (x.zero & y.inf)
+        return {"negative": x.negative ^ y.negative, "significand": x.significand * y.significand,
+                "exponent": x.exponent + y.exponent, "nan": nan, "inf": (x.inf | y.inf) & ~nan}
+
+
+@dataclass(frozen=True)
+class MulDesign:
+    """Options of one multiplier, as the CLI and sweeps give them."""
+
+    a: str
+    b: str
+
+    def build(self) -> MulUnit:
+        return MulUnit(self.a, self.b)
+
+    def default_name(self, unit: MulUnit) -> str:
+        """``mul_<a>[_<b>]``, e.g. ``mul_fp16``."""
+        operands = unit.a.name if unit.a == unit.b else f"{unit.a.name}_{unit.b.name}"
+        return f"mul_{operands}"
+
+
+def manifest_details(unit: MulUnit) -> dict:
+    """The multiplier's manifest keys, with its streams' field offsets (for harnesses)."""
+    from hwgen.emit import describe_ports
+
+    _, streams = describe_ports(unit)
+    offset = 0 if unit.integer else exponent_offset(unit.a) + exponent_offset(unit.b)
+    return {
+        "unit": "mul",
+        "latency": unit.latency,
+        "ii": unit.ii,
+        "formats": {"a": unit.a.name, "b": unit.b.name},
+        "product": {"kind": "integer" if unit.integer else "split",
+                    "lsb_exponent": unit.a.lsb_exponent + unit.b.lsb_exponent,
+                    "exponent_offset": offset},
+        "streams": streams,
+    }

@@ -1,0 +1,138 @@
+"""`hwgen pareto` and `hwgen report`: bad input is one line and exit 2 with nothing written; a report
+from a captured results store renders with every section, plot and table."""
+
+import re
+from pathlib import Path
+
+import matplotlib.image
+import pandas as pd
+import pytest
+
+from hwgen.cli import main
+from hwgen.results.store import COLUMN_NAMES, ResultStore
+
+FIXTURE = Path(__file__).parent / "fixtures" / "cost" / "results.csv"
+SMALL_TARGETS = ("xc7", "gates")
+# A few designs keep the report test short: integers, the 4- to 8-bit floats, dINT4, L-Mul, fp32 acc.
+SMALL_LABELS = re.compile(r"(u?int\d|int8xint\d|int6xint4|dint4xint8|fp\d_e\dm\d\w*|fp8_e4m3fn lmul|"
+                          r"fp8_e4m3fn/fp32)")
+
+
+def make_store(path: Path, targets=None, designs=None) -> Path:
+    rows = pd.read_csv(FIXTURE)
+    if targets:
+        rows = rows[rows["target"].isin(targets)]
+    if designs is not None:
+        rows = rows[rows["design"].map(designs)]
+    records = []
+    for record in rows.to_dict("records"):
+        full = {name: record.get(name) for name in COLUMN_NAMES}
+        records.append({k: (None if isinstance(v, float) and v != v else v) for k, v in full.items()})
+    with ResultStore(path) as store:
+        store.add_rows(records)
+    return path
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    return make_store(tmp_path_factory.mktemp("store") / "results.sqlite")
+
+
+def run_cli(argv, capsys):
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--target", "virtex2", "--cost", "luts", "--accuracy", "sqnr_gaussian_db"],
+     "target must be one of xc7, ice40, ecp5, gates, not 'virtex2'"),
+    (["--target", "xc7", "--cost", "watts", "--accuracy", "sqnr_gaussian_db"], "cost must be one of luts"),
+    (["--target", "xc7", "--cost", "luts", "--accuracy", "top1"], "unknown accuracy metric 'top1'"),
+    (["--target", "xc7", "--cost", "gates", "--accuracy", "sqnr_gaussian_db"],
+     "cost gates is not measured on xc7"),
+])
+def test_pareto_bad_input(tmp_path, store, capsys, extra, message):
+    out = tmp_path / "front.png"
+    code, _, err = run_cli(["pareto", *extra, "--store", str(store), "--out", str(out)], capsys)
+    assert code == 2
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_and_empty_store(tmp_path, capsys):
+    for name in ("missing.sqlite", "empty.sqlite"):
+        store = tmp_path / name
+        if name == "empty.sqlite":
+            ResultStore(store).close()
+        for argv in (["pareto", "--target", "xc7", "--cost", "luts", "--accuracy", "sqnr_gaussian_db",
+                      "--out", str(tmp_path / "out" / "f.png")], ["report", "--out", str(tmp_path / "out")]):
+            code, _, err = run_cli([*argv, "--store", str(store)], capsys)
+            assert code == 2 and len(err.strip().splitlines()) == 1
+            assert "run `hwgen sweep" in err
+            assert not (tmp_path / "out").exists()
+
+
+def test_report_rejects_a_bad_sentence_count(tmp_path, store, capsys):
+    code, _, err = run_cli(["report", "--out", str(tmp_path / "r"), "--store", str(store),
+                            "--minilm-sentences", "0"], capsys)
+    assert code == 2 and "--minilm-sentences must be between 1 and 64, not 0" in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_pareto_writes_both_images_and_prints_the_front(tmp_path, store, capsys):
+    out = tmp_path / "front.svg"
+    code, stdout, _ = run_cli(["pareto", "--target", "gates", "--cost", "transistors", "--accuracy",
+                               "sqnr_laplace_db", "--store", str(store), "--out", str(out), "--quiet"],
+                              capsys)
+    assert code == 0
+    png, svg = out.with_suffix(".png"), out
+    assert matplotlib.image.imread(png).shape[0] > 100
+    text = svg.read_text()
+    assert "transistors per MAC" in text and "SQNR, Laplace (dB)" in text and "predicted" in text
+    assert "points on the front" in stdout and "int2" in stdout
+
+
+@pytest.mark.slow
+def test_report_renders_every_section(tmp_path, capsys):
+    small = make_store(tmp_path / "small.sqlite", SMALL_TARGETS,
+                       designs=lambda d: bool(SMALL_LABELS.search(d)) and "_p" not in d and "_k" not in d)
+    out = tmp_path / "report"
+    code, stdout, _ = run_cli(["report", "--out", str(out), "--store", str(small), "--no-energy",
+                               "--no-minilm", "--quiet"], capsys)
+    assert code == 0 and "index.html" in stdout
+    page = (out / "index.html").read_text()
+    for section in ("Area models", "Accuracy per design", "Pareto fronts",
+                    "The seeds&#x27; claims, re-measured",
+                    "dINT4 x INT8 vs INT8 x INT8", "Minifloat vs integer on FPGAs", "Precision alignment",
+                    "L-Mul vs exact multiply", "Tool versions", "FINN-R"):
+        assert section in page, section
+    assert re.search(r'class="(agree|disagree|partly)"', page)
+    plots = sorted((out / "plots").glob("*.svg"))
+    assert len(plots) >= 3
+    for svg in plots:
+        assert svg.with_suffix(".png").stat().st_size > 10_000
+        assert f'src="plots/{svg.name}"' in page
+    tables = {p.stem for p in (out / "tables").glob("*.csv")}
+    assert {"area_model_fit", "finn_r_xc7", "accuracy", "pareto_points", "tool_versions"} <= tables
+    fit = pd.read_csv(out / "tables" / "area_model_fit.csv")
+    assert set(fit["target"]) == set(SMALL_TARGETS)
+
+
+def test_report_energy_columns(tmp_path):
+    """Gate-level energy joins onto the gates rows relative to INT8 (= 1) and the FPGA estimate onto
+    the FPGA rows; a table without the INT8 baseline is a clear error."""
+    from hwgen.cost_models import dataset, enrich
+    from hwgen.cost_models.assemble import fabric_points
+
+    points = dataset.mac_points(pd.read_csv(FIXTURE))
+    table = fabric_points(points, dataset.fit_models(points))
+    small = table[table["label"].isin(["int8", "fp4_e2m1"]) & ~table["predicted"]]
+    joined = enrich.join_energy(small, tmp_path, distributions=("gaussian",), macs=256)
+    gates = joined[joined["target"] == "gates"].set_index("label")
+    assert gates.loc["int8", "energy_rel"] == 1.0
+    assert 0.05 < gates.loc["fp4_e2m1", "energy_rel"] < 0.6
+    fpga = joined[joined["target"] == "xc7"].set_index("label")
+    assert fpga.loc["int8", "energy_fpga_rel"] == 1.0 and fpga["energy_rel"].isna().all()
+    with pytest.raises(ValueError, match="INT8 x INT8 fixed MAC on the gates target"):
+        enrich.join_energy(small[small["label"] != "int8"], tmp_path, macs=256)
