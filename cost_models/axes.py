@@ -32,7 +32,8 @@ COSTS = {
     "energy_estimate": CostAxis("energy per MAC, relative to INT8 x INT8 = 1 (ESTIMATE: mapped resources x "
                                 "gate-level activity)", "energy (estimate)", ("xc7", "ice40", "ecp5"),
                                 column="energy_fpga_rel"),
-    "lut_per_mmacs": CostAxis("LUTs per MMAC/s (LUTs / placed Fmax in MHz; DSPs allowed)", "LUT / (MMAC/s)",
+    "lut_per_mmacs": CostAxis("LUTs per MMAC/s (LUTs / placed Fmax in MHz; DSP blocks allowed, not counted)",
+                              "LUT / (MMAC/s)",
                               ("ice40", "ecp5"), log_scale=True),
 }
 
@@ -57,6 +58,11 @@ def accuracy_metric(name: str) -> quality.Metric:
     return quality.metric(name)
 
 
+def log_accuracy(data: pd.DataFrame, accuracy: str) -> bool:
+    """Errors (lower is better) span decades: a log axis, unless a value is 0 (an exact design)."""
+    return not accuracy_metric(accuracy).higher_is_better and bool((data[accuracy] > 0).all())
+
+
 def pareto_table(table: pd.DataFrame, target: str, cost: str, accuracy: str, *,
                  plain: bool = False) -> pd.DataFrame:
     """The points of ``target`` that have both values, with ``on_front`` (the column names as given).
@@ -78,6 +84,10 @@ def pareto_table(table: pd.DataFrame, target: str, cost: str, accuracy: str, *,
     data[accuracy] = data[accuracy].astype(float)
     data = data[np.isfinite(data[cost]) & np.isfinite(data[accuracy])]
     data = data.rename(columns={"design": "module"}).rename(columns={"label": "design"})
+    if cost == "lut_per_mmacs":  # DSP blocks are not in the LUT count: say so on the point
+        dsps = data["placed_dsps"].fillna(0).astype(int)
+        data["design"] = [d if n == 0 else f"{d} (+{n} DSP)"
+                          for d, n in zip(data["design"], dsps, strict=True)]
     return pareto_front(data, cost, accuracy, accuracy_higher_is_better=metric.higher_is_better)
 
 

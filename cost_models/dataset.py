@@ -17,6 +17,7 @@ import pandas as pd
 
 from hwgen.cost_models.area import TARGET_METRICS, AreaModel, fit_metric
 from hwgen.cost_models.features import config_features, design_label
+from hwgen.formats import DEFAULT_TERMS
 
 AREA_COLUMNS = ("luts", "ffs", "carries", "dsps", "brams", "lutrams", "gates", "transistors")
 FEATURE_PREFIX = "f_"
@@ -27,10 +28,15 @@ class EmptyStoreError(ValueError):
 
 
 def _options(config: str) -> dict:
+    """A MAC's options with the defaults spelled out: a fixed accumulator's terms default to 64, so
+    ``terms: null`` and ``terms: 64`` (the same hardware) are one design."""
     options = json.loads(config)
-    return {"format_a": options["a"], "format_b": options["b"], "acc": options.get("acc", "fixed"),
-            "terms": options.get("terms"), "pipeline": options.get("pipeline", 3),
-            "mul": options.get("mul", "exact")}
+    acc = options.get("acc", "fixed")
+    terms = options.get("terms")
+    if terms is None and acc == "fixed":
+        terms = DEFAULT_TERMS
+    return {"format_a": options["a"], "format_b": options["b"], "acc": acc, "terms": terms,
+            "pipeline": options.get("pipeline", 3), "mul": options.get("mul", "exact")}
 
 
 def read_store(path: str | Path) -> pd.DataFrame:
@@ -55,9 +61,11 @@ def mac_points(frame: pd.DataFrame) -> pd.DataFrame:
     if rows.empty:
         raise EmptyStoreError("the results store has no successful MAC rows; run "
                               "`hwgen sweep fpga/sweeps/default.toml` first")
+    rows = rows.assign(_design=[json.dumps(_options(c), sort_keys=True) for c in rows["config"]])
     points = []
-    for (config, target, dsp), group in rows.groupby(["config", "target", "dsp_allowed"], sort=True):
+    for (_, target, dsp), group in rows.groupby(["_design", "target", "dsp_allowed"], sort=True):
         newest = group.sort_values("created_at").iloc[-1]
+        config = newest["config"]
         same = group[group["verilog_sha256"] == newest["verilog_sha256"]]
         placed = same[(same["pnr"] == 1) & same["fmax_mhz"].notna()]
         options = _options(config)
@@ -88,9 +96,10 @@ def features_of(points: pd.DataFrame) -> list[dict]:
     return [{name[len(FEATURE_PREFIX):]: row[name] for name in names} for _, row in points.iterrows()]
 
 
-def fit_models(points: pd.DataFrame,
-               targets: Sequence[str] | None = None) -> dict[tuple[str, str], AreaModel]:
-    """Area models for every target (or ``targets``) that has enough fabric-only points."""
+def fit_models(points: pd.DataFrame, targets: Sequence[str] | None = None,
+               skipped: list[str] | None = None) -> dict[tuple[str, str], AreaModel]:
+    """Area models for every target (or ``targets``) that has enough fabric-only points; with a
+    ``skipped`` list, a model with too few points is left out and the reason appended to it."""
     covered = modelled(points)
     models = {}
     for target in targets or TARGET_METRICS:
@@ -100,9 +109,14 @@ def fit_models(points: pd.DataFrame,
             if len(usable) == 0:
                 continue
             measured = usable[metric].astype(float).tolist()
-            models[(target, metric)] = fit_metric(target, metric, features_of(usable), measured,
-                                                  usable["label"].tolist())
-    if not models:
+            try:
+                models[(target, metric)] = fit_metric(target, metric, features_of(usable), measured,
+                                                      usable["label"].tolist())
+            except ValueError as error:
+                if skipped is None:
+                    raise
+                skipped.append(str(error))
+    if not models and skipped is None:
         raise EmptyStoreError("no fabric-only MAC points to fit the area model on; run "
                               "`hwgen sweep fpga/sweeps/model.toml` into the same store")
     return models

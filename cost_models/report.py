@@ -5,6 +5,8 @@ The expensive parts (gate-level energy, MiniLM) are cached next to the store, so
 quick and a killed one loses only the entry it was computing.
 """
 
+import os
+import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +22,7 @@ from hwgen.cost_models.area import FINN_TARGETS, finn_r_comparison
 from hwgen.cost_models.assemble import fabric_points, join_metrics
 from hwgen.cost_models.dataset import fit_models, mac_points, modelled, read_store
 from hwgen.cost_models.html import Page, verdict, write_atomic
-from hwgen.formats import scalar_format
+from hwgen.formats import DEFAULT_TERMS, scalar_format
 
 
 @dataclass(frozen=True)
@@ -43,12 +45,16 @@ class ReportSettings:
 
 
 def _integer_points(points: pd.DataFrame, target: str) -> list[dict]:
+    """The plain integer MACs (default pipeline and length, one per format pair) measured on ``target``."""
     rows = []
-    for _, row in modelled(points)[lambda f: f["target"] == target].iterrows():
+    covered = modelled(points)
+    covered = covered[(covered["target"] == target) & (covered["pipeline"] == 3) & (covered["mul"] == "exact")
+                      & (covered["terms"].fillna(DEFAULT_TERMS) == DEFAULT_TERMS)]
+    for _, row in covered.iterrows():
         fa, fb = scalar_format(row["format_a"]), scalar_format(row["format_b"])
-        if fa.kind == "int" and fb.kind == "int" and row["mul"] == "exact":
+        if fa.kind == "int" and fb.kind == "int":
             rows.append({"label": row["label"], "bits_a": fa.bits, "bits_b": fb.bits,
-                         "terms": int(row["terms"] or 64), "luts": float(row["luts"])})
+                         "terms": DEFAULT_TERMS, "luts": float(row["luts"])})
     return rows
 
 
@@ -71,8 +77,15 @@ def model_tables(points: pd.DataFrame, models: dict) -> tuple[pd.DataFrame, dict
 def build_table(settings: ReportSettings):
     """(store points, models, the fabric table with accuracy and energy joined)."""
     points = mac_points(read_store(settings.store))
-    models = fit_models(points)
+    skipped: list[str] = []
+    models = fit_models(points, skipped=skipped)
+    if not models:
+        reasons = "; ".join(skipped) or "no fabric-only MAC points"
+        raise ValueError(f"no area model could be fitted ({reasons}); run `hwgen sweep "
+                         "fpga/sweeps/model.toml` into the same store")
     settings.say(f"{settings.store}: {len(points)} measured points; fitted {len(models)} area models")
+    for reason in skipped:
+        settings.say(f"no model: {reason}")
     table = fabric_points(points, models)
     metric_of = enrich.design_metrics_provider(settings.cache_dir, minilm=settings.minilm,
                                                 minilm_sentences=settings.minilm_sentences,
@@ -109,16 +122,19 @@ def _front_plot(page: Page, table: pd.DataFrame, target: str, cost: str, accurac
     paths = plot_pareto(data, cost=cost, accuracy=accuracy, out=out,
                         cost_label=cost_spec.label, accuracy_label=accuracy_spec.label,
                         title=f"{target}: {cost_spec.short} vs {accuracy_spec.label}",
-                        log_cost=cost_spec.log_scale)
+                        log_cost=cost_spec.log_scale, log_accuracy=axes.log_accuracy(data, accuracy))
     page.figures(paths, f"{target}: {cost} vs {accuracy} (front highlighted; hollow = predicted)")
 
 
 def write_report(settings: ReportSettings) -> Path:
     """Build every table and plot and write ``<out>/index.html``; returns its path."""
-    points, models, table = build_table(settings)
     out = Path(settings.out)
-    plots = out / "plots"
-    page = Page("hwgen cost, energy and accuracy report", out)
+    check_output_folder(out, "--out")
+    points, models, table = build_table(settings)
+    staging = out.parent / f".{out.name}.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    plots = staging / "plots"
+    page = Page("hwgen cost, energy and accuracy report", staging)
     page.paragraph(f"Results store {settings.store}: {len(points)} measured MAC points on "
                    f"{', '.join(sorted(points['target'].unique()))}; {int(table['predicted'].sum())} "
                    f"predicted points (marked). Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by hwgen "
@@ -171,9 +187,32 @@ def write_report(settings: ReportSettings) -> Path:
                "Versions of the tools and packages behind these numbers")
     shown = table.drop(columns=[c for c in table.columns if c.startswith("f_")] + ["config"], errors="ignore")
     page.table(shown, "all_points", "Every point (measured and predicted) with all metrics")
-    index = write_atomic(out / "index.html", page.render())
+    write_atomic(staging / "index.html", page.render())
+    index = _publish(staging, out)
     settings.say(f"wrote {index}")
     return index
+
+
+def check_output_folder(path: Path, option: str) -> None:
+    """``ValueError`` unless ``path`` can be (or is) a folder: no part of it may be a file."""
+    for part in (path, *path.parents):
+        if part.exists():
+            if not part.is_dir():
+                raise ValueError(f"{option} {path}: {part} is a file, not a folder")
+            return
+
+
+def _publish(staging: Path, out: Path) -> Path:
+    """Move a finished report into ``out``, replacing only the report's own files and folders there
+    (so a stale plot of an earlier run never survives, and nothing else in ``out`` is touched)."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("plots", "tables"):
+        shutil.rmtree(out / name, ignore_errors=True)
+        if (staging / name).exists():
+            os.replace(staging / name, out / name)
+    os.replace(staging / "index.html", out / "index.html")
+    shutil.rmtree(staging, ignore_errors=True)
+    return out / "index.html"
 
 
 def progress_printer(message: str) -> None:

@@ -136,3 +136,42 @@ def test_report_energy_columns(tmp_path):
     assert fpga.loc["int8", "energy_fpga_rel"] == 1.0 and fpga["energy_rel"].isna().all()
     with pytest.raises(ValueError, match="INT8 x INT8 fixed MAC on the gates target"):
         enrich.join_energy(small[small["label"] != "int8"], tmp_path, macs=256)
+
+
+def test_out_inside_a_file_is_a_clear_error(tmp_path, store, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    for argv in (["pareto", "--target", "xc7", "--cost", "luts", "--accuracy", "sqnr_gaussian_db",
+                  "--out", str(blocker / "f.png")], ["report", "--out", str(blocker), "--no-energy"]):
+        code, _, err = run_cli([*argv, "--store", str(store)], capsys)
+        assert code == 2 and "is a file, not a folder" in err and len(err.strip().splitlines()) == 1
+    assert blocker.read_text() == "not a folder"
+
+
+def test_pareto_with_an_exact_metric_and_an_undersampled_target(tmp_path, capsys):
+    """Exact accumulators have error 0 (no log axis then); a target without enough points for a model
+    shows its measured points only, and does not stop the other targets."""
+    names = {"mac_int8_fixed", "mac_int4_fixed", "mac_int2_fixed", "mac_fp8_e4m3fn_fixed",
+             "mac_fp4_e2m1_fixed"}
+    few = make_store(tmp_path / "few.sqlite", ("gates", "xc7"), designs=lambda d: d in names)
+    out = tmp_path / "acc.png"
+    code, _, err = run_cli(["pareto", "--target", "xc7", "--cost", "luts", "--accuracy", "dot64_acc_error",
+                            "--store", str(few), "--out", str(out)], capsys)
+    assert code == 0, err
+    assert "no model (measured points only)" in err
+    assert out.exists() and out.with_suffix(".svg").exists()
+
+
+def test_terms_default_and_64_are_one_design(tmp_path):
+    """A sweep that leaves `terms` out and one that says 64 built the same MAC: one point, not two."""
+    from hwgen.cost_models import dataset
+
+    rows = pd.read_csv(FIXTURE)
+    int8 = rows[(rows["design"] == "mac_int8_fixed") & (rows["target"] == "xc7") & (rows["dsp_allowed"] == 0)]
+    assert len(int8) == 1
+    twin = int8.assign(key="twin", config=int8["config"].str.replace('"terms":64', '"terms":null'),
+                       created_at="2000-01-01T00:00:00+00:00")
+    assert (twin["config"] != int8["config"]).all()
+    points = dataset.mac_points(pd.concat([rows, twin], ignore_index=True))
+    same = points[(points["label"] == "int8") & (points["target"] == "xc7") & (points["dsp_allowed"] == 0)]
+    assert len(same) == 1 and same["terms"].iloc[0] == 64

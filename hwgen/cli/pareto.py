@@ -31,32 +31,38 @@ def run(args) -> int:
     from hwgen.cost_models.assemble import fabric_points, join_metrics
     from hwgen.cost_models.dataset import fit_models, mac_points, read_store
     from hwgen.cost_models.plots import output_paths, plot_pareto
-    from hwgen.cost_models.report import ReportSettings, progress_printer
+    from hwgen.cost_models.report import ReportSettings, check_output_folder, progress_printer
 
     axes.check_target(args.target)
     cost = axes.cost_axis(args.cost, args.target)
     metric = axes.accuracy_metric(args.accuracy)
     output_paths(args.out)  # a bad suffix fails before any work
+    check_output_folder(Path(args.out).parent, "--out")
     settings = ReportSettings(store=Path(args.store), out=Path(args.out).parent, cache=args.cache,
                               minilm_sentences=check_sentences(args.minilm_sentences),
                               progress=None if args.quiet else progress_printer)
     points = mac_points(read_store(settings.store))
-    models = fit_models(points)
+    skipped: list[str] = []
+    models = fit_models(points, targets=[args.target], skipped=skipped)
+    for reason in skipped:
+        settings.say(f"no model (measured points only): {reason}")
     table = fabric_points(points, models)
-    table = table[table["target"] == args.target]
+    energy = args.cost in ("energy", "energy_estimate")
+    if not energy:  # energy needs the gates rows (activity) whatever the target
+        table = table[table["target"] == args.target]
     metric_of = enrich.design_metrics_provider(settings.cache_dir, minilm=True,
                                                minilm_sentences=settings.minilm_sentences,
                                                measured=set(points["label"]), wanted={args.accuracy},
                                                progress=settings.say)
     table = join_metrics(table, metric_of)
-    if args.cost == "energy":
+    if energy:
         table = enrich.join_energy(table, settings.cache_dir, progress=settings.say)
     data = axes.pareto_table(table, args.target, args.cost, args.accuracy)
     if len(data) == 0:
         raise ValueError(f"no {args.target} point has both {args.cost} and {args.accuracy}")
     paths = plot_pareto(data, cost=args.cost, accuracy=args.accuracy, out=args.out, cost_label=cost.label,
                         accuracy_label=metric.label, title=f"{args.target}: {cost.short} vs {metric.label}",
-                        log_cost=cost.log_scale, log_accuracy=not metric.higher_is_better)
+                        log_cost=cost.log_scale, log_accuracy=axes.log_accuracy(data, args.accuracy))
     front = data[data["on_front"]].sort_values(args.cost)
     columns = ["design", args.cost, args.accuracy, "predicted"]
     print(f"{len(front)} of {len(data)} points on the front:")
