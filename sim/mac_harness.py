@@ -177,22 +177,30 @@ module {name} (
             $fclose(summary);
             done <= 1'b1;
         end else if (!done) begin
+            // Nested ifs: Icarus reads each signal of a condition at a cost, so rare cases are
+            // tested inside common ones.
             cycle <= cycle + 32'd1;
-            if (in_valid && in_ready) begin
-                item <= item + {addr}'d1;
-                waited <= {GAP_BITS}'d0;
-                if ({owed}) expected <= expected + {count}'d1;
-            end else if (!in_valid && !stop) begin
+            if (in_valid) begin
+                if (in_ready) begin
+                    item <= item + {addr}'d1;
+                    waited <= {GAP_BITS}'d0;
+                    if ({owed}) expected <= expected + {count}'d1;
+                end
+            end else if (!stop) begin
                 waited <= waited + {GAP_BITS}'d1;
             end
-            if (out_valid && out_ready) begin
-                results[received[{results_addr - 1}:0]] <= out_payload;
-                received <= received + {count}'d1;
+            if (out_valid) begin
+                if (out_ready) begin
+                    results[received[{results_addr - 1}:0]] <= out_payload;
+                    received <= received + {count}'d1;
+                end else begin
+                    stalled_payload <= out_payload;
+                end
             end
-            if (stalled && (!out_valid || out_payload != stalled_payload))
-                protocol_errors <= protocol_errors + 32'd1;
+            if (stalled) begin
+                if (!out_valid || out_payload != stalled_payload) protocol_errors <= protocol_errors + 32'd1;
+            end
             stalled <= out_valid && !out_ready;
-            stalled_payload <= out_payload;
             if (all_received) drained <= drained + 16'd1;
             if (halt) halted <= 1'b1;
             if (halt || drained == 16'd{drain} || received == {count}'d{results_depth}) finishing <= 1'b1;

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from hwgen.golden import decode, mac
+from hwgen.sim.icarus_netlist import icarus_sources
 from hwgen.sim.mac_harness import VERILATOR_ARGS, harness_depth, write_harness, write_lint_waiver
 from hwgen.sim.mac_manifest import MacInterface, load_manifest, mac_interface, verilog_path
 from hwgen.sim.mac_memory import (
@@ -224,8 +225,9 @@ def simulate(*, units: list[Path], harnesses: list[Path], toplevel: str, simulat
              verilator_args: tuple[str, ...] = ()) -> SimulatorRun:
     """Build and run *toplevel* with the cocotb test *testcase* of :data:`TEST_MODULE` in *folder*.
 
-    *units* are the generated units' Verilog files (lint waived on Verilator), *harnesses* the
-    harness Verilog, toplevel last (cocotb takes the last source's language for the toplevel's).
+    *units* are the generated units' Verilog files (lint waived on Verilator; rewritten by
+    :func:`~hwgen.sim.icarus_netlist.icarus_sources` for Icarus), *harnesses* the harness Verilog,
+    toplevel last (cocotb takes the last source's language for the toplevel's).
     *verilator_args* are added to a Verilator build's arguments.
 
     Raises
@@ -236,6 +238,8 @@ def simulate(*, units: list[Path], harnesses: list[Path], toplevel: str, simulat
     status_file = harness_files(folder).status
     status_file.unlink(missing_ok=True)
     sources, build_args = [*units, *harnesses], None
+    if simulator == "icarus":
+        sources = [*icarus_sources(units, folder), *harnesses]
     if simulator == "verilator":  # the control file goes first
         sources.insert(0, write_lint_waiver(units, folder, public=toplevel))
         build_args = [*DEFAULT_BUILD_ARGS[simulator], *VERILATOR_ARGS, *verilator_args]

@@ -217,7 +217,8 @@ def test_float_random(op, acc):
         assert kinds.count(kind) > 100, kind
 
 
-EXTRA_FLOAT = [("int8", "int8", "fp16"), ("fp4_e2m1", "fp8_e4m3fn", "bf16"),
+EXTRA_FLOAT = [("int8", "int8", "fp16"), ("int8", "int8", "fp32"), ("int8", "int8", "bf16"),
+               ("fp4_e2m1", "fp8_e4m3fn", "bf16"),
                ("fp8_e4m3fn", "fp8_e4m3fn", "fp8_e5m2fnuz"), ("fp8_e5m2", "fp8_e5m2", "fp8_e4m3_ieee"),
                ("dint4", "fp6_e3m2", "fp16")]
 

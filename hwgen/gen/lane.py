@@ -57,6 +57,15 @@ def lane_product(m: Module, a, b, a_code: Value, b_code: Value, mul: str, name: 
     return LaneProduct(None, magnitude, x.negative ^ y.negative, nan, inf)
 
 
+def absolute_value(m: Module, value: Value, width: int, name: str) -> Signal:
+    """|value| of a signed ``value`` in ``width`` unsigned bits (the caller knows |value| < 2^width):
+    how a signed integer product or lane sum becomes a :class:`~hwgen.gen.float_accumulate.FloatAccumulate`
+    significand."""
+    magnitude = Signal(width, name=name)
+    m.d.comb += magnitude.eq(Mux(value < 0, -value, value))
+    return magnitude
+
+
 def lmul_parts(m: Module, fmt: MiniFloat, a_code: Value, b_code: Value, special: Value, name: str
                ) -> tuple[Value, Signal]:
     """L-Mul (FORMATS.md section 6): S = X + Y - B * 2^M + 2^(M - l(M)), as (magnitude, shift) with

@@ -6,16 +6,16 @@ stream ``i`` with payload fields ``a``, ``b``, ``last``; output stream ``o`` wit
 with ``last`` set: the dot product of the items since the previous ``last``.
 """
 
-from amaranth import Cat, Module, Mux, Signal, signed, unsigned
+from amaranth import Cat, Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from hwgen.formats import IntFormat, MiniFloat, TableFormat, accumulator, scalar_format
+from hwgen.formats import MiniFloat, accumulator, scalar_format
 from hwgen.formats._check import check_int
 from hwgen.formats.accumulator import max_product_units
 from hwgen.gen.exact_product import TABLE_INPUT_BITS, align, multiply, product_table
 from hwgen.gen.float_accumulate import FloatAccumulate
-from hwgen.gen.lane import lmul_parts
+from hwgen.gen.lane import absolute_value, integer_operands, lmul_parts, product_bits
 from hwgen.gen.operands import decode_operand, exponent_offset, signed_value, split_operand
 
 DEFAULT_PIPELINE = 3
@@ -131,8 +131,7 @@ class MacUnit(wiring.Component):
 
     def _integer_product(self) -> bool:
         """Both operands integer / table: one signed multiply, no shifter (maps onto DSPs)."""
-        operands = (self._a, self._b)
-        return self._mul == "exact" and all(isinstance(f, (IntFormat, TableFormat)) for f in operands)
+        return integer_operands(self._a, self._b, self._mul)
 
     @property
     def _halving(self) -> int:
@@ -192,6 +191,12 @@ class MacUnit(wiring.Component):
         return lmul_parts(m, self._a, item["a_code"], item["b_code"], item["nan"] | item["inf"], "")
 
     def _term(self, m, item):
+        if self._acc.kind == "float" and self._integer_product():
+            # The systolic PE's way (hwgen.gen.processing_element): the signed product stays one
+            # signed multiply (a DSP's), its magnitude is the float adder's significand.
+            magnitude = absolute_value(m, item["product"], product_bits(self._a, self._b, self._mul),
+                                       "product_magnitude")
+            return {"magnitude": magnitude, "negative": item["product"] < 0}
         if self._acc.kind == "float" or self._integer_product():
             return {k: v for k, v in item.items() if k not in ("valid", "last")}
         # Only the bits a product reaches vary; above them the term is its sign, which Yosys keeps
@@ -246,7 +251,10 @@ class MacUnit(wiring.Component):
 
     def _accumulate_float(self, m, item, step, restart):
         fmt = self._acc.format
-        magnitude, shift = item["magnitude"], item["shift"]
+        magnitude = item["magnitude"]
+        # Integer products come without a shift and without specials (see _term).
+        shift = item.get("shift", Const(0, 0))
+        nan, inf = item.get("nan", Const(0, 1)), item.get("inf", Const(0, 1))
         halving = 0 if self._mul == "lmul" else self._halving
         m.submodules.add = adder = FloatAccumulate(fmt, len(magnitude), len(shift),
                                                    self._a.lsb_exponent + self._b.lsb_exponent - halving)
@@ -256,8 +264,8 @@ class MacUnit(wiring.Component):
             adder.p_negative.eq(item["negative"]),
             adder.p_significand.eq(magnitude),
             adder.p_shift.eq(shift),
-            adder.p_nan.eq(item["nan"]),
-            adder.p_inf.eq(item["inf"]),
+            adder.p_nan.eq(nan),
+            adder.p_inf.eq(inf),
         ]
         with m.If(step):
             m.d.sync += acc.eq(adder.result)

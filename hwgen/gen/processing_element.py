@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from amaranth import Cat, Mux, Signal, Value, signed
 
 from hwgen.gen.float_accumulate import FloatAccumulate
-from hwgen.gen.lane import LaneProduct, lane_product, lane_sum
+from hwgen.gen.lane import LaneProduct, absolute_value, lane_product, lane_sum
 
 # Optional register stages inside a PE, in the order `pipeline` adds them: after the lane products,
 # after the lane sum. The chain register and the weight memory's read register are always there.
@@ -130,8 +130,7 @@ def _float_step(m, array, p: int, stage: dict, restart: Value) -> tuple[dict, di
     """Registers and next value of a float accumulator: RNE(acc + exact lane sum)."""
     fmt = array.accumulator.format
     total = stage["sum"]
-    magnitude = Signal(len(total) - 1, name=f"pe{p}_sum_magnitude")  # |sum| < 2^(width - 1)
-    m.d.comb += magnitude.eq(Mux(total < 0, -total, total))
+    magnitude = absolute_value(m, total, len(total) - 1, f"pe{p}_sum_magnitude")  # |sum| < 2^(width - 1)
     inf_seen = stage["pos_inf"] | stage["neg_inf"]
     nan = stage["nan"] | (stage["pos_inf"] & stage["neg_inf"])
     adder = FloatAccumulate(fmt, len(magnitude), 1, array.a.lsb_exponent + array.b.lsb_exponent)
