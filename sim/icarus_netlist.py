@@ -1,10 +1,10 @@
 """Generated units rewritten for Icarus: Yosys turns their processes into continuous assignments.
 
 Amaranth writes a unit's logic as ``always @*`` blocks, which Icarus runs as interpreted threads;
-every signal such a block reads costs Icarus (version 11 here) a C++ ``dynamic_cast`` (about 600 instructions), and
-a block runs again whenever any of its inputs changes. Yosys's ``proc`` writes the same logic as
-continuous assignments and one ``always @(posedge clk)`` per register, which Icarus evaluates as
-nets. Measured on a loaded machine, simulating the 65,536 operand pairs through the harness: int8
+every signal such a block reads costs Icarus (version 11 here) a C++ ``dynamic_cast`` (about 600
+instructions), and a block runs again whenever any of its inputs changes. Yosys's ``proc`` writes the
+same logic as continuous assignments and one ``always @(posedge clk)`` per register, which Icarus
+evaluates as nets. Measured on a loaded machine, simulating the 65,536 operand pairs through the harness: int8
 MAC 0.81 -> 0.58 s, fp8_e4m3fn 1.70 -> 1.09 s, fp8_e5m2 into fp32 3.10 -> 1.88 s; the Icarus batch
 of ``tests/test_mac_cocotb.py`` 312 -> 152 s.
 
