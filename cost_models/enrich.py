@@ -162,3 +162,25 @@ def energy_section(page, table: pd.DataFrame, cache_dir: Path, *,
                    "FPGA energy per MAC relative to INT8 x INT8: an ESTIMATE (mapped LUT / FF / carry / DSP "
                    "counts weighted by the gate-level toggle rate; weights in cost_models/energy.py), not a "
                    "measurement")
+
+
+# Every format of shared/FORMATS.md that a MAC or block dot product takes, for the per-format table.
+FORMAT_TABLE = ("int8", "int4", "uint8", "dint4", "fp8_e4m3fn", "fp8_e5m2", "fp8_e4m3fnuz", "fp6_e3m2",
+                "fp6_e2m3", "fp4_e2m1", "mxfp8_e4m3", "mxfp8_e5m2", "mxfp6_e3m2", "mxfp6_e2m3", "mxfp4",
+                "mxint8", "nvfp4")
+
+
+def format_accuracy(cache_dir: Path, *, minilm: bool, minilm_sentences: int | None,
+                    progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+    """Accuracy of each format of :data:`FORMAT_TABLE` used for both operands (block formats with
+    their MX / NVFP4 block scaling), fixed accumulator: one row per format."""
+    rows = []
+    for name in FORMAT_TABLE:
+        names = list(quality.applicable_metrics(name, name, "fixed", "exact"))
+        if not minilm:
+            names = [n for n in names if n not in quality.MINILM_METRICS]
+        values = quality.format_metrics(name, "fixed", "exact", names, minilm_limit=minilm_sentences,
+                                        minilm_cache=Path(cache_dir) / "minilm_cosine.json",
+                                        progress=progress)
+        rows.append({"format": name, **values})
+    return pd.DataFrame(rows)

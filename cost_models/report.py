@@ -162,6 +162,11 @@ def write_report(settings: ReportSettings) -> Path:
         page.heading("Energy")
         enrich.energy_section(page, table, settings.cache_dir, progress=settings.say)
 
+    page.heading("Accuracy per format")
+    formats = enrich.format_accuracy(settings.cache_dir, minilm=settings.minilm,
+                                     minilm_sentences=settings.minilm_sentences, progress=settings.say)
+    page.table(formats, "accuracy_formats", "Accuracy of each format as both operands (MX / NVFP4 with their "
+               "block scaling, the others per-tensor max scaling), fixed accumulator")
     page.heading("Accuracy per design")
     page.table(axes.accuracy_table(table), "accuracy", "Accuracy metrics of every design in the table")
 

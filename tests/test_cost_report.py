@@ -114,7 +114,11 @@ def test_report_renders_every_section(tmp_path, capsys):
         assert svg.with_suffix(".png").stat().st_size > 10_000
         assert f'src="plots/{svg.name}"' in page
     tables = {p.stem for p in (out / "tables").glob("*.csv")}
-    assert {"area_model_fit", "finn_r_xc7", "accuracy", "pareto_points", "tool_versions"} <= tables
+    assert {"area_model_fit", "finn_r_xc7", "accuracy", "accuracy_formats", "pareto_points",
+            "tool_versions"} <= tables
+    formats = pd.read_csv(out / "tables" / "accuracy_formats.csv").set_index("format")
+    # block scaling: MX INT8 beats per-tensor INT8
+    assert formats.loc["mxint8", "sqnr_gaussian_db"] > formats.loc["int8", "sqnr_gaussian_db"]
     fit = pd.read_csv(out / "tables" / "area_model_fit.csv")
     assert set(fit["target"]) == set(SMALL_TARGETS)
 
