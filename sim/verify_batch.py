@@ -24,7 +24,14 @@ from pathlib import Path
 from hwgen.sim.mac_harness import harness_depth, write_batch_top, write_harness
 from hwgen.sim.mac_manifest import verilog_path
 from hwgen.sim.mac_stimulus import MacVectors
-from hwgen.sim.verify_mac import VerifyReport, check_simulator, check_unit, simulate, stage_unit
+from hwgen.sim.verify_mac import (
+    SimulatorRun,
+    VerifyReport,
+    check_simulator,
+    check_unit,
+    simulate,
+    stage_unit,
+)
 
 DEFAULT_TOP = "mac_batch"
 
@@ -81,17 +88,35 @@ def verify_batch(
     check_simulator(simulator)
     if not jobs:
         raise ValueError("a batch needs at least one job")
-    folder = (Path(build_dir) / simulator).resolve()
-    staged, harness_paths, harnesses, modules, units = [], [], [], set(), {}
+    folder = batch_folder(build_dir, simulator)
+    staged = []
     for index, job in enumerate(jobs):
         vectors = MacVectors(job.a_codes, job.b_codes, job.last)
-        unit = stage_unit(job.manifest_path, vectors, folder / f"j{index:02d}_{Path(job.manifest_path).stem}",
-                          idle_rate=job.idle_rate, stall_rate=job.stall_rate, seed=job.seed, min_depth=2)
-        staged.append(unit)
+        staged.append(stage_unit(job.manifest_path, vectors, job_folder(folder, index, job.manifest_path),
+                                 idle_rate=job.idle_rate, stall_rate=job.stall_rate, seed=job.seed,
+                                 min_depth=2))
+    run = run_batch(staged, simulator, folder, top, timeout_cycles)
+    return [check_unit(unit, run, simulator=simulator, driver="harness", begin=begin) for unit in staged]
+
+
+def batch_folder(build_dir: os.PathLike | str, simulator: str) -> Path:
+    return (Path(build_dir) / simulator).resolve()
+
+
+def job_folder(folder: Path, index: int, manifest_path: os.PathLike | str) -> Path:
+    return folder / f"j{index:02d}_{Path(manifest_path).stem}"
+
+
+def run_batch(staged: Sequence, simulator: str, folder: Path, top: str, timeout_cycles: int | None,
+              verilator_args: Sequence[str] = ()) -> SimulatorRun:
+    """Give every staged unit (``stage_unit``'s, or a verifier's of the same shape) a harness, put
+    them side by side under ``top``, build once and run the cocotb test ``run_harness``."""
+    harness_paths, harnesses, modules, units = [], [], set(), {}
+    for index, unit in enumerate(staged):
         harness_paths.append(unit.folder / "harness.v")
         harnesses.append(write_harness(unit.manifest, harness_paths[-1], depth=unit.depth,
                                        results_depth=harness_depth(unit.written.outputs, minimum=2),
-                                       name=f"{unit.unit.module}_harness_j{index:02d}"))
+                                       name=f"{unit.unit.module}_harness_j{index:02d}", interface=unit.unit))
         modules.add(unit.unit.module)
         units[verilog_path(unit.manifest_path, unit.manifest)] = None  # a file may hold several units
     clashes = sorted(modules & {*harnesses, top})
@@ -101,6 +126,6 @@ def verify_batch(
     write_batch_top(harnesses, top_file, name=top)
     if timeout_cycles is None:
         timeout_cycles = max(unit.timeout_cycles for unit in staged)
-    run = simulate(units=list(units), harnesses=[*harness_paths, top_file], toplevel=top,
-                   simulator=simulator, folder=folder, testcase="run_harness", timeout_cycles=timeout_cycles)
-    return [check_unit(unit, run, simulator=simulator, driver="harness", begin=begin) for unit in staged]
+    return simulate(units=list(units), harnesses=[*harness_paths, top_file], toplevel=top,
+                    simulator=simulator, folder=folder, testcase="run_harness",
+                    timeout_cycles=timeout_cycles, verilator_args=tuple(verilator_args))

@@ -304,7 +304,7 @@ def _compare(manifest: dict, unit: MacInterface, vectors: MacVectors,
     golden = _golden(manifest, unit, vectors)
     expected = len(golden.acc)
     payloads, known = output.payloads, output.known
-    actual = _unpack(unit, payloads, signed=golden.accumulator.kind == "fixed")
+    actual = unpack_outputs(unit, payloads, signed=golden.accumulator.kind == "fixed")
     if payloads.dtype == np.int64:  # int64 comparisons are much faster than Python ints'
         golden = replace(golden, acc=golden.acc.astype(np.int64))
     both = min(expected, len(payloads))
@@ -324,7 +324,7 @@ def _compare(manifest: dict, unit: MacInterface, vectors: MacVectors,
     return expected, len(bad), shown
 
 
-def _unpack(unit: MacInterface, payloads: np.ndarray, signed: bool) -> dict[str, np.ndarray]:
+def unpack_outputs(unit: MacInterface, payloads: np.ndarray, signed: bool) -> dict[str, np.ndarray]:
     """The output fields of every payload (in *payloads*' dtype: int64, or object for wide ones)."""
     fields = {}
     for name in ("acc", "nan", "inf"):

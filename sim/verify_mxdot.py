@@ -25,7 +25,7 @@ from hwgen.formats.block_dot import scale_format
 from hwgen.golden import decode
 from hwgen.golden.block import scale_values
 from hwgen.golden.block_dot import block_dot
-from hwgen.sim.mac_harness import harness_depth, write_batch_top, write_harness
+from hwgen.sim.mac_harness import harness_depth, write_harness
 from hwgen.sim.mac_manifest import MacInterface, load_manifest, stream_interface, verilog_path
 from hwgen.sim.mac_memory import (
     MIN_DEPTH,
@@ -36,6 +36,7 @@ from hwgen.sim.mac_memory import (
     write_items,
 )
 from hwgen.sim.mxdot_stimulus import BlockVectors, pack_blocks
+from hwgen.sim.verify_batch import batch_folder, job_folder, run_batch
 from hwgen.sim.verify_mac import (
     FAST_COMPILE,
     SimulatorRun,
@@ -44,6 +45,7 @@ from hwgen.sim.verify_mac import (
     describe_result,
     number_text,
     simulate,
+    unpack_outputs,
 )
 
 IN_FIELDS = ("a", "b", "scale_a", "scale_b", "last")
@@ -180,27 +182,10 @@ def verify_mxdot_batch(
     check_simulator(simulator)
     if not jobs:
         raise ValueError("a batch needs at least one job")
-    folder = (Path(build_dir) / simulator).resolve()
-    staged, harness_paths, harnesses, modules, units = [], [], [], set(), {}
-    for index, job in enumerate(jobs):
-        unit = _stage(job, folder / f"j{index:02d}_{Path(job.manifest_path).stem}", min_depth=2)
-        staged.append(unit)
-        harness_paths.append(unit.folder / "harness.v")
-        harnesses.append(write_harness(unit.manifest, harness_paths[-1], depth=unit.depth,
-                                       results_depth=harness_depth(unit.written.outputs, minimum=2),
-                                       name=f"{unit.unit.module}_harness_j{index:02d}", interface=unit.unit))
-        modules.add(unit.unit.module)
-        units[verilog_path(unit.manifest_path, unit.manifest)] = None
-    clashes = sorted(modules & {*harnesses, top})
-    if clashes:
-        raise ValueError(f"module names used twice in the batch: {', '.join(clashes)}")
-    top_file = folder / f"{top}.v"
-    write_batch_top(harnesses, top_file, name=top)
-    if timeout_cycles is None:
-        timeout_cycles = max(unit.timeout_cycles for unit in staged)
-    run = simulate(units=list(units), harnesses=[*harness_paths, top_file], toplevel=top, simulator=simulator,
-                   folder=folder, testcase="run_harness", timeout_cycles=timeout_cycles,
-                   verilator_args=FAST_COMPILE)
+    folder = batch_folder(build_dir, simulator)
+    staged = [_stage(job, job_folder(folder, index, job.manifest_path), min_depth=2)
+              for index, job in enumerate(jobs)]
+    run = run_batch(staged, simulator, folder, top, timeout_cycles, verilator_args=FAST_COMPILE)
     return [_check(unit, run, simulator, begin) for unit in staged]
 
 
@@ -237,7 +222,7 @@ def _compare(staged: _Staged, output: HarnessOutput) -> tuple[int, int, list[str
     golden = _golden(staged)
     expected = len(golden.acc)
     payloads, known = output.payloads, output.known
-    actual = _unpack(staged.unit, payloads, signed=golden.accumulator.kind == "fixed")
+    actual = unpack_outputs(staged.unit, payloads, signed=golden.accumulator.kind == "fixed")
     wanted = {"acc": golden.acc, "nan": golden.nan, "inf": golden.inf}
     both = min(expected, len(payloads))
     wrong = ~known[:both]
@@ -254,20 +239,6 @@ def _compare(staged: _Staged, output: HarnessOutput) -> tuple[int, int, list[str
                       MISSING if k >= len(payloads) else result(actual, k) if known[k] else None)
              for k in bad[:SHOWN_MISMATCHES]]
     return expected, len(bad), shown
-
-
-def _unpack(unit: MacInterface, payloads: np.ndarray, signed: bool) -> dict[str, np.ndarray]:
-    fields = {}
-    for name in ("acc", "nan", "inf"):
-        spec = unit.out_fields.get(name)
-        if spec is None:  # a float accumulator has no NaN or inf fields: they must read 0
-            fields[name] = np.zeros(len(payloads), dtype=payloads.dtype)
-            continue
-        fields[name] = (payloads >> spec.offset) & ((1 << spec.width) - 1)
-    if signed:
-        width = unit.out_fields["acc"].width
-        fields["acc"] = fields["acc"] - ((fields["acc"] >> (width - 1)) << width)
-    return fields
 
 
 class _Describer:

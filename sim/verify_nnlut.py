@@ -25,13 +25,12 @@ from hwgen.nnlut.evaluate import evaluate_codes
 from hwgen.nnlut.table import NnLutTable, table_from_description
 from hwgen.sim.mac_harness import (
     harness_depth,
-    write_batch_top,
-    write_harness,
 )
-from hwgen.sim.mac_manifest import MacInterface, load_manifest, stream_interface, verilog_path
+from hwgen.sim.mac_manifest import MacInterface, load_manifest, stream_interface
 from hwgen.sim.mac_memory import HarnessOutput, VectorFile, harness_files, read_results, write_items
 from hwgen.sim.runner import SimulationError
-from hwgen.sim.verify_mac import FAST_COMPILE, SimulatorRun, VerifyReport, check_simulator, simulate
+from hwgen.sim.verify_batch import batch_folder, job_folder, run_batch
+from hwgen.sim.verify_mac import FAST_COMPILE, SimulatorRun, VerifyReport, check_simulator
 
 SHOWN_MISMATCHES = 5
 DEFAULT_TOP = "nnlut_batch"
@@ -131,27 +130,9 @@ def verify_nnlut_batch(jobs: Sequence[NnLutJob], *, simulator: str, build_dir: o
     check_simulator(simulator)
     if not jobs:
         raise ValueError("a batch needs at least one job")
-    folder = (Path(build_dir) / simulator).resolve()
-    staged, harness_paths, harnesses, modules, units = [], [], [], set(), {}
-    for index, job in enumerate(jobs):
-        unit = _stage(job, folder / f"j{index:02d}_{Path(job.manifest_path).stem}")
-        staged.append(unit)
-        harness_paths.append(unit.folder / "harness.v")
-        harnesses.append(write_harness(unit.manifest, harness_paths[-1], depth=unit.depth,
-                                       results_depth=harness_depth(unit.written.outputs, minimum=2),
-                                       name=f"{unit.unit.module}_harness_j{index:02d}", interface=unit.unit))
-        modules.add(unit.unit.module)
-        units[verilog_path(unit.manifest_path, unit.manifest)] = None
-    clashes = sorted(modules & {*harnesses, top})
-    if clashes:
-        raise ValueError(f"module names used twice in the batch: {', '.join(clashes)}")
-    top_file = folder / f"{top}.v"
-    write_batch_top(harnesses, top_file, name=top)
-    if timeout_cycles is None:
-        timeout_cycles = max(unit.timeout_cycles for unit in staged)
-    run = simulate(units=list(units), harnesses=[*harness_paths, top_file], toplevel=top,
-                   simulator=simulator, folder=folder, testcase="run_harness", timeout_cycles=timeout_cycles,
-                   verilator_args=FAST_COMPILE)
+    folder = batch_folder(build_dir, simulator)
+    staged = [_stage(job, job_folder(folder, index, job.manifest_path)) for index, job in enumerate(jobs)]
+    run = run_batch(staged, simulator, folder, top, timeout_cycles, verilator_args=FAST_COMPILE)
     return [_check(unit, run, simulator, begin) for unit in staged]
 
 

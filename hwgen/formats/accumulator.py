@@ -67,6 +67,14 @@ class Accumulator:
         return self.format.name if self.kind == "float" else self.spec
 
 
+def fixed_width(spec: str) -> int:
+    """W of a ``fixed:W`` spec (a whole number, or ``ValueError``)."""
+    text = spec[len("fixed:"):]
+    if not text.isdigit():
+        raise ValueError(f"accumulator width in 'fixed:W' must be a whole number, not {text!r}")
+    return int(text)
+
+
 def accumulator(spec: str, a, b, terms: int | None = None, mul: str = "exact", lookup=None) -> Accumulator:
     """Resolve an accumulator spec string for operand formats ``a`` and ``b``.
 
@@ -82,10 +90,7 @@ def accumulator(spec: str, a, b, terms: int | None = None, mul: str = "exact", l
         width = (max_product_units(a, b, mul) * k).bit_length() + 1
         return Accumulator(spec, "fixed", width, lsb, None, k)
     if spec.startswith("fixed:"):
-        text = spec[len("fixed:"):]
-        if not text.isdigit():
-            raise ValueError(f"accumulator width in 'fixed:W' must be a whole number, not {text!r}")
-        width = int(text)
+        width = fixed_width(spec)
         if not product_bits <= width <= 4096:
             raise ValueError(
                 f"accumulator width W must be between {product_bits} and 4096, not {width}: one "

@@ -12,7 +12,7 @@ A block pair (a, b) needs one block size and one scale format. A scale's value i
 """
 
 from hwgen.formats._check import check_int
-from hwgen.formats.accumulator import DEFAULT_TERMS, MAX_TERMS, Accumulator
+from hwgen.formats.accumulator import DEFAULT_TERMS, MAX_TERMS, Accumulator, fixed_width
 from hwgen.formats.block import E8M0, SCALE_E8M0, BlockFormat
 from hwgen.formats.minifloat import MiniFloat
 from hwgen.formats.registry import BLOCK_FORMATS, get_format
@@ -143,10 +143,7 @@ def block_accumulator(spec: str, a, b=None, terms=None) -> Accumulator:
                              f"bits, more than {MAX_FIXED_WIDTH}; use fewer terms or a float accumulator")
         return Accumulator(spec, "fixed", width, lsb, None, k)
     if spec.startswith("fixed:"):
-        text = spec[len("fixed:"):]
-        if not text.isdigit():
-            raise ValueError(f"accumulator width in 'fixed:W' must be a whole number, not {text!r}")
-        width = int(text)
+        width = fixed_width(spec)
         if not term_bits <= width <= MAX_FIXED_WIDTH:
             raise ValueError(f"accumulator width W must be between {term_bits} and {MAX_FIXED_WIDTH}, "
                              f"not {width}: one scaled {a.name} x {b.name} block needs {term_bits} bits "
