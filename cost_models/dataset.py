@@ -42,6 +42,8 @@ def _options(config: str) -> dict:
 def read_store(path: str | Path) -> pd.DataFrame:
     """Every row of a results store (``EmptyStoreError`` when the file is missing or holds none)."""
     path = Path(path)
+    if path.is_dir():
+        raise EmptyStoreError(f"results store {path} is a folder, not a SQLite file")
     if not path.is_file():
         raise EmptyStoreError(f"results store {path} does not exist; run `hwgen sweep "
                               f"fpga/sweeps/default.toml --store {path}` first")

@@ -129,7 +129,6 @@ def _front_plot(page: Page, table: pd.DataFrame, target: str, cost: str, accurac
 def write_report(settings: ReportSettings) -> Path:
     """Build every table and plot and write ``<out>/index.html``; returns its path."""
     out = Path(settings.out)
-    check_output_folder(out, "--out")
     points, models, table = build_table(settings)
     staging = out.parent / f".{out.name}.partial"
     shutil.rmtree(staging, ignore_errors=True)
@@ -196,15 +195,6 @@ def write_report(settings: ReportSettings) -> Path:
     index = _publish(staging, out)
     settings.say(f"wrote {index}")
     return index
-
-
-def check_output_folder(path: Path, option: str) -> None:
-    """``ValueError`` unless ``path`` can be (or is) a folder: no part of it may be a file."""
-    for part in (path, *path.parents):
-        if part.exists():
-            if not part.is_dir():
-                raise ValueError(f"{option} {path}: {part} is a file, not a folder")
-            return
 
 
 def _publish(staging: Path, out: Path) -> Path:

@@ -1,6 +1,7 @@
 """`hwgen pareto` and `hwgen report`: bad input is one line and exit 2 with nothing written; a report
 from a captured results store renders with every section, plot and table."""
 
+import json
 import re
 from pathlib import Path
 
@@ -135,7 +136,16 @@ def test_report_energy_columns(tmp_path):
     joined = enrich.join_energy(small, tmp_path, distributions=("gaussian",), macs=256)
     gates = joined[joined["target"] == "gates"].set_index("label")
     assert gates.loc["int8", "energy_rel"] == 1.0
-    assert 0.05 < gates.loc["fp4_e2m1", "energy_rel"] < 0.6
+    from hwgen.cost_models.energy import measure_energy  # the cached measurements behind the ratio
+    from hwgen.fpga.units import get_unit
+
+    files = {"cache": tmp_path / "energy.json", "work_dir": tmp_path / "energy_work"}
+    per_mac = {label: measure_energy(get_unit("mac").generate(json.loads(gates.loc[label, "config"])),
+                                     "gaussian", 256, **files) for label in ("int8", "fp4_e2m1")}
+    assert all(result.cached for result in per_mac.values())
+    ratio = per_mac["fp4_e2m1"].energy_per_mac / per_mac["int8"].energy_per_mac
+    assert gates.loc["fp4_e2m1", "energy_rel"] == ratio
+    assert gates.loc["fp4_e2m1", "energy_rel"] < 1
     fpga = joined[joined["target"] == "xc7"].set_index("label")
     assert fpga.loc["int8", "energy_fpga_rel"] == 1.0 and fpga["energy_rel"].isna().all()
     with pytest.raises(ValueError, match="INT8 x INT8 fixed MAC on the gates target"):
@@ -179,3 +189,30 @@ def test_terms_default_and_64_are_one_design(tmp_path):
     points = dataset.mac_points(pd.concat([rows, twin], ignore_index=True))
     same = points[(points["label"] == "int8") & (points["target"] == "xc7") & (points["dsp_allowed"] == 0)]
     assert len(same) == 1 and same["terms"].iloc[0] == 64
+
+
+@pytest.mark.parametrize("kind", ["folder", "not sqlite"])
+def test_a_store_that_is_no_store_is_one_line(tmp_path, capsys, kind):
+    store = tmp_path / "results.sqlite"
+    if kind == "folder":
+        store.mkdir()
+    else:
+        store.write_text("not a database")
+    for argv in (["pareto", "--target", "xc7", "--cost", "luts", "--accuracy", "sqnr_gaussian_db",
+                  "--out", str(tmp_path / "out" / "f.png")], ["report", "--out", str(tmp_path / "out")],
+                 ["sweep", str(Path(__file__).parents[1] / "fpga" / "sweeps" / "smoke.toml"), "--dry-run"]):
+        code, _, err = run_cli([*argv, "--store", str(store)], capsys)
+        assert code == 2 and err.count("\n") == 1 and "results store" in err, err
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_unusable_output_path_is_one_line(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code, _, err = run_cli(["generate", "mac", "--a", "int4", "--b", "int4", "--out", str(blocker / "rtl")],
+                           capsys)
+    assert code == 2 and err.count("\n") == 1 and str(blocker / "rtl") in err, err
+    code, _, err = run_cli(["sweep", str(Path(__file__).parents[1] / "fpga" / "sweeps" / "smoke.toml"),
+                            "--dry-run", "--csv", str(blocker / "x.csv")], capsys)
+    assert code == 2 and "--csv" in err and "is a file, not a folder" in err, err
+    assert blocker.read_text() == "x"

@@ -52,6 +52,10 @@ def main(argv=None) -> int:
     except (HwgenError, ValueError, TypeError) as error:
         print(f"hwgen {args.command}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except (FileExistsError, NotADirectoryError, IsADirectoryError, PermissionError) as error:
+        # A path the user gave that cannot be used (a file where a folder must go, no permission).
+        print(f"hwgen {args.command}: error: {error.strerror}: {error.filename}", file=sys.stderr)
+        return EXIT_USAGE
     except BrokenPipeError:  # output piped into `head` and friends: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

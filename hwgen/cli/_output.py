@@ -2,6 +2,17 @@
 
 import json
 import math
+from pathlib import Path
+
+
+def check_output_folder(path, option: str) -> None:
+    """``ValueError`` unless *path* can be (or is) a folder: no part of it may be a file."""
+    path = Path(path)
+    for part in (path, *path.parents):
+        if part.exists():
+            if not part.is_dir():
+                raise ValueError(f"{option} {path}: {part} is a file, not a folder")
+            return
 
 
 def json_number(value: float):

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from hwgen.cli._output import print_table
+from hwgen.cli._output import check_output_folder, print_table
 from hwgen.cli.report import add_store_options, check_sentences
 
 
@@ -31,13 +31,15 @@ def run(args) -> int:
     from hwgen.cost_models.assemble import fabric_points, join_metrics
     from hwgen.cost_models.dataset import fit_models, mac_points, read_store
     from hwgen.cost_models.plots import output_paths, plot_pareto
-    from hwgen.cost_models.report import ReportSettings, check_output_folder, progress_printer
+    from hwgen.cost_models.report import ReportSettings, progress_printer
 
     axes.check_target(args.target)
     cost = axes.cost_axis(args.cost, args.target)
     metric = axes.accuracy_metric(args.accuracy)
     output_paths(args.out)  # a bad suffix fails before any work
     check_output_folder(Path(args.out).parent, "--out")
+    if args.cache:
+        check_output_folder(args.cache, "--cache")
     settings = ReportSettings(store=Path(args.store), out=Path(args.out).parent, cache=args.cache,
                               minilm_sentences=check_sentences(args.minilm_sentences),
                               progress=None if args.quiet else progress_printer)

@@ -3,6 +3,7 @@ seeds' claims, from the results store (every table also as CSV next to it)."""
 
 from pathlib import Path
 
+from hwgen.cli._output import check_output_folder
 from hwgen.cli.sweep import DEFAULT_STORE
 
 
@@ -39,6 +40,9 @@ def check_sentences(value: int | None) -> int | None:
 def run(args) -> int:
     from hwgen.cost_models.report import ReportSettings, progress_printer, write_report
 
+    check_output_folder(args.out, "--out")
+    if args.cache:
+        check_output_folder(args.cache, "--cache")
     settings = ReportSettings(store=Path(args.store), out=Path(args.out), cache=args.cache,
                               minilm_sentences=check_sentences(args.minilm_sentences),
                               minilm=not args.no_minilm, energy=not args.no_energy,

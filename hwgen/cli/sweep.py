@@ -7,7 +7,7 @@ repeated one is all cache hits. Local process pool by default, a Dask cluster wi
 import sys
 from pathlib import Path
 
-from hwgen.cli._output import print_table
+from hwgen.cli._output import check_output_folder, print_table
 
 DEFAULT_STORE = "build/results.sqlite"
 
@@ -65,6 +65,14 @@ def run(args) -> int:
     plan = load_config(args.config)
     if args.jobs is not None and args.scheduler:
         raise ValueError("--jobs and --scheduler exclude each other (a Dask cluster has its own workers)")
+    if args.jobs is not None and (isinstance(args.jobs, bool) or args.jobs < 1):
+        raise ValueError(f"--jobs must be an integer >= 1, not {args.jobs}")
+    for option, value in (("--csv", args.csv), ("--parquet", args.parquet), ("--store", args.store)):
+        if value:
+            check_output_folder(Path(value).parent, option)
+    check_output_folder(work_root(args), "--work-dir")
+    if Path(args.store).exists():
+        ResultStore(args.store).close()  # a folder or a file that is no results store fails here
     print(describe(plan), file=sys.stderr)
     if args.dry_run:
         return 0

@@ -5,8 +5,10 @@ result is cached there and reused; without it nothing is kept but the tool folde
 """
 
 import dataclasses
+from pathlib import Path
 
 from hwgen.cli._mac_options import add_mac_options, mac_design
+from hwgen.cli._output import check_output_folder
 from hwgen.cli.sweep import add_store_options, print_rows, work_root
 from hwgen.cli.unit_systolic import add_systolic_options, systolic_design
 
@@ -52,6 +54,12 @@ def run(args) -> int:
         raise ValueError("--seed and --freq need --pnr")
     if args.timeout <= 0:
         raise ValueError(f"--timeout must be positive, not {args.timeout:g}")
+    for seed in args.seed or ():
+        if not 0 <= seed < 1 << 31:
+            raise ValueError(f"--seed must be an integer between 0 and 2^31 - 1, not {seed}")
+    check_output_folder(work_root(args), "--work-dir")
+    if args.store:
+        check_output_folder(Path(args.store).parent, "--store")
     options = dataclasses.asdict(UNIT_OPTIONS[args.unit][1](args))
     config = units.canonical_json(units.canonical_options(args.unit, options))
     flow = FlowSpec(args.target, dsp=not args.no_dsp, pnr=args.pnr,

@@ -95,12 +95,18 @@ class ResultStore:
     def __init__(self, path: os.PathLike | str):
         self.path = path if path == ":memory:" else Path(path)
         if isinstance(self.path, Path):
+            if self.path.is_dir():
+                raise ValueError(f"results store {self.path} is a folder, not a SQLite file")
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._connection = sqlite3.connect(str(self.path), timeout=60, isolation_level=None)
-        self._connection.execute("PRAGMA journal_mode=WAL")
-        # FULL: a committed row survives even a power cut, not only a killed process.
-        self._connection.execute("PRAGMA synchronous=FULL")
-        self._create()
+        try:
+            self._connection = sqlite3.connect(str(self.path), timeout=60, isolation_level=None)
+            self._connection.execute("PRAGMA journal_mode=WAL")
+            # FULL: a committed row survives even a power cut, not only a killed process.
+            self._connection.execute("PRAGMA synchronous=FULL")
+            self._create()
+        except sqlite3.DatabaseError as error:
+            raise ValueError(f"results store {self.path} is not a hwgen SQLite results store "
+                             f"({error})") from None
 
     def _create(self) -> None:
         columns = ",\n  ".join(f"{name} {sql_type}" for name, sql_type, _ in COLUMNS)
