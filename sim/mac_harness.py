@@ -155,9 +155,42 @@ module {name} (
         .{unit.out_payload}(out_payload)
     );
 
+    // Icarus pays for every signal a clocked block reads, so the block below reads few per cycle:
+    // the conditions are wires, and rare work sits behind one test.
+    wire in_fire = in_valid && in_ready;
+    wire in_wait = running && !in_valid && !stop;
+    wire out_fire = out_valid && out_ready;
+    wire out_held = out_valid && !out_ready;  // refused: the unit must hold it
+    wire watch = stalled || out_held;
+    wire ending = halt || all_received || received[{results_addr}];  // the result memory is full
+
     integer summary;
     always @(posedge clk) begin
-        if (rst) begin
+        if (running) begin
+            cycle <= cycle + 32'd1;
+            if (in_fire) begin
+                item <= item + {addr}'d1;
+                waited <= {GAP_BITS}'d0;
+                if ({owed}) expected <= expected + {count}'d1;
+            end else if (in_wait) begin
+                waited <= waited + {GAP_BITS}'d1;
+            end
+            if (out_fire) begin
+                results[received[{results_addr - 1}:0]] <= out_payload;
+                received <= received + {count}'d1;
+            end
+            if (watch) begin
+                if (stalled && (!out_valid || out_payload != stalled_payload))
+                    protocol_errors <= protocol_errors + 32'd1;
+                stalled <= out_held;
+                stalled_payload <= out_payload;
+            end
+            if (ending) begin
+                if (all_received) drained <= drained + 16'd1;
+                if (halt) halted <= 1'b1;
+                if (halt || drained == 16'd{drain} || received[{results_addr}]) finishing <= 1'b1;
+            end
+        end else if (rst) begin
             item <= {addr}'d0;
             waited <= {GAP_BITS}'d0;
             expected <= {count}'d0;
@@ -176,34 +209,6 @@ module {name} (
             $fdisplay(summary, "{summary}", item, expected, received, cycle, halted, protocol_errors);
             $fclose(summary);
             done <= 1'b1;
-        end else if (!done) begin
-            // Nested ifs: Icarus reads each signal of a condition at a cost, so rare cases are
-            // tested inside common ones.
-            cycle <= cycle + 32'd1;
-            if (in_valid) begin
-                if (in_ready) begin
-                    item <= item + {addr}'d1;
-                    waited <= {GAP_BITS}'d0;
-                    if ({owed}) expected <= expected + {count}'d1;
-                end
-            end else if (!stop) begin
-                waited <= waited + {GAP_BITS}'d1;
-            end
-            if (out_valid) begin
-                if (out_ready) begin
-                    results[received[{results_addr - 1}:0]] <= out_payload;
-                    received <= received + {count}'d1;
-                end else begin
-                    stalled_payload <= out_payload;
-                end
-            end
-            if (stalled) begin
-                if (!out_valid || out_payload != stalled_payload) protocol_errors <= protocol_errors + 32'd1;
-            end
-            stalled <= out_valid && !out_ready;
-            if (all_received) drained <= drained + 16'd1;
-            if (halt) halted <= 1'b1;
-            if (halt || drained == 16'd{drain} || received == {count}'d{results_depth}) finishing <= 1'b1;
         end
     end
 endmodule

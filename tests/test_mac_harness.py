@@ -5,6 +5,7 @@ summing across dot products, one loses items under backpressure only. Generated 
 tests/test_mac_cocotb.py.
 """
 
+import hashlib
 import json
 import os
 import shutil
@@ -67,7 +68,7 @@ def test_harness_result_memory_can_be_smaller(tmp_path):
     write_harness(good_manifest(), harness, depth=1 << 10, results_depth=1 << 4, name="lane_3")
     text = harness.read_text()
     assert "module lane_3 (" in text and "results [0:15];" in text and "vectors [0:1023];" in text
-    assert "received == 11'd16) finishing" in text
+    assert "received[4]) finishing" in text and "results[received[3:0]] <= out_payload" in text
     with pytest.raises(ValueError, match="harness results depth 2048 exceeds its depth 1024"):
         write_harness(good_manifest(), harness, depth=1 << 10, results_depth=1 << 11)
     with pytest.raises(ValueError, match="module name must be a Verilog identifier"):
@@ -245,6 +246,75 @@ def test_backpressure_bug_is_caught_only_under_backpressure(builds):
                          build_dir=builds / "stall_bug")
     assert not stalled.ok and stalled.mismatches > 0
     assert stalled.timed_out  # lost items took their last flags with them: outputs never came
+
+
+# Wrappers around the good fixture that break the stream contract in ways a wrong sum cannot show.
+WRAPPER = """
+module {name} (clk, rst, i__valid, i__ready, i__payload, o__valid, o__ready, o__payload);
+  input clk; input rst; input i__valid; output i__ready; input [16:0] i__payload;
+  output o__valid; input o__ready; output [26:0] o__payload;
+  wire [26:0] sum;
+  reg flip;
+  always @(posedge clk) flip <= rst ? 1'b0 : !flip;
+  mac_int8_fixture inner (.clk(clk), .rst(rst), .i__valid(i__valid), .i__ready(i__ready),
+    .i__payload({{{last}, i__payload[15:0]}}), .o__valid(o__valid), .o__ready(o__ready), .o__payload(sum));
+  assign o__payload = {payload};
+endmodule
+"""
+CONTRACT_BREAKERS = {
+    # The right sums, but a refused output changes while it waits: a protocol error, not a mismatch.
+    "mac_restless": {"last": "i__payload[16]", "payload": "(o__valid && !o__ready && flip) ? ~sum : sum"},
+    # Every item ends a dot product: more outputs than owed, which the drain must catch.
+    "mac_chatty": {"last": "1'b1", "payload": "sum"},
+}
+
+
+def contract_breaker(name: str, folder: Path) -> Path:
+    """A manifest for the wrapper *name* of :data:`CONTRACT_BREAKERS`, written into *folder*."""
+    verilog = folder / f"{name}.v"
+    verilog.write_text((FIXTURES / "mac_int8_fixture.v").read_text()
+                       + WRAPPER.format(name=name, **CONTRACT_BREAKERS[name]))
+    manifest = good_manifest()
+    manifest.update(module=name, verilog=verilog.name,
+                    sha256=hashlib.sha256(verilog.read_bytes()).hexdigest())
+    path = folder / f"{name}.json"
+    path.write_text(json.dumps(manifest))
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.tools
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_changing_a_refused_output_is_a_protocol_error(simulator, tmp_path):
+    vectors = random_dot_products("int8", "int8", 300, seed=5)._asdict()
+    unit = contract_breaker("mac_restless", tmp_path)
+    calm = verify_mac(unit, simulator=simulator, **vectors, build_dir=tmp_path / "build")
+    assert calm.ok, calm.summary()  # never refused, never changed
+    stalled = verify_mac(unit, simulator=simulator, **vectors, stall_rate=0.4, seed=5,
+                         build_dir=tmp_path / "build")
+    assert not stalled.ok and stalled.mismatches == 0 and not stalled.timed_out
+    assert stalled.protocol_errors > 10
+    assert f"{stalled.protocol_errors} stream protocol errors" in stalled.summary()
+
+
+@pytest.mark.slow
+@pytest.mark.tools
+def test_outputs_beyond_those_owed_are_caught(tmp_path):
+    vectors = random_dot_products("int8", "int8", 100, seed=6)
+    unit = contract_breaker("mac_chatty", tmp_path)
+    report = verify_mac(unit, simulator="icarus", **vectors._asdict(), build_dir=tmp_path / "build")
+    items = len(vectors.last)
+    assert items > 150 and report.dot_products == 100 and not report.ok and not report.timed_out
+    # Output k of the chatty unit is item k's product alone. The harness keeps capturing past the
+    # 100 owed outputs until it has drained, so all of them arrive: each one past the hundredth is
+    # an extra, and an owed one is wrong unless its dot product equals item k's product.
+    a = [int(code) - 256 * (int(code) >= 128) for code in vectors.a_codes]
+    b = [int(code) - 256 * (int(code) >= 128) for code in vectors.b_codes]
+    ends = np.flatnonzero(vectors.last).tolist()
+    starts = [0, *(end + 1 for end in ends[:-1])]
+    dots = [sum(a[k] * b[k] for k in range(start, end + 1)) for start, end in zip(starts, ends, strict=True)]
+    wrong = sum(dots[k] != a[k] * b[k] for k in range(100))
+    assert report.mismatches == wrong + items - 100
 
 
 @pytest.mark.slow
