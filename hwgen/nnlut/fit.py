@@ -25,7 +25,8 @@ Training (:func:`fit_nnlut`), every step deterministic:
    the breakpoints (a linear Chebyshev problem, solved by Lawson's iteratively reweighted least
    squares), then breakpoints moved to balance the segments' maximum errors, a step kept only when
    the maximum error falls. A continuous PWL with H breakpoints is exactly such a network, so the
-   refined function is a network too (:meth:`ReluNetwork.from_knots`).
+   refined function is a network too (:meth:`ReluNetwork.from_knots`). For a non-negative
+   function (exp) no value may be negative (:func:`_solve_non_negative`).
 3. The start with the smallest maximum error wins.
 
 Baselines with the same number of entries: :func:`uniform_pwl` (uniform breakpoints, each segment's
@@ -167,11 +168,12 @@ def fit_nnlut(function, entries: int, lo=None, hi=None, *, seed: int = 0) -> NnL
         "curvature": curvature_knots(fn, entries, lo, hi),
         "uniform": np.linspace(lo, hi, entries + 1),
     }
-    refined = {name: _refine(knots, x, f, min_gap) for name, knots in starts.items()}
+    floor = fn if fn.non_negative else None
+    refined = {name: _refine(knots, x, f, min_gap, floor) for name, knots in starts.items()}
     start = min(refined, key=lambda name: refined[name][0])  # ties: the first (dict order)
     knots = refined[start][1]
     polish = np.linspace(lo, hi, POLISH_POINTS)
-    values, _, _ = _lawson(knots, polish, fn(polish), POLISH_STEPS)
+    values, _, _ = _lawson(knots, polish, fn(polish), POLISH_STEPS, floor=floor)
     network = ReluNetwork.from_knots(knots, values)
     return NnLutFit(fn.name, entries, lo, hi, seed, network, network.to_pwl(lo, hi), start,
                     MappingProxyType({name: float(result[0]) for name, result in refined.items()}))
@@ -275,8 +277,12 @@ def _spread(knots: np.ndarray, min_gap: float) -> np.ndarray:
     return knots
 
 
-def _lawson(knots: np.ndarray, x: np.ndarray, f: np.ndarray, steps: int, weights=None):
-    """Best values at the knots for the maximum error (Lawson's algorithm); (values, error, weights)."""
+def _lawson(knots: np.ndarray, x: np.ndarray, f: np.ndarray, steps: int, weights=None, floor=None):
+    """Best values at the knots for the maximum error (Lawson's algorithm); (values, error, weights).
+
+    With *floor* (the function), no value may be negative: a knot whose value would be is pinned
+    to the function's own value there (positive where the function is), and the others re-solved.
+    """
     count = len(knots)
     segment = np.clip(np.searchsorted(knots, x, side="right") - 1, 0, count - 2)
     right = (x - knots[segment]) / (knots[segment + 1] - knots[segment])
@@ -290,7 +296,10 @@ def _lawson(knots: np.ndarray, x: np.ndarray, f: np.ndarray, steps: int, weights
         rhs = np.bincount(segment, weights * left * f, count) + \
             np.bincount(segment + 1, weights * right * f, count)
         matrix = np.diag(diagonal) + np.diag(off, 1) + np.diag(off, -1)
-        values = np.linalg.solve(matrix, rhs)
+        if floor is None:
+            values = np.linalg.solve(matrix, rhs)
+        else:
+            values = _solve_non_negative(matrix, rhs, knots, floor)
         error = np.abs(left * values[segment] + right * values[segment + 1] - f)
         largest = error.max()
         if largest < best_error:
@@ -300,10 +309,25 @@ def _lawson(knots: np.ndarray, x: np.ndarray, f: np.ndarray, steps: int, weights
     return best_values, best_error, best_weights
 
 
-def _refine(knots: np.ndarray, x: np.ndarray, f: np.ndarray, min_gap: float):
+def _solve_non_negative(matrix: np.ndarray, rhs: np.ndarray, knots: np.ndarray, function) -> np.ndarray:
+    """``matrix @ values = rhs`` with every negative value pinned to ``function(knot)`` (an active set)."""
+    pinned = np.zeros(len(rhs), dtype=bool)
+    pins = function(knots)
+    while True:
+        free = ~pinned
+        values = np.where(pinned, pins, 0.0)
+        values[free] = np.linalg.solve(matrix[np.ix_(free, free)],
+                                       rhs[free] - matrix[np.ix_(free, pinned)] @ pins[pinned])
+        negative = free & (values < 0)
+        if not negative.any():
+            return values
+        pinned |= negative
+
+
+def _refine(knots: np.ndarray, x: np.ndarray, f: np.ndarray, min_gap: float, floor=None):
     """Minimax refinement of knots and values; (maximum error, knots, values)."""
     lo, hi = knots[0], knots[-1]
-    values, error, weights = _lawson(knots, x, f, LAWSON_STEPS)
+    values, error, weights = _lawson(knots, x, f, LAWSON_STEPS, floor=floor)
     best = (error, knots, values, weights)
     rate = 0.5
     for _ in range(REFINE_ROUNDS):
@@ -316,7 +340,7 @@ def _refine(knots: np.ndarray, x: np.ndarray, f: np.ndarray, min_gap: float):
         widths = np.diff(knots) * (per_segment / per_segment.max()) ** -rate
         candidate = np.concatenate(([lo], lo + np.cumsum(widths) * (hi - lo) / widths.sum()))
         candidate = _spread(candidate, min_gap)
-        values, error, weights = _lawson(candidate, x, f, LAWSON_STEPS, weights)
+        values, error, weights = _lawson(candidate, x, f, LAWSON_STEPS, weights, floor)
         if error < best[0]:
             best = (error, candidate, values, weights)
             rate = min(rate * 1.5, 1.0)

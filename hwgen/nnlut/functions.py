@@ -44,6 +44,8 @@ class Function:
     hi: float
     reduction: str
     description: str
+    # Fits keep every table value >= 0 (exp: a negative value would subtract from a softmax's sum).
+    non_negative: bool = False
 
     def __post_init__(self):
         if self.reduction not in REDUCTIONS:
@@ -61,7 +63,8 @@ class Function:
 FUNCTIONS = {
     f.name: f for f in (
         Function("gelu", _gelu, -8.0, 8.0, "clamp", "x * Phi(x), the exact (erf) GELU"),
-        Function("exp", np.exp, -8.0, 0.0, "clamp", "e^x for x <= 0 (softmax, after max subtraction)"),
+        Function("exp", np.exp, -8.0, 0.0, "clamp", "e^x for x <= 0 (softmax, after max subtraction)",
+                 non_negative=True),
         Function("reciprocal", np.reciprocal, 1.0, 2.0, "reciprocal",
                  "1/x with power-of-two range reduction (table on [1, 2))"),
         Function("rsqrt", _rsqrt, 1.0, 4.0, "rsqrt",
