@@ -70,10 +70,11 @@ class UnitKind:
         return self.option_names()
 
 
-def design_class(name: str, module: str, class_name: str) -> UnitKind:
+def design_class(name: str, module: str, class_name: str, *, uses_formats: bool = True) -> UnitKind:
     """The entry of a generator with a ``*Design`` dataclass and ``manifest_details`` in *module*.
 
-    The module (and with it Amaranth) is imported only when an entry is used.
+    The module (and with it Amaranth) is imported only when an entry is used. *uses_formats*: the
+    design takes operand formats ``a`` and ``b`` (a sweep's ``formats`` list fills them).
     """
 
     def load():
@@ -101,7 +102,7 @@ def design_class(name: str, module: str, class_name: str) -> UnitKind:
         return GeneratedDesign(name, canonical_json(dataclasses.asdict(design)), module_name,
                                to_verilog(unit, module_name), tuple(ports), manifest_details(unit))
 
-    return UnitKind(name, option_names, True, canonical, generate)
+    return UnitKind(name, option_names, uses_formats, canonical, generate)
 
 
 def _null_canonical(options: Mapping) -> dict:
@@ -130,6 +131,8 @@ UNITS: Mapping[str, UnitKind] = MappingProxyType({
     "mac": design_class("mac", "hwgen.gen.mac_design", "MacDesign"),
     "mul": design_class("mul", "hwgen.gen.multiplier", "MulDesign"),
     "systolic": design_class("systolic", "hwgen.gen.systolic_design", "SystolicDesign"),
+    "nnlut": design_class("nnlut", "hwgen.gen.nnlut_design", "NnLutDesign", uses_formats=False),
+    "mxdot": design_class("mxdot", "hwgen.gen.mxdot_design", "MxDotDesign", uses_formats=False),
     "null": UnitKind("null", lambda: ("inputs", "outputs"), False, _null_canonical, _null_generate),
 })
 UNIT_NAMES = tuple(UNITS)

@@ -151,7 +151,7 @@ def test_parameters_multiply_and_formats_pair_up():
     (config(units=[{"kind": "mac", "formats": ["int4"], "params": {"trems": 4}}]),
      r"^unknown key 'units\[0\]\.params\.trems'; unit mac takes acc, terms, pipeline, mul$"),
     (config(units=[{"kind": "adder", "formats": ["int4"]}]),
-     r"^unit kind must be one of mac, mul, systolic, null, not 'adder'$"),
+     r"^unit kind must be one of mac, mul, systolic, nnlut, mxdot, null, not 'adder'$"),
     (config(units=[{"kind": "mac", "formats": ["int9x"]}]),
      r"^units\[0\]\.formats\[0\]: unknown format 'int9x'"),
     (config(units=[{"kind": "mac", "formats": ["int4"], "params": {"pipeline": 0}}]),
@@ -202,6 +202,33 @@ def test_sweep_cli_errors_are_one_line_exit_2(tmp_path, capsys, toml, message):
     assert code == 2 and out == ""
     assert err.startswith("hwgen sweep: error: ") and message in err and err.count("\n") == 1
     assert not (tmp_path / "s.sqlite").exists()
+
+
+@pytest.mark.parametrize(("unit_args", "design"), [
+    (["nnlut", "--func", "tanh", "--entries", "8", "--in", "int8_f4", "--out-format", "int8_f6"],
+     "nnlut_tanh_8_int8_f4_int8_f6"),
+    (["mxdot", "--elem", "mxfp4", "--block", "8", "--acc", "fp16"], "mxdot_mxfp4_blk8_fp16"),
+])
+def test_synth_cli_builds_nnlut_and_mxdot_units(tmp_path, capsys, unit_args, design):
+    store = tmp_path / "s.sqlite"
+    code, out, err = run_cli(["synth", *unit_args, "--target", "gates", "--store", str(store)], capsys)
+    assert (code, err) == (0, "")
+    row = out.splitlines()[2].split()
+    assert row[:2] == [design, "gates"] and row[-2] == "ok"
+    with ResultStore(store) as results:
+        (stored,) = results.rows()
+    assert stored["unit"] == unit_args[0] and stored["gates"] > 100 and stored["ffs"] > 10
+
+
+def test_sweep_units_without_operand_formats_refuse_formats():
+    tanh = {"function": "tanh", "entries": 8}
+    data = config(units=[{"kind": "nnlut", "formats": ["int8"], "params": tanh}])
+    with pytest.raises(ValueError, match="unit nnlut takes no formats"):
+        parse_config(data)
+    formats = {"in_format": "int8_f4", "out_format": "int8_f6"}
+    data = config(units=[{"kind": "nnlut", "params": {**tanh, **formats}}])
+    (point,) = parse_config(data).designs
+    assert json.loads(point.config)["function"] == "tanh"
 
 
 def test_missing_tool_is_one_line_exit_2(tmp_path, capsys, monkeypatch):

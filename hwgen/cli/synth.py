@@ -10,12 +10,16 @@ from pathlib import Path
 from hwgen.cli._mac_options import add_mac_options, mac_design
 from hwgen.cli._output import check_output_folder
 from hwgen.cli.sweep import add_store_options, print_rows, work_root
+from hwgen.cli.unit_mxdot import add_mxdot_options, mxdot_design
+from hwgen.cli.unit_nnlut import add_nnlut_options, nnlut_design
 from hwgen.cli.unit_systolic import add_systolic_options, systolic_design
 
 # unit -> (add its options to a parser, the design dataclass from parsed arguments)
 UNIT_OPTIONS = {
     "mac": (add_mac_options, mac_design),
     "systolic": (add_systolic_options, systolic_design),
+    "nnlut": (add_nnlut_options, nnlut_design),
+    "mxdot": (add_mxdot_options, mxdot_design),
 }
 
 

@@ -27,7 +27,7 @@ SCHEMA_VERSION = 1
 # (name, SQL type, meaning). The order is the column order of tables and exports.
 COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("key", "TEXT NOT NULL PRIMARY KEY", "SHA-256 of the point's inputs (content_key)"),
-    ("unit", "TEXT NOT NULL", "unit kind: mac, mul, systolic, null (the I/O harness's stand-in), ..."),
+    ("unit", "TEXT NOT NULL", "unit kind: mac, mul, systolic, nnlut, mxdot, null (I/O harness stand-in)"),
     ("design", "TEXT NOT NULL", "Verilog module name"),
     ("config", "TEXT NOT NULL", "the unit's options, canonical JSON, defaults filled in"),
     ("format_a", "TEXT", "operand A format (registry name)"),
