@@ -14,21 +14,14 @@ from amaranth import Module, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from hwgen.formats import IntFormat, TableFormat, scalar_format
-from hwgen.gen.operands import exponent_offset, signed_value, split_operand
+from hwgen.formats import IntFormat, MiniFloat, TableFormat, scalar_format, significand_bits
+from hwgen.gen.operands import exponent_offset, signed_value, signed_width, split_operand
 
 LATENCY = 2  # input register, then output register
 
 
 def _integer_pair(a, b) -> bool:
     return all(isinstance(f, (IntFormat, TableFormat)) for f in (a, b))
-
-
-def _signed_width(fmt) -> int:
-    """Bits of :func:`signed_value` of a code of an integer or table format."""
-    if isinstance(fmt, IntFormat):
-        return fmt.bits if fmt.signed else fmt.bits + 1
-    return fmt.max_units.bit_length() + 1
 
 
 class MulUnit(wiring.Component):
@@ -62,23 +55,16 @@ class MulUnit(wiring.Component):
 
     def _out_layout(self) -> data.StructLayout:
         if self.integer:
-            return data.StructLayout({"product": signed(_signed_width(self._a) + _signed_width(self._b))})
-        significand = sum(self._significand_bits(f) for f in (self._a, self._b))
+            return data.StructLayout({"product": signed(signed_width(self._a) + signed_width(self._b))})
+        significand = significand_bits(self._a) + significand_bits(self._b)
         exponent = max(self._exponent_bits(f) for f in (self._a, self._b)) + 1
         return data.StructLayout({"negative": 1, "significand": unsigned(significand),
                                   "exponent": unsigned(exponent), "nan": 1, "inf": 1})
 
     @staticmethod
-    def _significand_bits(fmt) -> int:
-        if isinstance(fmt, IntFormat):
-            return fmt.bits
-        if isinstance(fmt, TableFormat):
-            return fmt.max_units.bit_length()
-        return fmt.man_bits + 1
-
-    @staticmethod
     def _exponent_bits(fmt) -> int:
-        return 1 if isinstance(fmt, (IntFormat, TableFormat)) else fmt.exp_bits
+        """Bits of :func:`split_operand`'s exponent (integer and table formats: a constant 0 bit)."""
+        return fmt.exp_bits if isinstance(fmt, MiniFloat) else 1
 
     # -- facts the manifest and cost model read -----------------------------------------------------
     @property

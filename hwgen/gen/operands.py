@@ -131,9 +131,15 @@ def decode_operand(m: Module, fmt, code: Value, name: str) -> Operand:
     return _table(fmt, code)
 
 
+def signed_width(fmt) -> int:
+    """Bits of :func:`signed_value` for an integer or table format."""
+    if isinstance(fmt, IntFormat):
+        return fmt.bits if fmt.signed else fmt.bits + 1
+    return fmt.max_units.bit_length() + 1
+
+
 def signed_value(fmt, code: Value) -> Value:
     """The code's value in units of 2^lsb_exponent as a signed value (integer and table formats)."""
     if isinstance(fmt, IntFormat):
         return code.as_signed() if fmt.signed else Cat(code, Const(0, 1)).as_signed()
-    width = fmt.max_units.bit_length() + 1
-    return Array(Const(u, signed(width)) for u in fmt.units)[code]
+    return Array(Const(u, signed(signed_width(fmt))) for u in fmt.units)[code]
