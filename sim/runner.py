@@ -9,7 +9,6 @@ import contextlib
 import hashlib
 import json
 import os
-import shutil
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -159,7 +158,6 @@ def run_cocotb(
 
 
 BUILD_STAMP = "hwgen_build.sha256"
-_COMPILERS = {"icarus": "iverilog", "verilator": "verilator"}
 
 
 def _built_model(simulator: str, toplevel: str) -> str:
@@ -168,15 +166,17 @@ def _built_model(simulator: str, toplevel: str) -> str:
 
 
 def _build_key(simulator: str, sources: Sequence[Path], **settings) -> str:
-    """sha256 of everything a build depends on: the cocotb version, the compiler (its size and
-    time), the *settings* and every source's path and bytes."""
+    """sha256 of everything a build depends on: the cocotb version, the simulator's tools (path,
+    version, size and time), the *settings* and every source's path and bytes."""
     from cocotb import __version__ as cocotb_version
 
-    compiler = shutil.which(_COMPILERS[simulator])
-    tool = Path(compiler).resolve().stat() if compiler else None
+    tools = []
+    for tool in map(toolchain.find_tool, toolchain.SIMULATOR_TOOLS[simulator]):
+        stat = Path(tool.path).stat()
+        tools.append((tool.path, tool.version, stat.st_size, stat.st_mtime_ns))
     digest = hashlib.sha256(json.dumps(
-        [cocotb_version, simulator, tool and (tool.st_size, tool.st_mtime_ns), settings,
-         [str(source) for source in sources]], default=str, sort_keys=True).encode())
+        [cocotb_version, simulator, tools, settings, [str(source) for source in sources]],
+        default=str, sort_keys=True).encode())
     for source in sources:
         digest.update(source.read_bytes())
     return digest.hexdigest()
