@@ -20,8 +20,6 @@ integers 0.2 pJ, 16-bit floats 1.1 pJ, 32-bit floats 3.7 pJ.
 """
 
 import dataclasses
-import hashlib
-import json
 import math
 import os
 import shutil
@@ -34,12 +32,15 @@ from pathlib import Path
 from hwgen import toolchain
 from hwgen.cost_models import activity
 from hwgen.cost_models.activity import DEFAULT_TERMS, DISTRIBUTIONS, check_distribution
+from hwgen.cost_models.files import add_to_cache, read_cache
+from hwgen.results.store import content_key
 
 METHOD = "unit-delay gate toggles x (fanout pins + 1) + 2 clock-pin toggles per FF per cycle, v1"
 DEFAULT_MACS = 2048
 MAX_MACS = 1 << 20
 BASELINE_OPTIONS = {"a": "int8", "b": "int8", "acc": "fixed", "terms": 64, "pipeline": 3}
 CACHE_FORMAT = 1
+CACHE_WHAT = "version-1 energy cache"
 
 
 @dataclass(frozen=True)
@@ -134,35 +135,11 @@ def cache_key(design, distribution: str, macs: int, seed: int, terms: int) -> st
     parts = {"verilog": design.sha256, "distribution": distribution, "macs": macs, "seed": seed,
              "terms": terms, "warmup": activity.WARMUP_CYCLES, "method": METHOD,
              "yosys": toolchain.find_tool("yosys").version, "icarus": toolchain.find_tool("iverilog").version}
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+    return content_key(parts)
 
 
-def _read_cache(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError):
-        return {}  # unreadable: measured again and rewritten
-    if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
-        return {}
-    return dict(data.get("entries", {}))
-
-
-def _write_cache(path: Path, key: str, result: EnergyResult) -> None:
-    """Add one entry: re-read, merge, write a temporary file and rename it over the cache (atomic)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    entries = _read_cache(path)
-    entries[key] = result.to_json()
-    text = json.dumps({"format": CACHE_FORMAT, "entries": dict(sorted(entries.items()))}, indent=1)
-    handle, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w") as file:
-            file.write(text + "\n")
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+def _cache_header() -> dict:
+    return {"format": CACHE_FORMAT}
 
 
 # -- measurements ------------------------------------------------------------------------------------
@@ -197,7 +174,7 @@ def measure_energy(design, distribution: str = "gaussian", macs: int = DEFAULT_M
     key = cache_key(design, distribution, macs, seed, terms)
     cache_path = Path(cache) if cache is not None else None
     if cache_path is not None:
-        row = _read_cache(cache_path).get(key)
+        row = read_cache(cache_path, _cache_header(), CACHE_WHAT).get(key)
         if row is not None:
             try:
                 return EnergyResult.from_json(row)
@@ -216,7 +193,7 @@ def measure_energy(design, distribution: str = "gaussian", macs: int = DEFAULT_M
             (folder / "window.vcd").unlink(missing_ok=True)
     result = energy_of(found, design, distribution, seed, terms, time.perf_counter() - started)
     if cache_path is not None:
-        _write_cache(cache_path, key, result)
+        add_to_cache(cache_path, _cache_header(), CACHE_WHAT, key, result.to_json())
     return result
 
 

@@ -6,11 +6,12 @@ trust than a template's auto-escaping rules.
 
 import html
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+
+from hwgen.cost_models.files import write_atomic
 
 _STYLE = """
 body { font-family: sans-serif; max-width: 1200px; margin: 2em auto; color: #222; line-height: 1.4; }
@@ -22,22 +23,6 @@ figure { display: inline-block; margin: 0.5em; } figure img { max-width: 560px; 
 .partly { color: #8a5a00; font-weight: bold; } .note { color: #555; font-size: 0.9em; }
 code { background: #f4f4f4; padding: 0 3px; }
 """
-
-
-def write_atomic(path: Path, data: bytes | str) -> Path:
-    """Write *data* to *path* through a temporary file and a rename: readers never see half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = data.encode() if isinstance(data, str) else data
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(payload)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
 
 
 @dataclass

@@ -26,7 +26,6 @@ never Amaranth or cocotb.
 import json
 import math
 import os
-import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
@@ -35,6 +34,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from hwgen.cost_models.files import add_to_cache, read_cache
 from hwgen.formats import E8M0, BlockFormat, accumulator, get_format
 from hwgen.formats._check import check_int
 from hwgen.formats.block_dot import block_accumulator
@@ -446,38 +446,8 @@ def minilm_key(weights, acts, acc: str = "fixed", nonlin: str = "exact", limit: 
     return json.dumps(key, sort_keys=True, separators=(",", ":"))
 
 
-def _read_cache(path: Path) -> dict:
-    if not path.exists():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise ValueError(f"MiniLM cache {path} is unreadable ({error}); delete it to start afresh") from None
-    if not isinstance(data, dict) or data.get("kind") != CACHE_KIND or data.get("version") != CACHE_VERSION:
-        raise ValueError(f"{path} is not a version-{CACHE_VERSION} MiniLM cosine cache; delete it or pass "
-                         f"another cache path")
-    return dict(data.get("entries", {}))
-
-
-def _write_cache(path: Path, key: str, entry: dict) -> None:
-    """Merge one entry into the cache file, atomically: a killed run leaves the old file or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    entries = _read_cache(path)  # entries another process wrote meanwhile are kept
-    entries[key] = entry
-    data = {"kind": CACHE_KIND, "version": CACHE_VERSION, "entries": dict(sorted(entries.items()))}
-    temporary = None
-    try:
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=path.name,
-                                         suffix=".tmp", delete=False) as handle:
-            temporary = handle.name
-            json.dump(data, handle, indent=1, allow_nan=True)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
-        raise
+_CACHE_HEADER = {"kind": CACHE_KIND, "version": CACHE_VERSION}
+_CACHE_WHAT = f"version-{CACHE_VERSION} MiniLM cosine cache"
 
 
 def minilm_cosine(weights, acts, acc: str = "fixed", limit: int | None = None,
@@ -496,14 +466,14 @@ def minilm_cosine(weights, acts, acc: str = "fixed", limit: int | None = None,
     key = minilm_key(weights, acts, acc, nonlin, limit)
     path = None if cache is None else Path(cache)
     if path is not None:
-        entry = _read_cache(path).get(key)
+        entry = read_cache(path, _CACHE_HEADER, _CACHE_WHAT).get(key)
         if entry is not None:
             if progress:
                 progress(f"MiniLM W {entry['weights']} / A {entry['acts']} / {acc}: from the cache")
             return dict(entry)
     summary = accuracy(weights, acts, acc, nonlin, limit, progress=progress).summary()
     if path is not None:
-        _write_cache(path, key, summary)
+        add_to_cache(path, _CACHE_HEADER, _CACHE_WHAT, key, summary)
     return summary
 
 

@@ -21,7 +21,8 @@ from hwgen.cost_models import claims as claims_module
 from hwgen.cost_models.area import FINN_TARGETS, finn_r_comparison
 from hwgen.cost_models.assemble import fabric_points, join_metrics
 from hwgen.cost_models.dataset import fit_models, mac_points, modelled, read_store
-from hwgen.cost_models.html import Page, verdict, write_atomic
+from hwgen.cost_models.files import write_atomic
+from hwgen.cost_models.html import Page, verdict
 from hwgen.formats import DEFAULT_TERMS, scalar_format
 
 

@@ -6,7 +6,7 @@ import types
 import numpy as np
 import pytest
 
-from hwgen.cost_models import activity, energy, gate_sim
+from hwgen.cost_models import activity, energy, files, gate_sim
 from hwgen.fpga.units import get_unit
 from hwgen.fpga.yosys_flow import synthesize
 
@@ -147,9 +147,13 @@ def _mac(fmt):
 
 @pytest.mark.tools
 def test_int8_relative_energy_is_one_and_fp4_is_cheaper(cache, tmp_path):
-    base = energy.relative_energy(energy.baseline_design(), macs=MACS, work_dir=tmp_path, cache=cache)
-    assert base.ratio == 1.0
-    assert base.design.checked >= MACS // activity.DEFAULT_TERMS  # outputs checked against the golden MAC
+    baseline = energy.baseline_design()
+    base = energy.relative_energy(baseline, macs=MACS, work_dir=tmp_path, cache=cache)
+    assert not base.design.cached and base.baseline.cached  # measured once: the same cache key
+    # Every dot product (K = 16) whose last item left the MAC by the window's end is checked exactly
+    # against the golden MAC: items 0 .. 32 + 96 - latency - 1 hold 7 whole dot products.
+    latency = baseline.details["latency"]
+    assert base.design.checked == (activity.WARMUP_CYCLES + MACS - latency) // activity.DEFAULT_TERMS == 7
     fp4 = energy.relative_energy(_mac("fp4_e2m1"), macs=MACS, work_dir=tmp_path, cache=cache)
     assert fp4.baseline.cached  # the INT8 MAC came from the cache
     assert 0 < fp4.ratio < 1
@@ -190,7 +194,7 @@ def test_cache_hit_and_atomic_write(tmp_path, monkeypatch):
     def killed(source, target):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(energy.os, "replace", killed)
+    monkeypatch.setattr(files.os, "replace", killed)
     with pytest.raises(KeyboardInterrupt):
         energy.measure_energy(design, macs=MACS + 1, work_dir=tmp_path, cache=cache)
     monkeypatch.undo()
@@ -204,6 +208,17 @@ def test_multiplier_netlists_compute_exact_products(a, b, tmp_path):
     design = get_unit("mul").generate({"a": a, "b": b})
     found = activity.measure_activity(design, "laplace", 64, seed=2, work_dir=tmp_path)
     assert found.checked == activity.WARMUP_CYCLES + 64 - design.details["latency"]
+
+
+def test_a_file_that_is_not_the_cache_is_refused_not_overwritten(tmp_path):
+    design = get_unit("mul").generate({"a": "int4", "b": "int4"})
+    for text, message in (("# notes\n", "is unreadable"),
+                          ('{"entries": {}}', "is not a version-1 energy cache")):
+        cache = tmp_path / "notes.md"
+        cache.write_text(text)
+        with pytest.raises(ValueError, match=message):
+            energy.measure_energy(design, macs=MACS, work_dir=tmp_path, cache=cache)
+        assert cache.read_text() == text
 
 
 # -- checks and bad input ------------------------------------------------------------------------

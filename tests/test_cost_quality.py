@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import reference as ref
 
-from hwgen.cost_models import quality
+from hwgen.cost_models import files, quality
 from hwgen.formats import get_format
 from hwgen.workload.operands import quantize_rows
 
@@ -430,10 +430,10 @@ def test_minilm_cache_keeps_the_old_file_when_a_write_dies(tmp_path, fake_worklo
     quality.minilm_cosine("int8", "int8", limit=1, cache=cache)
     before = cache.read_text()
 
-    def dying_dump(*args, **kwargs):
+    def killed(source, target):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(quality.json, "dump", dying_dump)
+    monkeypatch.setattr(files.os, "replace", killed)
     with pytest.raises(KeyboardInterrupt):
         quality.minilm_cosine("int4", "int4", limit=1, cache=cache)
     assert cache.read_text() == before and list(tmp_path.iterdir()) == [cache]
