@@ -145,9 +145,11 @@ def test_report_energy_columns(tmp_path):
     assert all(result.cached for result in per_mac.values())
     ratio = per_mac["fp4_e2m1"].energy_per_mac / per_mac["int8"].energy_per_mac
     assert gates.loc["fp4_e2m1", "energy_rel"] == ratio
-    assert gates.loc["fp4_e2m1", "energy_rel"] < 1
+    # docs/energy.md: fp4_e2m1 0.27 of INT8 on Gaussian data (2,048 MACs); 0.277 with these 256
+    assert 0.05 < gates.loc["fp4_e2m1", "energy_rel"] < 0.6
     fpga = joined[joined["target"] == "xc7"].set_index("label")
     assert fpga.loc["int8", "energy_fpga_rel"] == 1.0 and fpga["energy_rel"].isna().all()
+    assert 0.05 < fpga.loc["fp4_e2m1", "energy_fpga_rel"] < 0.6  # 0.18 to 0.28 on the three FPGAs
     with pytest.raises(ValueError, match="INT8 x INT8 fixed MAC on the gates target"):
         enrich.join_energy(small[small["label"] != "int8"], tmp_path, macs=256)
 
