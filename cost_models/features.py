@@ -12,7 +12,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
-from hwgen.formats import DEFAULT_TERMS, accumulator, scalar_format
+from hwgen.formats import DEFAULT_TERMS, accumulator, scalar_format, significand_bits
+from hwgen.formats.accumulator import max_product_units
 
 # The columns of a point's design description, in the order tables show them.
 DESIGN_COLUMNS = ("format_a", "format_b", "acc", "terms", "pipeline", "mul")
@@ -40,12 +41,6 @@ class MacFeatures:
         return asdict(self)
 
 
-def _significand_bits(fmt) -> int:
-    if fmt.kind == "minifloat":
-        return fmt.man_bits + 1
-    return max(fmt.max_units, 1).bit_length()  # integers and tables: the magnitude's bits
-
-
 def _exponent_bits(fmt) -> int:
     return fmt.exp_bits if fmt.kind == "minifloat" else 0
 
@@ -55,8 +50,8 @@ def mac_features(a: str, b: str, acc: str = "fixed", terms: int | None = None, p
     """The features of one MAC design (the names are registry names, as in ``hwgen generate mac``)."""
     fa, fb = scalar_format(a), scalar_format(b)
     spec = accumulator(acc, fa, fb, terms=terms, mul=mul)
-    sig_a, sig_b = _significand_bits(fa), _significand_bits(fb)
-    product_bits = max(fa.max_units * fb.max_units, 1).bit_length()
+    sig_a, sig_b = significand_bits(fa), significand_bits(fb)
+    product_bits = max_product_units(fa, fb, mul).bit_length()
     positions = max(product_bits - sig_a - sig_b + 1, 1)
     shift_bits = product_bits * math.ceil(math.log2(positions)) if positions > 1 else 0
     code_bits = fa.bits + fb.bits
