@@ -66,7 +66,11 @@ def output_paths(out) -> tuple[Path, Path]:
         raise ValueError(f"out must end in .png or .svg (both are written) or have no suffix, "
                          f"not {path.suffix!r}")
     stem = path.with_suffix("") if suffix in (".png", ".svg") else path
-    return stem.with_name(stem.name + ".png"), stem.with_name(stem.name + ".svg")
+    pair = stem.with_name(stem.name + ".png"), stem.with_name(stem.name + ".svg")
+    for written in pair:
+        if written.is_dir():
+            raise ValueError(f"out writes {written}, which is a directory")
+    return pair
 
 
 def _check_text(value, name: str) -> str:

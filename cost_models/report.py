@@ -130,9 +130,20 @@ def _front_plot(page: Page, table: pd.DataFrame, target: str, cost: str, accurac
 def write_report(settings: ReportSettings) -> Path:
     """Build every table and plot and write ``<out>/index.html``; returns its path."""
     out = Path(settings.out)
+    for name, folder in (("plots", True), ("tables", True), ("index.html", False)):
+        if (out / name).exists() and (out / name).is_dir() != folder:
+            raise ValueError(f"the report writes the {'folder' if folder else 'file'} {out / name}, "
+                             f"but a {'file' if folder else 'folder'} is there")
     points, models, table = build_table(settings)
     staging = out.parent / f".{out.name}.partial"
     shutil.rmtree(staging, ignore_errors=True)
+    try:
+        return _write_staged(settings, out, staging, points, models, table)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # a failed run leaves nothing behind
+
+
+def _write_staged(settings: ReportSettings, out: Path, staging: Path, points, models, table) -> Path:
     plots = staging / "plots"
     page = Page("hwgen cost, energy and accuracy report", staging)
     page.paragraph(f"Results store {settings.store}: {len(points)} measured MAC points on "

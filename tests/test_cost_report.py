@@ -164,6 +164,23 @@ def test_out_inside_a_file_is_a_clear_error(tmp_path, store, capsys):
     assert blocker.read_text() == "not a folder"
 
 
+def test_a_folder_or_file_in_the_way_is_refused_before_any_work(tmp_path, store, capsys):
+    """Checked before the work: the half of an image pair, or the report's plots folder, in the way."""
+    (tmp_path / "front.svg").mkdir()
+    code, _, err = run_cli(["pareto", "--target", "xc7", "--cost", "luts", "--accuracy", "sqnr_gaussian_db",
+                            "--out", str(tmp_path / "front.png"), "--store", str(store)], capsys)
+    assert code == 2 and err.strip().endswith(f"out writes {tmp_path / 'front.svg'}, which is a directory")
+    assert not (tmp_path / "front.png").exists()
+    report = tmp_path / "report"
+    report.mkdir()
+    (report / "plots").write_text("mine")
+    code, _, err = run_cli(["report", "--out", str(report), "--no-energy", "--store", str(store)], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert err.strip().endswith(f"the report writes the folder {report / 'plots'}, but a file is there")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["front.svg", "report"]  # no staging left
+    assert (report / "plots").read_text() == "mine"
+
+
 def test_pareto_with_an_exact_metric_and_an_undersampled_target(tmp_path, capsys):
     """Exact accumulators have error 0 (no log axis then); a target without enough points for a model
     shows its measured points only, and does not stop the other targets."""
