@@ -12,9 +12,11 @@ Without ``--cache`` every number is measured in this run.
 
 import argparse
 import shutil
+import sys
 import time
 from pathlib import Path
 
+from hwgen.cli import run_reporting_errors
 from hwgen.cost_models.activity import DISTRIBUTIONS
 from hwgen.cost_models.energy import (
     DEFAULT_MACS,
@@ -61,6 +63,14 @@ def main() -> None:
     shutil.rmtree(work / "runs", ignore_errors=True)
     options = {"macs": args.macs, "seed": args.seed, "work_dir": work / "runs", "cache": args.cache}
 
+    known = dict.fromkeys(a for a, _ in CONFIGS)
+    unknown = sorted(set(args.only or ()) - set(known))
+    if unknown:
+        parser.error(f"--only {' '.join(unknown)}: not among {', '.join(known)}")
+    if args.macs < 1:
+        parser.error(f"--macs must be positive, not {args.macs}")
+    if args.seed < 0:
+        parser.error(f"--seed must be 0 or more, not {args.seed}")
     configs = [c for c in CONFIGS if not args.only or c[0] in args.only or c == ("int8", "int8")]
     designs = {f"{a} x {b}" if a != b else a: mac_design(a, b) for a, b in configs}
     print(f"energy per MAC: fixed accumulator, K = 64, pipeline 3; {args.macs} MACs per measurement, seed "
@@ -108,4 +118,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_reporting_errors("bench_energy.py", main))

@@ -15,7 +15,9 @@ import os
 import sys
 import time
 
+from hwgen.cli import run_reporting_errors
 from hwgen.cost_models import quality
+from hwgen.formats import MULTIPLY_MODES
 
 FORMATS = ["int8", "int4", "uint8", "dint4", "fp8_e4m3fn", "fp8_e5m2", "fp8_e4m3fnuz", "fp6_e3m2",
            "fp6_e2m3", "fp4_e2m1", "fp8_e3m4_finite", "fp8_e2m5_finite", "mxfp8_e4m3", "mxfp4", "mxint8",
@@ -44,7 +46,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--formats", nargs="+", default=FORMATS, metavar="FMT")
     parser.add_argument("--acc", default="fixed", help="accumulator (default fixed)")
-    parser.add_argument("--mul", default="exact", help="multiplier: exact (default) or lmul")
+    parser.add_argument("--mul", default="exact", choices=MULTIPLY_MODES, help="multiplier (default exact)")
     parser.add_argument("--minilm", action="store_true", help="add the MiniLM cosines (minutes per format)")
     parser.add_argument("--limit", type=int, help="MiniLM: only the first N sentences")
     parser.add_argument("--cache", default=str(quality.DEFAULT_MINILM_CACHE), help="MiniLM cache file")
@@ -52,6 +54,8 @@ def main() -> None:
 
     columns = COLUMNS + (MINILM_COLUMNS if args.minilm else [])
     metrics = [name for name, _, _ in columns]
+    for name in args.formats:  # every refusal before the first minute of work
+        quality.check_design(name, name, args.acc, args.mul, metrics)
     print(f"load average {os.getloadavg()[0]:.1f}; SQNR {quality.SAMPLES} samples, dot products "
           f"{quality.DOT_COUNTS[64]} x 64 and {quality.DOT_COUNTS[1024]} x 1024, acc {args.acc}, "
           f"mul {args.mul}")
@@ -82,4 +86,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_reporting_errors("bench_quality.py", main))

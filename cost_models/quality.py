@@ -518,6 +518,21 @@ def _dot_refusal(a, b, acc: str, mul: str) -> str | None:
     return None
 
 
+def check_design(format_a, format_b=None, acc: str = "fixed", mul: str = "exact", metrics=None) -> None:
+    """ValueError, with the reason, when :func:`design_metrics` cannot compute one of *metrics*
+    (default :data:`DEFAULT_METRICS`) for this design: checked before any work."""
+    a, b = _pair(format_a, format_b)
+    names = _check_metrics(metrics)
+    reasons = []
+    if any(name.startswith("dot") for name in names):
+        reasons.append(_dot_refusal(a, b, acc, mul))
+    if any(name in MINILM_METRICS for name in names):
+        reasons.append(_minilm_refusal(a, b, acc, mul))
+    reason = next((reason for reason in reasons if reason is not None), None)
+    if reason is not None:
+        raise ValueError(reason)
+
+
 def applicable_metrics(format_a, format_b=None, acc: str = "fixed", mul: str = "exact") -> tuple:
     """The :data:`METRICS` that :func:`design_metrics` can compute for this design."""
     a, b = _pair(format_a, format_b)
@@ -579,6 +594,6 @@ def format_metrics(fmt, acc: str = "fixed", mul: str = "exact", metrics=None, **
 
 
 __all__ = ["DEFAULT_METRICS", "DISTRIBUTIONS", "METRICS", "MINILM_METRICS", "DotError", "Metric",
-           "applicable_metrics", "design_metrics", "dot_error", "exact_dots", "format_metrics",
-           "gaussian_pairs", "metric", "minilm_cosine", "minilm_key", "percentile", "quantize",
-           "real_dots", "relative_error", "samples_of", "sqnr_db", "sqnr_of"]
+           "applicable_metrics", "check_design", "design_metrics", "dot_error", "exact_dots",
+           "format_metrics", "gaussian_pairs", "metric", "minilm_cosine", "minilm_key", "percentile",
+           "quantize", "real_dots", "relative_error", "samples_of", "sqnr_db", "sqnr_of"]

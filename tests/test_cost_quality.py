@@ -466,3 +466,14 @@ def test_quality_stays_in_the_cost_model_room():
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'amaranth', 'cocotb'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("int8", "int8", "fixed", "lmul", None), "lmul needs minifloat operands"),
+    (("int8", "int8", "fp32", "exact", ["minilm_cosine"]), "accuracy runs take fixed accumulators"),
+    (("mxfp4", "mxfp4", "fixed", "lmul", ["dot64_rel_error"]), "take exact products only"),
+])
+def test_check_design_refuses_before_any_work(args, message):
+    with pytest.raises(ValueError, match=message):
+        quality.check_design(*args)
+    quality.check_design("mxfp4", "mxfp4", "fixed", "lmul", ["sqnr_gaussian_db"])  # SQNR needs no MAC

@@ -47,18 +47,24 @@ def main(argv=None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    return run_reporting_errors(f"hwgen {args.command}", lambda: args.func(args))
+
+
+def run_reporting_errors(name: str, function) -> int:
+    """Call *function* (returning an exit code or None); a user error becomes one line on standard
+    error, prefixed with *name*, and exit code 2. Shared by the CLI and the benchmark scripts."""
     try:
-        return int(args.func(args) or 0)
+        return int(function() or 0)
     except (HwgenError, ValueError, TypeError) as error:
-        print(f"hwgen {args.command}: error: {error}", file=sys.stderr)
+        print(f"{name}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except (FileExistsError, NotADirectoryError, IsADirectoryError, PermissionError) as error:
         # A path the user gave that cannot be used (a file where a folder must go, no permission).
-        print(f"hwgen {args.command}: error: {error.strerror}: {error.filename}", file=sys.stderr)
+        print(f"{name}: error: {error.strerror}: {error.filename}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # output piped into `head` and friends: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except KeyboardInterrupt:
-        print(f"hwgen {args.command}: interrupted", file=sys.stderr)
+        print(f"{name}: interrupted", file=sys.stderr)
         return 130
