@@ -180,16 +180,8 @@ def stream_fields(design) -> tuple[dict, dict]:
     details = design.details
     if design.unit not in UNITS:
         raise ValueError(f"energy is measured for units {', '.join(UNITS)}, not {design.unit!r}")
-    if "streams" in details:
-        return tuple({name: (f["offset"], f["width"]) for name, f in details["streams"][s]["fields"].items()}
-                     for s in ("i", "o"))
-    a, b = (scalar_format(name) for name in design.formats)
-    inputs = {"a": (0, a.bits), "b": (a.bits, b.bits), "last": (a.bits + b.bits, 1)}
-    acc = details["acc"]
-    if acc["spec"].startswith("fixed"):
-        width = acc["width"]
-        return inputs, {"acc": (0, width), "nan": (width, 1), "inf": (width + 1, 2)}
-    return inputs, {"acc": (0, scalar_format(acc["format"]).bits)}
+    return tuple({name: (f["offset"], f["width"]) for name, f in details["streams"][s]["fields"].items()}
+                 for s in ("i", "o"))
 
 
 def _pack(fields: Mapping[str, tuple[int, int]], values: Mapping[str, np.ndarray]) -> list[int]:

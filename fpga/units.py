@@ -98,9 +98,10 @@ def design_class(name: str, module: str, class_name: str, *, uses_formats: bool 
         design = design_type(**options)
         unit = design.build()
         module_name = design.default_name(unit)
-        ports, _ = describe_ports(unit)
+        ports, streams = describe_ports(unit)
+        details = {**manifest_details(unit), "streams": streams}  # payload fields, as in the manifest
         return GeneratedDesign(name, canonical_json(dataclasses.asdict(design)), module_name,
-                               to_verilog(unit, module_name), tuple(ports), manifest_details(unit))
+                               to_verilog(unit, module_name), tuple(ports), details)
 
     return UnitKind(name, option_names, uses_formats, canonical, generate)
 

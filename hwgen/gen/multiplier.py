@@ -130,10 +130,7 @@ class MulDesign:
 
 
 def manifest_details(unit: MulUnit) -> dict:
-    """The multiplier's manifest keys, with its streams' field offsets (for harnesses)."""
-    from hwgen.emit import describe_ports
-
-    _, streams = describe_ports(unit)
+    """The multiplier's own manifest keys (the manifest adds ports and streams)."""
     offset = 0 if unit.integer else exponent_offset(unit.a) + exponent_offset(unit.b)
     return {
         "unit": "mul",
@@ -143,5 +140,4 @@ def manifest_details(unit: MulUnit) -> dict:
         "product": {"kind": "integer" if unit.integer else "split",
                     "lsb_exponent": unit.a.lsb_exponent + unit.b.lsb_exponent,
                     "exponent_offset": offset},
-        "streams": streams,
     }
