@@ -23,10 +23,8 @@ import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge, First, ReadOnly, RisingEdge, Timer
 
+from hwgen.sim.harness_timing import CLOCK_NS, RESET_CYCLES
 from hwgen.sim.mac_manifest import mac_interface
-
-CLOCK_NS = 10
-RESET_CYCLES = 2
 
 
 def _path(name: str) -> Path:

@@ -108,7 +108,7 @@ def run_cocotb(
     with _process_environment(environment):
         # cocotb's own check (Icarus: file times; Verilator: none) misses a changed toplevel or
         # build argument, so a build is reused only when its stamp matches everything it depends on.
-        key = _build_key(simulator, sources, toplevel=toplevel, build_args=build_args, parameters=parameters,
+        key = build_key(simulator, sources, toplevel=toplevel, build_args=build_args, parameters=parameters,
                          timescale=timescale, waves=waves)
         up_to_date = (stamp.is_file() and stamp.read_text() == key
                       and (build_dir / _built_model(simulator, toplevel)).is_file())
@@ -165,7 +165,7 @@ def _built_model(simulator: str, toplevel: str) -> str:
     return "sim.vvp" if simulator == "icarus" else toplevel
 
 
-def _build_key(simulator: str, sources: Sequence[Path], **settings) -> str:
+def build_key(simulator: str, sources: Sequence[Path], **settings) -> str:
     """sha256 of everything a build depends on: the cocotb version, the simulator's tools (path,
     version, size and time), the *settings* and every source's path and bytes."""
     from cocotb import __version__ as cocotb_version

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hwgen.sim.direct import check_runner
 from hwgen.sim.mac_harness import harness_depth, write_batch_top, write_harness
 from hwgen.sim.mac_manifest import verilog_path
 from hwgen.sim.mac_stimulus import MacVectors
@@ -61,6 +62,7 @@ def verify_batch(
     build_dir: os.PathLike | str,
     timeout_cycles: int | None = None,
     top: str = DEFAULT_TOP,
+    runner: str = "cocotb",
 ) -> list[VerifyReport]:
     """Run every job's unit on its items in one simulator build; one report per job, in order.
 
@@ -76,6 +78,8 @@ def verify_batch(
         expected count.
     top
         The top module's name; it must differ from every unit's and harness's.
+    runner
+        ``"cocotb"`` (the cocotb test ``run_harness``) or ``"direct"`` (:mod:`hwgen.sim.direct`).
 
     Raises
     ------
@@ -86,6 +90,7 @@ def verify_batch(
     """
     begin = time.perf_counter()
     check_simulator(simulator)
+    check_runner(runner)
     if not jobs:
         raise ValueError("a batch needs at least one job")
     folder = batch_folder(build_dir, simulator)
@@ -95,7 +100,7 @@ def verify_batch(
         staged.append(stage_unit(job.manifest_path, vectors, job_folder(folder, index, job.manifest_path),
                                  idle_rate=job.idle_rate, stall_rate=job.stall_rate, seed=job.seed,
                                  min_depth=2))
-    run = run_batch(staged, simulator, folder, top, timeout_cycles)
+    run = run_batch(staged, simulator, folder, top, timeout_cycles, runner=runner)
     return [check_unit(unit, run, simulator=simulator, driver="harness", begin=begin) for unit in staged]
 
 
@@ -108,9 +113,9 @@ def job_folder(folder: Path, index: int, manifest_path: os.PathLike | str) -> Pa
 
 
 def run_batch(staged: Sequence, simulator: str, folder: Path, top: str, timeout_cycles: int | None,
-              verilator_args: Sequence[str] = ()) -> SimulatorRun:
+              verilator_args: Sequence[str] = (), runner: str = "cocotb") -> SimulatorRun:
     """Give every staged unit (``stage_unit``'s, or a verifier's of the same shape) a harness, put
-    them side by side under ``top``, build once and run the cocotb test ``run_harness``."""
+    them side by side under ``top``, build once and run them (*runner*: see :func:`simulate`)."""
     harness_paths, harnesses, modules, units = [], [], set(), {}
     for index, unit in enumerate(staged):
         harness_paths.append(unit.folder / "harness.v")
@@ -128,4 +133,4 @@ def run_batch(staged: Sequence, simulator: str, folder: Path, top: str, timeout_
         timeout_cycles = max(unit.timeout_cycles for unit in staged)
     return simulate(units=list(units), harnesses=[*harness_paths, top_file], toplevel=top,
                     simulator=simulator, folder=folder, testcase="run_harness",
-                    timeout_cycles=timeout_cycles, verilator_args=tuple(verilator_args))
+                    timeout_cycles=timeout_cycles, verilator_args=tuple(verilator_args), runner=runner)

@@ -25,6 +25,7 @@ from hwgen.formats.block_dot import scale_format
 from hwgen.golden import decode
 from hwgen.golden.block import scale_values
 from hwgen.golden.block_dot import block_dot
+from hwgen.sim.direct import check_runner
 from hwgen.sim.mac_harness import harness_depth, write_harness
 from hwgen.sim.mac_manifest import MacInterface, load_manifest, stream_interface, verilog_path
 from hwgen.sim.mac_memory import (
@@ -133,12 +134,14 @@ def verify_mxdot(
     seed: int = 0,
     build_dir: os.PathLike | str,
     timeout_cycles: int | None = None,
+    runner: str = "cocotb",
 ) -> VerifyReport:
     """Run the unit of *manifest_path* on the block pairs *vectors* and check every output.
 
     *idle_rate* / *stall_rate*: share of input cycles left idle and of output cycles refused (see
     :func:`hwgen.sim.mac_memory.write_items`); *seed* draws both patterns. *timeout_cycles*: give up
     (and report what arrived) after this many cycles; default twice the expected count.
+    *runner*: ``"cocotb"`` (the cocotb test ``run_harness``) or ``"direct"`` (:mod:`hwgen.sim.direct`).
 
     Raises
     ------
@@ -147,6 +150,7 @@ def verify_mxdot(
     """
     begin = time.perf_counter()
     check_simulator(simulator)
+    check_runner(runner)
     folder = (Path(build_dir) / simulator).resolve()
     staged = _stage(MxDotJob(manifest_path, vectors, idle_rate, stall_rate, seed), folder, MIN_DEPTH)
     harness = folder / f"{staged.unit.module}_harness.v"
@@ -154,7 +158,7 @@ def verify_mxdot(
     run = simulate(units=[verilog_path(staged.manifest_path, staged.manifest)], harnesses=[harness],
                    toplevel=toplevel, simulator=simulator, folder=folder, testcase="run_harness",
                    timeout_cycles=staged.timeout_cycles if timeout_cycles is None else timeout_cycles,
-                   verilator_args=FAST_COMPILE)
+                   verilator_args=FAST_COMPILE, runner=runner)
     return _check(staged, run, simulator, begin)
 
 
@@ -165,11 +169,13 @@ def verify_mxdot_batch(
     build_dir: os.PathLike | str,
     timeout_cycles: int | None = None,
     top: str = DEFAULT_TOP,
+    runner: str = "cocotb",
 ) -> list[VerifyReport]:
     """Run every job's unit on its block pairs in one simulator build; one report per job, in order.
 
     As :func:`hwgen.sim.verify_batch.verify_batch`: ``build_seconds`` and ``simulate_seconds`` are the
-    batch's, ``check_seconds`` the job's own, ``cycles`` the job's own.
+    batch's, ``check_seconds`` the job's own, ``cycles`` the job's own. *runner*: ``"cocotb"`` (the cocotb
+    test ``run_harness``) or ``"direct"`` (:mod:`hwgen.sim.direct`).
 
     Raises
     ------
@@ -180,12 +186,14 @@ def verify_mxdot_batch(
     """
     begin = time.perf_counter()
     check_simulator(simulator)
+    check_runner(runner)
     if not jobs:
         raise ValueError("a batch needs at least one job")
     folder = batch_folder(build_dir, simulator)
     staged = [_stage(job, job_folder(folder, index, job.manifest_path), min_depth=2)
               for index, job in enumerate(jobs)]
-    run = run_batch(staged, simulator, folder, top, timeout_cycles, verilator_args=FAST_COMPILE)
+    run = run_batch(staged, simulator, folder, top, timeout_cycles, verilator_args=FAST_COMPILE,
+                    runner=runner)
     return [_check(unit, run, simulator, begin) for unit in staged]
 
 

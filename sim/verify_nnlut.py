@@ -23,6 +23,7 @@ from hwgen.formats import scalar_format
 from hwgen.golden import decode
 from hwgen.nnlut.evaluate import evaluate_codes
 from hwgen.nnlut.table import NnLutTable, table_from_description
+from hwgen.sim.direct import check_runner
 from hwgen.sim.mac_harness import (
     harness_depth,
 )
@@ -108,16 +109,18 @@ def _stage(job: NnLutJob, folder: Path) -> _Staged:
 
 def verify_nnlut(manifest_path: os.PathLike | str, *, simulator: str, codes, idle_rate: float = 0.0,
                  stall_rate: float = 0.0, seed: int = 0, build_dir: os.PathLike | str,
-                 timeout_cycles: int | None = None) -> VerifyReport:
+                 timeout_cycles: int | None = None, runner: str = "cocotb") -> VerifyReport:
     """Run one unit on ``codes`` (input codes, one output each) and check every output."""
     job = NnLutJob(manifest_path, codes, idle_rate, stall_rate, seed)
     return verify_nnlut_batch([job], simulator=simulator, build_dir=build_dir,
-                              timeout_cycles=timeout_cycles)[0]
+                              timeout_cycles=timeout_cycles, runner=runner)[0]
 
 
 def verify_nnlut_batch(jobs: Sequence[NnLutJob], *, simulator: str, build_dir: os.PathLike | str,
-                       timeout_cycles: int | None = None, top: str = DEFAULT_TOP) -> list[VerifyReport]:
+                       timeout_cycles: int | None = None, top: str = DEFAULT_TOP,
+                       runner: str = "cocotb") -> list[VerifyReport]:
     """Run every job's unit in one simulator build; one report per job, in order.
+    *runner*: ``"cocotb"`` (the cocotb test ``run_harness``) or ``"direct"`` (:mod:`hwgen.sim.direct`).
 
     Raises
     ------
@@ -128,11 +131,13 @@ def verify_nnlut_batch(jobs: Sequence[NnLutJob], *, simulator: str, build_dir: o
     """
     begin = time.perf_counter()
     check_simulator(simulator)
+    check_runner(runner)
     if not jobs:
         raise ValueError("a batch needs at least one job")
     folder = batch_folder(build_dir, simulator)
     staged = [_stage(job, job_folder(folder, index, job.manifest_path)) for index, job in enumerate(jobs)]
-    run = run_batch(staged, simulator, folder, top, timeout_cycles, verilator_args=FAST_COMPILE)
+    run = run_batch(staged, simulator, folder, top, timeout_cycles, verilator_args=FAST_COMPILE,
+                    runner=runner)
     return [_check(unit, run, simulator, begin) for unit in staged]
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from hwgen.golden.systolic import systolic
+from hwgen.sim.direct import check_runner
 from hwgen.sim.mac_harness import harness_depth, write_batch_top, write_harness
 from hwgen.sim.mac_manifest import load_manifest, verilog_path
 from hwgen.sim.mac_memory import read_results, write_items
@@ -60,9 +61,10 @@ class _Staged:
 
 
 def verify_systolic(jobs: Sequence[SystolicJob], *, simulator: str, build_dir: os.PathLike | str,
-                    top: str = DEFAULT_TOP) -> list[VerifyReport]:
+                    top: str = DEFAULT_TOP, runner: str = "cocotb") -> list[VerifyReport]:
     """Run every job in one simulator build; one report per job (``vectors``: activation items,
     ``dot_products``: matrix-vector products, each checked on every PE).
+    *runner*: ``"cocotb"`` (the cocotb test ``run_harness``) or ``"direct"`` (:mod:`hwgen.sim.direct`).
 
     Raises
     ------
@@ -71,6 +73,7 @@ def verify_systolic(jobs: Sequence[SystolicJob], *, simulator: str, build_dir: o
     """
     begin = time.perf_counter()
     check_simulator(simulator)
+    check_runner(runner)
     if not jobs:
         raise ValueError("a batch needs at least one job")
     folder = (Path(build_dir) / simulator).resolve()
@@ -83,7 +86,7 @@ def verify_systolic(jobs: Sequence[SystolicJob], *, simulator: str, build_dir: o
     run = simulate(units=[*units, *(s.adapter_path for s in staged)],
                    harnesses=[*(s.harness_path for s in staged), top_file], toplevel=top,
                    simulator=simulator, folder=folder, testcase="run_harness", timeout_cycles=timeout,
-                   verilator_args=FAST_COMPILE)
+                   verilator_args=FAST_COMPILE, runner=runner)
     reports = []
     for s in staged:
         checking = time.perf_counter()

@@ -10,7 +10,7 @@ import pytest
 
 from hwgen.emit import emit
 from hwgen.gen.mac_design import MacDesign, manifest_details
-from hwgen.sim.icarus_netlist import NETLIST_NAME, NetlistError, icarus_sources
+from hwgen.sim.icarus_netlist import NETLIST_NAME, NetlistError, icarus_sources, merge_register_blocks
 
 pytestmark = pytest.mark.tools
 
@@ -30,7 +30,8 @@ def test_generated_units_become_one_netlist_without_processes(generated, tmp_pat
     text = sources[0].read_text()
     assert "module mac_int8_netlist_test(" in text
     assert "always @*" in generated.read_text() and "always @*" not in text
-    assert "always @(posedge clk)" in text
+    assert text.count("always @(posedge clk) begin") == 1  # every register in one block
+    assert text.count("always") == 1 and text.count(" <= ") > 5
 
 
 def test_netlist_is_rewritten_only_when_its_sources_change(generated, tmp_path):
@@ -54,3 +55,42 @@ def test_yosys_errors_are_one_line_with_the_log(tmp_path):
     with pytest.raises(NetlistError, match=r"^yosys could not rewrite the units for Icarus \(.*ERROR.*\); "
                                            r"see .*units_icarus\.log$"):
         icarus_sources([broken], tmp_path / "build")
+
+
+YOSYS_REGISTERS = """\
+module a(clk, x);
+  always @(posedge clk)
+    r1 <= \\$1 ;
+  assign y = r1;
+  always @(negedge clk)
+    r2 <= y;
+  always @(posedge clk)
+    r3[7:0] <= { y, z };
+  always @(posedge clk) begin
+    if (we)
+      mem[addr] <= data;
+  end
+endmodule
+
+module b(clk);
+  always @(posedge clk)
+    q <= d;
+endmodule
+"""
+
+
+def test_register_blocks_of_one_event_merge_per_module():
+    merged = merge_register_blocks(YOSYS_REGISTERS)
+    assert merged == YOSYS_REGISTERS.replace("""\
+  always @(posedge clk)
+    r1 <= \\$1 ;
+""", """\
+  always @(posedge clk) begin
+    r1 <= \\$1 ;
+    r3[7:0] <= { y, z };
+  end
+""").replace("""\
+  always @(posedge clk)
+    r3[7:0] <= { y, z };
+""", "")
+    assert merge_register_blocks(merged) == merged

@@ -15,13 +15,14 @@ import numpy as np
 import pytest
 
 from hwgen.golden import decode
+from hwgen.sim.direct import run_direct
 from hwgen.sim.mac_harness import write_batch_top, write_harness, write_lint_waiver
 from hwgen.sim.mac_manifest import load_manifest, mac_interface
 from hwgen.sim.mac_memory import GAP_BITS, harness_files, read_hex_words, write_vectors
 from hwgen.sim.mac_stimulus import join_vectors
-from hwgen.sim.runner import SIMULATORS
+from hwgen.sim.runner import SIMULATORS, SimulationError
 from hwgen.sim.verify_batch import BatchJob, verify_batch
-from hwgen.sim.verify_mac import exhaustive_pairs, random_dot_products, verify_mac, verify_mac_naive
+from hwgen.sim.verify_mac import exhaustive_pairs, random_dot_products, simulate, verify_mac, verify_mac_naive
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOOD = FIXTURES / "mac_int8_fixture.json"
@@ -343,3 +344,92 @@ def test_batch_gives_every_job_its_own_verdict(builds):
     assert no_restart.mismatches > 250 and not no_restart.timed_out
     assert stall_bug.timed_out and stall_bug.mismatches > 0
     assert good.build_seconds == stall_bug.build_seconds  # one build
+
+
+# -- the direct runner: the same harness without cocotb ------------------------------------------------
+
+
+def test_unknown_runner_or_a_direct_naive_run_is_refused(tmp_path):
+    vectors = random_dot_products("int8", "int8", 3, seed=1)._asdict()
+    with pytest.raises(ValueError, match="runner must be one of cocotb, direct, not 'fast'"):
+        verify_mac(GOOD, simulator="icarus", **vectors, build_dir=tmp_path, runner="fast")
+    assert not (tmp_path / "icarus").exists()  # refused before any file was written
+    with pytest.raises(ValueError, match="the direct runner only runs harnesses"):
+        simulate(units=[], harnesses=[], toplevel="mac_int8_fixture", simulator="icarus", folder=tmp_path,
+                 testcase="drive_naive", timeout_cycles=10, runner="direct")
+
+
+def harness_outputs(folder: Path) -> tuple[bytes, dict]:
+    files = harness_files(folder)
+    return files.results.read_bytes(), json.loads(files.summary.read_text())
+
+
+@pytest.mark.slow
+@pytest.mark.tools
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_direct_runner_gives_the_cocotb_runs_outputs(simulator, builds):
+    """Same vectors, idle gaps and stalls: the harness must write the same bytes whoever drives it."""
+    vectors = random_dot_products("int8", "int8", 500, seed=9)._asdict()
+    options = dict(simulator=simulator, **vectors, idle_rate=0.25, stall_rate=0.35, seed=9,
+                   build_dir=builds / "good_runners")
+    folder = builds / "good_runners" / simulator / "harness"
+    by_cocotb = verify_mac(GOOD, **options)
+    cocotb_outputs = harness_outputs(folder)
+    direct = verify_mac(GOOD, **options, runner="direct")
+    assert by_cocotb.ok and direct.ok, by_cocotb.summary() + direct.summary()
+    assert harness_outputs(folder) == cocotb_outputs
+    assert direct.cycles == by_cocotb.cycles > 1.3 * direct.vectors
+    # Too few cycles: halted, and what arrived is reported, as under cocotb.
+    cut = verify_mac(GOOD, **{**options, "timeout_cycles": 300}, runner="direct")
+    assert cut.timed_out and not cut.ok and 0 < cut.cycles <= 300 + 2
+    assert cut.mismatches == cut.dot_products - harness_outputs(folder)[1]["outputs_received"]
+
+
+@pytest.mark.slow
+@pytest.mark.tools
+def test_direct_runner_catches_what_cocotb_catches(tmp_path):
+    vectors = random_dot_products("int8", "int8", 200, seed=3)._asdict()
+    for unit, options in ((NO_RESTART, {}), (contract_breaker("mac_restless", tmp_path), {"stall_rate": 0.4}),
+                          (STALL_BUG, {"stall_rate": 0.3})):
+        reports = [verify_mac(unit, simulator="icarus", **vectors, **options, seed=3,
+                              build_dir=tmp_path / unit.stem, runner=runner)
+                   for runner in ("cocotb", "direct")]
+        verdicts = [(r.mismatches, r.protocol_errors, r.timed_out, r.first_mismatches) for r in reports]
+        assert not reports[1].ok and verdicts[0] == verdicts[1], unit.stem
+
+
+def fixture_copy(folder: Path, comment: str) -> Path:
+    """The good fixture's manifest and Verilog, copied into *folder* with *comment* ending the Verilog."""
+    verilog = folder / "mac_int8_fixture.v"
+    verilog.write_text((FIXTURES / "mac_int8_fixture.v").read_text() + f"// {comment}\n")
+    manifest = good_manifest()
+    manifest["sha256"] = hashlib.sha256(verilog.read_bytes()).hexdigest()
+    path = folder / "mac_int8_fixture.json"
+    path.write_text(json.dumps(manifest))
+    return path
+
+
+@pytest.mark.tools
+def test_direct_build_is_reused_until_its_sources_change(tmp_path):
+    vectors = random_dot_products("int8", "int8", 20, seed=2)._asdict()
+    unit = fixture_copy(tmp_path, "first")
+    first = verify_mac(unit, simulator="icarus", **vectors, build_dir=tmp_path / "build", runner="direct")
+    model = tmp_path / "build" / "icarus" / "harness" / "direct" / "sim.vvp"
+    os.utime(model, (1, 1))
+    again = verify_mac(unit, simulator="icarus", **vectors, build_dir=tmp_path / "build", runner="direct")
+    assert first.ok and again.ok and model.stat().st_mtime == 1
+    unit = fixture_copy(tmp_path, "changed")
+    assert verify_mac(unit, simulator="icarus", **vectors, build_dir=tmp_path / "build", runner="direct").ok
+    assert model.stat().st_mtime > 1
+
+
+@pytest.mark.tools
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_direct_build_failure_is_one_line_with_the_log(simulator, tmp_path):
+    broken = tmp_path / "broken.v"
+    broken.write_text("module broken_top(input clk, input rst, input halt, output done);\n"
+                      "  assign done = ;\nendmodule\n")
+    with pytest.raises(SimulationError, match=rf"^{simulator} could not build the direct driver "
+                                              r"\(exit \d+\); see .*build\.log$"):
+        run_direct(sources=[broken], toplevel="broken_top", simulator=simulator, folder=tmp_path,
+                   timeout_cycles=10, status_file=tmp_path / "status.json")

@@ -3,6 +3,7 @@
 import sys
 
 SIMULATOR_CHOICES = ("icarus", "verilator", "both")
+RUNNER_CHOICES = ("cocotb", "direct")  # hwgen.sim.direct.RUNNERS, without importing the simulation side
 
 
 def rate(text: str, option: str) -> float:
@@ -22,9 +23,13 @@ def simulators(choice: str) -> tuple[str, ...]:
 
 def add_verify_options(parser, *, default_vectors: int = 2000, what: str = "dot products",
                        exhaustive: str = "every input code (combination) once") -> None:
-    """--sim, --exhaustive | --vectors, --seed, --idle, --stall, --build-dir."""
+    """--sim, --runner, --exhaustive | --vectors, --seed, --idle, --stall, --build-dir."""
     parser.add_argument("--sim", choices=SIMULATOR_CHOICES, default="verilator",
                         help="simulator (default verilator)")
+    parser.add_argument("--runner", choices=RUNNER_CHOICES, default="cocotb",
+                        help="what drives the harness: the cocotb test (default), or a Verilog testbench "
+                             "(Icarus) / C++ loop (Verilator) without cocotb, about 0.3 s faster a run; "
+                             "the same harness and checks")
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--exhaustive", action="store_true",
                        help=exhaustive)

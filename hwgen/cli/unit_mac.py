@@ -49,7 +49,8 @@ def run_verify(args) -> int:
         args, name=name, what=f"{len(vectors.last)} items",
         run=lambda simulator: verify_mac(manifest, simulator=simulator, a_codes=vectors.a_codes,
                                          b_codes=vectors.b_codes, last=vectors.last, idle_rate=idle,
-                                         stall_rate=stall, seed=args.seed, build_dir=build_dir))
+                                         stall_rate=stall, seed=args.seed, build_dir=build_dir,
+                                         runner=args.runner))
 
 
 def register_generate(units) -> None:

@@ -77,7 +77,7 @@ def run_verify(args) -> int:
         print(f"{name}: {len(vectors.last)} block pairs on {simulator} (the first build of a unit takes "
               f"{'30-90 s' if simulator == 'verilator' else 'a few s'}) ...", file=sys.stderr, flush=True)
         report = verify_mxdot(manifest, simulator=simulator, vectors=vectors, idle_rate=idle,
-                              stall_rate=stall, seed=args.seed, build_dir=build_dir)
+                              stall_rate=stall, seed=args.seed, build_dir=build_dir, runner=args.runner)
         print(f"{simulator}: block pairs checked {report.vectors}, dot products checked "
               f"{report.dot_products}, mismatches {report.mismatches}"
               + (", TIMED OUT" if report.timed_out else "")

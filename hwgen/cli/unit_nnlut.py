@@ -93,7 +93,8 @@ def run_verify(args) -> int:
     return verify_on_simulators(
         args, name=name, what=f"{len(codes)} items", products="outputs",
         run=lambda simulator: verify_nnlut(manifest, simulator=simulator, codes=codes, idle_rate=idle,
-                                           stall_rate=stall, seed=args.seed, build_dir=build_dir))
+                                           stall_rate=stall, seed=args.seed, build_dir=build_dir,
+                                           runner=args.runner))
 
 
 def register_generate(units) -> None:

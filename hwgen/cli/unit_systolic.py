@@ -70,7 +70,8 @@ def run_verify(args) -> int:
     return verify_on_simulators(
         args, name=name, what=f"{count} matrix-vector products",
         products=f"matrix-vector products ({unit.pes} dot products each)",
-        run=lambda simulator: verify_systolic([job], simulator=simulator, build_dir=build_dir)[0])
+        run=lambda simulator: verify_systolic([job], simulator=simulator, build_dir=build_dir,
+                                              runner=args.runner)[0])
 
 
 def register_generate(units) -> None:

@@ -1,0 +1,237 @@
+"""Run a harness toplevel without cocotb: a Verilog testbench on Icarus, a C++ loop on Verilator.
+
+A harness toplevel (:mod:`hwgen.sim.mac_harness`, or a batch of harnesses) needs from its driver
+only a clock, a reset, a timeout and the wait for ``done``: its vectors, backpressure and output
+capture are in the simulator, and Python checks the outputs afterwards. cocotb's start-up in the
+simulator (about 0.3 s: Python, cocotb and the pytest it imports) is then most of a short run, so
+this module drives those four things from the simulator's own language instead. The checks stay
+the same: the harness writes the same files, and :func:`hwgen.sim.verify_mac.check_unit` reads them.
+
+The driving is the cocotb test ``run_harness``'s (:mod:`hwgen.sim.mac_bench_tests`): ``rst`` high for
+:data:`RESET_CYCLES` rising edges, released at the next falling edge; then at most *timeout_cycles*
+cycles until ``done``; if it has not risen, ``halt`` is raised so the harness writes what arrived.
+Both drivers write ``{"timed_out": ...}`` to the status file the caller names.
+"""
+
+import json
+import os
+import subprocess
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from hwgen import toolchain
+from hwgen.sim.harness_timing import CLOCK_NS, RESET_CYCLES
+from hwgen.sim.mac_harness import check_module_name
+from hwgen.sim.runner import BUILD_STAMP, SIMULATORS, SimulationError, build_key
+
+RUNNERS = ("cocotb", "direct")
+FOLDER = "direct"  # inside the harness's build folder
+TB_MODULE = "hwgen_direct_tb"
+HALT_GRACE_CYCLES = 1_000  # a halted harness raises done a few cycles later; more is a broken harness
+
+
+@dataclass(frozen=True)
+class DirectRun:
+    timed_out: bool
+    build_seconds: float  # the compile, or the check that the build is up to date
+    simulate_seconds: float  # the simulator process, start to exit
+
+
+def check_runner(runner: str) -> None:
+    if runner not in RUNNERS:
+        raise ValueError(f"runner must be one of {', '.join(RUNNERS)}, not {runner!r}")
+
+
+def run_direct(*, sources: Sequence[os.PathLike | str], toplevel: str, simulator: str,
+               folder: os.PathLike | str, timeout_cycles: int, status_file: os.PathLike | str,
+               build_args: Sequence[str] = ()) -> DirectRun:
+    """Build *sources* under a driver for the harness *toplevel* in ``folder/direct`` and run it.
+
+    *sources* are what the simulator compiles (for Verilator, a control file may come first);
+    *build_args* are added to the compiler's arguments. The build is reused while its stamp (every
+    source's bytes, the arguments, the tools) still matches.
+
+    Raises
+    ------
+    SimulationError
+        The build failed, or the simulator exited without the driver writing its status.
+    """
+    if simulator not in SIMULATORS:
+        raise ValueError(f"simulator must be one of {', '.join(SIMULATORS)}, not {simulator!r}")
+    if timeout_cycles < 1:
+        raise ValueError(f"timeout_cycles must be at least 1, not {timeout_cycles}")
+    check_module_name(toplevel)
+    build_dir = (Path(folder) / FOLDER).resolve()
+    build_dir.mkdir(parents=True, exist_ok=True)
+    status_file = Path(status_file).resolve()
+    status_file.unlink(missing_ok=True)
+    environment = toolchain.simulator_environment(simulator)
+    begin = time.perf_counter()
+    if simulator == "icarus":
+        command = _build_icarus(sources, toplevel, build_dir, build_args, environment)
+        command += [f"+hwgen_timeout_cycles={timeout_cycles}", f"+hwgen_status={status_file}"]
+    else:
+        command = _build_verilator(sources, toplevel, build_dir, build_args, environment)
+        command += [str(timeout_cycles), str(status_file)]
+    built = time.perf_counter()
+    log = build_dir / "run.log"
+    with log.open("w") as output:
+        completed = subprocess.run(command, cwd=build_dir, env=environment, stdout=output,
+                                   stderr=subprocess.STDOUT, check=False)
+    simulated = time.perf_counter()
+    if completed.returncode != 0 or not status_file.is_file():
+        raise SimulationError(f"{simulator} ran {toplevel} but its driver did not finish "
+                              f"(exit {completed.returncode}); see {log}")
+    status = json.loads(status_file.read_text())
+    return DirectRun(bool(status["timed_out"]), built - begin, simulated - built)
+
+
+def _build_icarus(sources, toplevel: str, build_dir: Path, build_args: Sequence[str],
+                  environment: dict[str, str]) -> list[str]:
+    testbench = build_dir / f"{TB_MODULE}.v"
+    _write_if_changed(testbench, _icarus_testbench(toplevel))
+    model = build_dir / "sim.vvp"
+    arguments = ["-s", TB_MODULE, *build_args]
+    _build_once(build_dir, "icarus", [*map(Path, sources), testbench], arguments, model, environment,
+                lambda: [[toolchain.find_tool("iverilog").path, "-o", str(model), *arguments,
+                          *map(str, sources), str(testbench)]])
+    return [toolchain.find_tool("vvp").path, "-n", str(model)]
+
+
+def _build_verilator(sources, toplevel: str, build_dir: Path, build_args: Sequence[str],
+                     environment: dict[str, str]) -> list[str]:
+    main = build_dir / "hwgen_direct_main.cpp"
+    _write_if_changed(main, _verilator_main())
+    objects = build_dir / "obj"
+    executable = objects / "hwgen_direct"
+    arguments = ["--cc", "--exe", "-Mdir", str(objects), "--top-module", toplevel, "--prefix", "Vtop",
+                 "-o", executable.name, *build_args]
+    verilator = toolchain.find_tool("verilator")
+    _build_once(build_dir, "verilator", [*map(Path, sources), main], arguments, executable, environment,
+                lambda: [[*verilator.argv, *arguments, *map(str, sources), str(main)],
+                         ["make", "-C", str(objects), "-f", "Vtop.mk"]])
+    return [str(executable)]
+
+
+def _build_once(build_dir: Path, simulator: str, sources: list[Path], arguments: list[str], product: Path,
+                environment: dict[str, str], commands) -> None:
+    stamp = build_dir / BUILD_STAMP
+    key = build_key(simulator, [source.resolve() for source in sources], arguments=arguments, driver=FOLDER)
+    if stamp.is_file() and stamp.read_text() == key and product.is_file():
+        return
+    stamp.unlink(missing_ok=True)
+    log = build_dir / "build.log"
+    with log.open("w") as output:
+        for command in commands():
+            output.write(" ".join(command) + "\n")
+            output.flush()
+            completed = subprocess.run(command, cwd=build_dir, env=environment, stdout=output,
+                                       stderr=subprocess.STDOUT, check=False)
+            if completed.returncode != 0:
+                raise SimulationError(f"{simulator} could not build the direct driver "
+                                      f"(exit {completed.returncode}); see {log}")
+    stamp.write_text(key)
+
+
+def _icarus_testbench(toplevel: str) -> str:
+    half = CLOCK_NS // 2
+    return f"""\
+// Generated by hwgen.sim.direct: do not edit. Drives {toplevel} as the cocotb test run_harness does.
+`timescale 1ns/1ps
+module {TB_MODULE};
+    reg clk = 1'b0;
+    reg rst = 1'b1;
+    reg halt = 1'b0;
+    wire done;
+    reg [63:0] timeout_cycles;
+    reg [8*4096-1:0] status_path;
+    reg timed_out = 1'b0;
+    integer status;
+
+    {toplevel} top (.clk(clk), .rst(rst), .halt(halt), .done(done));
+
+    always #{half} clk = ~clk;
+
+    initial begin
+        if (!$value$plusargs("hwgen_timeout_cycles=%d", timeout_cycles)
+            || !$value$plusargs("hwgen_status=%s", status_path)) begin
+            $display("hwgen: +hwgen_timeout_cycles=N and +hwgen_status=PATH are needed");
+            $finish;
+        end
+        repeat ({RESET_CYCLES}) @(posedge clk);
+        @(negedge clk) rst = 1'b0;
+        #({CLOCK_NS} * timeout_cycles);
+        if (!done) begin
+            timed_out = 1'b1;
+            halt = 1'b1;
+            #({CLOCK_NS} * {HALT_GRACE_CYCLES});
+            $display("hwgen: {toplevel} did not raise done after halt");
+            $finish;
+        end
+    end
+
+    always @(posedge done) begin
+        status = $fopen(status_path, "w");
+        $fdisplay(status, "{{\\"timed_out\\": %0d}}", timed_out);
+        $fclose(status);
+        $finish;
+    end
+endmodule
+"""
+
+
+def _verilator_main() -> str:
+    return f"""\
+// Generated by hwgen.sim.direct: do not edit. Drives the harness as the cocotb test run_harness does.
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include "Vtop.h"
+#include "verilated.h"
+
+int main(int argc, char** argv) {{
+    if (argc != 3) {{
+        std::fprintf(stderr, "usage: %s TIMEOUT_CYCLES STATUS_JSON\\n", argv[0]);
+        return 2;
+    }}
+    const unsigned long long timeout_cycles = std::strtoull(argv[1], nullptr, 10);
+    auto context = std::make_unique<VerilatedContext>();
+    auto top = std::make_unique<Vtop>(context.get());
+    auto cycle = [&]() {{  // a rising edge, then a falling edge
+        top->clk = 1;
+        top->eval();
+        top->clk = 0;
+        top->eval();
+    }};
+    top->clk = 0;
+    top->rst = 1;
+    top->halt = 0;
+    top->eval();
+    for (int k = 0; k < {RESET_CYCLES}; ++k) cycle();
+    top->rst = 0;
+    bool timed_out = false;
+    for (unsigned long long k = 0; !top->done; ++k) {{
+        if (k == timeout_cycles) {{
+            timed_out = true;
+            top->halt = 1;
+        }} else if (k == timeout_cycles + {HALT_GRACE_CYCLES}) {{
+            std::fprintf(stderr, "hwgen: the harness did not raise done after halt\\n");
+            return 1;
+        }}
+        cycle();
+    }}
+    top->final();
+    std::FILE* status = std::fopen(argv[2], "w");
+    if (status == nullptr) return 1;
+    std::fprintf(status, "{{\\"timed_out\\": %d}}\\n", timed_out ? 1 : 0);
+    return std::fclose(status) == 0 ? 0 : 1;
+}}
+"""
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    if not path.is_file() or path.read_text() != text:
+        path.write_text(text)
