@@ -29,6 +29,7 @@ from hwgen.sim.runner import BUILD_STAMP, SIMULATORS, SimulationError, build_key
 RUNNERS = ("cocotb", "direct")
 FOLDER = "direct"  # inside the harness's build folder
 TB_MODULE = "hwgen_direct_tb"
+MAX_PATH_BYTES = 4096  # of the status file: the Icarus testbench holds it in a Verilog register
 HALT_GRACE_CYCLES = 1_000  # a halted harness raises done a few cycles later; more is a broken harness
 
 
@@ -64,8 +65,10 @@ def run_direct(*, sources: Sequence[os.PathLike | str], toplevel: str, simulator
         raise ValueError(f"timeout_cycles must be at least 1, not {timeout_cycles}")
     check_module_name(toplevel)
     build_dir = (Path(folder) / FOLDER).resolve()
-    build_dir.mkdir(parents=True, exist_ok=True)
     status_file = Path(status_file).resolve()
+    if len(str(status_file).encode()) > MAX_PATH_BYTES:
+        raise ValueError(f"the status file's path is longer than {MAX_PATH_BYTES} bytes: {status_file}")
+    build_dir.mkdir(parents=True, exist_ok=True)
     status_file.unlink(missing_ok=True)
     environment = toolchain.simulator_environment(simulator)
     begin = time.perf_counter()
@@ -78,14 +81,27 @@ def run_direct(*, sources: Sequence[os.PathLike | str], toplevel: str, simulator
     built = time.perf_counter()
     log = build_dir / "run.log"
     with log.open("w") as output:
-        completed = subprocess.run(command, cwd=build_dir, env=environment, stdout=output,
-                                   stderr=subprocess.STDOUT, check=False)
+        completed = _run(command, build_dir, environment, output, simulator)
     simulated = time.perf_counter()
-    if completed.returncode != 0 or not status_file.is_file():
+    try:
+        timed_out = json.loads(status_file.read_text())["timed_out"] if completed.returncode == 0 else None
+    except (OSError, ValueError, KeyError, TypeError):
+        timed_out = None
+    if timed_out is None:
+        reasons = [line.strip() for line in log.read_text(errors="replace").splitlines()
+                   if line.startswith("hwgen:")]
+        reason = f": {reasons[-1].removeprefix('hwgen: ')}" if reasons else ""
         raise SimulationError(f"{simulator} ran {toplevel} but its driver did not finish "
-                              f"(exit {completed.returncode}); see {log}")
-    status = json.loads(status_file.read_text())
-    return DirectRun(bool(status["timed_out"]), built - begin, simulated - built)
+                              f"(exit {completed.returncode}{reason}); see {log}")
+    return DirectRun(bool(timed_out), built - begin, simulated - built)
+
+
+def _run(command: list[str], folder: Path, environment: dict[str, str], output, simulator: str):
+    try:
+        return subprocess.run(command, cwd=folder, env=environment, stdout=output, stderr=subprocess.STDOUT,
+                              check=False)
+    except FileNotFoundError:
+        raise SimulationError(f"{simulator}: cannot run {command[0]!r} (not found)") from None
 
 
 def _build_icarus(sources, toplevel: str, build_dir: Path, build_args: Sequence[str],
@@ -127,8 +143,7 @@ def _build_once(build_dir: Path, simulator: str, sources: list[Path], arguments:
         for command in commands():
             output.write(" ".join(command) + "\n")
             output.flush()
-            completed = subprocess.run(command, cwd=build_dir, env=environment, stdout=output,
-                                       stderr=subprocess.STDOUT, check=False)
+            completed = _run(command, build_dir, environment, output, simulator)
             if completed.returncode != 0:
                 raise SimulationError(f"{simulator} could not build the direct driver "
                                       f"(exit {completed.returncode}); see {log}")
@@ -146,7 +161,7 @@ module {TB_MODULE};
     reg halt = 1'b0;
     wire done;
     reg [63:0] timeout_cycles;
-    reg [8*4096-1:0] status_path;
+    reg [8*{MAX_PATH_BYTES}-1:0] status_path;
     reg timed_out = 1'b0;
     integer status;
 
@@ -219,6 +234,7 @@ int main(int argc, char** argv) {{
             top->halt = 1;
         }} else if (k == timeout_cycles + {HALT_GRACE_CYCLES}) {{
             std::fprintf(stderr, "hwgen: the harness did not raise done after halt\\n");
+            std::fflush(stderr);
             return 1;
         }}
         cycle();

@@ -75,6 +75,15 @@ endmodule
 module b(clk);
   always @(posedge clk)
     q <= d;
+  always @(posedge clk, posedge rst)
+    if (rst) q1 <= 1'h0;
+    else q1 <= d1;
+  always @(posedge clk, posedge rst)
+    if (rst) q2 <= 1'h0;
+    else q2 <= d2;
+  always @(posedge clk)
+    if (en)
+      q3 <= d3;
 endmodule
 """
 

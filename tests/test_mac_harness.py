@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from hwgen.cli._verify_options import RUNNER_CHOICES
 from hwgen.golden import decode
-from hwgen.sim.direct import run_direct
+from hwgen.sim.direct import RUNNERS, run_direct
 from hwgen.sim.mac_harness import write_batch_top, write_harness, write_lint_waiver
 from hwgen.sim.mac_manifest import load_manifest, mac_interface
 from hwgen.sim.mac_memory import GAP_BITS, harness_files, read_hex_words, write_vectors
@@ -329,7 +330,8 @@ def test_naive_driver_checks_the_same_way(builds):
 
 @pytest.mark.slow
 @pytest.mark.tools
-def test_batch_gives_every_job_its_own_verdict(builds):
+@pytest.mark.parametrize("runner", RUNNERS)
+def test_batch_gives_every_job_its_own_verdict(runner, builds):
     """One Icarus build: the good fixture twice, and both broken ones (the stall bug hangs the batch)."""
     dots = random_dot_products("int8", "int8", 300, seed=8)
     jobs = [BatchJob.of(GOOD, join_vectors(exhaustive_pairs("int8", "int8"), dots), idle_rate=0.2,
@@ -337,7 +339,7 @@ def test_batch_gives_every_job_its_own_verdict(builds):
             BatchJob.of(GOOD, dots, seed=2),
             BatchJob.of(NO_RESTART, dots),
             BatchJob.of(STALL_BUG, dots, stall_rate=0.3, seed=3)]
-    reports = verify_batch(jobs, simulator="icarus", build_dir=builds / "batch")
+    reports = verify_batch(jobs, simulator="icarus", build_dir=builds / f"batch_{runner}", runner=runner)
     good, good_again, no_restart, stall_bug = reports
     assert good.ok and good_again.ok, good.summary() + good_again.summary()
     assert good.dot_products == 65_836 and good_again.dot_products == 300
@@ -433,3 +435,20 @@ def test_direct_build_failure_is_one_line_with_the_log(simulator, tmp_path):
                                               r"\(exit \d+\); see .*build\.log$"):
         run_direct(sources=[broken], toplevel="broken_top", simulator=simulator, folder=tmp_path,
                    timeout_cycles=10, status_file=tmp_path / "status.json")
+
+
+@pytest.mark.tools
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_a_harness_that_never_finishes_is_one_line_with_the_reason(simulator, tmp_path):
+    stuck = tmp_path / "stuck.v"
+    stuck.write_text("module stuck_top(input clk, input rst, input halt, output done);\n"
+                     "  assign done = 1'b0;\nendmodule\n")
+    message = (rf"^{simulator} ran stuck_top but its driver did not finish "
+               r"\(exit \d+: .*did not raise done after halt\)")
+    with pytest.raises(SimulationError, match=message + r"; see .*run\.log$"):
+        run_direct(sources=[stuck], toplevel="stuck_top", simulator=simulator, folder=tmp_path,
+                   timeout_cycles=10, status_file=tmp_path / "status.json")
+
+
+def test_cli_offers_every_runner():
+    assert RUNNER_CHOICES == RUNNERS
