@@ -23,8 +23,8 @@ from pathlib import Path
 
 from hwgen import toolchain
 from hwgen.sim.harness_timing import CLOCK_NS, RESET_CYCLES
-from hwgen.sim.mac_harness import check_module_name
-from hwgen.sim.runner import BUILD_STAMP, SIMULATORS, SimulationError, build_key
+from hwgen.sim.mac_harness import check_module_name, write_if_changed
+from hwgen.sim.runner import SimulationError, build_key, check_simulator, record_build, reusable_build
 
 RUNNERS = ("cocotb", "direct")
 FOLDER = "direct"  # inside the harness's build folder
@@ -59,8 +59,7 @@ def run_direct(*, sources: Sequence[os.PathLike | str], toplevel: str, simulator
     SimulationError
         The build failed, or the simulator exited without the driver writing its status.
     """
-    if simulator not in SIMULATORS:
-        raise ValueError(f"simulator must be one of {', '.join(SIMULATORS)}, not {simulator!r}")
+    check_simulator(simulator)
     if timeout_cycles < 1:
         raise ValueError(f"timeout_cycles must be at least 1, not {timeout_cycles}")
     check_module_name(toplevel)
@@ -107,19 +106,19 @@ def _run(command: list[str], folder: Path, environment: dict[str, str], output, 
 def _build_icarus(sources, toplevel: str, build_dir: Path, build_args: Sequence[str],
                   environment: dict[str, str]) -> list[str]:
     testbench = build_dir / f"{TB_MODULE}.v"
-    _write_if_changed(testbench, _icarus_testbench(toplevel))
+    write_if_changed(testbench, _icarus_testbench(toplevel))
     model = build_dir / "sim.vvp"
     arguments = ["-s", TB_MODULE, *build_args]
     _build_once(build_dir, "icarus", [*map(Path, sources), testbench], arguments, model, environment,
-                lambda: [[toolchain.find_tool("iverilog").path, "-o", str(model), *arguments,
+                lambda: [[*toolchain.find_tool("iverilog").argv, "-o", str(model), *arguments,
                           *map(str, sources), str(testbench)]])
-    return [toolchain.find_tool("vvp").path, "-n", str(model)]
+    return [*toolchain.find_tool("vvp").argv, "-n", str(model)]
 
 
 def _build_verilator(sources, toplevel: str, build_dir: Path, build_args: Sequence[str],
                      environment: dict[str, str]) -> list[str]:
     main = build_dir / "hwgen_direct_main.cpp"
-    _write_if_changed(main, _verilator_main())
+    write_if_changed(main, _verilator_main())
     objects = build_dir / "obj"
     executable = objects / "hwgen_direct"
     arguments = ["--cc", "--exe", "-Mdir", str(objects), "--top-module", toplevel, "--prefix", "Vtop",
@@ -133,11 +132,9 @@ def _build_verilator(sources, toplevel: str, build_dir: Path, build_args: Sequen
 
 def _build_once(build_dir: Path, simulator: str, sources: list[Path], arguments: list[str], product: Path,
                 environment: dict[str, str], commands) -> None:
-    stamp = build_dir / BUILD_STAMP
     key = build_key(simulator, [source.resolve() for source in sources], arguments=arguments, driver=FOLDER)
-    if stamp.is_file() and stamp.read_text() == key and product.is_file():
+    if reusable_build(build_dir, key, product):
         return
-    stamp.unlink(missing_ok=True)
     log = build_dir / "build.log"
     with log.open("w") as output:
         for command in commands():
@@ -147,7 +144,7 @@ def _build_once(build_dir: Path, simulator: str, sources: list[Path], arguments:
             if completed.returncode != 0:
                 raise SimulationError(f"{simulator} could not build the direct driver "
                                       f"(exit {completed.returncode}); see {log}")
-    stamp.write_text(key)
+    record_build(build_dir, key)
 
 
 def _icarus_testbench(toplevel: str) -> str:
@@ -246,8 +243,3 @@ int main(int argc, char** argv) {{
     return std::fclose(status) == 0 ? 0 : 1;
 }}
 """
-
-
-def _write_if_changed(path: Path, text: str) -> None:
-    if not path.is_file() or path.read_text() != text:
-        path.write_text(text)

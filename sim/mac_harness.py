@@ -58,7 +58,7 @@ def write_harness(manifest: dict, path: os.PathLike | str, *, depth: int = MIN_D
         raise ValueError(f"harness results depth {results_depth} exceeds its depth {depth}")
     name = check_module_name(name or f"{unit.module}_harness")
     text = _harness_verilog(name, unit, harness_files(path.parent), depth, results_depth)
-    _write_if_changed(path, text)
+    write_if_changed(path, text)
     return name
 
 
@@ -85,7 +85,7 @@ module {name} (
     assign done = &lane_done;
 endmodule
 """
-    _write_if_changed(Path(path).resolve(), text)
+    write_if_changed(Path(path).resolve(), text)
     return name
 
 
@@ -247,11 +247,12 @@ def write_lint_waiver(verilog: os.PathLike | str | Sequence[os.PathLike | str],
     lines = ["`verilator_config", *(f'lint_off -file "{Path(file).resolve()}"' for file in files)]
     if public is not None:
         lines.append(f'public_flat_rw -module "{check_module_name(public)}" -var "*"')
-    _write_if_changed(path, "\n".join(lines) + "\n")
+    write_if_changed(path, "\n".join(lines) + "\n")
     return path
 
 
-def _write_if_changed(path: Path, text: str) -> None:
+def write_if_changed(path: Path, text: str) -> None:
+    """Write *text* to *path* unless it holds it already, so builds that depend on it stay up to date."""
     if not path.is_file() or path.read_text() != text:
         path.write_text(text)
 

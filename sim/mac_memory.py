@@ -47,7 +47,8 @@ class HarnessFiles:
 
     @property
     def status(self) -> Path:
-        """Written by the cocotb test: wall-clock times, and whether it timed out."""
+        """Written by the harness's driver (the cocotb test, or :mod:`hwgen.sim.direct`'s): whether
+        it timed out, and under cocotb wall-clock times."""
         return self.folder / "mac_status.json"
 
 

@@ -87,8 +87,7 @@ def run_cocotb(
     SimulationError
         The build failed, or the simulation ended without writing results.
     """
-    if simulator not in SIMULATORS:
-        raise ValueError(f"simulator must be one of {', '.join(SIMULATORS)}, not {simulator!r}")
+    check_simulator(simulator)
     from cocotb_tools.runner import get_runner  # cocotb is only needed by those who simulate
 
     build_dir = Path(build_dir).resolve()
@@ -104,15 +103,12 @@ def run_cocotb(
     sources = [Path(source).resolve() for source in sources]
     build_args = list(DEFAULT_BUILD_ARGS[simulator] if build_args is None else build_args)
     parameters = dict(parameters or {})
-    stamp = build_dir / BUILD_STAMP
     with _process_environment(environment):
         # cocotb's own check (Icarus: file times; Verilator: none) misses a changed toplevel or
         # build argument, so a build is reused only when its stamp matches everything it depends on.
         key = build_key(simulator, sources, toplevel=toplevel, build_args=build_args, parameters=parameters,
                          timescale=timescale, waves=waves)
-        up_to_date = (stamp.is_file() and stamp.read_text() == key
-                      and (build_dir / _built_model(simulator, toplevel)).is_file())
-        stamp.unlink(missing_ok=True)
+        up_to_date = reusable_build(build_dir, key, build_dir / _built_model(simulator, toplevel))
         runner = get_runner(simulator)
         if up_to_date and simulator == "verilator":
             runner = _runner_that_skips_building(type(runner))
@@ -132,7 +128,7 @@ def run_cocotb(
             raise SimulationError(
                 f"{simulator} could not build {toplevel} ({_reason(error)}); see {build_log}"
             ) from None
-        stamp.write_text(key)
+        record_build(build_dir, key)
         if up_to_date:
             with build_log.open("a") as log:
                 log.write(f"hwgen: the build in {build_dir} is up to date (stamp {BUILD_STAMP})\n")
@@ -158,6 +154,26 @@ def run_cocotb(
 
 
 BUILD_STAMP = "hwgen_build.sha256"
+
+
+def check_simulator(simulator: str) -> None:
+    if simulator not in SIMULATORS:
+        raise ValueError(f"simulator must be one of {', '.join(SIMULATORS)}, not {simulator!r}")
+
+
+def reusable_build(build_dir: Path, key: str, product: Path) -> bool:
+    """Whether the build in *build_dir* can be reused: its stamp reads *key* (:func:`build_key`) and
+    its *product* exists. When it cannot, the stamp goes, so that a failed rebuild leaves none."""
+    stamp = build_dir / BUILD_STAMP
+    if stamp.is_file() and stamp.read_text() == key and product.is_file():
+        return True
+    stamp.unlink(missing_ok=True)
+    return False
+
+
+def record_build(build_dir: Path, key: str) -> None:
+    """Stamp the build in *build_dir* as made from what *key* describes."""
+    (build_dir / BUILD_STAMP).write_text(key)
 
 
 def _built_model(simulator: str, toplevel: str) -> str:

@@ -37,7 +37,7 @@ from hwgen.sim.mac_memory import (
     write_vectors,
 )
 from hwgen.sim.mac_stimulus import MacVectors, exhaustive_pairs, random_dot_products
-from hwgen.sim.runner import DEFAULT_BUILD_ARGS, SIMULATORS, SimulationError, run_cocotb
+from hwgen.sim.runner import DEFAULT_BUILD_ARGS, SimulationError, check_simulator, run_cocotb
 
 TEST_MODULE = "hwgen.sim.mac_bench_tests"
 # Arrays, NN-LUT banks and block units make megabytes of C++ in one file; g++ -O0 compiles it about 5
@@ -176,11 +176,6 @@ def _verify(manifest_path: Path, simulator: str, vectors: MacVectors, idle_rate:
     return check_unit(staged, run, simulator=simulator, driver=driver, begin=begin)
 
 
-def check_simulator(simulator: str) -> None:
-    if simulator not in SIMULATORS:
-        raise ValueError(f"simulator must be one of {', '.join(SIMULATORS)}, not {simulator!r}")
-
-
 @dataclass(frozen=True)
 class StagedUnit:
     """A unit whose vector memories are written in its own folder, ready to simulate."""
@@ -251,16 +246,15 @@ def simulate(*, units: list[Path], harnesses: list[Path], toplevel: str, simulat
         raise ValueError(f"the direct runner only runs harnesses (testcase run_harness), not {testcase!r}")
     status_file = harness_files(folder).status
     status_file.unlink(missing_ok=True)
-    sources, build_args = [*units, *harnesses], None
+    sources, build_args = [*units, *harnesses], list(DEFAULT_BUILD_ARGS[simulator])
     if simulator == "icarus":
         sources = [*icarus_sources(units, folder), *harnesses]
     if simulator == "verilator":  # the control file goes first
         sources.insert(0, write_lint_waiver(units, folder, public=toplevel if runner == "cocotb" else None))
-        build_args = [*DEFAULT_BUILD_ARGS[simulator], *VERILATOR_ARGS, *verilator_args]
+        build_args += [*VERILATOR_ARGS, *verilator_args]
     if runner == "direct":
         run = run_direct(sources=sources, toplevel=toplevel, simulator=simulator, folder=folder,
-                         timeout_cycles=timeout_cycles, status_file=status_file,
-                         build_args=DEFAULT_BUILD_ARGS[simulator] if build_args is None else build_args)
+                         timeout_cycles=timeout_cycles, status_file=status_file, build_args=build_args)
         return SimulatorRun(run.timed_out, run.build_seconds, run.simulate_seconds)
     prepared, prepared_wall = time.perf_counter(), time.time()
     result = run_cocotb(

@@ -271,17 +271,22 @@ CONTRACT_BREAKERS = {
 }
 
 
-def contract_breaker(name: str, folder: Path) -> Path:
-    """A manifest for the wrapper *name* of :data:`CONTRACT_BREAKERS`, written into *folder*."""
+def fixture_variant(folder: Path, name: str, extra_verilog: str) -> Path:
+    """The good fixture's Verilog followed by *extra_verilog*, with a manifest for its module
+    *name* (the fixture's own, or a wrapper's defined in the extra text), written into *folder*."""
     verilog = folder / f"{name}.v"
-    verilog.write_text((FIXTURES / "mac_int8_fixture.v").read_text()
-                       + WRAPPER.format(name=name, **CONTRACT_BREAKERS[name]))
+    verilog.write_text((FIXTURES / "mac_int8_fixture.v").read_text() + extra_verilog)
     manifest = good_manifest()
     manifest.update(module=name, verilog=verilog.name,
                     sha256=hashlib.sha256(verilog.read_bytes()).hexdigest())
     path = folder / f"{name}.json"
     path.write_text(json.dumps(manifest))
     return path
+
+
+def contract_breaker(name: str, folder: Path) -> Path:
+    """A manifest for the wrapper *name* of :data:`CONTRACT_BREAKERS`, written into *folder*."""
+    return fixture_variant(folder, name, WRAPPER.format(name=name, **CONTRACT_BREAKERS[name]))
 
 
 @pytest.mark.slow
@@ -400,53 +405,39 @@ def test_direct_runner_catches_what_cocotb_catches(tmp_path):
         assert not reports[1].ok and verdicts[0] == verdicts[1], unit.stem
 
 
-def fixture_copy(folder: Path, comment: str) -> Path:
-    """The good fixture's manifest and Verilog, copied into *folder* with *comment* ending the Verilog."""
-    verilog = folder / "mac_int8_fixture.v"
-    verilog.write_text((FIXTURES / "mac_int8_fixture.v").read_text() + f"// {comment}\n")
-    manifest = good_manifest()
-    manifest["sha256"] = hashlib.sha256(verilog.read_bytes()).hexdigest()
-    path = folder / "mac_int8_fixture.json"
-    path.write_text(json.dumps(manifest))
-    return path
-
-
 @pytest.mark.tools
 def test_direct_build_is_reused_until_its_sources_change(tmp_path):
     vectors = random_dot_products("int8", "int8", 20, seed=2)._asdict()
-    unit = fixture_copy(tmp_path, "first")
+    unit = fixture_variant(tmp_path, "mac_int8_fixture", "// first\n")
     first = verify_mac(unit, simulator="icarus", **vectors, build_dir=tmp_path / "build", runner="direct")
     model = tmp_path / "build" / "icarus" / "harness" / "direct" / "sim.vvp"
     os.utime(model, (1, 1))
     again = verify_mac(unit, simulator="icarus", **vectors, build_dir=tmp_path / "build", runner="direct")
     assert first.ok and again.ok and model.stat().st_mtime == 1
-    unit = fixture_copy(tmp_path, "changed")
+    unit = fixture_variant(tmp_path, "mac_int8_fixture", "// changed\n")
     assert verify_mac(unit, simulator="icarus", **vectors, build_dir=tmp_path / "build", runner="direct").ok
     assert model.stat().st_mtime > 1
 
 
-@pytest.mark.tools
-@pytest.mark.parametrize("simulator", SIMULATORS)
-def test_direct_build_failure_is_one_line_with_the_log(simulator, tmp_path):
-    broken = tmp_path / "broken.v"
-    broken.write_text("module broken_top(input clk, input rst, input halt, output done);\n"
-                      "  assign done = ;\nendmodule\n")
-    with pytest.raises(SimulationError, match=rf"^{simulator} could not build the direct driver "
-                                              r"\(exit \d+\); see .*build\.log$"):
-        run_direct(sources=[broken], toplevel="broken_top", simulator=simulator, folder=tmp_path,
-                   timeout_cycles=10, status_file=tmp_path / "status.json")
+DRIVER_FAILURES = {
+    # A toplevel that does not compile: the build's log is named.
+    "build": ("assign done = ;",
+              r"{simulator} could not build the direct driver \(exit \d+\); see .*build\.log"),
+    # A harness whose done never rises, even after halt: the driver's own reason is given.
+    "stuck": ("assign done = 1'b0;", r"{simulator} ran bad_top but its driver did not finish "
+                                     r"\(exit \d+: .*did not raise done after halt\); see .*run\.log"),
+}
 
 
 @pytest.mark.tools
+@pytest.mark.parametrize("failure", DRIVER_FAILURES)
 @pytest.mark.parametrize("simulator", SIMULATORS)
-def test_a_harness_that_never_finishes_is_one_line_with_the_reason(simulator, tmp_path):
-    stuck = tmp_path / "stuck.v"
-    stuck.write_text("module stuck_top(input clk, input rst, input halt, output done);\n"
-                     "  assign done = 1'b0;\nendmodule\n")
-    message = (rf"^{simulator} ran stuck_top but its driver did not finish "
-               r"\(exit \d+: .*did not raise done after halt\)")
-    with pytest.raises(SimulationError, match=message + r"; see .*run\.log$"):
-        run_direct(sources=[stuck], toplevel="stuck_top", simulator=simulator, folder=tmp_path,
+def test_direct_driver_failures_are_one_line(simulator, failure, tmp_path):
+    body, message = DRIVER_FAILURES[failure]
+    top = tmp_path / "bad_top.v"
+    top.write_text(f"module bad_top(input clk, input rst, input halt, output done);\n  {body}\nendmodule\n")
+    with pytest.raises(SimulationError, match=f"^{message.format(simulator=simulator)}$"):
+        run_direct(sources=[top], toplevel="bad_top", simulator=simulator, folder=tmp_path,
                    timeout_cycles=10, status_file=tmp_path / "status.json")
 
 
