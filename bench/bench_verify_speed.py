@@ -19,10 +19,13 @@ ceiling too.
 """
 
 import argparse
+import sys
 from pathlib import Path
 
 from _timing import best_seconds
 
+from hwgen.cli import run_reporting_errors
+from hwgen.formats._check import check_int
 from hwgen.sim.direct import RUNNERS
 from hwgen.sim.mac_manifest import load_manifest
 from hwgen.sim.runner import SIMULATORS
@@ -43,10 +46,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="timed harness runs (the best counts)")
     parser.add_argument("--naive-repeats", type=int, default=2, help="timed naive runs (the best counts)")
     args = parser.parse_args()
+    check_int(args.repeats, "--repeats", 1, 100)
+    check_int(args.naive_repeats, "--naive-repeats", 1, 100)
     manifest = load_manifest(args.manifest)
     pairs = exhaustive_pairs(manifest["formats"]["a"], manifest["formats"]["b"])
     count = len(pairs.last)
-    naive_items = min(args.naive_items or count, count)
+    naive_items = count if args.naive_items is None else check_int(args.naive_items, "--naive-items", 1,
+                                                                   count)
     subset = MacVectors(*(column[:naive_items] for column in pairs))
     one_pair = MacVectors(*(column[:1] for column in pairs))
     build_dir = ROOT / "build" / "bench_verify" / manifest["module"]
@@ -90,4 +96,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_reporting_errors("bench_verify_speed.py", main))

@@ -45,17 +45,25 @@ def load_manifest(path: os.PathLike | str) -> dict:
     Raises
     ------
     ValueError
-        The Verilog file's SHA-256 differs from the manifest's ``sha256`` (a stale manifest).
+        The manifest or its Verilog file cannot be read, or the Verilog file's SHA-256 differs from
+        the manifest's ``sha256`` (a stale manifest).
     """
     path = Path(path)
-    manifest = json.loads(path.read_text())
+    manifest = json.loads(_read(path, "manifest"))
     expected = manifest.get("sha256")
     if expected:
-        actual = hashlib.sha256(verilog_path(path, manifest).read_bytes()).hexdigest()
+        actual = hashlib.sha256(_read(verilog_path(path, manifest), "Verilog file", binary=True)).hexdigest()
         if actual != expected:
             raise ValueError(f"{path.name} describes a different {manifest['verilog']}: sha256 {expected} "
                              f"in the manifest, {actual} on disk")
     return manifest
+
+
+def _read(path: Path, what: str, binary: bool = False):
+    try:
+        return path.read_bytes() if binary else path.read_text()
+    except OSError as error:
+        raise ValueError(f"cannot read the {what} {path}: {error.strerror}") from None
 
 
 def verilog_path(manifest_path: os.PathLike | str, manifest: dict) -> Path:

@@ -130,6 +130,14 @@ def test_stale_manifest_is_rejected(tmp_path):
         load_manifest(tmp_path / "unit.json")
 
 
+def test_unreadable_manifest_or_verilog_is_one_line(tmp_path):
+    with pytest.raises(ValueError, match=r"^cannot read the manifest .*missing\.json: No such file"):
+        load_manifest(tmp_path / "missing.json")
+    (tmp_path / "unit.json").write_text(json.dumps(good_manifest()))  # its Verilog is not next to it
+    with pytest.raises(ValueError, match=r"^cannot read the Verilog file .*fixture\.v: No such file"):
+        load_manifest(tmp_path / "unit.json")
+
+
 def test_vector_words_hold_fields_at_manifest_offsets(tmp_path):
     written = write_vectors(good_manifest(), tmp_path, [0x12, 0xFF], [0x80, 0x01], [False, True])
     assert (written.items, written.outputs, written.idle_cycles, written.stall_fraction) == (2, 1, 0, 0.0)
