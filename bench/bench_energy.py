@@ -21,6 +21,9 @@ from hwgen.cost_models.activity import DISTRIBUTIONS
 from hwgen.cost_models.energy import (
     DEFAULT_MACS,
     HOROWITZ_PJ,
+    MAX_MACS,
+    check_count,
+    check_seed,
     fpga_energy_estimate,
     horowitz_anchor,
     measure_energy,
@@ -53,24 +56,17 @@ def main() -> None:
                         help=f"measured MACs (default {DEFAULT_MACS})")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--distributions", nargs="+", default=list(DISTRIBUTIONS), choices=DISTRIBUTIONS)
-    parser.add_argument("--only", nargs="+", metavar="FORMAT",
+    parser.add_argument("--only", nargs="+", metavar="FORMAT", choices=sorted({a for a, _ in CONFIGS}),
                         help="only configurations whose a is one of these")
     parser.add_argument("--no-anchor", action="store_true", help="skip the Horowitz multiplier anchor")
     parser.add_argument("--fpga", action="store_true", help="add the xc7 activity-weighted estimate")
     parser.add_argument("--cache", type=Path, help="energy cache file (default: measure everything)")
     args = parser.parse_args()
+    check_count(args.macs, "--macs", MAX_MACS)
+    check_seed(args.seed)
     work = ROOT / "build" / "bench_energy"
     shutil.rmtree(work / "runs", ignore_errors=True)
     options = {"macs": args.macs, "seed": args.seed, "work_dir": work / "runs", "cache": args.cache}
-
-    known = dict.fromkeys(a for a, _ in CONFIGS)
-    unknown = sorted(set(args.only or ()) - set(known))
-    if unknown:
-        parser.error(f"--only {' '.join(unknown)}: not among {', '.join(known)}")
-    if args.macs < 1:
-        parser.error(f"--macs must be positive, not {args.macs}")
-    if args.seed < 0:
-        parser.error(f"--seed must be 0 or more, not {args.seed}")
     configs = [c for c in CONFIGS if not args.only or c[0] in args.only or c == ("int8", "int8")]
     designs = {f"{a} x {b}" if a != b else a: mac_design(a, b) for a, b in configs}
     print(f"energy per MAC: fixed accumulator, K = 64, pipeline 3; {args.macs} MACs per measurement, seed "

@@ -39,8 +39,9 @@ METHOD = "unit-delay gate toggles x (fanout pins + 1) + 2 clock-pin toggles per 
 DEFAULT_MACS = 2048
 MAX_MACS = 1 << 20
 BASELINE_OPTIONS = {"a": "int8", "b": "int8", "acc": "fixed", "terms": 64, "pipeline": 3}
-CACHE_FORMAT = 1
-CACHE_WHAT = "version-1 energy cache"
+CACHE_FORMAT = 2  # 2: keys are store.content_key hashes
+CACHE_WHAT = f"version-{CACHE_FORMAT} energy cache"
+_CACHE_HEADER = {"format": CACHE_FORMAT}
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def energy_of(found: activity.Activity, design, distribution: str, seed: int, te
 
 # -- validation --------------------------------------------------------------------------------------
 
-def _check_count(value, name: str, high: int) -> int:
+def check_count(value, name: str, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be an int, not {type(value).__name__}")
     if not 1 <= value <= high:
@@ -113,7 +114,7 @@ def _check_count(value, name: str, high: int) -> int:
     return value
 
 
-def _check_seed(seed) -> int:
+def check_seed(seed) -> int:
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed must be an int, not {type(seed).__name__}")
     if seed < 0:
@@ -136,10 +137,6 @@ def cache_key(design, distribution: str, macs: int, seed: int, terms: int) -> st
              "terms": terms, "warmup": activity.WARMUP_CYCLES, "method": METHOD,
              "yosys": toolchain.find_tool("yosys").version, "icarus": toolchain.find_tool("iverilog").version}
     return content_key(parts)
-
-
-def _cache_header() -> dict:
-    return {"format": CACHE_FORMAT}
 
 
 # -- measurements ------------------------------------------------------------------------------------
@@ -168,13 +165,13 @@ def measure_energy(design, distribution: str = "gaussian", macs: int = DEFAULT_M
     """
     _check_design(design)
     check_distribution(distribution)
-    macs = _check_count(macs, "macs", MAX_MACS)
-    seed = _check_seed(seed)
-    terms = _check_count(terms, "terms", MAX_MACS)
+    macs = check_count(macs, "macs", MAX_MACS)
+    seed = check_seed(seed)
+    terms = check_count(terms, "terms", MAX_MACS)
     key = cache_key(design, distribution, macs, seed, terms)
     cache_path = Path(cache) if cache is not None else None
     if cache_path is not None:
-        row = read_cache(cache_path, _cache_header(), CACHE_WHAT).get(key)
+        row = read_cache(cache_path, _CACHE_HEADER, CACHE_WHAT).get(key)
         if row is not None:
             try:
                 return EnergyResult.from_json(row)
@@ -193,7 +190,7 @@ def measure_energy(design, distribution: str = "gaussian", macs: int = DEFAULT_M
             (folder / "window.vcd").unlink(missing_ok=True)
     result = energy_of(found, design, distribution, seed, terms, time.perf_counter() - started)
     if cache_path is not None:
-        add_to_cache(cache_path, _cache_header(), CACHE_WHAT, key, result.to_json())
+        add_to_cache(cache_path, _CACHE_HEADER, CACHE_WHAT, key, result.to_json())
     return result
 
 

@@ -50,5 +50,5 @@ def add_to_cache(path: Path, header: Mapping, what: str, key: str, entry) -> Non
     """Merge one entry into the cache file (entries another process wrote meanwhile are kept)."""
     entries = read_cache(path, header, what)
     entries[key] = entry
-    text = json.dumps({**header, "entries": dict(sorted(entries.items()))}, indent=1, allow_nan=True)
+    text = json.dumps({**header, "entries": dict(sorted(entries.items()))}, indent=1)
     write_atomic(path, text + "\n")

@@ -127,10 +127,15 @@ def _front_plot(page: Page, table: pd.DataFrame, target: str, cost: str, accurac
     page.figures(paths, f"{target}: {cost} vs {accuracy} (front highlighted; hollow = predicted)")
 
 
+REPORT_FOLDERS = ("plots", "tables")  # what the report owns in its folder, with REPORT_PAGE
+REPORT_PAGE = "index.html"
+
+
 def write_report(settings: ReportSettings) -> Path:
     """Build every table and plot and write ``<out>/index.html``; returns its path."""
     out = Path(settings.out)
-    for name, folder in (("plots", True), ("tables", True), ("index.html", False)):
+    for name in (*REPORT_FOLDERS, REPORT_PAGE):
+        folder = name in REPORT_FOLDERS
         if (out / name).exists() and (out / name).is_dir() != folder:
             raise ValueError(f"the report writes the {'folder' if folder else 'file'} {out / name}, "
                              f"but a {'file' if folder else 'folder'} is there")
@@ -203,7 +208,7 @@ def _write_staged(settings: ReportSettings, out: Path, staging: Path, points, mo
                "Versions of the tools and packages behind these numbers")
     shown = table.drop(columns=[c for c in table.columns if c.startswith("f_")] + ["config"], errors="ignore")
     page.table(shown, "all_points", "Every point (measured and predicted) with all metrics")
-    write_atomic(staging / "index.html", page.render())
+    write_atomic(staging / REPORT_PAGE, page.render())
     index = _publish(staging, out)
     settings.say(f"wrote {index}")
     return index
@@ -213,13 +218,12 @@ def _publish(staging: Path, out: Path) -> Path:
     """Move a finished report into ``out``, replacing only the report's own files and folders there
     (so a stale plot of an earlier run never survives, and nothing else in ``out`` is touched)."""
     out.mkdir(parents=True, exist_ok=True)
-    for name in ("plots", "tables"):
+    for name in REPORT_FOLDERS:
         shutil.rmtree(out / name, ignore_errors=True)
         if (staging / name).exists():
             os.replace(staging / name, out / name)
-    os.replace(staging / "index.html", out / "index.html")
-    shutil.rmtree(staging, ignore_errors=True)
-    return out / "index.html"
+    os.replace(staging / REPORT_PAGE, out / REPORT_PAGE)
+    return out / REPORT_PAGE
 
 
 def progress_printer(message: str) -> None:

@@ -61,7 +61,6 @@ class UnitKind:
 
     name: str
     option_names: Callable[[], tuple[str, ...]]
-    uses_formats: bool
     canonical: Callable[[Mapping], dict]
     generate: Callable[[Mapping], GeneratedDesign]
 
@@ -69,12 +68,16 @@ class UnitKind:
     def options(self) -> tuple[str, ...]:
         return self.option_names()
 
+    @property
+    def uses_formats(self) -> bool:
+        """Whether the unit takes operand formats ``a`` and ``b`` (a sweep's ``formats`` list fills them)."""
+        return {"a", "b"} <= set(self.options)
 
-def design_class(name: str, module: str, class_name: str, *, uses_formats: bool = True) -> UnitKind:
+
+def design_class(name: str, module: str, class_name: str) -> UnitKind:
     """The entry of a generator with a ``*Design`` dataclass and ``manifest_details`` in *module*.
 
-    The module (and with it Amaranth) is imported only when an entry is used. *uses_formats*: the
-    design takes operand formats ``a`` and ``b`` (a sweep's ``formats`` list fills them).
+    The module (and with it Amaranth) is imported only when an entry is used.
     """
 
     def load():
@@ -86,6 +89,10 @@ def design_class(name: str, module: str, class_name: str, *, uses_formats: bool 
 
     def canonical(options: Mapping) -> dict:
         design_type, _ = load()
+        missing = [field.name for field in dataclasses.fields(design_type) if field.name not in options
+                   and field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING]
+        if missing:
+            raise ValueError(f"a {name} unit needs {', '.join(missing)}")
         design = design_type(**options)
         unit = design.build()  # validates every option, without writing Verilog
         unit._MustUse__silence = True  # built to be checked, never elaborated: not an unused design
@@ -103,7 +110,7 @@ def design_class(name: str, module: str, class_name: str, *, uses_formats: bool 
         return GeneratedDesign(name, canonical_json(dataclasses.asdict(design)), module_name,
                                to_verilog(unit, module_name), tuple(ports), details)
 
-    return UnitKind(name, option_names, uses_formats, canonical, generate)
+    return UnitKind(name, option_names, canonical, generate)
 
 
 def _null_canonical(options: Mapping) -> dict:
@@ -132,9 +139,9 @@ UNITS: Mapping[str, UnitKind] = MappingProxyType({
     "mac": design_class("mac", "hwgen.gen.mac_design", "MacDesign"),
     "mul": design_class("mul", "hwgen.gen.multiplier", "MulDesign"),
     "systolic": design_class("systolic", "hwgen.gen.systolic_design", "SystolicDesign"),
-    "nnlut": design_class("nnlut", "hwgen.gen.nnlut_design", "NnLutDesign", uses_formats=False),
-    "mxdot": design_class("mxdot", "hwgen.gen.mxdot_design", "MxDotDesign", uses_formats=False),
-    "null": UnitKind("null", lambda: ("inputs", "outputs"), False, _null_canonical, _null_generate),
+    "nnlut": design_class("nnlut", "hwgen.gen.nnlut_design", "NnLutDesign"),
+    "mxdot": design_class("mxdot", "hwgen.gen.mxdot_design", "MxDotDesign"),
+    "null": UnitKind("null", lambda: ("inputs", "outputs"), _null_canonical, _null_generate),
 })
 UNIT_NAMES = tuple(UNITS)
 

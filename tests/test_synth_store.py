@@ -204,6 +204,7 @@ def test_sweep_cli_errors_are_one_line_exit_2(tmp_path, capsys, toml, message):
     assert not (tmp_path / "s.sqlite").exists()
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize(("unit_args", "design"), [
     (["nnlut", "--func", "tanh", "--entries", "8", "--in", "int8_f4", "--out-format", "int8_f6"],
      "nnlut_tanh_8_int8_f4_int8_f6"),
@@ -225,6 +226,8 @@ def test_sweep_units_without_operand_formats_refuse_formats():
     data = config(units=[{"kind": "nnlut", "formats": ["int8"], "params": tanh}])
     with pytest.raises(ValueError, match="unit nnlut takes no formats"):
         parse_config(data)
+    with pytest.raises(ValueError, match=r"units\[0\] .*: a nnlut unit needs in_format, out_format$"):
+        parse_config(config(units=[{"kind": "nnlut", "params": tanh}]))
     formats = {"in_format": "int8_f4", "out_format": "int8_f6"}
     data = config(units=[{"kind": "nnlut", "params": {**tanh, **formats}}])
     (point,) = parse_config(data).designs
