@@ -2,26 +2,12 @@
 half of one), and JSON caches of measurements that refuse a file that is not theirs."""
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from hwgen.outputs import write_atomic
 
-def write_atomic(path: Path, data: bytes | str) -> Path:
-    """Write *data* to *path* through a temporary file and a rename: readers never see half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = data.encode() if isinstance(data, str) else data
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(payload)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+__all__ = ["add_to_cache", "read_cache", "write_atomic"]
 
 
 def read_cache(path: Path, header: Mapping, what: str) -> dict:

@@ -23,6 +23,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import LogFormatter
 
+from hwgen.outputs import SIGNATURE, check_replaceable_file
+
 from .pareto import _as_vector, _check_columns
 
 _FIGURE_SIZE = (8.0, 5.0)  # inches; at _DPI the PNG is 1200 x 750 pixels
@@ -70,6 +72,7 @@ def output_paths(out) -> tuple[Path, Path]:
     for written in pair:
         if written.is_dir():
             raise ValueError(f"out writes {written}, which is a directory")
+        check_replaceable_file(written, "out")
     return pair
 
 
@@ -146,9 +149,10 @@ def _decorate(figure, axes, *, x_label, y_label, title, log_x, log_y, handles, x
 
 def _render(figure) -> dict[str, bytes]:
     png, svg = io.BytesIO(), io.BytesIO()
-    figure.savefig(png, format="png", dpi=_DPI)
+    # The signature lets a later run overwrite these files, and only these (hwgen.outputs).
+    figure.savefig(png, format="png", dpi=_DPI, metadata={"Software": f"hwgen ({SIGNATURE})"})
     with matplotlib.rc_context(_SVG_RC):
-        figure.savefig(svg, format="svg", metadata={"Date": None})
+        figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": f"hwgen ({SIGNATURE})"})
     return {".png": png.getvalue(), ".svg": svg.getvalue()}
 
 

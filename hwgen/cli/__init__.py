@@ -58,13 +58,21 @@ def run_reporting_errors(name: str, function) -> int:
     except (HwgenError, ValueError, TypeError) as error:
         print(f"{name}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except (FileExistsError, NotADirectoryError, IsADirectoryError, PermissionError) as error:
-        # A path the user gave that cannot be used (a file where a folder must go, no permission).
-        print(f"{name}: error: {error.strerror}: {error.filename}", file=sys.stderr)
-        return EXIT_USAGE
     except BrokenPipeError:  # output piped into `head` and friends: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as error:
+        # A path that cannot be used: read-only or full file system, no permission, a file where a
+        # folder must go. One line naming the path and the reason.
+        print(f"{name}: error: {describe_os_error(error)}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print(f"{name}: interrupted", file=sys.stderr)
         return 130
+
+
+def describe_os_error(error: OSError) -> str:
+    """``PATH: reason`` (both paths of a rename), or the error's own text when it names no path."""
+    reason = error.strerror or str(error)
+    paths = [str(p) for p in (error.filename, error.filename2) if p is not None]
+    return f"{' -> '.join(paths)}: {reason}" if paths else reason

@@ -1,18 +1,29 @@
-"""Small output helpers shared by CLI commands: aligned tables and JSON-safe numbers."""
+"""Small output helpers shared by CLI commands: aligned tables, JSON-safe numbers, emitted units."""
 
 import json
 import math
 from pathlib import Path
 
+from hwgen.outputs import check_folder_path, claimed_folder, record_written
+
 
 def check_output_folder(path, option: str) -> None:
     """``ValueError`` unless *path* can be (or is) a folder: no part of it may be a file."""
-    path = Path(path)
-    for part in (path, *path.parents):
-        if part.exists():
-            if not part.is_dir():
-                raise ValueError(f"{option} {path}: {part} is a file, not a folder")
-            return
+    check_folder_path(path, option)
+
+
+def emit_into(unit, name: str, folder, details: dict, option: str, *,
+              scratch: bool = False) -> tuple[Path, Path]:
+    """``hwgen.emit.emit`` into a folder hwgen may write (``hwgen.outputs``): a user's file of the same
+    name, or a folder of someone else's, is refused in one line before anything is written."""
+    from hwgen.emit import render, write_rendered
+
+    folder = Path(folder)
+    text, manifest = render(unit, name, details)  # elaborated first: a refused unit is no unused one
+    with claimed_folder(folder, option, replaces=(f"{name}.v", f"{name}.json"), scratch=scratch):
+        paths = write_rendered(text, manifest, folder)
+        record_written(folder, paths)
+    return paths
 
 
 def json_number(value: float):

@@ -7,6 +7,7 @@ from hwgen.formats._check import check_int
 from hwgen.nnlut.fit import MAX_ENTRIES
 from hwgen.nnlut.functions import FUNCTIONS, get_function
 from hwgen.nnlut.report import DEFAULT_ENTRIES, accuracy_rows, plot_errors, row_json
+from hwgen.outputs import check_replaceable_file
 
 
 def _plot_path(text: str) -> Path:
@@ -17,7 +18,7 @@ def _plot_path(text: str) -> Path:
         raise ValueError(f"--plot names a folder: {text!r}")
     if not path.parent.is_dir():
         raise ValueError(f"--plot: no folder {str(path.parent)!r}")
-    return path
+    return check_replaceable_file(path, "--plot")
 
 
 def run(args) -> int:

@@ -40,7 +40,7 @@ def check_sentences(value: int | None) -> int | None:
 def run(args) -> int:
     from hwgen.cost_models.report import ReportSettings, progress_printer, write_report
 
-    check_output_folder(args.out, "--out")
+    check_output_folder(args.out, "--out")  # claimed (hwgen.outputs) by write_report before any work
     if args.cache:
         check_output_folder(args.cache, "--cache")
     settings = ReportSettings(store=Path(args.store), out=Path(args.out), cache=args.cache,

@@ -3,8 +3,9 @@
 from pathlib import Path
 
 from hwgen.cli._mac_options import add_mac_options, mac_design
+from hwgen.cli._output import emit_into
 from hwgen.cli._verify_options import add_verify_options, rate, verify_on_simulators
-from hwgen.emit import check_module_name, emit
+from hwgen.emit import check_module_name
 from hwgen.formats._check import check_int
 from hwgen.gen.mac_design import manifest_details
 
@@ -15,7 +16,7 @@ def run_generate(args) -> int:
     design = mac_design(args)
     unit = design.build()  # validates every option before anything is written
     name = check_module_name(args.name) if args.name else design.default_name(unit)
-    verilog_path, manifest_path = emit(unit, name, args.out, manifest_details(unit))
+    verilog_path, manifest_path = emit_into(unit, name, args.out, manifest_details(unit), "--out")
     acc = unit.accumulator
     width = f"{acc.width}-bit, lsb 2^{acc.lsb_exponent}" if acc.kind == "fixed" else acc.format.name
     print(f"{name}: {unit.a.name} x {unit.b.name}, accumulator {acc.spec} ({width}), "
@@ -44,7 +45,8 @@ def run_verify(args) -> int:
 
     name = design.default_name(unit)
     build_dir = Path(args.build_dir) / name
-    _, manifest = emit(unit, name, build_dir, manifest_details(unit))
+    _, manifest = emit_into(unit, name, build_dir, manifest_details(unit), "--build-dir",
+                            scratch=True)
     return verify_on_simulators(
         args, name=name, what=f"{len(vectors.last)} items",
         run=lambda simulator: verify_mac(manifest, simulator=simulator, a_codes=vectors.a_codes,

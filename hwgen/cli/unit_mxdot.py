@@ -3,8 +3,9 @@
 import sys
 from pathlib import Path
 
+from hwgen.cli._output import emit_into
 from hwgen.cli._verify_options import add_verify_options, rate, simulators
-from hwgen.emit import check_module_name, emit
+from hwgen.emit import check_module_name
 from hwgen.formats import BLOCK_FORMATS
 from hwgen.formats._check import check_int
 from hwgen.gen.mxdot import DEFAULT_PIPELINE
@@ -42,7 +43,7 @@ def run_generate(args) -> int:
     name = check_module_name(args.name) if args.name else None
     unit = design.build()  # validates every option before anything is written
     name = name or design.default_name(unit)
-    verilog_path, manifest_path = emit(unit, name, args.out, manifest_details(unit))
+    verilog_path, manifest_path = emit_into(unit, name, args.out, manifest_details(unit), "--out")
     acc = unit.accumulator
     width = f"{acc.width}-bit, lsb 2^{acc.lsb_exponent}" if acc.kind == "fixed" else acc.format.name
     print(f"{name}: {unit.a.name} x {unit.b.name}, {unit.block_size} elements per block, "
@@ -71,7 +72,8 @@ def run_verify(args) -> int:
 
     name = design.default_name(unit)
     build_dir = Path(args.build_dir) / name
-    _, manifest = emit(unit, name, build_dir, manifest_details(unit))
+    _, manifest = emit_into(unit, name, build_dir, manifest_details(unit), "--build-dir",
+                            scratch=True)
     all_ok = True
     for simulator in simulators(args.sim):
         print(f"{name}: {len(vectors.last)} block pairs on {simulator} (the first build of a unit takes "

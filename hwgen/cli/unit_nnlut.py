@@ -3,8 +3,9 @@
 import re
 from pathlib import Path
 
+from hwgen.cli._output import emit_into
 from hwgen.cli._verify_options import add_verify_options, rate, verify_on_simulators
-from hwgen.emit import check_module_name, emit
+from hwgen.emit import check_module_name
 from hwgen.formats._check import check_int
 from hwgen.gen.nnlut import DEFAULT_PIPELINE, MAX_PIPELINE
 from hwgen.gen.nnlut_design import NnLutDesign, manifest_details
@@ -63,7 +64,8 @@ def run_generate(args) -> int:
     design = nnlut_design(args)
     unit = design.build()  # fits and quantizes: every error is raised before anything is written
     name = check_module_name(args.name) if args.name else design.default_name(unit)
-    verilog_path, manifest_path = emit(unit, name, args.out, manifest_details(unit, design.fit()))
+    details = manifest_details(unit, design.fit())
+    verilog_path, manifest_path = emit_into(unit, name, args.out, details, "--out")
     print(_describe(name, unit))
     print(f"wrote {verilog_path}")
     print(f"wrote {manifest_path}")
@@ -89,7 +91,8 @@ def run_verify(args) -> int:
 
     name = design.default_name(unit)
     build_dir = Path(args.build_dir) / name
-    _, manifest = emit(unit, name, build_dir, manifest_details(unit, design.fit()))
+    _, manifest = emit_into(unit, name, build_dir, manifest_details(unit, design.fit()), "--build-dir",
+                            scratch=True)
     return verify_on_simulators(
         args, name=name, what=f"{len(codes)} items", products="outputs",
         run=lambda simulator: verify_nnlut(manifest, simulator=simulator, codes=codes, idle_rate=idle,

@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
+from hwgen.cli._output import emit_into
 from hwgen.cli._verify_options import add_verify_options, rate, verify_on_simulators
-from hwgen.emit import check_module_name, emit
+from hwgen.emit import check_module_name
 from hwgen.formats import MULTIPLY_MODES
 from hwgen.formats._check import check_int
 from hwgen.gen.systolic import DEFAULT_DEPTH, DEFAULT_PIPELINE, MAX_PIPELINE
@@ -40,7 +41,7 @@ def run_generate(args) -> int:
     design = systolic_design(args)
     unit = design.build()  # validates every option before anything is written
     name = check_module_name(args.name) if args.name else design.default_name(unit)
-    verilog_path, manifest_path = emit(unit, name, args.out, manifest_details(unit))
+    verilog_path, manifest_path = emit_into(unit, name, args.out, manifest_details(unit), "--out")
     acc = unit.accumulator
     width = f"{acc.width}-bit, lsb 2^{acc.lsb_exponent}" if acc.kind == "fixed" else acc.format.name
     print(f"{name}: {unit.pes} PEs x {unit.simd} lanes, weights {unit.a.name} x activations {unit.b.name}, "
@@ -63,7 +64,8 @@ def run_verify(args) -> int:
 
     name = design.default_name(unit)
     build_dir = Path(args.build_dir) / name
-    _, manifest = emit(unit, name, build_dir, manifest_details(unit))
+    _, manifest = emit_into(unit, name, build_dir, manifest_details(unit), "--build-dir",
+                            scratch=True)
     tiles = random_tiles(unit.a, unit.b, pes=unit.pes, simd=unit.simd, depth=unit.depth, vectors=count,
                          seed=args.seed)
     job = SystolicJob(manifest, tiles, idle_rate=idle, stall_rate=stall, seed=args.seed)

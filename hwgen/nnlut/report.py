@@ -4,12 +4,14 @@ Errors are absolute, against the float64 function, over :data:`hwgen.nnlut.fit.E
 points of the function's range (the float tables, before any quantization: the method's accuracy).
 """
 
+import io
 from dataclasses import dataclass
 
 import numpy as np
 
 from hwgen.nnlut.fit import ERROR_POINTS, Errors, approximation_errors, cached_fit, uniform_lut, uniform_pwl
 from hwgen.nnlut.functions import FUNCTIONS, get_function
+from hwgen.outputs import SIGNATURE, write_atomic
 
 DEFAULT_ENTRIES = (8, 16, 32)
 METHODS = ("nnlut", "uniform_pwl", "uniform_lut")
@@ -81,8 +83,11 @@ def plot_errors(path, functions=tuple(FUNCTIONS), entries: int = 16, seed: int =
         axis.set_visible(False)
     axes.flat[0].legend(loc="lower right", fontsize=8)
     figure.tight_layout()
-    figure.savefig(path, format="png", dpi=110)
+    image = io.BytesIO()
+    # The signature lets a later run overwrite this file, and only a file hwgen wrote (hwgen.outputs).
+    figure.savefig(image, format="png", dpi=110, metadata={"Software": f"hwgen ({SIGNATURE})"})
     pyplot.close(figure)
+    write_atomic(path, image.getvalue())
 
 
 __all__ = ["DEFAULT_ENTRIES", "METHODS", "AccuracyRow", "Errors", "accuracy_rows", "plot_errors", "row_json"]
