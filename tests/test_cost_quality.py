@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 import reference as ref
 
-from hwgen.cost_models import files, quality
+from hwgen import outputs
+from hwgen.cost_models import quality
 from hwgen.formats import get_format
 from hwgen.workload.operands import quantize_rows
 
@@ -433,7 +434,7 @@ def test_minilm_cache_keeps_the_old_file_when_a_write_dies(tmp_path, fake_worklo
     def killed(source, target):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(files.os, "replace", killed)
+    monkeypatch.setattr(outputs.os, "replace", killed)  # the atomic writer behind the cache
     with pytest.raises(KeyboardInterrupt):
         quality.minilm_cosine("int4", "int4", limit=1, cache=cache)
     assert cache.read_text() == before and list(tmp_path.iterdir()) == [cache]

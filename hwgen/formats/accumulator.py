@@ -97,7 +97,11 @@ def accumulator(spec: str, a, b, terms: int | None = None, mul: str = "exact", l
                 f"{a.name} x {b.name} product needs {product_bits} bits with its sign"
             )
         return Accumulator(spec, "fixed", width, lsb, None, terms)
-    fmt = lookup(spec) if lookup else None
+    try:
+        fmt = lookup(spec) if lookup else None
+    except ValueError:  # the registry's list of every format would bury the three accumulator kinds
+        raise ValueError(f"accumulator must be 'fixed', 'fixed:W' or a minifloat format (fp32, fp16, bf16, "
+                         f"...): unknown format {spec!r}") from None
     if not isinstance(fmt, MiniFloat):
         raise ValueError(
             f"accumulator must be 'fixed', 'fixed:W' or a minifloat format (fp32, fp16, bf16, ...), "

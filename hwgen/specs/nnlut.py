@@ -1,0 +1,81 @@
+"""The NN-LUT spec: a function, its piecewise-linear table size, range and formats, the pipeline."""
+
+import math
+from dataclasses import dataclass
+from typing import ClassVar
+
+from hwgen.formats._check import check_int
+from hwgen.nnlut.fit import MAX_ENTRIES
+from hwgen.nnlut.functions import check_range, get_function
+from hwgen.nnlut.table import check_io_format, check_output_holds
+from hwgen.specs.base import UnitSpec
+
+NNLUT_CUT_POINTS = 3  # register cuts of hwgen.gen.nnlut: product, coefficients, reduce
+DEFAULT_PIPELINE = 4
+MAX_PIPELINE = NNLUT_CUT_POINTS + 1
+
+
+@dataclass(frozen=True)
+class NnLutSpec(UnitSpec):
+    """One NN-LUT unit (``hwgen.gen.nnlut.NnLutUnit``).
+
+    ``lo`` / ``hi``: the table's range, filled in with the function's default; ``frac_bits`` /
+    ``x_frac``: the table's fraction bits, None for the quantizer's choice for the fitted table
+    (``hwgen.nnlut.table.default_frac_bits`` / ``default_x_frac``); ``seed``: the fit's.
+    """
+
+    kind: ClassVar[str] = "nnlut"
+
+    function: str
+    entries: int
+    in_format: str
+    out_format: str
+    lo: float | None = None
+    hi: float | None = None
+    frac_bits: int | None = None
+    x_frac: int | None = None
+    seed: int = 0
+    pipeline: int = DEFAULT_PIPELINE
+
+    def __post_init__(self):
+        fn = get_function(self.function)
+        entries = check_int(self.entries, "entries", 1, MAX_ENTRIES)
+        lo, hi = check_range(fn, self.lo, self.hi)
+        in_fmt = check_io_format(self.in_format, "input")
+        out_fmt = check_io_format(self.out_format, "output")
+        check_output_holds(fn, lo, hi, out_fmt)
+        seed = check_int(self.seed, "seed", 0, 2**32 - 1)
+        pipeline = check_int(self.pipeline, "pipeline depth", 1, MAX_PIPELINE)
+        self._canonical(function=fn.name, entries=entries, lo=lo, hi=hi, in_format=in_fmt.name,
+                        out_format=out_fmt.name, seed=seed, pipeline=pipeline)
+
+    @property
+    def module_name(self) -> str:
+        """``nnlut_<func>_<entries>_<in>_<out>[_r<lo>_<hi>][_f<F>][_x<X>][_s<seed>][_p<N>]``."""
+        parts = ["nnlut", self.function, str(self.entries), self.in_format, self.out_format]
+        fn = get_function(self.function)
+        if (self.lo, self.hi) != (fn.lo, fn.hi):
+            parts.append(f"r{_number(self.lo)}_{_number(self.hi)}")
+        if self.frac_bits is not None:
+            parts.append(f"f{self.frac_bits}")
+        if self.x_frac is not None:
+            parts.append(f"x{self.x_frac}")
+        if self.seed:
+            parts.append(f"s{self.seed}")
+        if self.pipeline != DEFAULT_PIPELINE:
+            parts.append(f"p{self.pipeline}")
+        return "_".join(parts)
+
+    @property
+    def label(self) -> str:
+        return f"{self.function} {self.entries} {self.in_format}->{self.out_format}"
+
+    @property
+    def latency(self) -> int:
+        return self.pipeline
+
+
+def _number(value: float) -> str:
+    """A range end for a module name: -8 -> m8, 0.5 -> 0p5."""
+    text = f"{value:g}" if math.isfinite(value) else "inf"
+    return text.replace("-", "m").replace(".", "p").replace("+", "")
