@@ -20,7 +20,6 @@ Toggles are counted from a VCD that the testbench writes for the measured window
 
 import os
 import re
-import subprocess
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from hwgen import toolchain
+from hwgen import lifetime, toolchain
 from hwgen.errors import HwgenError
 
 SIM_MODULE = "energy_netlist"
@@ -296,7 +295,7 @@ def run_simulation(netlist: GateNetlist, testbench: str, top: str,
 
 
 def _run(argv: Sequence[str], cwd: Path, what: str) -> None:
-    completed = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, errors="replace", check=False)
+    completed = lifetime.run(argv, cwd=cwd, capture_output=True, text=True, errors="replace", check=False)
     if completed.returncode != 0:
         lines = [line for line in (completed.stderr + completed.stdout).splitlines() if line.strip()]
         raise ActivityError(f"{what} failed in {cwd}: {lines[-1] if lines else completed.returncode}")

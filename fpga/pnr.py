@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from hwgen import toolchain
+from hwgen import lifetime, toolchain
 from hwgen.errors import HwgenError
 
 REPORT_NAME = "report.json"
@@ -163,8 +163,8 @@ def place_and_route(netlist_json: os.PathLike | str, target: str, *, options: Pn
     argv = [*tool.argv, *nextpnr_args(target, os.path.relpath(netlist_json.resolve(), work_dir), options)]
     started = time.monotonic()
     try:
-        completed = subprocess.run(argv, cwd=work_dir, stdin=subprocess.DEVNULL, capture_output=True,
-                                   text=True, errors="replace", timeout=timeout, check=False)
+        completed = lifetime.run(argv, cwd=work_dir, stdin=subprocess.DEVNULL, capture_output=True,
+                                 text=True, errors="replace", timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         raise PnrTimeoutError(f"{device.tool} took longer than {timeout:g} s; log: {log}") from None
     seconds = time.monotonic() - started

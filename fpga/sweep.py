@@ -12,7 +12,6 @@ See ``docs/synthesis.md`` for the TOML format.
 import concurrent.futures
 import itertools
 import json
-import multiprocessing
 import os
 import sys
 import time
@@ -22,6 +21,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hwgen import lifetime
 from hwgen.formats import get_format
 from hwgen.fpga import io_harness, units
 from hwgen.fpga.pnr import DEFAULT_FREQ_MHZ, DEFAULT_SEED, PNR_TARGETS
@@ -278,15 +278,14 @@ class InlineExecutor:
 
 
 class LocalExecutor:
-    """A process pool of *jobs* workers (spawned: no inherited threads or database handles)."""
+    """A process pool of *jobs* workers (spawned), which end with this process however it ends."""
 
     def __init__(self, jobs: int):
         self.jobs = jobs
         self._pool = self._new_pool()
 
     def _new_pool(self):
-        context = multiprocessing.get_context("spawn")
-        return concurrent.futures.ProcessPoolExecutor(self.jobs, mp_context=context)
+        return lifetime.process_pool(self.jobs)
 
     def submit(self, function: Callable, *args):
         try:

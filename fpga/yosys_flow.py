@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from hwgen import toolchain
+from hwgen import lifetime, toolchain
 from hwgen.errors import HwgenError
 from hwgen.fpga.targets import (
     BRAM,
@@ -244,7 +244,7 @@ def synthesize(
 
     yosys = toolchain.find_tool("yosys")
     try:
-        completed = subprocess.run(
+        completed = lifetime.run(
             [*yosys.argv, "-q", "-l", LOG_NAME, "-s", SCRIPT_NAME],
             cwd=work_dir,
             capture_output=True,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from importlib import metadata, util
 from pathlib import Path
 
+from hwgen import lifetime
 from hwgen.errors import ToolNotFoundError
 
 SYSTEM = "system"
@@ -135,7 +136,7 @@ def _format_minimum(spec: _ToolSpec) -> str:
 def _system_version(executable: str, spec: _ToolSpec) -> str | None:
     """The version number the tool prints about itself, or None when it does not run."""
     try:
-        result = subprocess.run(
+        result = lifetime.run(
             [executable, *spec.version_args],
             capture_output=True,
             text=True,

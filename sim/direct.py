@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from hwgen import toolchain
+from hwgen import lifetime, toolchain
 from hwgen.sim.harness_timing import CLOCK_NS, RESET_CYCLES
 from hwgen.sim.mac_harness import check_module_name, write_if_changed
 from hwgen.sim.runner import SimulationError, build_key, check_simulator, record_build, reusable_build
@@ -97,8 +97,8 @@ def run_direct(*, sources: Sequence[os.PathLike | str], toplevel: str, simulator
 
 def _run(command: list[str], folder: Path, environment: dict[str, str], output, simulator: str):
     try:
-        return subprocess.run(command, cwd=folder, env=environment, stdout=output, stderr=subprocess.STDOUT,
-                              check=False)
+        return lifetime.run(command, cwd=folder, env=environment, stdout=output, stderr=subprocess.STDOUT,
+                            check=False)
     except FileNotFoundError:
         raise SimulationError(f"{simulator}: cannot run {command[0]!r} (not found)") from None
 

@@ -23,11 +23,10 @@ original files: it compiles processes itself.
 import hashlib
 import os
 import re
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from hwgen import toolchain
+from hwgen import lifetime, toolchain
 from hwgen.errors import HwgenError
 
 PASSES = ("hierarchy", "proc", "opt_clean")
@@ -84,8 +83,8 @@ def icarus_netlist(sources: Sequence[os.PathLike | str], folder: os.PathLike | s
     written = folder / f".{NETLIST_NAME}.new"
     reads = " ".join(_quote(os.path.relpath(path, folder)) for path in paths)
     script = f"read_verilog {reads}; {'; '.join(PASSES)}; write_verilog -noattr {_quote(written.name)}"
-    completed = subprocess.run([*yosys.argv, "-q", "-l", LOG_NAME, "-p", script], cwd=folder,
-                               capture_output=True, text=True, errors="replace", check=False)
+    completed = lifetime.run([*yosys.argv, "-q", "-l", LOG_NAME, "-p", script], cwd=folder,
+                             capture_output=True, text=True, errors="replace", check=False)
     if completed.returncode != 0 or not written.is_file():
         log = folder / LOG_NAME
         text = log.read_text(errors="replace") if log.is_file() else completed.stderr

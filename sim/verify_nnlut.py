@@ -9,16 +9,15 @@ build (a Verilator build costs 15-35 s however small the design), each job in it
 """
 
 import math
-import multiprocessing
 import os
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from hwgen import lifetime
 from hwgen.formats import scalar_format
 from hwgen.golden import decode
 from hwgen.nnlut.evaluate import evaluate_codes
@@ -155,8 +154,7 @@ def verify_nnlut_batches(batches: dict, *, build_dir: os.PathLike | str, paralle
     if not parallel or len(simulators) < 2:
         return {sim: verify_nnlut_batch(batches[sim], simulator=sim, build_dir=build_dir)
                 for sim in simulators}
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=len(simulators) - 1, mp_context=context) as pool:
+    with lifetime.process_pool(len(simulators) - 1) as pool:
         futures = {sim: pool.submit(verify_nnlut_batch, list(batches[sim]), simulator=sim,
                                     build_dir=build_dir) for sim in simulators[:-1]}
         last = simulators[-1]

@@ -6,7 +6,8 @@ import types
 import numpy as np
 import pytest
 
-from hwgen.cost_models import activity, energy, files, gate_sim
+from hwgen import outputs
+from hwgen.cost_models import activity, energy, gate_sim
 from hwgen.fpga.units import get_unit
 from hwgen.fpga.yosys_flow import synthesize
 
@@ -194,7 +195,7 @@ def test_cache_hit_and_atomic_write(tmp_path, monkeypatch):
     def killed(source, target):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(files.os, "replace", killed)
+    monkeypatch.setattr(outputs.os, "replace", killed)  # the atomic writer behind the cache
     with pytest.raises(KeyboardInterrupt):
         energy.measure_energy(design, macs=MACS + 1, work_dir=tmp_path, cache=cache)
     monkeypatch.undo()
