@@ -13,7 +13,7 @@ HWGEN := $(VENV)/bin/hwgen
 # Touched after each install: a newer pyproject.toml means install again.
 INSTALLED := $(VENV)/.hwgen-installed
 # Folders that do not exist yet (empty ones are not in git) are left out.
-PYTHON_DIRS := $(wildcard hwgen sim cost_models fpga tests bench)
+PYTHON_DIRS := $(wildcard hwgen sim cost_models fpga tests bench studies)
 
 .PHONY: help demo test lint rtl venv system-tools clean
 

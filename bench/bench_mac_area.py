@@ -3,9 +3,12 @@
 Run: ``.venv/bin/python bench/bench_mac_area.py [--terms K] [--pipeline N] [--targets ...] [--only ...]``.
 The "ref issue" column (xc7 -nodsp) is a straightforward hand-written design with no NaN / inf
 handling, no restart and no stream control, as the MAC issue gives it; hwgen's units have all of
-them. For the minifloats, "ref same W" synthesizes that design (fpga/experiments/
-mac_reference_minifloat.v, which reproduces the issue's numbers) in this run at hwgen's accumulator
+them. For the minifloats, "ref same W" synthesizes that design in this run at hwgen's accumulator
 width: the issue's E5M2 number is for a 70-bit accumulator, hwgen's is 68 bits for K = 8.
+
+The reference Verilog is bench/mac_reference_minifloat.v, next to this file: a reconstruction of the
+issue's hand-written MAC that reproduces its numbers (how, and the area work it measured:
+studies/minifloat_mac_area/README.md).
 """
 
 import argparse
@@ -25,7 +28,7 @@ TARGETS = {"xc7-nodsp": ("xc7", False), "xc7": ("xc7", True), "ice40-dsp": ("ice
            "ecp5": ("ecp5", True), "gates": ("gates", False)}
 REFERENCE_XC7_NODSP = {"fp8_e4m3fn": (137, 56), "fp8_e5m2": (210, 86), "fp4_e2m1": (35, 20),
                        "int8": (212, 40)}
-REFERENCE_VERILOG = ROOT / "fpga" / "experiments" / "mac_reference_minifloat.v"
+REFERENCE_VERILOG = Path(__file__).resolve().parent / "mac_reference_minifloat.v"
 REFERENCE_TOP = "mac_reference_minifloat"
 
 

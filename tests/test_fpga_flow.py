@@ -14,7 +14,7 @@ from hwgen.fpga.yosys_flow import HOOKS, SynthesisError, SynthOptions, parse_sta
 
 FIXTURES = Path(__file__).parent / "fixtures" / "yosys_stat"
 
-# Captured from fpga/experiments/study.py runs of the INT8 MAC shapes (Yosys 0.70):
+# Captured from studies/int8_mac_dsp/study.py runs of the INT8 MAC shapes (Yosys 0.70):
 # fixture -> (top, target, expected non-zero categories).
 CAPTURED = {
     "xc7_mac_dsp": ("mac_mux_zero", "xc7", {"lut": 3, "ff": 6, "dsp": 1}),

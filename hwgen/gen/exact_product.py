@@ -2,7 +2,7 @@
 
 The MAC's exact accumulator adds ``significand_a * significand_b << (exponent_a + exponent_b)`` into
 a wide two's complement register. These helpers build that term so that Yosys / ABC map it onto few
-LUT6s; each shape was chosen by synthesis (``fpga/experiments/README_mac_area.md`` has the numbers).
+LUT6s; each shape was chosen by synthesis (``studies/minifloat_mac_area/README.md`` has the numbers).
 """
 
 from amaranth import Array, Cat, Const, Module, Mux, Signal, Value, unsigned

@@ -1,6 +1,6 @@
 """Synthesize a few MAC configurations on chosen targets and print LUT/FF/carry and cells by type.
 
-    .venv/bin/python fpga/experiments/mac_area_probe.py fp8_e4m3fn fp8_e5m2 fp4_e2m1 [--targets xc7-nodsp]
+    .venv/bin/python studies/minifloat_mac_area/mac_area_probe.py fp8_e4m3fn fp4_e2m1 [--targets xc7-nodsp]
 
 A development probe for the fixed-accumulator MAC area work (bench/bench_mac_area.py is the report).
 """

@@ -1,6 +1,6 @@
 """The INT8 MAC DSP packing study: synthesize every shape for every target and check each netlist.
 
-    .venv/bin/python fpga/experiments/study.py [WORK_DIR] [--shapes a,b] [--widths 24,32]
+    .venv/bin/python studies/int8_mac_dsp/study.py [WORK_DIR] [--shapes a,b] [--widths 24,32]
 
 Prints a Markdown table (README.md has the numbers). "sim" is the random dot-product testbench
 (mac_tb.v, with backpressure) run on the synthesized netlist with Yosys's cell models: it checks
