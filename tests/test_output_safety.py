@@ -106,7 +106,8 @@ def test_verify_refuses_a_build_folder_it_did_not_write(tmp_path, capsys):
     build = tmp_path / "build"
     (build / MAC_NAME).mkdir(parents=True)
     (build / MAC_NAME / "keep.txt").write_text("mine")
-    code, _, err = run_cli(["verify", *MAC, "--vectors", "5", "--sim", "icarus", "--build-dir", build], capsys)
+    argv = ["verify", *MAC, "--vectors", "5", "--sim", "icarus", "--build-dir", build]
+    code, _, err = run_cli(argv, capsys)
     assert f"--build-dir {build / MAC_NAME}: the folder holds files hwgen did not write (keep.txt)" in \
         one_error_line(code, err)
     assert snapshot(build) == {f"{MAC_NAME}/keep.txt": hashlib.sha256(b"mine").hexdigest()}
@@ -156,7 +157,7 @@ def test_record_written_lists_files_and_forgets_removed_ones(tmp_path):
     (folder / "index.html").unlink()
     record_written(folder, [])
     (folder / "index.html").write_text("someone else's, same name")
-    with pytest.raises(ValueError, match="index.html was not written by hwgen"):
+    with pytest.raises(ValueError, match=r"index\.html was not written by hwgen"):
         claim_folder(folder, "--out", replaces=("index.html",))
 
 
