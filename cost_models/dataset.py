@@ -49,7 +49,7 @@ def read_store(path: str | Path) -> pd.DataFrame:
                               f"fpga/sweeps/default.toml --store {path}` first")
     from hwgen.results.store import ResultStore
 
-    with ResultStore(path) as store:
+    with ResultStore(path, read_only=True) as store:
         frame = store.dataframe()
     if frame.empty:
         raise EmptyStoreError(f"results store {path} has no rows; run `hwgen sweep fpga/sweeps/default.toml "
@@ -85,7 +85,12 @@ def mac_points(frame: pd.DataFrame) -> pd.DataFrame:
         features = config_features(config).as_dict()
         point.update({FEATURE_PREFIX + name: value for name, value in features.items()})
         points.append(point)
-    return pd.DataFrame(points)
+    frame = pd.DataFrame(points)
+    # A metric the target cannot have (LUTs of a gate netlist) is missing, never 0: NaN, because pandas'
+    # NA in an object column breaks float() and astype(float) downstream.
+    for column in (*AREA_COLUMNS, "lut_cells"):
+        frame[column] = pd.to_numeric(frame[column])
+    return frame
 
 
 def modelled(points: pd.DataFrame) -> pd.DataFrame:

@@ -26,7 +26,7 @@ from hwgen.fpga.pnr import (
     nextpnr_args,
     place_and_route,
 )
-from hwgen.fpga.targets import get_target
+from hwgen.fpga.targets import CATEGORY_COLUMNS, get_target
 from hwgen.fpga.units import GeneratedDesign
 from hwgen.fpga.yosys_flow import SynthOptions, render_script, synthesize
 from hwgen.results.store import content_key
@@ -35,9 +35,6 @@ from hwgen.results.store import content_key
 FLOW_VERSION = 1
 OK, FAILED, TIMEOUT = "ok", "failed", "timeout"
 GATES = "gates"
-
-_CATEGORY_COLUMNS = {"lut": "luts", "ff": "ffs", "carry": "carries", "dsp": "dsps", "bram": "brams",
-                     "lutram": "lutrams", "mux": "muxes", "gate2": "gates", "inverter": "inverters"}
 
 
 @dataclass(frozen=True)
@@ -133,7 +130,7 @@ def run_task(task: Task) -> list[dict]:
                            work_dir=work / "synth", timeout=task.timeout_s)
     except Exception as error:  # a sweep records every failure and goes on
         return [_failed(base, task, seed, error, time.monotonic() - started) for seed in task.seeds]
-    base.update(_cell_columns(synth.cells))
+    base.update(_cell_columns(synth.cells, task.flow.target))
     if not task.flow.pnr:
         row = {**base, "status": OK, "run_seconds": time.monotonic() - started}
         _clean(task, [row])
@@ -211,11 +208,12 @@ def _failed(base: dict, task: Task, seed, error: BaseException, seconds: float) 
     return row
 
 
-def _cell_columns(cells) -> dict:
-    columns = {column: cells.by_category[category] for category, column in _CATEGORY_COLUMNS.items()}
+def _cell_columns(cells, target: str) -> dict:
+    columns = {column: cells.by_category[category] for category, column in CATEGORY_COLUMNS.items()}
     columns["other_cells"] = cells.by_category["other"] + cells.by_category["io"]
     columns["transistors"] = cells.transistors
     columns["transistors_complete"] = cells.transistors_complete if cells.transistors is not None else None
+    columns.update(dict.fromkeys(get_target(target).inapplicable_columns))  # NULL, not a measured 0
     columns["cells_by_type"] = json.dumps(dict(cells.by_type), sort_keys=True)
     return columns
 

@@ -9,7 +9,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-# Resource categories every result reports, in this order (missing ones count zero).
+# Resource categories, in this order. A category a target names cells for counts zero when a design
+# uses none; one it names no cells for does not apply to it (Target.inapplicable_columns).
 LUT = "lut"
 FF = "ff"
 CARRY = "carry"
@@ -22,6 +23,10 @@ INVERTER = "inverter"
 IO = "io"
 OTHER = "other"
 CATEGORIES = (LUT, FF, CARRY, DSP, BRAM, LUTRAM, MUX, GATE2, INVERTER, IO, OTHER)
+# The results store's column of each category (IO and OTHER cells are summed into `other_cells`).
+CATEGORY_COLUMNS = {LUT: "luts", FF: "ffs", CARRY: "carries", DSP: "dsps", BRAM: "brams", LUTRAM: "lutrams",
+                    MUX: "muxes", GATE2: "gates", INVERTER: "inverters"}
+TRANSISTOR_COLUMNS = ("transistors", "transistors_complete")
 
 # The generic target's gate set: every two-input function, no MUX / AOI, so that "gates" is a
 # count of equal-sized cells. abc adds NOT (and BUF) on its own.
@@ -43,6 +48,20 @@ class Target:
     post_synth: tuple[str, ...]
     stat_args: tuple[str, ...]
     cell_patterns: Mapping[str, str]
+
+    @property
+    def counts_transistors(self) -> bool:
+        """Whether its ``stat`` estimates transistors (``-tech cmos``: the gates target)."""
+        return "cmos" in self.stat_args
+
+    @property
+    def inapplicable_columns(self) -> tuple[str, ...]:
+        """The result columns this target cannot have: the categories it names no cells for (LUTs of a
+        gate netlist, gates of an FPGA) and transistors where ``stat`` estimates none. They are stored
+        as NULL, because a 0 there would read as a measured count and pull averages down."""
+        missing = tuple(column for category, column in CATEGORY_COLUMNS.items()
+                        if category not in self.cell_patterns)
+        return missing if self.counts_transistors else missing + TRANSISTOR_COLUMNS
 
     def category(self, cell_type: str) -> str:
         """The resource category of one cell type, e.g. ``"LUT6"`` -> ``"lut"`` on xc7."""

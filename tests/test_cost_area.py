@@ -124,6 +124,22 @@ def test_missing_and_empty_stores_are_clear_errors(tmp_path):
         dataset.read_store(tmp_path / "empty.sqlite")
 
 
+def test_metrics_a_target_cannot_have_are_missing_not_zero(tmp_path, points):
+    from hwgen.results.store import ResultStore
+
+    records = pd.read_csv(FIXTURE).to_dict("records")
+    with ResultStore(tmp_path / "r.sqlite") as store:
+        store.add_rows([{k: None if pd.isna(v) else v for k, v in record.items()} for record in records])
+    for frame in (points, dataset.mac_points(dataset.read_store(tmp_path / "r.sqlite"))):
+        gates, fpga = frame[frame["target"] == "gates"], frame[frame["target"] != "gates"]
+        assert gates[["luts", "lut_cells", "carries", "dsps"]].isna().all().all()
+        assert fpga["gates"].isna().all() and fpga["transistors"].isna().all()
+        assert gates["gates"].notna().all() and fpga["luts"].notna().all() and (fpga["dsps"] >= 0).all()
+        assert frame["luts"].dtype == float  # NaN, which float() and comparisons take, not pandas' NA
+        # Averages see only the targets that have the metric.
+        assert frame["luts"].mean() == pytest.approx(fpga["luts"].mean())
+
+
 def test_the_model_sweep_is_valid():
     from hwgen.fpga.sweep import describe, load_config
 

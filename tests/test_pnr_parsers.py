@@ -107,13 +107,15 @@ def test_only_ice40_and_ecp5_are_placed():
 
 def test_cell_columns_of_a_row():
     gates = _cell_columns(parse_stat(json.loads((STATS / "gates_mac_int4.json").read_text()),
-                                     "mac_int4_fixed_k4_p1", "gates"))
-    assert (gates["gates"], gates["ffs"], gates["luts"]) == (203, 12, 0)
+                                     "mac_int4_fixed_k4_p1", "gates"), "gates")
+    assert (gates["gates"], gates["ffs"], gates["muxes"]) == (203, 12, 0)
     assert (gates["transistors"], gates["transistors_complete"]) == (1590, True)
+    # A gate netlist has no LUTs, carries, DSPs or RAMs at all: NULL, not a count of 0.
+    assert [gates[c] for c in ("luts", "carries", "dsps", "brams", "lutrams")] == [None] * 5
     ice40 = _cell_columns(parse_stat(json.loads((STATS / "ice40_mac_int4.json").read_text()),
-                                     "mac_int4_fixed_k4_p1", "ice40"))
-    assert (ice40["luts"], ice40["ffs"], ice40["carries"], ice40["dsps"]) == (74, 12, 7, 0)
-    assert ice40["transistors"] is None
+                                     "mac_int4_fixed_k4_p1", "ice40"), "ice40")
+    assert (ice40["luts"], ice40["ffs"], ice40["carries"], ice40["dsps"]) == (74, 12, 7, 0)  # no DSP used
+    assert [ice40[c] for c in ("gates", "muxes", "lutrams", "inverters", "transistors")] == [None] * 5
     assert json.loads(ice40["cells_by_type"]) == {"SB_CARRY": 7, "SB_DFFE": 10, "SB_DFFESR": 2, "SB_LUT4": 74}
 
 

@@ -49,8 +49,10 @@ def test_reference_rows_hold_real_numbers(reference):
     gates = reference[reference["target"] == "gates"]
     assert (gates["gates"] > 50).all() and (gates["transistors"] > 500).all() and (gates["ffs"] > 5).all()
     assert gates["fmax_mhz"].isna().all() and gates["seed"].isna().all()
+    assert gates[["luts", "carries", "dsps", "brams", "lutrams"]].isna().all().all()  # none on a gate netlist
     ice40 = reference[reference["target"] == "ice40"]
     assert (ice40["luts"] > 20).all() and (ice40["seed"] == 1).all()
+    assert ice40[["gates", "muxes", "transistors"]].isna().all().all() and (ice40["dsps"] == 0).all()
     assert ((ice40["fmax_mhz"] > 5) & (ice40["fmax_mhz"] < 500)).all()
     # Placed logic cells include the harness: at least the unit's LUTs and every flip-flop.
     assert (ice40["pnr_logic_cells"] >= ice40["luts"]).all()

@@ -87,8 +87,9 @@ def test_store_schema_version_is_checked(tmp_path):
     connection.execute("UPDATE meta SET value = '0' WHERE name = 'schema_version'")
     connection.commit()
     connection.close()
-    with pytest.raises(ValueError, match=r"has schema version 0; this hwgen reads version 1"):
-        ResultStore(tmp_path / "r.sqlite")
+    for read_only in (False, True):
+        with pytest.raises(ValueError, match=r"has schema version 0; this hwgen reads version 2 "):
+            ResultStore(tmp_path / "r.sqlite", read_only=read_only)
 
 
 def test_dataframe_csv_and_parquet(tmp_path):

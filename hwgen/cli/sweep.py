@@ -60,7 +60,7 @@ def work_root(args) -> Path:
 
 def run(args) -> int:
     from hwgen.fpga.sweep import Progress, describe, load_config, make_executor, run_sweep
-    from hwgen.results.store import ResultStore
+    from hwgen.results.store import ResultStore, check_store_file
 
     plan = load_config(args.config)
     if args.jobs is not None and args.scheduler:
@@ -71,23 +71,45 @@ def run(args) -> int:
         if value:
             check_output_folder(Path(value).parent, option)
     check_output_folder(work_root(args), "--work-dir")
-    if Path(args.store).exists():
-        ResultStore(args.store).close()  # a folder or a file that is no results store fails here
+    exports = [(option, Path(path)) for option, path in (("--csv", args.csv), ("--parquet", args.parquet))
+               if path]
+    for option, path in exports:
+        _check_writable(path, option)
+    check_store_file(args.store)  # a folder or another application's database fails here, unchanged
     print(describe(plan), file=sys.stderr)
     if args.dry_run:
         return 0
-    executor = make_executor(args.jobs, args.scheduler)
-    with ResultStore(args.store) as store:
+    with ResultStore(args.store) as store:  # an unwritable store fails here, before any worker starts
+        executor = make_executor(args.jobs, args.scheduler)
         summary = run_sweep(plan, store, executor=executor, work_root=work_root(args),
                             retry_failed=args.retry_failed, progress=Progress(enabled=not args.quiet))
         print_rows(store, summary.keys)
         print(f"\n{summary.total} points: {summary.cached} from the store, {summary.computed} computed, "
               f"{summary.failed} failed; {summary.seconds:.1f} s; store {args.store}")
-        if args.csv:
-            print(f"wrote {store.to_csv(args.csv)}")
-        if args.parquet:
-            print(f"wrote {store.to_parquet(args.parquet)}")
+        for option, path in exports:
+            export = store.to_csv if option == "--csv" else store.to_parquet
+            try:
+                print(f"wrote {export(path)}")
+            except OSError as error:
+                raise ValueError(_cannot_write(option, path, error)) from None
     return 0
+
+
+def _check_writable(path: Path, option: str) -> None:
+    """``ValueError`` unless *path* can be written, found out before the sweep runs: an existing file
+    is opened for appending (not a byte of it changes), a new one is created and removed again."""
+    try:
+        existed = path.exists()
+        with path.open("a"):
+            pass
+        if not existed:
+            path.unlink()
+    except OSError as error:
+        raise ValueError(_cannot_write(option, path, error)) from None
+
+
+def _cannot_write(option: str, path: Path, error: OSError) -> str:
+    return f"{option} {path}: cannot write it: {error.strerror or error}"
 
 
 def print_rows(store, keys) -> None:

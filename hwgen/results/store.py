@@ -11,6 +11,10 @@ loses only the
 points it was still computing and can never leave a duplicate or a half-written row. The database
 runs in WAL mode, so readers (a progress monitor, pandas) never block the writer.
 
+Nothing the user owns is altered: a store is created only in a new or empty (0-byte) file, any other
+database is refused before a byte is written, and commands that only read open the file read-only
+(:meth:`ResultStore.__init__`, ``read_only=True``), leaving its bytes and its folder as they were.
+
 This module imports no Amaranth and no cocotb (cost-model room); pandas and pyarrow only when asked.
 """
 
@@ -19,10 +23,17 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+from hwgen.fpga.targets import TARGETS
+
+# 2: a metric a target cannot have (LUTs of a gate netlist) is NULL; version 1 stored 0 there.
+SCHEMA_VERSION = 2
+_MIGRATABLE_VERSION = 1
+_TABLES = ("meta", "results", "designs")
+_SQLITE_MAGIC = b"SQLite format 3\0"
 
 # (name, SQL type, meaning). The order is the column order of tables and exports.
 COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -38,6 +49,8 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("pnr", "INTEGER NOT NULL", "1: placed and routed inside the I/O harness"),
     ("seed", "INTEGER", "nextpnr seed (P&R rows only)"),
     ("flow", "TEXT NOT NULL", "flow options, canonical JSON"),
+    # Cell counts are NULL where the target has no such cells (Target.inapplicable_columns), 0 where it
+    # has them and the design uses none.
     ("luts", "INTEGER", "LUTs (synthesis of the unit alone)"),
     ("ffs", "INTEGER", "flip-flops"),
     ("carries", "INTEGER", "carry cells (SB_CARRY, CARRY4, CCU2C)"),
@@ -89,39 +102,61 @@ def now() -> str:
 class ResultStore:
     """A results database (SQLite file; ``":memory:"`` for a throw-away one).
 
-    Only one process should write (a sweep's coordinator); any number may read.
+    Only one process should write (a sweep's coordinator); any number may read. With ``read_only``
+    the file must already be a store, and nothing is written to it or created next to it.
     """
 
-    def __init__(self, path: os.PathLike | str):
+    def __init__(self, path: os.PathLike | str, *, read_only: bool = False):
         self.path = path if path == ":memory:" else Path(path)
-        if isinstance(self.path, Path):
-            if self.path.is_dir():
-                raise ValueError(f"results store {self.path} is a folder, not a SQLite file")
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._connection = sqlite3.connect(str(self.path), timeout=60, isolation_level=None)
-            self._connection.execute("PRAGMA journal_mode=WAL")
-            # FULL: a committed row survives even a power cut, not only a killed process.
-            self._connection.execute("PRAGMA synchronous=FULL")
-            self._create()
-        except sqlite3.DatabaseError as error:
-            raise ValueError(f"results store {self.path} is not a hwgen SQLite results store "
-                             f"({error})") from None
+        if isinstance(self.path, Path) and self.path.is_dir():
+            raise ValueError(f"results store {self.path} is a folder, not a SQLite file")
+        if read_only:
+            self._connection = _read_only_connection(self.path)
+            self._version = _schema_version(self._connection, self.path)
+            if self._version is None:
+                self._connection.close()
+                raise ValueError(_not_a_store(self.path))
+        else:
+            self._connection = self._writable_connection()
+        self._check_version()
 
-    def _create(self) -> None:
-        columns = ",\n  ".join(f"{name} {sql_type}" for name, sql_type, _ in COLUMNS)
-        with self._transaction() as db:
-            db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            db.execute(f"CREATE TABLE IF NOT EXISTS results (\n  {columns},\n"
-                       f"  CHECK (status IN ({', '.join(repr(s) for s in STATUSES)})))")
-            db.execute("CREATE TABLE IF NOT EXISTS designs (design_key TEXT PRIMARY KEY, unit TEXT NOT NULL, "
-                       "config TEXT NOT NULL, module TEXT NOT NULL, verilog TEXT NOT NULL, "
-                       "ports TEXT NOT NULL, details TEXT NOT NULL, created_at TEXT NOT NULL)")
-            version = db.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()[0]
-        if version != str(SCHEMA_VERSION):
-            raise ValueError(f"results store {self.path} has schema version {version}; this hwgen reads "
-                             f"version {SCHEMA_VERSION} (use a new --store file)")
+    def _writable_connection(self) -> sqlite3.Connection:
+        if isinstance(self.path, Path):
+            check_store_file(self.path)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise ValueError(f"cannot write results store {self.path}: {error.strerror}") from None
+        try:
+            connection = sqlite3.connect(str(self.path), timeout=60, isolation_level=None)
+        except sqlite3.OperationalError as error:  # e.g. a folder it may not create files in
+            raise ValueError(f"cannot write results store {self.path}: {error}") from None
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            # FULL: a committed row survives even a power cut, not only a killed process.
+            connection.execute("PRAGMA synchronous=FULL")
+            with _Transaction(connection) as db:
+                self._version = _schema_version(db, self.path)
+                if self._version is None:
+                    _create_tables(db)
+                    self._version = str(SCHEMA_VERSION)
+                elif self._version == str(_MIGRATABLE_VERSION):
+                    _null_inapplicable_metrics(db)
+                    self._version = str(SCHEMA_VERSION)
+        except sqlite3.OperationalError as error:  # a read-only file, a full disk
+            connection.close()
+            raise ValueError(f"cannot write results store {self.path}: {error}") from None
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def _check_version(self) -> None:
+        try:
+            _check_version(self._version, self.path)
+        except ValueError:
+            self._connection.close()
+            raise
 
     def _transaction(self):
         return _Transaction(self._connection)
@@ -178,7 +213,11 @@ class ResultStore:
         return tuple(_sql_value(values.get(name)) for name in COLUMN_NAMES)
 
     def rows(self, where: str = "", parameters: Sequence = ()) -> list[dict]:
-        sql = f"SELECT {', '.join(COLUMN_NAMES)} FROM results {where}"
+        if self._version == str(_MIGRATABLE_VERSION):  # opened read-only: migrated as it is read
+            selected = ", ".join(_version_1_expression(name) for name in COLUMN_NAMES)
+        else:
+            selected = ", ".join(COLUMN_NAMES)
+        sql = f"SELECT {selected} FROM results {where}"
         cursor = self._connection.execute(sql, parameters)
         return [dict(zip(COLUMN_NAMES, values, strict=True)) for values in cursor]
 
@@ -244,6 +283,109 @@ class _Transaction:
     def __exit__(self, exc_type, exc, traceback):
         self._connection.execute("ROLLBACK" if exc_type else "COMMIT")
         return False
+
+
+def check_store_file(path: os.PathLike | str) -> None:
+    """``ValueError`` unless *path* is new, empty (0 bytes) or a results store this hwgen can use: a
+    store is never made in another application's database. Nothing is written."""
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"results store {path} is a folder, not a SQLite file")
+    if path.is_file() and path.stat().st_size:
+        with closing(_read_only_connection(path)) as probe:
+            version = _schema_version(probe, path)
+        if version is not None:  # None: a database without tables holds nothing to lose
+            _check_version(version, path)
+
+
+def _check_version(version: str, path) -> None:
+    if version not in (str(SCHEMA_VERSION), str(_MIGRATABLE_VERSION)):
+        raise ValueError(f"results store {path} has schema version {version}; this hwgen reads version "
+                         f"{SCHEMA_VERSION} (use a new --store file)")
+
+
+def _not_a_store(path) -> str:
+    return f"not a hwgen results store: {path}"
+
+
+def _read_only_connection(path: Path) -> sqlite3.Connection:
+    """A connection that cannot change *path* or create files next to it.
+
+    SQLite's ``mode=ro`` alone creates ``-wal`` and ``-shm`` files beside a WAL database and leaves
+    them behind. A WAL database without a ``-wal`` file has no connection open (the last one to close
+    removes that file), so it is opened ``immutable``, which creates nothing. That is safe because the
+    main file of a WAL database changes only when a checkpoint copies the ``-wal`` file into it, and a
+    writer would have to open the store and checkpoint (hwgen's do so on closing, or past 1000 pages)
+    within the moment one read takes. With a ``-wal`` file present a writer may be running: plain
+    ``mode=ro`` shares its files and sees its committed rows.
+    """
+    if not path.is_file():
+        raise ValueError(f"results store {path} does not exist; `hwgen sweep CONFIG.toml --store {path}` "
+                         "creates it")
+    with path.open("rb") as file:
+        header = file.read(100)
+    if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
+        raise ValueError(_not_a_store(path))
+    wal_mode = header[18] == 2  # the file format's write version: 1 rollback journal, 2 WAL
+    immutable = wal_mode and not Path(f"{path}-wal").exists()
+    uri = path.resolve().as_uri() + ("?mode=ro&immutable=1" if immutable else "?mode=ro")
+    return sqlite3.connect(uri, uri=True, timeout=60, isolation_level=None)
+
+
+def _schema_version(connection: sqlite3.Connection, path) -> str | None:
+    """The store's schema version, ``None`` for a database without tables; ``ValueError`` for a file
+    that is no hwgen store (another application's database, or no database at all)."""
+    try:
+        found = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        tables = {name for (name,) in found}
+        if not tables:
+            return None
+        if not set(_TABLES) <= tables:
+            raise ValueError(_not_a_store(path))
+        found = connection.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()
+    except sqlite3.DatabaseError:
+        raise ValueError(_not_a_store(path)) from None
+    if found is None:
+        raise ValueError(_not_a_store(path))
+    return found[0]
+
+
+def _create_tables(db: sqlite3.Connection) -> None:
+    columns = ",\n  ".join(f"{name} {sql_type}" for name, sql_type, _ in COLUMNS)
+    db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    db.execute(f"CREATE TABLE results (\n  {columns},\n"
+               f"  CHECK (status IN ({', '.join(repr(s) for s in STATUSES)})))")
+    db.execute("CREATE TABLE designs (design_key TEXT PRIMARY KEY, unit TEXT NOT NULL, "
+               "config TEXT NOT NULL, module TEXT NOT NULL, verilog TEXT NOT NULL, "
+               "ports TEXT NOT NULL, details TEXT NOT NULL, created_at TEXT NOT NULL)")
+
+
+def _inapplicable_targets() -> dict[str, tuple[str, ...]]:
+    """Result column -> the targets that cannot have it (from :attr:`Target.inapplicable_columns`)."""
+    targets: dict[str, tuple[str, ...]] = {}
+    for target in TARGETS.values():
+        for column in target.inapplicable_columns:
+            targets[column] = (*targets.get(column, ()), target.name)
+    return targets
+
+
+def _null_inapplicable_metrics(db: sqlite3.Connection) -> None:
+    """Schema version 1 -> 2, inside the caller's transaction: the zeros version 1 stored for metrics a
+    target cannot have become NULL. Keys stay: the measured numbers themselves did not change."""
+    for column, targets in _inapplicable_targets().items():
+        db.execute(f"UPDATE results SET {column} = NULL WHERE target IN ({', '.join('?' * len(targets))})",
+                   targets)
+    db.execute("UPDATE meta SET value = ? WHERE name = 'schema_version'", (str(SCHEMA_VERSION),))
+
+
+def _version_1_expression(column: str) -> str:
+    """*column* of a version-1 row as version 2 stores it (target names come from our registry)."""
+    targets = _inapplicable_targets().get(column)
+    if not targets:
+        return column
+    names = ", ".join(f"'{name}'" for name in targets)
+    return f"CASE WHEN target IN ({names}) THEN NULL ELSE {column} END AS {column}"
 
 
 def _sql_value(value):
