@@ -8,23 +8,26 @@ flip-flops, ``outputs - inputs``, listed apart), the harness's share, and both F
 """
 
 import argparse
-import json
-import sqlite3
 
+from hwgen.cli import run_reporting_errors
+from hwgen.cost_models.dataset import read_store
 from hwgen.fpga import io_harness
+from hwgen.results.store import ResultStore
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", default="build/results.sqlite")
     args = parser.parse_args()
-    db = sqlite3.connect(args.store)
-    db.row_factory = sqlite3.Row
-    designs = db.execute("SELECT module, ports FROM designs")
-    ports = {row["module"]: json.loads(row["ports"]) for row in designs}
-    newest = {}
-    for row in db.execute("SELECT * FROM results WHERE pnr = 1 AND status = 'ok' ORDER BY created_at"):
-        newest[(row["design"], row["target"])] = row
+    raise SystemExit(run_reporting_errors("bench_harness_cost", lambda: report(args.store)))
+
+
+def report(path: str) -> None:
+    read_store(path)  # a missing, foreign or empty store is one line, and nothing is created
+    with ResultStore(path, read_only=True) as store:
+        ports = store.module_ports()
+        placed = store.rows("WHERE pnr = 1 AND status = 'ok' ORDER BY created_at")
+    newest = {(row["design"], row["target"]): row for row in placed}
     print(f"{'design':<26}{'target':<7}{'in/out':>8}{'unit+harness':>13}{'harness':>9}{'null FFs':>9}"
           f"{'share':>7}{'Fmax unit':>11}{'Fmax harness':>13}{'harness FFs':>12}")
     for (design, target), row in sorted(newest.items()):

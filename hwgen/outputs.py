@@ -43,19 +43,9 @@ def check_folder_path(path, option: str) -> Path:
     return path
 
 
-def claim_folder(path, option: str, *, replaces: Iterable[str] = (), scratch: bool = False) -> Path:
-    """Make *path* a folder hwgen may write into, before any work; return it.
-
-    *replaces* names the files and subfolders (relative to *path*) the command will overwrite or
-    remove; each must be absent or written by hwgen. *scratch*: the folder is hwgen's whole once marked.
-
-    Raises
-    ------
-    ValueError
-        *path* is a file, or holds files hwgen did not write (one line naming *option*).
-    OSError
-        The folder cannot be created or written (the CLI prints it in one line).
-    """
+def check_claimable(path, option: str, *, replaces: Iterable[str] = (), scratch: bool = False) -> Path:
+    """The checks of :func:`claim_folder`, creating nothing (for a dry run, or to refuse before a
+    plan is printed)."""
     path = check_folder_path(path, option)
     marker = path / MARKER
     if path.is_dir() and not marker.is_file():
@@ -70,12 +60,30 @@ def claim_folder(path, option: str, *, replaces: Iterable[str] = (), scratch: bo
             if stranger is not None:
                 raise ValueError(f"{option} {path}: {stranger} was not written by hwgen; move it away or "
                                  f"choose another folder")
+    return path
+
+
+def claim_folder(path, option: str, *, replaces: Iterable[str] = (), scratch: bool = False) -> Path:
+    """Make *path* a folder hwgen may write into, before any work; return it.
+
+    *replaces* names the files and subfolders (relative to *path*) the command will overwrite or
+    remove; each must be absent or written by hwgen. *scratch*: the folder is hwgen's whole once marked.
+
+    Raises
+    ------
+    ValueError
+        *path* is a file, or holds files hwgen did not write (one line naming *option*).
+    OSError
+        The folder cannot be created or written (the CLI prints it in one line).
+    """
+    path = check_claimable(path, option, replaces=replaces, scratch=scratch)
+    marker = path / MARKER
     if marker.is_file():
         return path
     new = [p for p in (path, *path.parents) if not p.exists()]  # innermost first
     try:
         path.mkdir(parents=True, exist_ok=True)
-        _write_marker(path, written)
+        _write_marker(path, set())
     except BaseException:
         for folder in new:  # a full or read-only disk leaves no empty folders behind
             with contextlib.suppress(OSError):

@@ -234,3 +234,28 @@ def test_no_traceback_from_the_command_line(tmp_path):
     done = subprocess.run([sys.executable, "-m", "hwgen", "generate", *MAC, "--out", "/proc/hwgen"],
                           capture_output=True, text=True, check=False)
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+SMOKE = Path(__file__).parents[1] / "fpga" / "sweeps" / "smoke.toml"
+
+
+def test_sweep_and_synth_refuse_a_work_folder_they_did_not_write(tmp_path, capsys):
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "thesis.tex").write_text("mine")
+    for argv in (["sweep", SMOKE, "--store", tmp_path / "s.sqlite", "--work-dir", work],
+                 ["synth", *MAC, "--target", "gates", "--work-dir", work]):
+        code, _, err = run_cli(argv, capsys)
+        assert f"--work-dir {work}: the folder holds files hwgen did not write" in one_error_line(code, err)
+    assert snapshot(work) == {"thesis.tex": hashlib.sha256(b"mine").hexdigest()}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["work"]  # no store was created either
+
+
+def test_sweep_never_overwrites_a_file_that_is_not_its_export(tmp_path, capsys):
+    for option, name in (("--csv", "budget.csv"), ("--parquet", "table.parquet")):
+        mine = tmp_path / name
+        mine.write_text("item,cost\nboard,100\n")
+        code, _, err = run_cli(["sweep", SMOKE, "--dry-run", "--store", tmp_path / "s.sqlite", option, mine],
+                               capsys)
+        assert f"{option} {mine}: the file exists and is not a results export" in one_error_line(code, err)
+        assert mine.read_text() == "item,cost\nboard,100\n"

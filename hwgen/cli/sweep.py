@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from hwgen.cli._output import check_output_folder, print_table
+from hwgen.outputs import check_claimable, claim_folder
 
 DEFAULT_STORE = "build/results.sqlite"
 
@@ -70,15 +71,16 @@ def run(args) -> int:
     for option, value in (("--csv", args.csv), ("--parquet", args.parquet), ("--store", args.store)):
         if value:
             check_output_folder(Path(value).parent, option)
-    check_output_folder(work_root(args), "--work-dir")
     exports = [(option, Path(path)) for option, path in (("--csv", args.csv), ("--parquet", args.parquet))
                if path]
     for option, path in exports:
-        _check_writable(path, option)
+        _check_export(path, option)
     check_store_file(args.store)  # a folder or another application's database fails here, unchanged
+    check_claimable(work_root(args), "--work-dir", scratch=True)
     print(describe(plan), file=sys.stderr)
     if args.dry_run:
         return 0
+    claim_folder(work_root(args), "--work-dir", scratch=True)
     with ResultStore(args.store) as store:  # an unwritable store fails here, before any worker starts
         executor = make_executor(args.jobs, args.scheduler)
         summary = run_sweep(plan, store, executor=executor, work_root=work_root(args),
@@ -95,9 +97,13 @@ def run(args) -> int:
     return 0
 
 
-def _check_writable(path: Path, option: str) -> None:
+def _check_export(path: Path, option: str) -> None:
     """``ValueError`` unless *path* can be written, found out before the sweep runs: an existing file
-    is opened for appending (not a byte of it changes), a new one is created and removed again."""
+    must be an earlier export of a store (hwgen replaces no file it did not write) and is opened for
+    appending (not a byte of it changes); a new one is created and removed again."""
+    if path.is_file() and not _is_export(path, option):
+        raise ValueError(f"{option} {path}: the file exists and is not a results export of hwgen's; "
+                         f"choose another name")
     try:
         existed = path.exists()
         with path.open("a"):
@@ -106,6 +112,22 @@ def _check_writable(path: Path, option: str) -> None:
             path.unlink()
     except OSError as error:
         raise ValueError(_cannot_write(option, path, error)) from None
+
+
+def _is_export(path: Path, option: str) -> bool:
+    """Whether *path* holds exactly the store's columns (as :meth:`ResultStore.to_csv` / ``to_parquet``
+    write them)."""
+    from hwgen.results.store import COLUMN_NAMES
+
+    try:
+        if option == "--csv":
+            with path.open(encoding="utf-8") as file:
+                return file.readline().rstrip("\r\n") == ",".join(COLUMN_NAMES)
+        import pyarrow.parquet
+
+        return tuple(pyarrow.parquet.read_schema(path).names) == COLUMN_NAMES
+    except (OSError, UnicodeDecodeError, ImportError, ValueError):
+        return False
 
 
 def _cannot_write(option: str, path: Path, error: OSError) -> str:

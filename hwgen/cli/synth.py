@@ -13,6 +13,7 @@ from hwgen.cli.sweep import add_store_options, print_rows, work_root
 from hwgen.cli.unit_mxdot import add_mxdot_options, mxdot_design
 from hwgen.cli.unit_nnlut import add_nnlut_options, nnlut_design
 from hwgen.cli.unit_systolic import add_systolic_options, systolic_design
+from hwgen.outputs import claim_folder
 
 # unit -> (add its options to a parser, the design dataclass from parsed arguments)
 UNIT_OPTIONS = {
@@ -70,6 +71,7 @@ def run(args) -> int:
                     freq_mhz=DEFAULT_FREQ_MHZ if args.freq is None else args.freq)
     seeds = tuple(dict.fromkeys(args.seed or [DEFAULT_SEED]))
     plan = SweepPlan((DesignPoint(args.unit, config),), (flow,), seeds, args.timeout, name="synth")
+    claim_folder(work_root(args), "--work-dir", scratch=True)
     with ResultStore(args.store or ":memory:") as store:
         summary = run_sweep(plan, store, executor=InlineExecutor(), work_root=work_root(args),
                             keep_work=args.keep_work)

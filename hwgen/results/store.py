@@ -235,6 +235,11 @@ class ResultStore:
         design["ports"], design["details"] = json.loads(design["ports"]), json.loads(design["details"])
         return design
 
+    def module_ports(self) -> dict[str, list]:
+        """Every stored module's manifest ports, by module name."""
+        found = self._connection.execute("SELECT module, ports FROM designs")
+        return {module: json.loads(ports) for module, ports in found}
+
     def add_design(self, design_key: str, *, unit: str, config: str, module: str, verilog: str,
                    ports: Sequence[Mapping], details: Mapping) -> None:
         with self._transaction() as db:
