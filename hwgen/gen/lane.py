@@ -37,13 +37,19 @@ def integer_operands(a, b, mul: str) -> bool:
     return mul == "exact" and all(isinstance(f, (IntFormat, TableFormat)) for f in (a, b))
 
 
-def lane_product(m: Module, a, b, a_code: Value, b_code: Value, mul: str, name: str) -> LaneProduct:
-    """Combinational exact (or L-Mul) product of one operand pair."""
+def lane_product(m: Module, a, b, a_code: Value, b_code: Value, mul: str, name: str, *,
+                 zero_sign: bool = False) -> LaneProduct:
+    """Combinational exact (or L-Mul) product of one operand pair.
+
+    With ``zero_sign``, an integer product's ``negative`` is the sign of the operands' product, also
+    for a zero product, as a float accumulator adds it (-3 * 0 is -0 there); else it is 0.
+    """
     false = Const(0, 1)
     if integer_operands(a, b, mul):
+        x, y = signed_value(a, a_code), signed_value(b, b_code)
         value = Signal(signed(product_bits(a, b, mul) + 1), name=f"{name}_product")
-        m.d.comb += value.eq(signed_value(a, a_code) * signed_value(b, b_code))
-        return LaneProduct(value, None, false, false, false)
+        m.d.comb += value.eq(x * y)
+        return LaneProduct(value, None, (x < 0) ^ (y < 0) if zero_sign else false, false, false)
     x, y = decode_operand(m, a, a_code, f"{name}_a"), decode_operand(m, b, b_code, f"{name}_b")
     nan = x.nan | y.nan | (x.inf & y.zero) | (x.zero & y.inf)
     inf = (x.inf | y.inf) & ~nan

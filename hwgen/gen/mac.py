@@ -173,6 +173,8 @@ class MacUnit(wiring.Component):
 
     def _multiply(self, m, item):
         if self._integer_product():
+            if self._acc.kind == "float":  # the sign of a zero product too: -3 * 0 adds -0
+                return {"product": item["a"] * item["b"], "negative": (item["a"] < 0) ^ (item["b"] < 0)}
             return {"product": item["a"] * item["b"]}
         specials = {k: item[k] for k in ("negative", "nan", "inf")}
         if self._tabulated():
@@ -196,7 +198,7 @@ class MacUnit(wiring.Component):
             # signed multiply (a DSP's), its magnitude is the float adder's significand.
             magnitude = absolute_value(m, item["product"], product_bits(self._a, self._b, self._mul),
                                        "product_magnitude")
-            return {"magnitude": magnitude, "negative": item["product"] < 0}
+            return {"magnitude": magnitude, "negative": item["negative"]}
         if self._acc.kind == "float" or self._integer_product():
             return {k: v for k, v in item.items() if k not in ("valid", "last")}
         # Only the bits a product reaches vary; above them the term is its sign, which Yosys keeps

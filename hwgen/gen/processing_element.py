@@ -51,16 +51,24 @@ def processing_element(m, array, p: int, item: dict, read, read_addr: Value, adv
     """
     a, b = array.a, array.b
     m.d.comb += [read.addr.eq(read_addr), read.en.eq(advance)]
+    # One lane's sum is its product, whose sign a zero sum loses: -0 + -0 is -0 (IEEE 754, the MAC,
+    # hwgen.golden.mac with group 1), so that sign goes along. A zero sum of several lanes is +0.
+    zero_sign = array.simd == 1 and array.accumulator.kind == "float"
     lanes = [lane_product(m, a, b, read.data[lane * a.bits:(lane + 1) * a.bits],
-                          item["x"][lane * b.bits:(lane + 1) * b.bits], array.mul, f"pe{p}_lane{lane}")
+                          item["x"][lane * b.bits:(lane + 1) * b.bits], array.mul, f"pe{p}_lane{lane}",
+                          zero_sign=zero_sign)
              for lane in range(array.simd)]
-    stage = {"valid": item["valid"], "last": item["last"], **_lane_fields(lanes), **_step_flags(lanes)}
+    stage = {"valid": item["valid"], "last": item["last"], **_lane_fields(lanes, zero_sign),
+             **_step_flags(lanes)}
     valids = []
     if array.pipeline > 1:
         stage = register_stage(m, stage, advance, f"pe{p}_product")
         valids.append(stage["valid"])
     total = lane_sum(m, _lanes_from(stage, lanes), array.lane_sum_bits, f"pe{p}_sum")
-    stage = {"valid": stage["valid"], "last": stage["last"], "sum": total, **{k: stage[k] for k in FLAGS}}
+    summed = {"valid": stage["valid"], "last": stage["last"], "sum": total, **{k: stage[k] for k in FLAGS}}
+    if zero_sign:
+        summed["negative"] = stage["lane0_negative"]
+    stage = summed
     if array.pipeline > 2:
         stage = register_stage(m, stage, advance, f"pe{p}_sum")
         valids.append(stage["valid"])
@@ -82,11 +90,14 @@ def processing_element(m, array, p: int, item: dict, read, read_addr: Value, adv
     return ElementPorts(_payload(array, state), stage["valid"] & stage["last"], valids)
 
 
-def _lane_fields(lanes: list[LaneProduct]) -> dict:
+def _lane_fields(lanes: list[LaneProduct], signs: bool) -> dict:
+    """The lanes' fields a stage carries; with ``signs`` also integer lanes' ``negative``."""
     fields = {}
     for index, lane in enumerate(lanes):
         if lane.value is not None:
             fields[f"lane{index}_value"] = lane.value
+            if signs:
+                fields[f"lane{index}_negative"] = lane.negative
         else:
             fields[f"lane{index}_magnitude"] = lane.magnitude
             fields[f"lane{index}_negative"] = lane.negative
@@ -138,7 +149,7 @@ def _float_step(m, array, p: int, stage: dict, restart: Value) -> tuple[dict, di
     state = _state(p, {"acc": fmt.bits})
     m.d.comb += [
         adder.acc.eq(Mux(restart, 0, state["acc"])),
-        adder.p_negative.eq(Mux(inf_seen, stage["neg_inf"], total < 0)),
+        adder.p_negative.eq(Mux(inf_seen, stage["neg_inf"], stage.get("negative", total < 0))),
         adder.p_significand.eq(Mux(nan | inf_seen, 0, magnitude)),
         adder.p_shift.eq(0),
         adder.p_nan.eq(nan),

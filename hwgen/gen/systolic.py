@@ -71,11 +71,13 @@ class SystolicArray(wiring.Component):
     mul:
         ``"exact"`` or ``"lmul"``.
 
-    Latency: ``pes + pipeline + 1`` cycles from the transfer of the item with ``last`` to
-    ``o.valid`` (no backpressure, no waiting); a dot product of L items takes ``L - 1 + latency``
-    cycles from its first item (:attr:`fill_cycles`). Throughput: one item (``simd`` elements, ``pes
-    * simd`` products) per cycle for dot products of at least ``pes`` items. Backpressure on ``o``
-    stalls the whole array.
+    Latency: ``pes + pipeline`` cycles from the transfer of the item with ``last`` to ``o.valid`` (no
+    backpressure, no waiting), counted as the MAC's (``pipeline`` 1 answers at the next clock edge):
+    the chain register before each PE (its weight memory is read at the same edge), then the last
+    PE's optional stages and its accumulator, whose clock edge also raises ``o.valid``. A dot product
+    of L items takes ``L - 1 + latency`` cycles from its first item (:attr:`fill_cycles`).
+    Throughput: one item (``simd`` elements, ``pes * simd`` products) per cycle for dot products of
+    at least ``pes`` items. Backpressure on ``o`` stalls the whole array.
     """
 
     def __init__(self, a, b, acc="fixed", *, pes, simd=1, depth=DEFAULT_DEPTH, terms=None,
@@ -153,7 +155,7 @@ class SystolicArray(wiring.Component):
     @property
     def latency(self) -> int:
         """Cycles from the input transfer carrying ``last`` to ``o.valid`` (no backpressure)."""
-        return self._pes + self._pipeline + 1
+        return self._pes + self._pipeline
 
     def fill_cycles(self, items: int) -> int:
         """Cycles from a dot product's first item to its result, at one item per cycle."""

@@ -57,7 +57,7 @@ def manifest_details(unit: SystolicArray) -> dict:
         "simd": unit.simd,
         "depth": unit.depth,
         "last_spacing": unit.last_spacing,
-        "timing": {"latency": "pes + pipeline + 1", "fill_cycles": "items - 1 + latency",
+        "timing": {"latency": "pes + pipeline", "fill_cycles": "items - 1 + latency",
                    "items_per_cycle": "1 for dot products of at least pes items, else items / pes"},
         "weight_order": "column by column: word 0 of PE 0..pes-1, then word 1 ...; w.last ends the matrix",
         "formats": {"a": unit.a.name, "b": unit.b.name, "weights": "a", "activations": "b"},
