@@ -12,8 +12,9 @@ import pandas as pd
 
 from hwgen.cost_models.area import TARGET_METRICS, AreaModel, predict_design
 from hwgen.cost_models.dataset import FEATURE_PREFIX
-from hwgen.cost_models.features import design_label, mac_features
-from hwgen.formats import DEFAULT_TERMS, get_format
+from hwgen.cost_models.features import spec_features
+from hwgen.formats import get_format
+from hwgen.specs import MacSpec
 
 # Names the OCP / registry already gives a split; the others are `finite` (no inf / NaN codes).
 _STANDARD_SPLITS = {(8, 4, 3): "fp8_e4m3fn", (8, 5, 2): "fp8_e5m2", (6, 3, 2): "fp6_e3m2",
@@ -55,14 +56,15 @@ def predicted_points(models: Mapping[tuple[str, str], AreaModel], measured: pd.D
             continue
         have = set(measured.loc[(measured["target"] == target) & (measured["dsp_allowed"] == 0), "label"])
         for name in grid_formats():
-            options = {"format_a": name, "format_b": name, "acc": "fixed", "terms": DEFAULT_TERMS,
-                       "pipeline": 3, "mul": "exact"}
-            label = design_label(**options)
+            spec = MacSpec(name, name)
+            options = {"format_a": spec.a, "format_b": spec.b, "acc": spec.acc, "terms": spec.terms,
+                       "pipeline": spec.pipeline, "mul": spec.mul}
+            label = spec.label
             if label in have:
                 continue
-            values = predict_design(models, target, a=name, b=name, acc="fixed", terms=DEFAULT_TERMS,
-                                    pipeline=3, mul="exact")
-            features = mac_features(name, name, "fixed", DEFAULT_TERMS, 3, "exact").as_dict()
+            values = predict_design(models, target, a=spec.a, b=spec.b, acc=spec.acc, terms=spec.terms,
+                                    pipeline=spec.pipeline, mul=spec.mul)
+            features = spec_features(spec).as_dict()
             row = {"label": label, **options, "target": target, "dsp_allowed": 0, "predicted": True}
             row.update({metric: max(value, 0.0) for metric, value in values.items()})
             row.update({FEATURE_PREFIX + key: value for key, value in features.items()})

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 
 from hwgen.cost_models import quality
+from hwgen.cost_models.dataset import default_shape
 from hwgen.cost_models.pareto import pareto_front
-from hwgen.formats import DEFAULT_TERMS
 
 TARGETS = ("xc7", "ice40", "ecp5", "gates")
 
@@ -76,7 +76,7 @@ def pareto_table(table: pd.DataFrame, target: str, cost: str, accuracy: str, *,
     column = axis.column or cost
     rows = table[table["target"] == target]
     if plain:
-        rows = rows[(rows["pipeline"] == 3) & rows["terms"].fillna(DEFAULT_TERMS).eq(DEFAULT_TERMS)]
+        rows = rows[default_shape(rows)]
     if column not in rows.columns or accuracy not in rows.columns:
         return pd.DataFrame(columns=["label", cost, accuracy, "predicted", "on_front"])
     data = rows.loc[rows[column].notna() & rows[accuracy].notna()].copy()

@@ -13,7 +13,9 @@ import numpy as np
 import pandas as pd
 
 from hwgen.cost_models.assemble import split_of
+from hwgen.cost_models.dataset import default_shape
 from hwgen.formats import DEFAULT_TERMS, get_format
+from hwgen.specs.mac import DEFAULT_PIPELINE
 
 FPGA_TARGETS = ("xc7", "ice40", "ecp5")
 DINT_AGREE_RATIO = 1.6  # "2x" counts as reproduced from 1.6x (20 % below the claim) on every metric
@@ -43,8 +45,7 @@ def _one(table: pd.DataFrame, label: str, target: str) -> pd.Series | None:
 def _plain(table: pd.DataFrame) -> pd.DataFrame:
     """Square designs (A = B), fixed accumulator, exact multiply, default pipeline and length."""
     return table[(table["acc"] == "fixed") & (table["mul"] == "exact")
-                 & (table["format_a"] == table["format_b"]) & (table["pipeline"] == 3)
-                 & (table["terms"].fillna(DEFAULT_TERMS) == DEFAULT_TERMS)]
+                 & (table["format_a"] == table["format_b"]) & default_shape(table)]
 
 
 def _ratio(numerator, denominator) -> float:
@@ -179,7 +180,7 @@ def precision_alignment(table: pd.DataFrame, fmt: str = "fp8_e4m3fn", target: st
     measured = _measured(table)
     rows_t = measured[(measured["target"] == target) & (measured["format_a"] == fmt)
                       & (measured["format_b"] == fmt) & (measured["mul"] == "exact")
-                      & (measured["pipeline"] == 3)]
+                      & (measured["pipeline"] == DEFAULT_PIPELINE)]
     rows = []
     for _, row in rows_t.iterrows():
         terms = DEFAULT_TERMS if pd.isna(row["terms"]) else int(row["terms"])

@@ -34,11 +34,12 @@ from hwgen.cost_models import activity
 from hwgen.cost_models.activity import DEFAULT_TERMS, DISTRIBUTIONS, check_distribution
 from hwgen.cost_models.files import add_to_cache, read_cache
 from hwgen.results.store import content_key
+from hwgen.specs import MacSpec
 
 METHOD = "unit-delay gate toggles x (fanout pins + 1) + 2 clock-pin toggles per FF per cycle, v1"
 DEFAULT_MACS = 2048
 MAX_MACS = 1 << 20
-BASELINE_OPTIONS = {"a": "int8", "b": "int8", "acc": "fixed", "terms": 64, "pipeline": 3}
+BASELINE_OPTIONS = MacSpec("int8", "int8").options()  # fixed accumulator, 64 terms, default pipeline
 CACHE_FORMAT = 2  # 2: keys are store.content_key hashes
 CACHE_WHAT = f"version-{CACHE_FORMAT} energy cache"
 _CACHE_HEADER = {"format": CACHE_FORMAT}

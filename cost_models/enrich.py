@@ -15,8 +15,10 @@ from pathlib import Path
 import pandas as pd
 
 from hwgen.cost_models import quality
+from hwgen.cost_models.dataset import default_shape
 from hwgen.cost_models.features import design_label
 from hwgen.formats import DEFAULT_TERMS
+from hwgen.specs.mac import DEFAULT_PIPELINE
 
 BASELINE_LABEL = "int8"
 
@@ -36,8 +38,9 @@ def design_metrics_provider(cache_dir: Path, *, minilm: bool, minilm_sentences: 
         a, b, acc, mul = options["format_a"], options["format_b"], options["acc"], options["mul"]
         terms = _clean(options.get("terms"))
         names = list(quality.applicable_metrics(a, b, acc, mul))
-        label = design_label(a, b, acc, terms, int(options.get("pipeline") or 3), mul)
-        plain = (int(options.get("pipeline") or 3) == 3 and (terms in (None, DEFAULT_TERMS)))
+        pipeline = int(options.get("pipeline") or DEFAULT_PIPELINE)
+        label = design_label(a, b, acc, terms, pipeline, mul)
+        plain = pipeline == DEFAULT_PIPELINE and terms in (None, DEFAULT_TERMS)
         if not (minilm and label in measured and plain):
             names = [name for name in names if name not in quality.MINILM_METRICS]
         if wanted is not None:
@@ -54,7 +57,7 @@ def design_metrics_provider(cache_dir: Path, *, minilm: bool, minilm_sentences: 
 def energy_designs(table: pd.DataFrame) -> pd.DataFrame:
     """The measured gate-level designs the report measures energy for (pipeline 3, 64 terms)."""
     rows = table[(table["target"] == "gates") & ~table["predicted"].astype(bool)]
-    return rows[(rows["pipeline"] == 3) & (rows["terms"].fillna(DEFAULT_TERMS) == DEFAULT_TERMS)]
+    return rows[default_shape(rows)]
 
 
 def _energy_files(cache_dir: Path) -> dict:

@@ -7,13 +7,13 @@ stage. They are computed from the format registry and the accumulator spec, the 
 generator sizes its datapath with, so a configuration that was never synthesized has them too.
 """
 
-import json
 import math
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
-from hwgen.formats import DEFAULT_TERMS, accumulator, scalar_format, significand_bits
+from hwgen.formats import significand_bits
 from hwgen.formats.accumulator import max_product_units
+from hwgen.specs import MacSpec
+from hwgen.specs.mac import DEFAULT_PIPELINE
 
 # The columns of a point's design description, in the order tables show them.
 DESIGN_COLUMNS = ("format_a", "format_b", "acc", "terms", "pipeline", "mul")
@@ -45,11 +45,16 @@ def _exponent_bits(fmt) -> int:
     return fmt.exp_bits if fmt.kind == "minifloat" else 0
 
 
-def mac_features(a: str, b: str, acc: str = "fixed", terms: int | None = None, pipeline: int = 3,
-                 mul: str = "exact") -> MacFeatures:
+def mac_features(a: str, b: str, acc: str = "fixed", terms: int | None = None,
+                 pipeline: int = DEFAULT_PIPELINE, mul: str = "exact") -> MacFeatures:
     """The features of one MAC design (the names are registry names, as in ``hwgen generate mac``)."""
-    fa, fb = scalar_format(a), scalar_format(b)
-    spec = accumulator(acc, fa, fb, terms=terms, mul=mul)
+    return spec_features(MacSpec(a, b, acc, terms, pipeline, mul))
+
+
+def spec_features(design: MacSpec) -> MacFeatures:
+    """The features of the MAC *design*."""
+    fa, fb, mul, pipeline = design.format_a, design.format_b, design.mul, design.pipeline
+    spec = design.accumulator
     sig_a, sig_b = significand_bits(fa), significand_bits(fb)
     product_bits = max_product_units(fa, fb, mul).bit_length()
     positions = max(product_bits - sig_a - sig_b + 1, 1)
@@ -73,22 +78,7 @@ def mac_features(a: str, b: str, acc: str = "fixed", terms: int | None = None, p
     )
 
 
-def config_features(config: str | Mapping) -> MacFeatures:
-    """Features of a results-store row's ``config`` (canonical JSON of the MAC options)."""
-    options = json.loads(config) if isinstance(config, str) else dict(config)
-    return mac_features(options["a"], options["b"], options.get("acc", "fixed"), options.get("terms"),
-                        options.get("pipeline", 3), options.get("mul", "exact"))
-
-
 def design_label(format_a: str, format_b: str, acc: str, terms, pipeline: int, mul: str) -> str:
-    """A short name for plots and tables: ``fp8_e4m3fn``, ``dint4xint8``, ``int8 p1``, ``fp8_e5m2/fp32``."""
-    label = format_a if format_a == format_b else f"{format_a}x{format_b}"
-    if acc != "fixed":
-        label += f"/{acc}"
-    if terms not in (None, DEFAULT_TERMS) and acc == "fixed":
-        label += f" k{terms}"
-    if mul != "exact":
-        label += f" {mul}"
-    if pipeline != 3:
-        label += f" p{pipeline}"
-    return label
+    """A short name for plots and tables: ``fp8_e4m3fn``, ``dint4xint8``, ``int8 p1``, ``fp8_e5m2/fp32``
+    (the spec's label)."""
+    return MacSpec(format_a, format_b, acc, terms, pipeline, mul).label

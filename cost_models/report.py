@@ -21,7 +21,7 @@ from hwgen.cost_models import axes, enrich
 from hwgen.cost_models import claims as claims_module
 from hwgen.cost_models.area import FINN_TARGETS, finn_r_comparison
 from hwgen.cost_models.assemble import fabric_points, join_metrics
-from hwgen.cost_models.dataset import fit_models, mac_points, modelled, read_store
+from hwgen.cost_models.dataset import default_shape, fit_models, mac_points, modelled, read_store
 from hwgen.cost_models.files import write_atomic
 from hwgen.cost_models.html import Page, verdict
 from hwgen.formats import DEFAULT_TERMS, scalar_format
@@ -51,8 +51,7 @@ def _integer_points(points: pd.DataFrame, target: str) -> list[dict]:
     """The plain integer MACs (default pipeline and length, one per format pair) measured on ``target``."""
     rows = []
     covered = modelled(points)
-    covered = covered[(covered["target"] == target) & (covered["pipeline"] == 3) & (covered["mul"] == "exact")
-                      & (covered["terms"].fillna(DEFAULT_TERMS) == DEFAULT_TERMS)]
+    covered = covered[(covered["target"] == target) & default_shape(covered) & (covered["mul"] == "exact")]
     for _, row in covered.iterrows():
         fa, fb = scalar_format(row["format_a"]), scalar_format(row["format_b"])
         if fa.kind == "int" and fb.kind == "int":

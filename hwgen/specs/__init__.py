@@ -21,14 +21,15 @@ from hwgen.specs.mac import MacSpec
 from hwgen.specs.multiplier import MulSpec
 from hwgen.specs.mxdot import MxDotSpec
 from hwgen.specs.nnlut import NnLutSpec
+from hwgen.specs.null import NullSpec
 from hwgen.specs.systolic import SystolicSpec
 
 SPEC_KINDS: Mapping[str, type[UnitSpec]] = MappingProxyType(
-    {spec.kind: spec for spec in (MacSpec, MulSpec, SystolicSpec, NnLutSpec, MxDotSpec)})
+    {spec.kind: spec for spec in (MacSpec, MulSpec, SystolicSpec, NnLutSpec, MxDotSpec, NullSpec)})
 
 
 def spec_kind(kind: str) -> type[UnitSpec]:
-    """The spec class of unit *kind* (``mac``, ``mul``, ``systolic``, ``nnlut``, ``mxdot``)."""
+    """The spec class of unit *kind* (``mac``, ``mul``, ``systolic``, ``nnlut``, ``mxdot``, ``null``)."""
     if not isinstance(kind, str):
         raise TypeError(f"unit kind must be a str, not {type(kind).__name__}")
     try:
@@ -46,5 +47,5 @@ def spec_from_json(kind: str, text: str) -> UnitSpec:
     return spec_kind(kind).from_json(text)
 
 
-__all__ = ["SPEC_KINDS", "MacSpec", "MulSpec", "MxDotSpec", "NnLutSpec", "SystolicSpec", "UnitSpec",
-           "canonical_json", "make_spec", "spec_from_json", "spec_kind"]
+__all__ = ["SPEC_KINDS", "MacSpec", "MulSpec", "MxDotSpec", "NnLutSpec", "NullSpec", "SystolicSpec",
+           "UnitSpec", "canonical_json", "make_spec", "spec_from_json", "spec_kind"]
