@@ -78,6 +78,8 @@ system-tools:
 	command -v iverilog >/dev/null && command -v vvp >/dev/null || missing="$$missing iverilog"; \
 	command -v c++ >/dev/null || missing="$$missing g++"; \
 	command -v perl >/dev/null || missing="$$missing perl"; \
+	command -v sta >/dev/null || missing="$$missing opensta"; \
+	[ -f /usr/share/qflow/tech/osu018/osu018_stdcells.lib ] || missing="$$missing qflow-tech-osu018"; \
 	[ -z "$$missing" ] && exit 0; \
 	if [ "$$(id -u)" = 0 ]; then sudo=""; \
 	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo -n"; \

