@@ -143,6 +143,8 @@ class ResultStore:
                 elif self._version == str(_MIGRATABLE_VERSION):
                     _null_inapplicable_metrics(db)
                     self._version = str(SCHEMA_VERSION)
+                if self._version == str(SCHEMA_VERSION):
+                    _canonical_configs(db)
         except sqlite3.OperationalError as error:  # a read-only file, a full disk
             connection.close()
             raise ValueError(f"cannot write results store {self.path}: {error}") from None
@@ -382,6 +384,30 @@ def _null_inapplicable_metrics(db: sqlite3.Connection) -> None:
         db.execute(f"UPDATE results SET {column} = NULL WHERE target IN ({', '.join('?' * len(targets))})",
                    targets)
     db.execute("UPDATE meta SET value = ? WHERE name = 'schema_version'", (str(SCHEMA_VERSION),))
+
+
+CONFIG_FORM = "spec-1"  # meta 'config_form': configs are hwgen.specs canonical JSON
+
+
+def _canonical_configs(db: sqlite3.Connection) -> None:
+    """Once per store, inside the caller's transaction: rewrite every stored ``config`` as its spec's
+    canonical JSON, so a store written before specs (``e4m3``, ``terms: null``) has one config per
+    design. Keys stay (they hash the Verilog, not the options); a config no spec accepts is kept."""
+    found = db.execute("SELECT value FROM meta WHERE name = 'config_form'").fetchone()
+    if found is not None and found[0] == CONFIG_FORM:
+        return
+    from hwgen.specs import make_spec
+
+    for table in ("results", "designs"):
+        for unit, config in db.execute(f"SELECT DISTINCT unit, config FROM {table}").fetchall():
+            try:
+                canonical = make_spec(unit, json.loads(config)).to_json()
+            except (TypeError, ValueError):
+                continue
+            if canonical != config:
+                db.execute(f"UPDATE {table} SET config = ? WHERE unit = ? AND config = ?",
+                           (canonical, unit, config))
+    db.execute("INSERT OR REPLACE INTO meta VALUES ('config_form', ?)", (CONFIG_FORM,))
 
 
 def _version_1_expression(column: str) -> str:
