@@ -7,6 +7,7 @@ one output payload per line, in arrival order, next to a JSON summary of the run
 """
 
 import json
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -21,6 +22,11 @@ READY_PATTERN_BITS = 12  # the output ready pattern repeats every 4096 cycles
 MIN_DEPTH = 1 << 17  # vector memory words: 65,536 pairs and ~2k random dot products share one build
 STALL_BURST = 4  # mean length of a run of refused output cycles
 LONG_GAP_SHARE = 1 / 64  # of the items, when idling: they wait 15 cycles
+# An exhaustive run holds every item at once: in the harness memories (2^25 words for 2^24 items and the
+# stop word), the golden model and the checker. At 2^24 pairs, int12 x int12 takes 3.5 minutes and 3 GiB
+# on Icarus (1e5 items/s); bf16 x fp8_e5m2 (a 300-bit accumulator, checked as Python ints) 5 minutes and
+# 6 GiB on Verilator, 50 minutes on Icarus. Any 16-bit pair (2^32) would take hours and hundreds of GiB.
+MAX_EXHAUSTIVE_ITEMS = 1 << 24
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,17 @@ class VectorFile:
     outputs: int  # items with last set
     idle_cycles: int  # summed over all items
     stall_fraction: float  # of the ready pattern
+
+
+def check_exhaustive(items: int, what: str) -> int:
+    """*items*, or a ``ValueError`` if an exhaustive run needs more than :data:`MAX_EXHAUSTIVE_ITEMS`.
+
+    *what* names the items, e.g. ``"pairs for fp16 x fp16"``. Call it before allocating anything.
+    """
+    if items > MAX_EXHAUSTIVE_ITEMS:
+        raise ValueError(f"--exhaustive needs {items} {what}, more than the limit of {MAX_EXHAUSTIVE_ITEMS} "
+                         f"(2^{math.log2(MAX_EXHAUSTIVE_ITEMS):g}); use --vectors N for a random sample")
+    return items
 
 
 def write_vectors(

@@ -6,6 +6,7 @@ import numpy as np
 
 from hwgen.formats import scalar_format
 from hwgen.golden import all_values
+from hwgen.sim.mac_memory import check_exhaustive
 
 ENUMERABLE_BITS = 16  # formats up to this wide have their special codes found by decoding every code
 
@@ -24,8 +25,13 @@ def join_vectors(*streams: MacVectors) -> MacVectors:
 
 
 def exhaustive_pairs(a_format, b_format) -> MacVectors:
-    """Every (a, b) code pair, each its own one-term dot product (a major, b minor)."""
-    a_count, b_count = 1 << scalar_format(a_format).bits, 1 << scalar_format(b_format).bits
+    """Every (a, b) code pair, each its own one-term dot product (a major, b minor).
+
+    Raises ``ValueError`` above :data:`~hwgen.sim.mac_memory.MAX_EXHAUSTIVE_ITEMS` pairs (fp16 x fp16).
+    """
+    a_format, b_format = scalar_format(a_format), scalar_format(b_format)
+    a_count, b_count = 1 << a_format.bits, 1 << b_format.bits
+    check_exhaustive(a_count * b_count, f"pairs for {a_format.name} x {b_format.name}")
     a_codes = np.repeat(np.arange(a_count, dtype=np.int64), b_count)
     b_codes = np.tile(np.arange(b_count, dtype=np.int64), a_count)
     return MacVectors(a_codes, b_codes, np.ones(a_count * b_count, dtype=bool))

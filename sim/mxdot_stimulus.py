@@ -17,6 +17,7 @@ from hwgen.formats import E8M0, BlockFormat, IntFormat, MiniFloat
 from hwgen.formats.block_dot import block_pair
 from hwgen.golden import all_values, encode
 from hwgen.golden.block import quantize_blocks
+from hwgen.sim.mac_memory import check_exhaustive
 from hwgen.sim.mac_stimulus import edge_codes
 
 
@@ -38,7 +39,10 @@ def join_blocks(*streams: BlockVectors) -> BlockVectors:
 def pack_blocks(bits: int, codes: np.ndarray) -> np.ndarray:
     """Each row of element codes as one Python int, element k at bits [k * bits, (k + 1) * bits)."""
     codes = np.asarray(codes, dtype=np.int64)
-    rows = ((codes[..., None] >> np.arange(bits)) & 1).reshape(len(codes), -1).astype(np.uint8)
+    codes = codes.reshape(len(codes), -1)
+    rows = np.empty((len(codes), codes.shape[1] * bits), dtype=np.uint8)
+    for bit in range(bits):  # by bit planes: (blocks, block, bits) int64 is 4 GiB for 2^16 blocks of 1024
+        rows[:, bit::bits] = (codes >> bit) & 1
     packed = np.packbits(rows, axis=1, bitorder="little")
     words = np.empty(len(codes), dtype=object)
     words[:] = [int.from_bytes(row.tobytes(), "little") for row in packed]
@@ -54,11 +58,12 @@ def exhaustive_pair_blocks(a, b=None) -> BlockVectors:
     """Every (a, b) element code pair once, each its own one-block dot product with unit scales.
 
     Pair n sits in lane n mod block_size, every other lane holds code 0 (+0), so each pair's product
-    goes through a different lane of the multiplier array and the adder tree.
+    goes through a different lane of the multiplier array and the adder tree. Raises ``ValueError``
+    above :data:`~hwgen.sim.mac_memory.MAX_EXHAUSTIVE_ITEMS` pairs.
     """
     a, b = block_pair(a, b)
     a_count, b_count = 1 << a.element.bits, 1 << b.element.bits
-    pairs = a_count * b_count
+    pairs = check_exhaustive(a_count * b_count, f"element pairs for {a.name} x {b.name}")
     lane = np.arange(pairs) % a.block_size
     a_codes = np.zeros((pairs, a.block_size), dtype=np.int64)
     b_codes = np.zeros((pairs, a.block_size), dtype=np.int64)

@@ -5,6 +5,7 @@ runs the cocotb test ``run_harness`` on them (or, with ``runner="direct"``, the 
 cocotb: :mod:`hwgen.sim.direct`), and compares every output with :func:`hwgen.golden.mac`.
 :func:`verify_mac_naive` checks the same way but drives the unit one item
 per clock from Python; it is only the baseline of ``bench/bench_verify_speed.py``.
+:func:`exhaustive_pairs` gives every operand pair, up to :data:`MAX_EXHAUSTIVE_ITEMS` of them.
 
 ``build_dir`` is the folder of one unit: each simulator and driver gets its own subfolder there
 (their builds must not share a folder), reused by later runs so only the first one compiles.
@@ -29,6 +30,7 @@ from hwgen.sim.icarus_netlist import icarus_sources
 from hwgen.sim.mac_harness import VERILATOR_ARGS, harness_depth, write_harness, write_lint_waiver
 from hwgen.sim.mac_manifest import MacInterface, load_manifest, mac_interface, verilog_path
 from hwgen.sim.mac_memory import (
+    MAX_EXHAUSTIVE_ITEMS,
     MIN_DEPTH,
     HarnessOutput,
     VectorFile,
@@ -47,8 +49,9 @@ SHOWN_MISMATCHES = 5
 SHOWN_TERMS = 4
 MISSING = object()  # an output that never arrived
 
-__all__ = ["MacVectors", "SimulatorRun", "StagedUnit", "VerifyReport", "check_unit", "exhaustive_pairs",
-           "random_dot_products", "simulate", "stage_unit", "verify_mac", "verify_mac_naive"]
+__all__ = ["MAX_EXHAUSTIVE_ITEMS", "MacVectors", "SimulatorRun", "StagedUnit", "VerifyReport", "check_unit",
+           "exhaustive_pairs", "random_dot_products", "simulate", "stage_unit", "verify_mac",
+           "verify_mac_naive"]
 
 
 @dataclass(frozen=True)
