@@ -1,4 +1,4 @@
-"""The seeds' claims (shared/papers.md), each re-measured on the report's point table.
+"""The seeds' claims (papers cited in docs/formats.md#references), each re-measured on the report's table.
 
 Every function takes the assembled table (one row per design and target: area, energy, accuracy;
 see :mod:`hwgen.cost_models.assemble`) and returns a :class:`Claim`: the paper's statement, our
@@ -72,7 +72,7 @@ def dint4_vs_int8(table: pd.DataFrame) -> Claim:
         dint, int8 = _one(measured, "dint4xint8", "gates"), _one(measured, "int8", "gates")
         if dint is not None and int8 is not None and not pd.isna(dint["minilm_cosine"]):
             accuracy = (f" MiniLM cosine: dINT4xINT8 {dint['minilm_cosine']:.3f} vs INT8xINT8 "
-                        f"{int8['minilm_cosine']:.3f} (FORMATS.md's dINT4 table has no zero).")
+                        f"{int8['minilm_cosine']:.3f} (hwgen's dINT4 table has no zero).")
     if ratios.empty:
         return Claim("dINT4 x INT8 vs INT8 x INT8", "2x hardware efficiency", "partly",
                      "not measured: the store has no dint4xint8 and int8 pair", evidence)

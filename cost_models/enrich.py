@@ -167,7 +167,7 @@ def energy_section(page, table: pd.DataFrame, cache_dir: Path, *,
                    "measurement")
 
 
-# Every format of shared/FORMATS.md that a MAC or block dot product takes, for the per-format table.
+# One format per family of docs/formats.md that a MAC or block dot product takes, for the per-format table.
 FORMAT_TABLE = ("int8", "int4", "uint8", "dint4", "fp8_e4m3fn", "fp8_e5m2", "fp8_e4m3fnuz", "fp6_e3m2",
                 "fp6_e2m3", "fp4_e2m1", "mxfp8_e4m3", "mxfp8_e5m2", "mxfp6_e3m2", "mxfp6_e2m3", "mxfp4",
                 "mxint8", "nvfp4")

@@ -1,4 +1,4 @@
-"""A slow, independent reference for hwgen's golden model, written from ../shared/FORMATS.md.
+"""A slow, independent reference for hwgen's golden model, written from docs/formats.md.
 
 Pure Python: codes are ints, values are ``fractions.Fraction`` (or a NaN / inf marker), sums are
 Python ints. Nothing here imports hwgen's golden model; from hwgen it reads only the parameters that
@@ -67,7 +67,7 @@ def floor_log2(x: Fraction) -> int:
 
 
 # --------------------------------------------------------------------------------------------
-# Minifloats (FORMATS.md section 2)
+# Minifloats (docs/formats.md#minifloats)
 # --------------------------------------------------------------------------------------------
 def mf_params(fmt: MiniFloat):
     return fmt.exp_bits, fmt.man_bits, fmt.bias, fmt.policy
@@ -169,7 +169,7 @@ def encode_minifloat(fmt: MiniFloat, x, saturate: bool = False) -> int:
 
 
 # --------------------------------------------------------------------------------------------
-# Integers (FORMATS.md section 1) and tables (section 3)
+# Integers (docs/formats.md#integers-and-fixed-point) and tables (#dint-and-table-formats)
 # --------------------------------------------------------------------------------------------
 def int_range(fmt: IntFormat):
     """(lowest code value, highest) of encode, in integer units."""
@@ -303,7 +303,7 @@ def max_units(fmt) -> int:
 
 
 # --------------------------------------------------------------------------------------------
-# Products (exact, FORMATS.md section 5; L-Mul, section 6)
+# Products (docs/formats.md#exact-products; L-Mul, docs/formats.md#l-mul)
 # --------------------------------------------------------------------------------------------
 def lmul_l(m: int) -> int:
     return m if m <= 3 else (3 if m == 4 else 4)
@@ -392,7 +392,7 @@ def products(a, b, a_codes, b_codes, mul: str = "exact"):
 
 
 # --------------------------------------------------------------------------------------------
-# Dot products (FORMATS.md section 5)
+# Dot products (docs/formats.md#mac-products-and-accumulators)
 # --------------------------------------------------------------------------------------------
 def fixed_width(a, b, terms: int = 64, mul: str = "exact") -> int:
     """bit length of (largest product magnitude in lsb units) * K, plus a sign bit."""

@@ -1,4 +1,4 @@
-"""hwgen.golden.block against the OCP MX v1.0 rule and hwgen's NVFP4 rule (FORMATS.md section 4):
+"""hwgen.golden.block against docs/formats.md#block-formats-mx-and-nvfp4 (OCP MX v1.0; hwgen's NVFP4 rule):
 hand-checked blocks with the arithmetic written out, and random blocks against the pure-Python
 reference (tests/reference.py)."""
 

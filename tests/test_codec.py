@@ -1,6 +1,6 @@
 """hwgen.golden.codec against two independent oracles: ml_dtypes (for the nine formats it shares with
-hwgen) and the pure-Python reference in tests/reference.py (for every format, FORMATS.md sections
-1-3). Codes are compared, never rounded floats."""
+hwgen) and the pure-Python reference in tests/reference.py (for every format, docs/formats.md).
+Codes are compared, never rounded floats."""
 
 import math
 
@@ -12,7 +12,7 @@ import reference as ref
 from hwgen.formats import IntFormat, MiniFloat, TableFormat, get_format, listed_formats
 from hwgen.golden.codec import all_values, decode, encode
 
-# hwgen name -> the ml_dtypes type with the same codes (FORMATS.md section 2, "ml_dtypes names").
+# hwgen name -> the ml_dtypes type with the same codes (docs/formats.md#format-names-and-aliases).
 ML_PAIRS = {
     "fp8_e4m3fn": ml_dtypes.float8_e4m3fn,
     "fp8_e5m2": ml_dtypes.float8_e5m2,
@@ -41,7 +41,7 @@ def ml_encode(dtype, bits, x):
     ml_dtypes 0.6 converts float64 to its small floats through float32, so it rounds twice: a float64
     within half a float32 ulp of a midpoint goes to the midpoint first, then ties to even (for example
     nextafter(432, 0) -> 448 in float8_e4m3fn, while the nearest value is 416). hwgen rounds the real
-    number once (FORMATS.md section 2), so ml_dtypes is a valid oracle only for float32-exact inputs:
+    number once (docs/formats.md#encoding), so ml_dtypes is a valid oracle only for float32-exact inputs:
     the ml_dtypes tests feed float32-exact values, and the reference checks the rest.
     """
     with np.errstate(over="ignore", invalid="ignore"):
@@ -124,8 +124,8 @@ def random_values(fmt_max, min_sub, rng, n):
 
 
 # ---------------------------------------------------------------------------------------------
-# ml_dtypes agreement (FORMATS.md section 2: "must agree with ml_dtypes on every code and on every
-# tie, boundary and random value for the nine formats ml_dtypes shares with hwgen")
+# ml_dtypes agreement (docs/formats.md#how-the-contract-is-checked: every code, and every tie,
+# boundary and random value, for the nine formats ml_dtypes shares with hwgen)
 # ---------------------------------------------------------------------------------------------
 ML_NAMES = list(ML_PAIRS)
 
@@ -215,7 +215,7 @@ def test_single_rounding_near_ties(name):
         assert int(encode(fmt, np.nextafter(432.0, 0))) == 0x7D  # 416, the nearer neighbour
 
 
-# The boundary examples of FORMATS.md section 2, written out by hand.
+# The boundary examples of docs/formats.md#encoding, written out by hand.
 BOUNDARIES = {
     "fp8_e4m3fn": [
         (464.0, 0x7E),  # tie between 448 (0x7E) and the virtual 480 (0x7F): even -> 448
@@ -456,7 +456,8 @@ def test_int_rounding_by_hand():
 
 
 def test_fixed_point_encode_of_huge_values_saturates_quietly():
-    # FORMATS.md section 1: round, then clip. A finite float64 whose scaled value overflows float64
+    # docs/formats.md#integers-and-fixed-point: round, then clip.
+    # A finite float64 whose scaled value overflows float64
     # (|x| * 2^frac_bits >= 2^1024) must still clip to the end code, without a NumPy warning (the
     # project runs with warnings as errors).
     fmt = get_format("int8_sym_f6")

@@ -20,7 +20,7 @@ from hwgen.workload.operands import quantize_rows
 
 SMALL = 1 << 14  # SQNR samples in tests
 
-# hwgen name -> the ml_dtypes type with the same values (FORMATS.md section 2).
+# hwgen name -> the ml_dtypes type with the same values (docs/formats.md#format-names-and-aliases).
 ML_DTYPES = {
     "fp8_e4m3fn": ml_dtypes.float8_e4m3fn,
     "fp8_e5m2": ml_dtypes.float8_e5m2,

@@ -1,4 +1,4 @@
-"""The format registry's facts against known numbers (FORMATS.md, OCP MX v1.0, ml_dtypes' finfo),
+"""The format registry's facts against known numbers (docs/formats.md, OCP MX v1.0, ml_dtypes' finfo),
 its aliases and grammar, and the wording of its errors."""
 
 import ml_dtypes
@@ -129,7 +129,8 @@ def test_user_table_format():
     assert (quarter.bits, quarter.lsb_exponent, quarter.max_units) == (1, -2, 12)
 
 
-# block: (element, block size, scale bits, emax_elem per FORMATS.md section 4, bits per element)
+# block: (element, block size, scale bits, emax_elem, bits per element), as in
+# docs/formats.md#block-formats-mx-and-nvfp4
 BLOCKS = {
     "mxfp8_e4m3": ("fp8_e4m3fn", 32, 8, 8, 8.25),
     "mxfp8_e5m2": ("fp8_e5m2", 32, 8, 15, 8.25),
@@ -279,7 +280,7 @@ def test_frozen():
     assert hash(fmt) == hash(MiniFloat(4, 3, "fn"))
 
 
-# Accumulator sizing (FORMATS.md section 5): W = bit length of (max|a| units * max|b| units * K) + 1.
+# Accumulator sizing (docs/formats.md#fixed-accumulators): W = bitlength(max_units(a) * max_units(b) * K) + 1.
 def test_fixed_accumulator_sizing():
     acc = accumulator("fixed", "int8", "int8")
     # 128 * 128 * 64 = 2^20: 21 bits, + sign = 22

@@ -1,6 +1,6 @@
 # amaranth: UnusedElaboratable=no
 """FloatAccumulate in Amaranth's simulator, bit for bit against the golden model's float accumulation
-step (``hwgen.golden.mac._add_round``; FORMATS.md sections 2 and 5): random (acc, product) pairs by
+step (``hwgen.golden.mac._add_round``; docs/formats.md#float-accumulators): random (acc, product) pairs by
 the twenty thousand per configuration, directed ties, cancellation, overflow and underflow (also
 checked against the pure-Python reference), a chain of steps against ``mac()``, Verilog emission."""
 
@@ -443,7 +443,7 @@ def test_feedback_matches_mac(acc_name, operand_name):
 # ---------------------------------------------------------------------------------------------
 def reference_step(fmt: MiniFloat, lsb_exponent: int, acc_code: int, negative: bool, significand: int,
                    shift: int, nan: bool, inf: bool) -> int:
-    """RNE(acc + product) from FORMATS.md with Fractions (tests/reference.py), independent of the
+    """RNE(acc + product) from docs/formats.md with Fractions (tests/reference.py), independent of the
     golden model; NaN is the positive NaN code, as the golden model encodes it."""
     acc = ref.decode(fmt, acc_code)
     if acc.kind == "nan" or nan or (acc.kind == "inf" and inf and acc.neg != negative):

@@ -1,4 +1,4 @@
-"""hwgen.golden.mac against the pure-Python reference (tests/reference.py, FORMATS.md sections 5-6):
+"""hwgen.golden.mac against the pure-Python reference (tests/reference.py, docs/formats.md#l-mul and above):
 random dot products by the ten thousand per operand / accumulator combination, and hand-written
 cases for the IEEE corner rules, overflow, per-step rounding, double rounding and L-Mul."""
 
@@ -428,7 +428,7 @@ def test_double_rounding_bf16_accumulator():
 
 
 def test_lmul_documented_example():
-    # FORMATS.md section 6: 1.75 * 1.75, formula 2.5625, integer add 3.125. 2^-l = 1/16 there, so
+    # docs/formats.md#l-mul: 1.75 * 1.75, formula 2.5625, integer add 3.125. 2^-l = 1/16 there, so
     # l(M) = 4: M > 4. In bf16 (M = 7): X = Y = 0x3FE0 (field 127, fraction 96);
     # S = 2 * 0x3FE0 - 127 * 128 + 2^(7 - 4) = 16328 = 127 * 128 + 72 + 128 -> 2^1 * (1 + 72/128) = 3.125
     bf16 = get_format("bf16")

@@ -1,6 +1,6 @@
 """hwgen.golden.block_dot against an independent Fraction oracle, hand-checked blocks, and its errors.
 
-The oracle below is written from FORMATS.md sections 4 and 5 and hwgen's documented block contract
+The oracle below is written from docs/formats.md#block-dot-products and hwgen's documented block contract
 (hwgen/golden/block_dot.py): it decodes every element and scale with tests/reference.py (pure Python,
 no hwgen golden code), multiplies the four factors of each scaled product as Fractions with IEEE
 special rules, sums blocks exactly and rounds with reference.encode (one rounding per block).
@@ -59,7 +59,7 @@ def fixed_width(a: BlockFormat, b: BlockFormat, terms: int) -> int:
 
 
 def oracle(vectors, a: BlockFormat, b: BlockFormat, acc: str, width: int | None = None):
-    """[(acc, nan, inf)] per dot product, as FORMATS.md and the block contract say."""
+    """[(acc, nan, inf)] per dot product, as docs/formats.md and the block contract say."""
     ends = np.flatnonzero(vectors.last)
     starts = np.concatenate(([0], ends[:-1] + 1))
     fmt = None if acc == "fixed" else get_format(acc)

@@ -1,7 +1,7 @@
 """Minifloat formats ``fpN_eEmM`` with a special-value policy and an optional bias.
 
 Layout ``sign | E exponent bits | M mantissa bits``; exponent field 0 is subnormal. Policies
-(../shared/FORMATS.md section 2; ml_dtypes names in brackets):
+(docs/formats.md#minifloats):
 
 ========  ==========================  ==============================  ========================
 policy    inf                         NaN                             overflow on encode

@@ -1,4 +1,4 @@
-"""Table-driven formats: 2^N codes, each naming one value on a dyadic grid (dINT, FORMATS.md section 3).
+"""Table-driven formats (dINT, docs/formats.md#dint-and-table-formats): 2^N codes, each one dyadic value.
 
 hwgen's reading of dINT4 (arXiv 2311.05161; its exact code table is not public): sign-magnitude, the
 sign bit is the MSB, the 3-bit magnitude code m means 0.5 for m = 0 (the "denormal" value that

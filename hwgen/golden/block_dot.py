@@ -1,6 +1,6 @@
 """Bit-exact block dot products (OCP MX v1.0, NVFP4): blocks of element codes with their scale codes.
 
-Contract: ../shared/FORMATS.md sections 4 and 5; hwgen's choices where the MX spec leaves dot-product
+Contract: docs/formats.md#block-dot-products; hwgen's choices where the MX spec leaves dot-product
 precision and order to the implementation:
 
 * Element products are exact (``hwgen.golden.mac.products``), and so is their sum within a block:

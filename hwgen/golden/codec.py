@@ -3,7 +3,7 @@
 Encode rounds to nearest, ties to even (the neighbour whose code has LSB 0). Overflow is decided
 after rounding: beyond max lies a virtual neighbour, max + ulp(max), with the parity of the code
 after max, so a tie at max + ulp/2 goes to whichever of the two codes is even
-(FORMATS.md section 2). Then, per policy: ieee -> +-inf, fn / fnuz -> NaN, finite -> +-max.
+(docs/formats.md#encoding). Then, per policy: ieee -> +-inf, fn / fnuz -> NaN, finite -> +-max.
 
 ``saturate=True`` is the OCP "SAT" conversion: any overflow, +-inf included, becomes +-max; NaN stays
 NaN. Integer and table formats always saturate.

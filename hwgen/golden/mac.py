@@ -1,6 +1,6 @@
 """Bit-exact MAC golden model: dot products of operand codes into a fixed or float accumulator.
 
-Contract: ../shared/FORMATS.md sections 5 and 6.
+Contract: docs/formats.md#mac-products-and-accumulators and docs/formats.md#l-mul.
 
 * Products are exact (``mul="exact"``) or L-Mul (``mul="lmul"``, the hardware integer-add form:
   S = X + Y - B * 2^M + 2^(M - l(M)) read as an exponent|mantissa field; zero or subnormal operands
@@ -88,7 +88,7 @@ def products(a_parts: Parts, b_parts: Parts, a, b, mul: str) -> Products:
 
 
 def _lmul(a_parts: Parts, b_parts: Parts, fmt: MiniFloat):
-    """L-Mul in units of the exact product's lsb (2^(2 * lsb_exponent)); FORMATS.md section 6."""
+    """L-Mul in units of the exact product's lsb (2^(2 * lsb_exponent)); docs/formats.md#l-mul."""
     m, bias = fmt.man_bits, fmt.bias
     # A normal operand's code magnitude X = e * 2^M + f; its split has shift = e - 1.
     x = ((a_parts.shift + 1) << m) | (a_parts.significand & ((1 << m) - 1))

@@ -3,7 +3,7 @@
 NumPy only, float64, deterministic for a given seed; nothing here rounds to a hardware format (that
 is :mod:`hwgen.nnlut.table`) or evaluates a table bit-exactly (that is :mod:`hwgen.nnlut.evaluate`).
 
-The network (FORMATS.md section 7, with one documented addition) is
+The network (docs/nnlut.md#the-network-and-its-table, with one documented addition) is
 
     y(x) = c + a * x + sum_i m_i * ReLU(n_i * x + b_i),   i = 1 .. H,  H = entries - 1,
 

@@ -10,7 +10,7 @@
   mantissa (``m' = 2m`` in [2, 4), ``e' = e - 1``), so ``x^-1/2 = m'^-1/2 * 2^(-e'/2)`` with an
   integer shift: the table covers ``1/sqrt(m')`` on [1, 4).
 
-Range reduction is standard practice (FORMATS.md section 7), not claimed from the NN-LUT paper.
+Range reduction is standard practice, not claimed from the NN-LUT paper (see docs/nnlut.md#method).
 """
 
 import math
