@@ -12,9 +12,10 @@ Contract: docs/formats.md#mac-products-and-accumulators and docs/formats.md#l-mu
   all-(-0) dot product therefore gives +0 (IEEE 754: +0 + -0 = +0).
 * ``group=G`` (a systolic PE's SIMD width): each accumulation step adds the exact sum of G
   consecutive products, so a float accumulator rounds once per G products. NaN if a product of the
-  group is NaN or the group holds inf of both signs; inf if it holds inf; else its exact sum (a zero
-  sum counts as +0, which cannot change a result: the accumulator itself is never -0). Fixed sums do
-  not depend on the grouping.
+  group is NaN or the group holds inf of both signs; inf if it holds inf; else its exact sum. A zero
+  group sum counts as +0, so a -0 accumulator (a negative sum that rounded to zero) plus a group of
+  -0 products gives +0 where one product at a time would keep -0: grouping can change the sign of a
+  zero result, never its value. Fixed sums do not depend on the grouping.
 """
 
 import itertools
