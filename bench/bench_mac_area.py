@@ -15,10 +15,10 @@ import argparse
 import shutil
 from pathlib import Path
 
-from hwgen.emit import emit
 from hwgen.formats import MiniFloat
 from hwgen.fpga.yosys_flow import SynthOptions, synthesize
-from hwgen.gen.mac_design import MacDesign, manifest_details
+from hwgen.gen.build import emit_spec
+from hwgen.specs import MacSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = [("int8", "int8"), ("uint8", "uint8"), ("int4", "int4"), ("dint4", "int8"),
@@ -57,12 +57,11 @@ def main() -> None:
     for a, b in CONFIGS:
         if args.only and a not in args.only:
             continue
-        design = MacDesign(a, b, "fixed", terms=args.terms, pipeline=args.pipeline)
-        unit = design.build()
-        name = design.default_name(unit)
+        spec = MacSpec(a, b, "fixed", terms=args.terms, pipeline=args.pipeline)
+        name = spec.module_name
         folder = ROOT / "build" / "bench_area" / name
         shutil.rmtree(folder, ignore_errors=True)
-        verilog, _ = emit(unit, name, folder, manifest_details(unit))
+        verilog, _ = emit_spec(spec, folder)
         cells = []
         for target in args.targets:
             family, dsp = TARGETS[target]
@@ -75,8 +74,8 @@ def main() -> None:
                 cells.append(f"{c.luts}/{c.ffs}" + (f"/{c.dsps}" if c.dsps else ""))
         reference = REFERENCE_XC7_NODSP.get(a if a == b else "")
         same_width = ""
-        if reference and isinstance(unit.a, MiniFloat):
-            same_width = reference_cells(unit.a, unit.accumulator.width, folder / "reference")
+        if reference and isinstance(spec.format_a, MiniFloat):
+            same_width = reference_cells(spec.format_a, spec.accumulator.width, folder / "reference")
         label = a if a == b else f"{a} x {b}"
         print(f"{label:<26}" + "".join(f"{c:>16}" for c in cells)
               + f"{'/'.join(map(str, reference)) if reference else '':>12}{same_width:>12}", flush=True)

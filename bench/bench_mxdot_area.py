@@ -19,10 +19,10 @@ import shutil
 import time
 from pathlib import Path
 
-from hwgen.emit import emit
 from hwgen.formats import BLOCK_FORMATS
 from hwgen.fpga.yosys_flow import SynthOptions, synthesize
-from hwgen.gen import mac_design, mxdot_design
+from hwgen.gen.build import emit_spec
+from hwgen.specs import MacSpec, MxDotSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 FORMATS = ["mxfp8_e4m3", "mxfp8_e5m2", "mxfp6_e3m2", "mxfp6_e2m3", "mxfp4", "mxint8", "nvfp4"]
@@ -30,10 +30,10 @@ TARGETS = ("ecp5", "xc7", "gates")
 MAC_ACCS = ("fixed", "fp32")
 
 
-def _emit(unit, name: str, details: dict) -> Path:
-    folder = ROOT / "build" / "bench_mxdot_area" / name
+def _emit(spec) -> Path:
+    folder = ROOT / "build" / "bench_mxdot_area" / spec.module_name
     shutil.rmtree(folder, ignore_errors=True)
-    verilog, _ = emit(unit, name, folder, details)
+    verilog, _ = emit_spec(spec, folder)
     return verilog
 
 
@@ -46,12 +46,10 @@ def _synth(verilog: Path, name: str, target: str) -> dict:
 
 def _mac(element, acc: str, block: int, pipeline: int):
     """(Verilog, module) of the scalar MAC of *element*, or None where the MAC generator fails on it."""
-    design = mac_design.MacDesign(element.name, element.name, acc, terms=block if acc == "fixed" else None,
-                                  pipeline=pipeline)
-    unit = design.build()
-    name = design.default_name(unit)
+    terms = block if acc == "fixed" else None
+    spec = MacSpec(element.name, element.name, acc, terms=terms, pipeline=pipeline)
     try:
-        return _emit(unit, name, mac_design.manifest_details(unit)), name
+        return _emit(spec), spec.module_name
     except KeyError:  # MacUnit cannot elaborate integer operands with a float accumulator (yet)
         return None
 
@@ -76,10 +74,9 @@ def main() -> None:
     for name in args.formats:
         fmt = BLOCK_FORMATS[name]
         block = fmt.block_size
-        design = mxdot_design.MxDotDesign(name, acc=args.acc, pipeline=args.pipeline)
-        unit = design.build()
-        unit_name = design.default_name(unit)
-        verilog = _emit(unit, unit_name, mxdot_design.manifest_details(unit))
+        spec = MxDotSpec(name, acc=args.acc, pipeline=args.pipeline)
+        unit_name = spec.module_name
+        verilog = _emit(spec)
         macs = {acc: _mac(fmt.element, acc, block, args.pipeline) for acc in MAC_ACCS}
         for target in args.targets:
             begin = time.perf_counter()

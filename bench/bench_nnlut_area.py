@@ -28,12 +28,14 @@ import numpy as np
 
 from hwgen.emit import emit
 from hwgen.fpga.yosys_flow import SynthOptions, synthesize
-from hwgen.gen.nnlut_design import NnLutDesign, lut_design_unit, manifest_details
+from hwgen.gen.build import build_unit
+from hwgen.gen.nnlut_design import lut_design_unit, manifest_details, nnlut_fit
 from hwgen.golden import all_values
 from hwgen.nnlut.evaluate import evaluate
 from hwgen.nnlut.fit import approximation_errors
 from hwgen.nnlut.functions import FUNCTIONS, get_function
 from hwgen.nnlut.table import NnLutTable, uniform_lut_pwl
+from hwgen.specs import NnLutSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = ("xc7", "ecp5", "gates")
@@ -94,14 +96,14 @@ def main() -> None:
     for name in args.funcs:
         fn = get_function(name)
         for entries in args.entries:
-            design = NnLutDesign(fn.name, entries, args.in_format, args.out_format)
-            unit = design.build()
-            error = approximation_errors(fn, design.fit().pwl, fn.lo, fn.hi).max
+            spec = NnLutSpec(fn.name, entries, args.in_format, args.out_format)
+            unit = build_unit(spec)
+            error = approximation_errors(fn, nnlut_fit(spec).pwl, fn.lo, fn.hi).max
             cell_bits, how = equal_accuracy_cells(fn, error, unit.table.x_frac, args.max_lut_entries)
             lut_unit = lut_design_unit(fn.name, args.in_format, args.out_format, cell_bits)
             lut_error = approximation_errors(fn, uniform_lut_pwl(fn, cell_bits), fn.lo, fn.hi).max
             folder = ROOT / "build" / "bench_nnlut_area"
-            nnlut_name, lut_name = design.default_name(unit), f"lut_{fn.name}_c{cell_bits}_{args.in_format}"
+            nnlut_name, lut_name = spec.module_name, f"lut_{fn.name}_c{cell_bits}_{args.in_format}"
             nnlut_cells = synthesize_unit(unit, nnlut_name, args.targets, folder / nnlut_name)
             lut_cells = synthesize_unit(lut_unit, lut_name, args.targets, folder / lut_name)
             mark = ">=" if how == ">=" else ""

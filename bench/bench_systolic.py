@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from hwgen.emit import emit
-from hwgen.gen.systolic_design import SystolicDesign, manifest_details
+from hwgen.gen.build import emit_spec
+from hwgen.specs import SystolicSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 SHAPES = [(1, 1), (1, 4), (4, 1), (4, 4), (16, 1), (16, 4)]
@@ -33,11 +33,8 @@ TARGETS = {"ecp5": ("ecp5", True), "xc7": ("xc7", True), "xc7-nodsp": ("xc7", Fa
 SHORT, LONG = 20, 220
 
 
-def _emit(design: SystolicDesign, folder: Path) -> tuple[Path, Path, str]:
-    unit = design.build()
-    name = design.default_name(unit)
-    verilog, manifest = emit(unit, name, folder, manifest_details(unit))
-    return verilog, manifest, name
+def _emit(spec: SystolicSpec, folder: Path) -> tuple[Path, Path, str]:
+    return (*emit_spec(spec, folder), spec.module_name)
 
 
 def throughput(args) -> None:
@@ -48,8 +45,8 @@ def throughput(args) -> None:
     jobs, shapes = [], []
     for pes, simd in SHAPES:
         words = max(2 * pes, 16)
-        design = SystolicDesign("int8", "int8", "fixed", pes=pes, simd=simd, depth=words)
-        _, manifest, _ = _emit(design, folder / "units")
+        spec = SystolicSpec("int8", "int8", "fixed", pes=pes, simd=simd, depth=words)
+        _, manifest, _ = _emit(spec, folder / "units")
         for vectors in (SHORT, LONG):
             jobs.append(SystolicJob(manifest, [long_tile("int8", "int8", pes=pes, simd=simd, words=words,
                                                          vectors=vectors, seed=pes * 10 + simd)]))
@@ -71,10 +68,10 @@ def area(args) -> None:
     for fmt in args.formats:
         rows = {}
         for pes in AREA_PES:
-            design = SystolicDesign(fmt, fmt, "fixed", pes=pes, simd=args.simd, depth=args.depth)
+            spec = SystolicSpec(fmt, fmt, "fixed", pes=pes, simd=args.simd, depth=args.depth)
             folder = ROOT / "build" / "bench_systolic_area" / f"{fmt}_pe{pes}"
             shutil.rmtree(folder, ignore_errors=True)
-            verilog, _, name = _emit(design, folder)
+            verilog, _, name = _emit(spec, folder)
             for target in args.targets:
                 family, dsp = TARGETS[target]
                 begin = time.perf_counter()

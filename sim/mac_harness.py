@@ -12,20 +12,12 @@ folder has its own harness, so no plusargs are needed and a rerun with new vecto
 """
 
 import os
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from hwgen.emit import check_module_name
 from hwgen.sim.mac_manifest import MacInterface, mac_interface
 from hwgen.sim.mac_memory import GAP_BITS, MIN_DEPTH, READY_PATTERN_BITS, HarnessFiles, harness_files
-
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def check_module_name(name: str) -> str:
-    if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise ValueError(f"module name must be a Verilog identifier (letters, digits, _), not {name!r}")
-    return name
 
 
 def harness_depth(items: int, minimum: int = MIN_DEPTH) -> int:

@@ -1,5 +1,6 @@
 """`hwgen generate mac`: files, manifest contents, deterministic bytes, and one-line errors."""
 
+import argparse
 import json
 import subprocess
 import sys
@@ -7,6 +8,8 @@ import sys
 import pytest
 
 from hwgen.cli import main
+from hwgen.cli._unit_kinds import CLI_KINDS, unit_module
+from hwgen.specs import SPEC_KINDS, make_spec
 
 
 def test_generate_writes_verilog_and_manifest(tmp_path, capsys):
@@ -60,3 +63,32 @@ def test_bad_design_is_one_line_and_writes_nothing(tmp_path, args, message):
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("hwgen generate: error: ") and message in lines[0]
     assert not out.exists()
+
+
+# Each CLI unit kind with its required options, on the command line and as spec options.
+MINIMAL = {
+    "mac": (["--a", "e4m3", "--b", "int8"], {"a": "e4m3", "b": "int8"}),
+    "mul": (["--a", "bf16", "--b", "bf16"], {"a": "bf16", "b": "bf16"}),
+    "systolic": (["--a", "int8", "--b", "int8", "--pes", "2"], {"a": "int8", "b": "int8", "pes": 2}),
+    "nnlut": (["--func", "gelu", "--entries", "8", "--in", "int8_f4", "--out-format", "int8_f3"],
+              {"function": "gelu", "entries": 8, "in_format": "int8_f4", "out_format": "int8_f3"}),
+    "mxdot": (["--elem", "mxfp4"], {"elem": "mxfp4"}),
+}
+
+
+def test_the_cli_units_are_the_spec_kinds():
+    """One registry of unit kinds: every spec kind but the harness's null unit has a CLI module."""
+    assert tuple(kind for kind in SPEC_KINDS if kind != "null") == CLI_KINDS
+    assert set(MINIMAL) == set(CLI_KINDS)
+    for kind in CLI_KINDS:
+        module = unit_module(kind)
+        assert callable(module.add_options) and callable(module.spec_from_args), kind
+        assert callable(module.register_generate), kind
+
+
+@pytest.mark.parametrize("kind", MINIMAL)
+def test_cli_defaults_are_the_specs_defaults(kind):
+    argv, options = MINIMAL[kind]
+    parser = argparse.ArgumentParser()
+    unit_module(kind).add_options(parser)
+    assert unit_module(kind).spec_from_args(parser.parse_args(argv)) == make_spec(kind, options)

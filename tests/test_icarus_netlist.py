@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from hwgen.emit import emit
-from hwgen.gen.mac_design import MacDesign, manifest_details
+from hwgen.gen.build import emit_spec
 from hwgen.sim.icarus_netlist import NETLIST_NAME, NetlistError, icarus_sources, merge_register_blocks
+from hwgen.specs import MacSpec
 
 pytestmark = pytest.mark.tools
 
@@ -19,8 +19,8 @@ FIXTURE = Path(__file__).resolve().parent / "fixtures" / "mac_int8_fixture.v"
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> Path:
-    unit = MacDesign("int8", "int8", "fixed", pipeline=2).build()
-    verilog, _ = emit(unit, "mac_int8_netlist_test", tmp_path_factory.mktemp("unit"), manifest_details(unit))
+    spec = MacSpec("int8", "int8", "fixed", pipeline=2)
+    verilog, _ = emit_spec(spec, tmp_path_factory.mktemp("unit"), "mac_int8_netlist_test")
     return verilog
 
 

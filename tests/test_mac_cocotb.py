@@ -31,11 +31,13 @@ import pytest
 import hwgen.gen.mac
 from hwgen.emit import emit
 from hwgen.gen import float_accumulate
-from hwgen.gen.mac_design import MacDesign, manifest_details
+from hwgen.gen.build import build_unit, emit_spec
+from hwgen.gen.mac_design import manifest_details
 from hwgen.sim.mac_stimulus import exhaustive_pairs, join_vectors, random_dot_products
 from hwgen.sim.runner import SIMULATORS
 from hwgen.sim.verify_batch import BatchJob, verify_batch
 from hwgen.sim.verify_mac import VerifyReport
+from hwgen.specs import MacSpec
 
 pytestmark = [pytest.mark.slow, pytest.mark.tools]
 
@@ -107,13 +109,11 @@ def units(tmp_path_factory) -> dict:
     manifests = {}
     for config in CONFIGS:
         for pipeline in pipelines:
-            design = MacDesign(config.a, config.b, config.acc, pipeline=pipeline, mul=config.mul)
-            unit = design.build()
-            _, manifests[config.id, pipeline] = emit(unit, design.default_name(unit), folder,
-                                                     manifest_details(unit))
+            spec = MacSpec(config.a, config.b, config.acc, pipeline=pipeline, mul=config.mul)
+            _, manifests[config.id, pipeline] = emit_spec(spec, folder)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(hwgen.gen.mac, "FloatAccumulate", TiesAwayAccumulate)  # where MacUnit looks it up
-        unit = MacDesign("fp8_e4m3fn", "fp8_e4m3fn", "bf16").build()
+        unit = build_unit(MacSpec("fp8_e4m3fn", "fp8_e4m3fn", "bf16"))
         _, manifests[BROKEN] = emit(unit, "mac_fp8_e4m3fn_bf16_ties_away", folder, manifest_details(unit))
     return manifests
 

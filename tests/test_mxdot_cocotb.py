@@ -31,12 +31,14 @@ from amaranth import Const
 from hwgen.emit import emit
 from hwgen.formats import BLOCK_FORMATS
 from hwgen.formats.block_dot import resolve_block_format
+from hwgen.gen.build import emit_spec
 from hwgen.gen.mxdot import MxDotUnit
-from hwgen.gen.mxdot_design import MxDotDesign, manifest_details
+from hwgen.gen.mxdot_design import manifest_details
 from hwgen.sim.mxdot_stimulus import exhaustive_pair_blocks, join_blocks, random_block_dots
 from hwgen.sim.runner import SIMULATORS
 from hwgen.sim.verify_mac import VerifyReport
 from hwgen.sim.verify_mxdot import MxDotJob, verify_mxdot_batch
+from hwgen.specs import MxDotSpec
 
 pytestmark = [pytest.mark.slow, pytest.mark.tools]
 
@@ -94,9 +96,8 @@ def units(tmp_path_factory) -> dict:
     manifests = {}
     for config in CONFIGS:
         block = FIXED_BLOCK if config.acc == "fixed" else None
-        design = MxDotDesign(config.fmt, block=block, acc=config.acc, pipeline=PIPELINES[config.acc])
-        unit = design.build()
-        _, manifests[config.id] = emit(unit, design.default_name(unit), folder, manifest_details(unit))
+        spec = MxDotSpec(config.fmt, block=block, acc=config.acc, pipeline=PIPELINES[config.acc])
+        _, manifests[config.id] = emit_spec(spec, folder)
     broken = NanScaleIgnored("mxfp4", acc="fp32")
     name = "mxdot_mxfp4_fp32_nan_scale_ignored"
     _, manifests[BROKEN] = emit(broken, name, folder, manifest_details(broken))

@@ -13,10 +13,11 @@ from amaranth.sim import Simulator
 from hwgen.emit import emit
 from hwgen.formats import BLOCK_FORMATS
 from hwgen.formats.block_dot import resolve_block_format
+from hwgen.gen.build import build_unit, manifest_details
 from hwgen.gen.mxdot import MxDotUnit
-from hwgen.gen.mxdot_design import MxDotDesign, manifest_details
 from hwgen.golden.block_dot import block_dot
 from hwgen.sim.mxdot_stimulus import BlockVectors, pack_blocks, random_block_dots, unit_scale_code
+from hwgen.specs import MxDotSpec
 
 
 def simulate(unit: MxDotUnit, vectors: BlockVectors, *, send_rate=0.8, ready_rate=0.7, seed=0):
@@ -121,11 +122,10 @@ def test_throughput_is_one_block_per_cycle():
 
 
 def test_manifest_states_the_interface(tmp_path):
-    design = MxDotDesign("nvfp4", acc="fixed", terms=16, pipeline=2)
-    unit = design.build()
-    name = design.default_name(unit)
-    assert name == "mxdot_nvfp4_fixed_k16_p2"
-    _, manifest_path = emit(unit, name, tmp_path, manifest_details(unit))
+    spec = MxDotSpec("nvfp4", acc="fixed", terms=16, pipeline=2)
+    assert spec.module_name == "mxdot_nvfp4_fixed_k16_p2"
+    unit = build_unit(spec)
+    _, manifest_path = emit(unit, spec.module_name, tmp_path, manifest_details(spec, unit))
     manifest = json.loads(manifest_path.read_text())
     assert manifest["unit"] == "mxdot" and manifest["block"] == 16
     assert (manifest["latency"], manifest["ii"], manifest["pipeline"]) == (2, 1, 2)

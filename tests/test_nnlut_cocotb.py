@@ -25,11 +25,14 @@ import numpy as np
 import pytest
 
 from hwgen.emit import emit
+from hwgen.formats import scalar_format
+from hwgen.gen.build import emit_spec
 from hwgen.gen.nnlut import NnLutUnit
-from hwgen.gen.nnlut_design import NnLutDesign, manifest_details
+from hwgen.gen.nnlut_design import manifest_details, nnlut_table
 from hwgen.nnlut.evaluate import reduce_inputs, segments
 from hwgen.sim.runner import SIMULATORS
 from hwgen.sim.verify_nnlut import NnLutJob, verify_nnlut_batches
+from hwgen.specs import NnLutSpec
 
 pytestmark = [pytest.mark.slow, pytest.mark.tools]
 
@@ -60,13 +63,12 @@ class Config:
         return "-".join([self.function, self.in_format, self.out_format, *extra])
 
     @property
-    def design(self) -> NnLutDesign:
-        return NnLutDesign(self.function, self.entries, self.in_format, self.out_format,
-                           pipeline=self.pipeline)
+    def spec(self) -> NnLutSpec:
+        return NnLutSpec(self.function, self.entries, self.in_format, self.out_format, pipeline=self.pipeline)
 
     @property
     def wide(self) -> bool:
-        return self.design.validate()[3].bits > 8
+        return scalar_format(self.in_format).bits > 8
 
 
 ACCEPTANCE = [Config(f, i, FIXED_OUT[i][f] if i in FIXED_OUT else i) for f in FUNCTIONS for i in INPUTS]
@@ -95,7 +97,7 @@ def busiest_segment(table) -> tuple[int, int]:
 def broken_unit():
     """gelu int8_f4 -> int8_f3 whose hardware has its busiest segment's intercept one output LSB
     (2^-3) off the table its manifest records."""
-    table = BROKEN_CONFIG.design.table()
+    table = nnlut_table(BROKEN_CONFIG.spec)
     segment, _ = busiest_segment(table)
     intercepts = list(table.intercepts)
     intercepts[segment] += 1 << (table.intercept_frac - 3)  # every output of the segment moves one code
@@ -112,10 +114,7 @@ def units(tmp_path_factory) -> dict:
     folder = tmp_path_factory.mktemp("nnlut_units")
     manifests = {}
     for config in CONFIGS:
-        design = config.design
-        unit = design.build()
-        details = manifest_details(unit, design.fit())
-        _, manifests[config.id] = emit(unit, design.default_name(unit), folder, details)
+        _, manifests[config.id] = emit_spec(config.spec, folder)
     unit, table = broken_unit()
     details = manifest_details(unit)
     details["table"] = table.describe()  # the manifest claims the good table
@@ -167,7 +166,7 @@ def test_every_input_code_matches_the_golden_model(outcome, config):
 def test_broken_unit_is_caught(outcome):
     broken = outcome.reports[BROKEN]
     assert not broken.timed_out and broken.protocol_errors == 0
-    _, reaching = busiest_segment(BROKEN_CONFIG.design.table())
+    _, reaching = busiest_segment(nnlut_table(BROKEN_CONFIG.spec))
     assert broken.mismatches == reaching > 0
     assert broken.first_mismatches[0].startswith("item ")
 

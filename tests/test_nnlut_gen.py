@@ -11,15 +11,17 @@ import pytest
 from amaranth.sim import Simulator
 
 from hwgen.emit import emit
+from hwgen.gen.build import build_unit, manifest_details
 from hwgen.gen.nnlut import NnLutUnit, input_scale_range
-from hwgen.gen.nnlut_design import NnLutDesign, lut_design_unit, manifest_details
+from hwgen.gen.nnlut_design import lut_design_unit, nnlut_table
 from hwgen.nnlut.evaluate import evaluate_codes
 from hwgen.nnlut.table import table_from_description
+from hwgen.specs import NnLutSpec
 
 
 @cache
 def design_table(function, entries, in_format, out_format):
-    return NnLutDesign(function, entries, in_format, out_format).table()
+    return nnlut_table(NnLutSpec(function, entries, in_format, out_format))
 
 
 def run(unit: NnLutUnit, codes, *, idle=0.0, stall=0.0, seed=0):
@@ -82,7 +84,7 @@ def test_16_bit_spot_checks(function, in_format):
 
 
 def test_a_coarser_input_grid():
-    table = NnLutDesign("tanh", 16, "int16_f12", "int16_f14", x_frac=8).table()
+    table = nnlut_table(NnLutSpec("tanh", 16, "int16_f12", "int16_f14", x_frac=8))
     codes = np.random.default_rng(4).integers(0, 1 << 16, 300)
     outputs, _ = run(NnLutUnit(table, pipeline=2), codes)
     assert np.array_equal(outputs, evaluate_codes(table, codes))
@@ -128,11 +130,11 @@ def test_scale_ranges_cover_every_input():
 
 
 def test_manifest_and_names(tmp_path):
-    design = NnLutDesign("tanh", 16, "fp8_e4m3fn", "fp8_e4m3fn", lo=-3.0, hi=3.0, pipeline=2)
-    unit = design.build()
-    name = design.default_name(unit)
+    spec = NnLutSpec("tanh", 16, "fp8_e4m3fn", "fp8_e4m3fn", lo=-3.0, hi=3.0, pipeline=2)
+    unit = build_unit(spec)
+    name = spec.module_name
     assert name == "nnlut_tanh_16_fp8_e4m3fn_fp8_e4m3fn_rm3_3_p2"
-    _, manifest_path = emit(unit, name, tmp_path, manifest_details(unit, design.fit()))
+    _, manifest_path = emit(unit, name, tmp_path, manifest_details(spec, unit))
     manifest = json.loads(manifest_path.read_text())
     assert (manifest["unit"], manifest["latency"], manifest["ii"]) == ("nnlut", 2, 1)
     assert manifest["function"] == "tanh" and manifest["index"] == "comparators"

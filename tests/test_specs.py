@@ -135,3 +135,40 @@ def test_latency_agrees_with_the_built_unit(spec):
     unit = build_unit(spec)
     assert (unit.latency, unit.ii) == (spec.latency, spec.ii)
     unit._MustUse__silence = True  # inspected, never elaborated
+
+
+def test_the_generators_cut_points_are_the_specs():
+    """The specs bound `pipeline` by the register cuts the generators have."""
+    from hwgen.gen import nnlut, processing_element
+    from hwgen.specs import nnlut as nnlut_spec
+    from hwgen.specs import systolic as systolic_spec
+
+    assert len(processing_element.CUT_POINTS) == systolic_spec.PE_CUT_POINTS
+    assert len(nnlut.CUT_POINTS) == nnlut_spec.NNLUT_CUT_POINTS
+
+
+REFUSED = {
+    "mac": ("hwgen.gen.mac", "MacUnit", ("int8", "int8"), {"pipeline": 0}),
+    "mul": ("hwgen.gen.multiplier", "MulUnit", ("int8", "fp9"), {}),
+    "systolic": ("hwgen.gen.systolic", "SystolicArray", ("bf16", "bf16", "fp32"), {"pes": 1, "simd": 4}),
+    "mxdot": ("hwgen.gen.mxdot", "MxDotUnit", ("mxfp4", "nvfp4"), {}),
+    "nnlut": ("hwgen.gen.nnlut", "NnLutUnit", ({},), {}),
+}
+
+
+@pytest.mark.parametrize("kind", REFUSED)
+def test_a_refused_unit_is_not_an_unused_one(kind):
+    """Direct API misuse raises before the component exists: no UnusedElaboratable warning (an error
+    here) when the refused object would be collected."""
+    import gc
+    from importlib import import_module
+
+    from amaranth.hdl import Fragment
+
+    from hwgen.gen.build import build_unit
+
+    Fragment.get(build_unit(MulSpec("int8", "int8")), None)  # Amaranth warns only once one elaborated
+    module, name, args, kwargs = REFUSED[kind]
+    with pytest.raises((ValueError, TypeError)):
+        getattr(import_module(module), name)(*args, **kwargs)
+    gc.collect()

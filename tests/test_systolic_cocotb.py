@@ -25,12 +25,12 @@ import pytest
 from amaranth import Cat, Signal, signed
 
 import hwgen.gen.processing_element as processing_element
-from hwgen.emit import emit
+from hwgen.gen.build import emit_spec
 from hwgen.gen.lane import lane_sum
-from hwgen.gen.systolic_design import SystolicDesign, manifest_details
 from hwgen.sim.runner import SIMULATORS
 from hwgen.sim.systolic_stimulus import random_tiles
 from hwgen.sim.verify_systolic import SystolicJob, verify_systolic
+from hwgen.specs import SystolicSpec
 
 pytestmark = [pytest.mark.slow, pytest.mark.tools]
 
@@ -55,8 +55,8 @@ class Config:
         operands = self.a if self.a == self.b else f"{self.a}-{self.b}"
         return f"{operands}-{self.acc}-pe{self.pes}-s{self.simd}"
 
-    def design(self) -> SystolicDesign:
-        return SystolicDesign(self.a, self.b, self.acc, pes=self.pes, simd=self.simd, depth=DEPTH)
+    def spec(self) -> SystolicSpec:
+        return SystolicSpec(self.a, self.b, self.acc, pes=self.pes, simd=self.simd, depth=DEPTH)
 
 
 CONFIGS = [Config(a, b, acc, pes, simd) for a, b, acc in FORMATS for pes, simd in SHAPES]
@@ -69,9 +69,7 @@ def products(simulator: str, config: Config) -> int:
 
 
 def emit_config(config: Config, folder, name=None):
-    unit = config.design().build()
-    name = name or config.design().default_name(unit)
-    return emit(unit, name, folder, manifest_details(unit))[1]
+    return emit_spec(config.spec(), folder, name)[1]
 
 
 @pytest.fixture(scope="module")

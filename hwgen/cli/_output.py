@@ -26,6 +26,20 @@ def emit_into(unit, name: str, folder, details: dict, option: str, *,
     return paths
 
 
+def emit_spec_into(spec, name: str, folder, option: str, *, scratch: bool = False):
+    """Build the unit of *spec* and :func:`emit_into` *folder* as module *name* (checked by the caller
+    before: a unit built is a unit emitted); (unit, Verilog path, manifest path)."""
+    from hwgen.gen.build import build_unit, manifest_details
+
+    unit = build_unit(spec)
+    return (unit, *emit_into(unit, name, folder, manifest_details(spec, unit), option, scratch=scratch))
+
+
+def print_written(*paths) -> None:
+    for path in paths:
+        print(f"wrote {path}")
+
+
 def json_number(value: float):
     """A float for JSON: finite numbers as numbers, specials as the strings 'nan', 'inf', '-inf'."""
     value = float(value)

@@ -1,11 +1,10 @@
 """`hwgen generate UNIT`: emit a unit as Verilog plus its JSON manifest.
 
-Each unit's options live in ``hwgen.cli.unit_<name>`` (``register_generate(units)``).
+Each unit's options live in ``hwgen.cli.unit_<kind>`` (``register_generate(units)``), one per spec kind
+(:mod:`hwgen.cli._unit_kinds`).
 """
 
-import importlib
-
-UNIT_MODULES = ("unit_mac", "unit_systolic", "unit_nnlut", "unit_mxdot")
+from hwgen.cli._unit_kinds import CLI_KINDS, unit_module
 
 
 def register(subparsers) -> None:
@@ -13,5 +12,5 @@ def register(subparsers) -> None:
         "generate", help="generate a unit as Verilog plus a JSON manifest",
         description="Generate a unit as deterministic Verilog plus a JSON manifest.")
     units = parser.add_subparsers(dest="unit", metavar="UNIT", required=True, parser_class=type(parser))
-    for module in UNIT_MODULES:
-        importlib.import_module(f"hwgen.cli.{module}").register_generate(units)
+    for kind in CLI_KINDS:
+        unit_module(kind).register_generate(units)

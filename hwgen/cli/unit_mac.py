@@ -2,51 +2,68 @@
 
 from pathlib import Path
 
-from hwgen.cli._mac_options import add_mac_options, mac_design
-from hwgen.cli._output import emit_into
+from hwgen.cli._output import emit_spec_into, print_written
 from hwgen.cli._verify_options import add_verify_options, rate, verify_on_simulators
 from hwgen.emit import check_module_name
+from hwgen.formats import DEFAULT_TERMS, MULTIPLY_MODES
 from hwgen.formats._check import check_int
-from hwgen.gen.mac_design import manifest_details
+from hwgen.specs import MacSpec
 
 MAX_VECTORS = 1_000_000
 
 
+def add_options(parser) -> None:
+    """The MAC's design options (shared by `hwgen generate mac`, `verify mac` and `synth mac`)."""
+    parser.add_argument("--a", required=True, metavar="FMT",
+                        help="operand A format, e.g. fp8_e4m3, int8, dint4")
+    parser.add_argument("--b", required=True, metavar="FMT", help="operand B format")
+    acc, pipeline, mul = (MacSpec.default(name) for name in ("acc", "pipeline", "mul"))
+    parser.add_argument("--acc", default=acc, metavar="SPEC",
+                        help="accumulator: fixed (exact, sized by --terms), fixed:W (wraps), or a float "
+                             f"format such as fp32, bf16, fp16 (default: {acc})")
+    parser.add_argument("--terms", type=int, metavar="K", help="dot-product length a fixed accumulator is "
+                        f"sized for (default {DEFAULT_TERMS})")
+    parser.add_argument("--pipeline", type=int, default=pipeline, metavar="N",
+                        help=f"register stages, >= 1; latency = N cycles (default {pipeline})")
+    parser.add_argument("--mul", choices=MULTIPLY_MODES, default=mul,
+                        help=f"multiplier: exact, or lmul (L-Mul approximate, minifloats); default {mul}")
+
+
+def spec_from_args(args) -> MacSpec:
+    return MacSpec(args.a, args.b, args.acc, args.terms, args.pipeline, args.mul)
+
+
 def run_generate(args) -> int:
-    design = mac_design(args)
-    unit = design.build()  # validates every option before anything is written
-    name = check_module_name(args.name) if args.name else design.default_name(unit)
-    verilog_path, manifest_path = emit_into(unit, name, args.out, manifest_details(unit), "--out")
+    spec = spec_from_args(args)  # validates every option before anything is built or written
+    name = check_module_name(args.name) if args.name else spec.module_name
+    unit, *paths = emit_spec_into(spec, name, args.out, "--out")
     acc = unit.accumulator
     width = f"{acc.width}-bit, lsb 2^{acc.lsb_exponent}" if acc.kind == "fixed" else acc.format.name
     print(f"{name}: {unit.a.name} x {unit.b.name}, accumulator {acc.spec} ({width}), "
           f"latency {unit.latency}, II {unit.ii}")
-    print(f"wrote {verilog_path}")
-    print(f"wrote {manifest_path}")
+    print_written(*paths)
     return 0
 
 
-def _stimulus(args, unit):
+def _stimulus(args, spec: MacSpec):
     from hwgen.sim.mac_stimulus import exhaustive_pairs, random_dot_products
 
     if args.exhaustive:
-        return exhaustive_pairs(unit.a, unit.b)
+        return exhaustive_pairs(spec.format_a, spec.format_b)
     count = check_int(args.vectors, "--vectors", 1, MAX_VECTORS)
     max_terms = check_int(args.max_terms, "--max-terms", 1, 4096)
-    return random_dot_products(unit.a, unit.b, count, max_terms=max_terms, seed=args.seed)
+    return random_dot_products(spec.format_a, spec.format_b, count, max_terms=max_terms, seed=args.seed)
 
 
 def run_verify(args) -> int:
-    design = mac_design(args)
-    unit = design.build()
+    spec = spec_from_args(args)
     idle, stall = rate(args.idle, "--idle"), rate(args.stall, "--stall")
-    vectors = _stimulus(args, unit)
+    vectors = _stimulus(args, spec)
     from hwgen.sim.verify_mac import verify_mac  # cocotb is needed only from here on
 
-    name = design.default_name(unit)
+    name = spec.module_name
     build_dir = Path(args.build_dir) / name
-    _, manifest = emit_into(unit, name, build_dir, manifest_details(unit), "--build-dir",
-                            scratch=True)
+    _, _, manifest = emit_spec_into(spec, name, build_dir, "--build-dir", scratch=True)
     return verify_on_simulators(
         args, name=name, what=f"{len(vectors.last)} items",
         run=lambda simulator: verify_mac(manifest, simulator=simulator, a_codes=vectors.a_codes,
@@ -58,7 +75,7 @@ def run_verify(args) -> int:
 def register_generate(units) -> None:
     mac = units.add_parser("mac", help="a pipelined multiply-accumulate unit",
                            description="Generate a pipelined MAC unit (valid/ready streams, II = 1).")
-    add_mac_options(mac)
+    add_options(mac)
     mac.add_argument("--name", metavar="NAME", help="Verilog module name (default: from the options)")
     mac.add_argument("--out", required=True, metavar="DIR", help="output folder for NAME.v and NAME.json")
     mac.set_defaults(func=run_generate)
@@ -67,7 +84,7 @@ def register_generate(units) -> None:
 def register_verify(units) -> None:
     mac = units.add_parser("mac", help="a MAC unit (same design options as `hwgen generate mac`)",
                            description="Verify a MAC unit against the golden model.")
-    add_mac_options(mac)
+    add_options(mac)
     add_verify_options(mac, exhaustive="every operand code pair, each as a one-term dot product")
     mac.add_argument("--max-terms", type=int, default=64, metavar="K",
                      help="longest random dot product (default 64)")

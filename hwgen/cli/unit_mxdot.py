@@ -3,18 +3,19 @@
 import sys
 from pathlib import Path
 
-from hwgen.cli._output import emit_into
+from hwgen.cli._output import emit_spec_into, print_written
 from hwgen.cli._verify_options import add_verify_options, rate, simulators
 from hwgen.emit import check_module_name
-from hwgen.formats import BLOCK_FORMATS
+from hwgen.formats import BLOCK_FORMATS, DEFAULT_TERMS
 from hwgen.formats._check import check_int
-from hwgen.gen.mxdot import DEFAULT_PIPELINE
-from hwgen.gen.mxdot_design import DEFAULT_ACC, MxDotDesign, manifest_details
+from hwgen.specs import MxDotSpec
 
 MAX_BLOCKS = 1_000_000
 
 
-def add_mxdot_options(parser) -> None:
+def add_options(parser) -> None:
+    """The block dot-product unit's design options (`hwgen generate`, `verify` and `synth mxdot`)."""
+    acc, pipeline = MxDotSpec.default("acc"), MxDotSpec.default("pipeline")
     parser.add_argument("--elem", required=True, metavar="FMT",
                         help=f"block format of operand A ({', '.join(BLOCK_FORMATS)}) or its element "
                              "format (fp8_e4m3, fp4_e2m1, ...: MX blocks; fp4_e2m1 with --scale fp8_e4m3: "
@@ -25,31 +26,28 @@ def add_mxdot_options(parser) -> None:
                         "default: the block format's, and it must match it")
     parser.add_argument("--block", type=int, metavar="N",
                         help="elements per block (default: the spec's, 32 for MX and 16 for NVFP4)")
-    parser.add_argument("--acc", default=DEFAULT_ACC, metavar="SPEC",
+    parser.add_argument("--acc", default=acc, metavar="SPEC",
                         help="accumulator: a float format such as fp32 or bf16 (one rounding per block), "
-                             f"fixed (exact, sized by --terms), fixed:W (wraps) (default {DEFAULT_ACC})")
-    parser.add_argument("--terms", type=int, metavar="K",
-                        help="blocks per dot product a fixed accumulator is sized for (default 64)")
-    parser.add_argument("--pipeline", type=int, default=DEFAULT_PIPELINE, metavar="N",
-                        help=f"register stages, >= 1; latency = N cycles (default {DEFAULT_PIPELINE})")
+                             f"fixed (exact, sized by --terms), fixed:W (wraps) (default {acc})")
+    parser.add_argument("--terms", type=int, metavar="K", help="blocks per dot product a fixed accumulator "
+                        f"is sized for (default {DEFAULT_TERMS})")
+    parser.add_argument("--pipeline", type=int, default=pipeline, metavar="N",
+                        help=f"register stages, >= 1; latency = N cycles (default {pipeline})")
 
 
-def mxdot_design(args) -> MxDotDesign:
-    return MxDotDesign(args.elem, args.elem_b, args.scale, args.block, args.acc, args.terms, args.pipeline)
+def spec_from_args(args) -> MxDotSpec:
+    return MxDotSpec(args.elem, args.elem_b, args.scale, args.block, args.acc, args.terms, args.pipeline)
 
 
 def run_generate(args) -> int:
-    design = mxdot_design(args)
-    name = check_module_name(args.name) if args.name else None
-    unit = design.build()  # validates every option before anything is written
-    name = name or design.default_name(unit)
-    verilog_path, manifest_path = emit_into(unit, name, args.out, manifest_details(unit), "--out")
+    spec = spec_from_args(args)  # validates every option before anything is built or written
+    name = check_module_name(args.name) if args.name else spec.module_name
+    unit, *paths = emit_spec_into(spec, name, args.out, "--out")
     acc = unit.accumulator
     width = f"{acc.width}-bit, lsb 2^{acc.lsb_exponent}" if acc.kind == "fixed" else acc.format.name
     print(f"{name}: {unit.a.name} x {unit.b.name}, {unit.block_size} elements per block, "
           f"{unit.scale.name} scales, accumulator {acc.spec} ({width}), latency {unit.latency}, II {unit.ii}")
-    print(f"wrote {verilog_path}")
-    print(f"wrote {manifest_path}")
+    print_written(*paths)
     return 0
 
 
@@ -64,16 +62,14 @@ def _stimulus(args, a, b):
 
 
 def run_verify(args) -> int:
-    design = mxdot_design(args)
+    spec = spec_from_args(args)
     idle, stall = rate(args.idle, "--idle"), rate(args.stall, "--stall")
-    vectors = _stimulus(args, *design.formats())
-    unit = design.build()  # the last check: a unit built is a unit used
+    vectors = _stimulus(args, *spec.formats())
     from hwgen.sim.verify_mxdot import verify_mxdot  # cocotb is needed only from here on
 
-    name = design.default_name(unit)
+    name = spec.module_name
     build_dir = Path(args.build_dir) / name
-    _, manifest = emit_into(unit, name, build_dir, manifest_details(unit), "--build-dir",
-                            scratch=True)
+    _, _, manifest = emit_spec_into(spec, name, build_dir, "--build-dir", scratch=True)
     all_ok = True
     for simulator in simulators(args.sim):
         print(f"{name}: {len(vectors.last)} block pairs on {simulator} (the first build of a unit takes "
@@ -97,7 +93,7 @@ def register_generate(units) -> None:
         "mxdot", help="a block dot-product unit (MX, NVFP4)",
         description="Generate a pipelined block dot-product unit: one block pair and its two scales per "
                     "clock (valid/ready streams, II = 1).")
-    add_mxdot_options(mxdot)
+    add_options(mxdot)
     mxdot.add_argument("--name", metavar="NAME", help="Verilog module name (default: from the options)")
     mxdot.add_argument("--out", required=True, metavar="DIR", help="output folder for NAME.v and NAME.json")
     mxdot.set_defaults(func=run_generate)
@@ -107,7 +103,7 @@ def register_verify(units) -> None:
     mxdot = units.add_parser(
         "mxdot", help="a block dot-product unit (same options as `hwgen generate mxdot`)",
         description="Verify a block dot-product unit against the golden model.")
-    add_mxdot_options(mxdot)
+    add_options(mxdot)
     add_verify_options(mxdot, what="block pairs",
                        exhaustive="every element code pair once, one pair per block (unit scales)")
     mxdot.add_argument("--max-blocks", type=int, default=4, metavar="K",

@@ -3,13 +3,14 @@
 import re
 from pathlib import Path
 
-from hwgen.cli._output import emit_into
+from hwgen.cli._output import emit_spec_into, print_written
 from hwgen.cli._verify_options import add_verify_options, rate, verify_on_simulators
 from hwgen.emit import check_module_name
+from hwgen.formats import scalar_format
 from hwgen.formats._check import check_int
-from hwgen.gen.nnlut import DEFAULT_PIPELINE, MAX_PIPELINE
-from hwgen.gen.nnlut_design import NnLutDesign, manifest_details
 from hwgen.nnlut.functions import FUNCTIONS, parse_range
+from hwgen.specs import NnLutSpec
+from hwgen.specs.nnlut import MAX_PIPELINE
 
 MAX_VECTORS = 1_000_000
 
@@ -18,7 +19,9 @@ MAX_VECTORS = 1_000_000
 _NEGATIVE_ARGUMENT = re.compile(r"^-\d+$|^-\d*\.\d+$|^-[0-9.eE+-]*:[0-9.eE+-]*$")
 
 
-def add_nnlut_options(parser) -> None:
+def add_options(parser) -> None:
+    """The NN-LUT's design options (`hwgen generate`, `verify` and `synth nnlut`)."""
+    seed, pipeline = NnLutSpec.default("seed"), NnLutSpec.default("pipeline")
     parser._negative_number_matcher = _NEGATIVE_ARGUMENT
     parser.add_argument("--func", dest="function", required=True, metavar="F",  # args.func is the command
                         help=f"the function: {', '.join(FUNCTIONS)}")
@@ -36,20 +39,16 @@ def add_nnlut_options(parser) -> None:
     parser.add_argument("--x-frac", type=int, metavar="X",
                         help="input grid fraction bits (default: exact for fixed point, else min(F, "
                              "the input's))")
-    parser.add_argument("--fit-seed", type=int, default=0, metavar="S", help="seed of the fit (default 0)")
-    parser.add_argument("--pipeline", type=int, default=DEFAULT_PIPELINE, metavar="N",
-                        help=f"register stages 1..{MAX_PIPELINE}; latency = N cycles "
-                             f"(default {DEFAULT_PIPELINE})")
+    parser.add_argument("--fit-seed", type=int, default=seed, metavar="S",
+                        help=f"seed of the fit (default {seed})")
+    parser.add_argument("--pipeline", type=int, default=pipeline, metavar="N",
+                        help=f"register stages 1..{MAX_PIPELINE}; latency = N cycles (default {pipeline})")
 
 
-def nnlut_design(args) -> NnLutDesign:
-    lo = hi = None
-    if args.range is not None:
-        lo, hi = parse_range(args.range)
-    design = NnLutDesign(args.function, args.entries, args.in_format, args.out_format, lo, hi,
-                         args.frac_bits, args.x_frac, args.fit_seed, args.pipeline)
-    design.validate()
-    return design
+def spec_from_args(args) -> NnLutSpec:
+    lo, hi = (None, None) if args.range is None else parse_range(args.range)
+    return NnLutSpec(args.function, args.entries, args.in_format, args.out_format, lo, hi, args.frac_bits,
+                     args.x_frac, args.fit_seed, args.pipeline)
 
 
 def _describe(name: str, unit) -> str:
@@ -61,21 +60,18 @@ def _describe(name: str, unit) -> str:
 
 
 def run_generate(args) -> int:
-    design = nnlut_design(args)
-    unit = design.build()  # fits and quantizes: every error is raised before anything is written
-    name = check_module_name(args.name) if args.name else design.default_name(unit)
-    details = manifest_details(unit, design.fit())
-    verilog_path, manifest_path = emit_into(unit, name, args.out, details, "--out")
+    spec = spec_from_args(args)  # validates every option before anything is fitted, built or written
+    name = check_module_name(args.name) if args.name else spec.module_name
+    unit, *paths = emit_spec_into(spec, name, args.out, "--out")
     print(_describe(name, unit))
-    print(f"wrote {verilog_path}")
-    print(f"wrote {manifest_path}")
+    print_written(*paths)
     return 0
 
 
-def _codes(args, unit):
+def _codes(args, spec: NnLutSpec):
     import numpy as np
 
-    bits = len(unit.i.payload.x)
+    bits = scalar_format(spec.in_format).bits
     if args.exhaustive:
         return np.arange(1 << bits, dtype=np.int64)
     count = check_int(args.vectors, "--vectors", 1, MAX_VECTORS)
@@ -83,16 +79,14 @@ def _codes(args, unit):
 
 
 def run_verify(args) -> int:
-    design = nnlut_design(args)
+    spec = spec_from_args(args)
     idle, stall = rate(args.idle, "--idle"), rate(args.stall, "--stall")
-    unit = design.build()
-    codes = _codes(args, unit)
+    codes = _codes(args, spec)
     from hwgen.sim.verify_nnlut import verify_nnlut  # cocotb is needed only from here on
 
-    name = design.default_name(unit)
+    name = spec.module_name
     build_dir = Path(args.build_dir) / name
-    _, manifest = emit_into(unit, name, build_dir, manifest_details(unit, design.fit()), "--build-dir",
-                            scratch=True)
+    _, _, manifest = emit_spec_into(spec, name, build_dir, "--build-dir", scratch=True)
     return verify_on_simulators(
         args, name=name, what=f"{len(codes)} items", products="outputs",
         run=lambda simulator: verify_nnlut(manifest, simulator=simulator, codes=codes, idle_rate=idle,
@@ -104,7 +98,7 @@ def register_generate(units) -> None:
     parser = units.add_parser("nnlut", help="an NN-LUT piecewise-linear nonlinearity unit",
                               description="Fit an NN-LUT table to a function, quantize it and generate "
                                           "its pipelined unit (valid/ready streams, II = 1).")
-    add_nnlut_options(parser)
+    add_options(parser)
     parser.add_argument("--name", metavar="NAME", help="Verilog module name (default: from the options)")
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder for NAME.v and NAME.json")
     parser.set_defaults(func=run_generate)
@@ -113,6 +107,6 @@ def register_generate(units) -> None:
 def register_verify(units) -> None:
     parser = units.add_parser("nnlut", help="an NN-LUT unit (same options as `hwgen generate nnlut`)",
                               description="Verify an NN-LUT unit against the golden model.")
-    add_nnlut_options(parser)
+    add_options(parser)
     add_verify_options(parser, what="input codes", exhaustive="every input code once")
     parser.set_defaults(func=run_verify)

@@ -1,12 +1,10 @@
 """`hwgen verify UNIT`: build a unit, simulate it with cocotb, check it against the golden model.
 
-Each unit's options live in ``hwgen.cli.unit_<name>`` (``register_verify(units)``); shared options
-in :mod:`hwgen.cli._verify_options`.
+Each unit's options live in ``hwgen.cli.unit_<kind>`` (``register_verify(units)``, for the units with a
+verifier); shared options in :mod:`hwgen.cli._verify_options`.
 """
 
-import importlib
-
-from hwgen.cli.generate import UNIT_MODULES
+from hwgen.cli._unit_kinds import CLI_KINDS, unit_module
 
 
 def register(subparsers) -> None:
@@ -15,5 +13,7 @@ def register(subparsers) -> None:
         description="Build a unit, simulate it with cocotb on Icarus or Verilator and compare every "
                     "result with the golden model. Exit 0 only with zero mismatches.")
     units = parser.add_subparsers(dest="unit", metavar="UNIT", required=True, parser_class=type(parser))
-    for module in UNIT_MODULES:
-        importlib.import_module(f"hwgen.cli.{module}").register_verify(units)
+    for kind in CLI_KINDS:
+        module = unit_module(kind)
+        if hasattr(module, "register_verify"):
+            module.register_verify(units)

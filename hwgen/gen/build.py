@@ -1,4 +1,4 @@
-"""From a design spec (:mod:`hwgen.specs`) to its Amaranth component and its manifest keys.
+"""From a design spec (:mod:`hwgen.specs`) to its Amaranth component, its manifest keys, its files.
 
 The spec has validated every option, so building fails on no user input; the NN-LUT's table is fitted
 (cached) and quantized here.
@@ -8,42 +8,44 @@ from importlib import import_module
 
 from hwgen.specs import MacSpec, MulSpec, MxDotSpec, NnLutSpec, SystolicSpec, UnitSpec
 
-# spec class -> the module with the unit's manifest_details(unit)
-_MANIFESTS = {MacSpec: "mac_design", SystolicSpec: "systolic_design", MxDotSpec: "mxdot_design",
-              MulSpec: "multiplier", NnLutSpec: "nnlut_design"}
+# spec class -> (generator module, its component class, the module with manifest_details(unit))
+_GENERATORS = {
+    MacSpec: ("mac", "MacUnit", "mac_design"),
+    SystolicSpec: ("systolic", "SystolicArray", "systolic_design"),
+    MxDotSpec: ("mxdot", "MxDotUnit", "mxdot_design"),
+    MulSpec: ("multiplier", "MulUnit", "multiplier"),
+    NnLutSpec: ("nnlut", "NnLutUnit", "nnlut_design"),
+}
+
+
+def _generator(spec: UnitSpec) -> tuple[str, str, str]:
+    try:
+        return _GENERATORS[type(spec)]
+    except KeyError:
+        raise TypeError(f"no generator for {type(spec).__name__}") from None
 
 
 def build_unit(spec: UnitSpec):
     """The ``wiring.Component`` of *spec*."""
-    if isinstance(spec, MacSpec):
-        from hwgen.gen.mac import MacUnit
-
-        return MacUnit(spec.a, spec.b, spec.acc, terms=spec.terms, pipeline=spec.pipeline, mul=spec.mul)
-    if isinstance(spec, SystolicSpec):
-        from hwgen.gen.systolic import SystolicArray
-
-        return SystolicArray(spec.a, spec.b, spec.acc, pes=spec.pes, simd=spec.simd, depth=spec.depth,
-                             terms=spec.terms, pipeline=spec.pipeline, mul=spec.mul)
-    if isinstance(spec, MxDotSpec):
-        from hwgen.gen.mxdot import MxDotUnit
-
-        return MxDotUnit(*spec.formats(), spec.acc, terms=spec.terms, pipeline=spec.pipeline)
-    if isinstance(spec, NnLutSpec):
-        return _nnlut_design(spec).build()
-    if isinstance(spec, MulSpec):
-        from hwgen.gen.multiplier import MulUnit
-
-        return MulUnit(spec.a, spec.b)
-    raise TypeError(f"no generator for {type(spec).__name__}")
+    module, component, _ = _generator(spec)
+    return getattr(import_module(f"hwgen.gen.{module}"), component).from_spec(spec)
 
 
 def manifest_details(spec: UnitSpec, unit) -> dict:
     """The unit's own manifest keys (latency, formats, accumulator, ...) for *spec* built as *unit*."""
-    details = import_module(f"hwgen.gen.{_MANIFESTS[type(spec)]}").manifest_details
-    return details(unit, _nnlut_design(spec).fit()) if isinstance(spec, NnLutSpec) else details(unit)
+    details = import_module(f"hwgen.gen.{_generator(spec)[2]}").manifest_details
+    if isinstance(spec, NnLutSpec):
+        from hwgen.gen.nnlut_design import nnlut_fit
+
+        return details(unit, nnlut_fit(spec))
+    return details(unit)
 
 
-def _nnlut_design(spec: NnLutSpec):
-    from hwgen.gen.nnlut_design import NnLutDesign
+def emit_spec(spec: UnitSpec, out_dir, name: str | None = None):
+    """Write the unit of *spec* as ``out_dir/<name>.v`` and ``.json`` (*name*: the spec's module name by
+    default, checked before anything is built); return the two paths."""
+    from hwgen.emit import check_module_name, emit
 
-    return NnLutDesign(**spec.options())
+    name = spec.module_name if name is None else check_module_name(name)
+    unit = build_unit(spec)
+    return emit(unit, name, out_dir, manifest_details(spec, unit))

@@ -1,6 +1,6 @@
 """One step of a float accumulator: ``result = RNE(acc + product)``, one rounding of the exact sum.
 
-Contract: ../shared/FORMATS.md sections 2 and 5 (hwgen's golden model, ``hwgen.golden.mac``).
+Contract: docs/formats.md#float-accumulators (hwgen's golden model, ``hwgen.golden.mac``).
 """
 
 from amaranth import Cat, Const, Module, Mux, Signal, Value, signed
@@ -9,12 +9,12 @@ from amaranth.lib.wiring import In, Out
 
 from hwgen.formats import MiniFloat
 from hwgen.formats._check import check_int
+from hwgen.specs.systolic import MAX_PRODUCT_SIGNIFICAND_BITS
 
 # Bits kept below the larger operand's significand: guard, round and a sticky that ORs everything
 # shifted further out. Three are enough because the larger operand is normalized or sits at emin
 # (see FloatAccumulate.elaborate).
 GUARD_BITS = 3
-MAX_PRODUCT_SIGNIFICAND_BITS = 128
 MAX_PRODUCT_SHIFT_BITS = 16
 MAX_EXPONENT = 1 << 16
 

@@ -1,7 +1,7 @@
 """One SIMD lane's exact product, and the exact sum of several lanes, as combinational hardware.
 
 A lane's product is an integer in units of 2^(a.lsb_exponent + b.lsb_exponent), the lsb of a
-``fixed`` accumulator (FORMATS.md section 5), so lanes add exactly in two's complement. The same
+``fixed`` accumulator (docs/formats.md#fixed-accumulators), so lanes add exactly in two's complement. The same
 decode and multiply as :class:`hwgen.gen.mac.MacUnit`: integer and table operands multiply as signed
 values (a DSP's job); minifloats multiply their integer significands and shift by the exponents.
 """
@@ -74,7 +74,7 @@ def absolute_value(m: Module, value: Value, width: int, name: str) -> Signal:
 
 def lmul_parts(m: Module, fmt: MiniFloat, a_code: Value, b_code: Value, special: Value, name: str
                ) -> tuple[Value, Signal]:
-    """L-Mul (FORMATS.md section 6): S = X + Y - B * 2^M + 2^(M - l(M)), as (magnitude, shift) with
+    """L-Mul (docs/formats.md#l-mul): S = X + Y - B * 2^M + 2^(M - l(M)), as (magnitude, shift) with
     value magnitude * 2^shift in units of the exact product's lsb; magnitude 0 unless both operands
     are normal and ``special`` is clear."""
     man, bias, code_bits = fmt.man_bits, fmt.bias, fmt.bits - 1

@@ -17,9 +17,8 @@ from hwgen.gen.exact_product import TABLE_INPUT_BITS, align, multiply, product_t
 from hwgen.gen.float_accumulate import FloatAccumulate
 from hwgen.gen.lane import absolute_value, integer_operands, lmul_parts, product_bits
 from hwgen.gen.operands import decode_operand, exponent_offset, signed_value, split_operand
+from hwgen.specs.mac import DEFAULT_PIPELINE, MAX_PIPELINE, MacSpec
 
-DEFAULT_PIPELINE = 3
-MAX_PIPELINE = 16
 # Where pipeline registers go, in order: after the multiplier (a DSP's M register), after the
 # operand decode (its A/B registers), after the product shifter. Deeper pipelines add input registers.
 CUT_POINTS = ("product", "operands", "term")
@@ -49,21 +48,27 @@ class MacUnit(wiring.Component):
     Backpressure stalls the whole pipeline: ``i.ready = ~o.valid | o.ready``.
     """
 
-    def __init__(self, a, b, acc="fixed", *, terms=None, pipeline=DEFAULT_PIPELINE, mul="exact"):
-        try:
-            self._a, self._b = scalar_format(a), scalar_format(b)
-            self._acc = accumulator(acc, self._a, self._b, terms, mul)
-            self._pipeline = check_int(pipeline, "pipeline depth", 1, MAX_PIPELINE)
-        except Exception:
-            self._MustUse__silence = True  # a rejected design is not an unused one
-            raise
-        self._mul = mul
+    def __new__(cls, a, b, acc="fixed", *, terms=None, pipeline=DEFAULT_PIPELINE, mul="exact"):
+        # Checked before the object exists: Amaranth warns about every component it never
+        # elaborates, and a refused design is not an unused one.
+        a, b = scalar_format(a), scalar_format(b)
+        acc = accumulator(acc, a, b, terms, mul)
+        pipeline = check_int(pipeline, "pipeline depth", 1, MAX_PIPELINE)
+        unit = super().__new__(cls, src_loc_at=1)
+        unit._a, unit._b, unit._acc, unit._pipeline, unit._mul = a, b, acc, pipeline, mul
+        return unit
+
+    def __init__(self, *_options, **_keywords):  # the options: checked and kept by __new__
         in_layout = data.StructLayout({"a": self._a.bits, "b": self._b.bits, "last": 1})
         if self._acc.kind == "fixed":
             out_layout = data.StructLayout({"acc": signed(self._acc.width), "nan": 1, "inf": 2})
         else:
             out_layout = data.StructLayout({"acc": self._acc.format.bits})
         super().__init__({"i": In(stream.Signature(in_layout)), "o": Out(stream.Signature(out_layout))})
+
+    @classmethod
+    def from_spec(cls, spec: MacSpec) -> "MacUnit":
+        return cls(spec.a, spec.b, spec.acc, terms=spec.terms, pipeline=spec.pipeline, mul=spec.mul)
 
     # -- facts the testbench, manifest and cost model read ----------------------------------------
     @property

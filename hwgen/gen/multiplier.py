@@ -8,16 +8,13 @@ into sign, integer significand and exponent, and the product is the significand 
 exponent sum and the sign XOR. Nothing is rounded or normalized: the output is the exact product.
 """
 
-from dataclasses import dataclass
-
 from amaranth import Module, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from hwgen.formats import IntFormat, MiniFloat, TableFormat, scalar_format, significand_bits
 from hwgen.gen.operands import exponent_offset, signed_value, signed_width, split_operand
-
-LATENCY = 2  # input register, then output register
+from hwgen.specs.multiplier import LATENCY, MulSpec
 
 
 def _integer_pair(a, b) -> bool:
@@ -43,15 +40,22 @@ class MulUnit(wiring.Component):
     Backpressure stalls both registers: ``i.ready = ~o.valid | o.ready``.
     """
 
-    def __init__(self, a, b):
-        try:
-            self._a, self._b = scalar_format(a), scalar_format(b)
-        except Exception:
-            self._MustUse__silence = True  # a rejected design is not an unused one
-            raise
+    def __new__(cls, a, b):
+        # Checked before the object exists: Amaranth warns about every component it never
+        # elaborates, and a refused design is not an unused one.
+        a, b = scalar_format(a), scalar_format(b)
+        unit = super().__new__(cls, src_loc_at=1)
+        unit._a, unit._b = a, b
+        return unit
+
+    def __init__(self, *_options):  # the operand formats: checked and kept by __new__
         in_layout = data.StructLayout({"a": self._a.bits, "b": self._b.bits})
         super().__init__({"i": In(stream.Signature(in_layout)),
                           "o": Out(stream.Signature(self._out_layout()))})
+
+    @classmethod
+    def from_spec(cls, spec: MulSpec) -> "MulUnit":
+        return cls(spec.a, spec.b)
 
     def _out_layout(self) -> data.StructLayout:
         if self.integer:
@@ -111,22 +115,6 @@ class MulUnit(wiring.Component):
         nan = x.nan | y.nan | (x.inf & y.zero) | (x.zero & y.inf)
         return {"negative": x.negative ^ y.negative, "significand": x.significand * y.significand,
                 "exponent": x.exponent + y.exponent, "nan": nan, "inf": (x.inf | y.inf) & ~nan}
-
-
-@dataclass(frozen=True)
-class MulDesign:
-    """Options of one multiplier, as the CLI and sweeps give them."""
-
-    a: str
-    b: str
-
-    def build(self) -> MulUnit:
-        return MulUnit(self.a, self.b)
-
-    def default_name(self, unit: MulUnit) -> str:
-        """``mul_<a>[_<b>]``, e.g. ``mul_fp16``."""
-        operands = unit.a.name if unit.a == unit.b else f"{unit.a.name}_{unit.b.name}"
-        return f"mul_{operands}"
 
 
 def manifest_details(unit: MulUnit) -> dict:

@@ -29,9 +29,8 @@ from hwgen.formats.block_dot import (
 )
 from hwgen.gen.float_accumulate import FloatAccumulate
 from hwgen.gen.operands import Operand, decode_operand, signed_value
+from hwgen.specs.mxdot import DEFAULT_ACC, DEFAULT_PIPELINE, MAX_PIPELINE, MxDotSpec
 
-DEFAULT_PIPELINE = 3
-MAX_PIPELINE = 16
 # Where pipeline registers go, in order: after the block sum (S and the block's flags: narrow),
 # after the element multipliers, after the scaling (before the accumulator), after the element
 # decode, after the product shifters (widest). Deeper pipelines add input registers.
@@ -62,14 +61,17 @@ class MxDotUnit(wiring.Component):
     Backpressure stalls the whole pipeline: ``i.ready = ~o.valid | o.ready``.
     """
 
-    def __init__(self, a, b=None, acc="fp32", *, terms=None, pipeline=DEFAULT_PIPELINE):
-        try:
-            self._a, self._b = block_pair(a, b)
-            self._acc = block_accumulator(acc, self._a, self._b, terms)
-            self._pipeline = check_int(pipeline, "pipeline depth", 1, MAX_PIPELINE)
-        except Exception:
-            self._MustUse__silence = True  # a rejected design is not an unused one
-            raise
+    def __new__(cls, a, b=None, acc=DEFAULT_ACC, *, terms=None, pipeline=DEFAULT_PIPELINE):
+        # Checked before the object exists: Amaranth warns about every component it never
+        # elaborates, and a refused design is not an unused one.
+        a, b = block_pair(a, b)
+        acc = block_accumulator(acc, a, b, terms)
+        pipeline = check_int(pipeline, "pipeline depth", 1, MAX_PIPELINE)
+        unit = super().__new__(cls, src_loc_at=1)
+        unit._a, unit._b, unit._acc, unit._pipeline = a, b, acc, pipeline
+        return unit
+
+    def __init__(self, *_options, **_keywords):  # the options: checked and kept by __new__
         size, scale = self._a.block_size, self._a.scale
         in_layout = data.StructLayout({
             "a": size * self._a.element.bits, "b": size * self._b.element.bits,
@@ -79,6 +81,10 @@ class MxDotUnit(wiring.Component):
         else:
             out_layout = data.StructLayout({"acc": self._acc.format.bits})
         super().__init__({"i": In(stream.Signature(in_layout)), "o": Out(stream.Signature(out_layout))})
+
+    @classmethod
+    def from_spec(cls, spec: MxDotSpec) -> "MxDotUnit":
+        return cls(*spec.formats(), spec.acc, terms=spec.terms, pipeline=spec.pipeline)
 
     # -- facts the testbench, manifest and cost model read ----------------------------------------
     @property

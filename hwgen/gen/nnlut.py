@@ -17,12 +17,11 @@ from hwgen.gen.float_accumulate import leading_zeros
 from hwgen.gen.nnlut_round import RoundToFormat, as_signed, signed_bits
 from hwgen.gen.operands import Operand, decode_operand
 from hwgen.nnlut.table import NnLutTable
+from hwgen.specs.nnlut import DEFAULT_PIPELINE, MAX_PIPELINE, NnLutSpec
 
-DEFAULT_PIPELINE = 4
 # Where pipeline registers go, in order, after the output register: after the multiply-add, after the
 # coefficient read, after the input reduction.
 CUT_POINTS = ("product", "coefficients", "reduce")
-MAX_PIPELINE = len(CUT_POINTS) + 1
 
 
 def input_scale_range(table: NnLutTable) -> tuple[int, int]:
@@ -58,20 +57,29 @@ class NnLutUnit(wiring.Component):
     Backpressure stalls the whole pipeline: ``i.ready = ~o.valid | o.ready``.
     """
 
-    def __init__(self, table: NnLutTable, *, pipeline: int = DEFAULT_PIPELINE):
-        try:
-            if not isinstance(table, NnLutTable):
-                raise TypeError(f"table must be an NnLutTable, not {type(table).__name__}")
-            self._pipeline = check_int(pipeline, "pipeline depth", 1, MAX_PIPELINE)
-        except Exception:
-            self._MustUse__silence = True  # a rejected design is not an unused one
-            raise
-        self._table = table
-        self._in, self._out = scalar_format(table.in_format), scalar_format(table.out_format)
+    def __new__(cls, table: NnLutTable, *, pipeline: int = DEFAULT_PIPELINE):
+        # Checked before the object exists: Amaranth warns about every component it never
+        # elaborates, and a refused design is not an unused one.
+        if not isinstance(table, NnLutTable):
+            raise TypeError(f"table must be an NnLutTable, not {type(table).__name__}")
+        pipeline = check_int(pipeline, "pipeline depth", 1, MAX_PIPELINE)
+        unit = super().__new__(cls, src_loc_at=1)
+        unit._table, unit._pipeline = table, pipeline
+        unit._in, unit._out = scalar_format(table.in_format), scalar_format(table.out_format)
+        return unit
+
+    def __init__(self, *_options, **_keywords):  # the table and depth: checked and kept by __new__
         super().__init__({
             "i": In(stream.Signature(data.StructLayout({"x": self._in.bits}))),
             "o": Out(stream.Signature(data.StructLayout({"y": self._out.bits}))),
         })
+
+    @classmethod
+    def from_spec(cls, spec: NnLutSpec) -> "NnLutUnit":
+        """The unit of *spec*, its table fitted (cached) and quantized."""
+        from hwgen.gen.nnlut_design import nnlut_table  # that module imports this one
+
+        return cls(nnlut_table(spec), pipeline=spec.pipeline)
 
     # -- facts the testbench, manifest and cost model read ----------------------------------------
     @property

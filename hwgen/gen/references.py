@@ -2,24 +2,23 @@
 
 from pathlib import Path
 
-from hwgen.emit import emit
-from hwgen.gen.mac_design import MacDesign, manifest_details
+from hwgen.gen.build import emit_spec
+from hwgen.specs import MacSpec
 
 REFERENCE_DESIGNS = (
-    MacDesign("int8", "int8", "fixed"),
-    MacDesign("fp8_e4m3fn", "fp8_e4m3fn", "fixed"),
-    MacDesign("fp8_e5m2", "fp8_e5m2", "fp32"),
-    MacDesign("fp4_e2m1", "fp4_e2m1", "fixed"),
-    MacDesign("dint4", "int8", "fixed"),
+    MacSpec("int8", "int8", "fixed"),
+    MacSpec("fp8_e4m3fn", "fp8_e4m3fn", "fixed"),
+    MacSpec("fp8_e5m2", "fp8_e5m2", "fp32"),
+    MacSpec("fp4_e2m1", "fp4_e2m1", "fixed"),
+    MacSpec("dint4", "int8", "fixed"),
 )
 
 
 def write_references(out_dir) -> list[Path]:
     """Emit every reference design into ``out_dir``; return the written files."""
     written = []
-    for design in REFERENCE_DESIGNS:
-        unit = design.build()
-        written += emit(unit, design.default_name(unit), out_dir, manifest_details(unit))
+    for spec in REFERENCE_DESIGNS:
+        written += emit_spec(spec, out_dir)
     return written
 
 

@@ -34,16 +34,17 @@ from amaranth.lib.wiring import In, Out
 
 from hwgen.formats import accumulator, scalar_format
 from hwgen.formats._check import check_int
-from hwgen.gen.float_accumulate import MAX_PRODUCT_SIGNIFICAND_BITS
-from hwgen.gen.lane import product_bits
-from hwgen.gen.processing_element import CUT_POINTS, processing_element, register_stage
-
-DEFAULT_PIPELINE = 3
-MAX_PIPELINE = 1 + len(CUT_POINTS)
-DEFAULT_DEPTH = 64
-MAX_PES = 256
-MAX_SIMD = 64
-MAX_DEPTH = 1 << 16
+from hwgen.gen.processing_element import processing_element, register_stage
+from hwgen.specs.systolic import (
+    DEFAULT_DEPTH,
+    DEFAULT_PIPELINE,
+    MAX_DEPTH,
+    MAX_PES,
+    MAX_PIPELINE,
+    MAX_SIMD,
+    SystolicSpec,
+    lane_sum_bits,
+)
 
 
 class SystolicArray(wiring.Component):
@@ -80,21 +81,24 @@ class SystolicArray(wiring.Component):
     at least ``pes`` items. Backpressure on ``o`` stalls the whole array.
     """
 
-    def __init__(self, a, b, acc="fixed", *, pes, simd=1, depth=DEFAULT_DEPTH, terms=None,
-                 pipeline=DEFAULT_PIPELINE, mul="exact"):
-        try:
-            self._a, self._b = scalar_format(a), scalar_format(b)
-            self._pes = check_int(pes, "pes", 1, MAX_PES)
-            self._simd = check_int(simd, "simd", 1, MAX_SIMD)
-            self._depth = check_int(depth, "depth", 1, MAX_DEPTH)
-            self._pipeline = check_int(pipeline, "pipeline depth", 1, MAX_PIPELINE)
-            terms = self._depth * self._simd if terms is None else terms
-            self._acc = accumulator(acc, self._a, self._b, terms, mul)
-            self._mul = mul
-            self._sum_bits = self._lane_sum_bits()
-        except Exception:
-            self._MustUse__silence = True  # a rejected design is not an unused one
-            raise
+    def __new__(cls, a, b, acc="fixed", *, pes, simd=1, depth=DEFAULT_DEPTH, terms=None,
+                pipeline=DEFAULT_PIPELINE, mul="exact"):
+        # Checked before the object exists: Amaranth warns about every component it never
+        # elaborates, and a refused design is not an unused one.
+        a, b = scalar_format(a), scalar_format(b)
+        pes = check_int(pes, "pes", 1, MAX_PES)
+        simd = check_int(simd, "simd", 1, MAX_SIMD)
+        depth = check_int(depth, "depth", 1, MAX_DEPTH)
+        pipeline = check_int(pipeline, "pipeline depth", 1, MAX_PIPELINE)
+        acc = accumulator(acc, a, b, depth * simd if terms is None else terms, mul)
+        grown = lane_sum_bits(a, b, acc, simd, mul)
+        unit = super().__new__(cls, src_loc_at=1)
+        unit._a, unit._b, unit._acc, unit._mul = a, b, acc, mul
+        unit._pes, unit._simd, unit._depth, unit._pipeline = pes, simd, depth, pipeline
+        unit._sum_bits = max(acc.width, grown) if acc.kind == "fixed" else grown
+        return unit
+
+    def __init__(self, *_options, **_keywords):  # the options: checked and kept by __new__
         acc_shape = signed(self._acc.width) if self._acc.kind == "fixed" else unsigned(self._acc.width)
         out_fields = {"acc": data.ArrayLayout(acc_shape, self._pes)}
         if self._acc.kind == "fixed":
@@ -107,17 +111,10 @@ class SystolicArray(wiring.Component):
             "o": Out(stream.Signature(data.StructLayout(out_fields))),
         })
 
-    def _lane_sum_bits(self) -> int:
-        grown = product_bits(self._a, self._b, self._mul) + 1 + (self._simd - 1).bit_length()
-        if self._acc.kind == "fixed":
-            return max(self._acc.width, grown)
-        if grown - 1 > MAX_PRODUCT_SIGNIFICAND_BITS:
-            raise ValueError(
-                f"simd {self._simd} is too wide for a float accumulator with "
-                f"{self._a.name} x {self._b.name}: "
-                f"the exact lane sum needs {grown - 1} bits, the float adder takes at most "
-                f"{MAX_PRODUCT_SIGNIFICAND_BITS}")
-        return grown
+    @classmethod
+    def from_spec(cls, spec: SystolicSpec) -> "SystolicArray":
+        return cls(spec.a, spec.b, spec.acc, pes=spec.pes, simd=spec.simd, depth=spec.depth, terms=spec.terms,
+                   pipeline=spec.pipeline, mul=spec.mul)
 
     # -- facts the testbench, manifest and cost model read ----------------------------------------
     @property

@@ -1,42 +1,6 @@
-"""A systolic-array design point: the generator's options, its default module name, its manifest keys."""
+"""The systolic array's manifest entries."""
 
-from dataclasses import dataclass
-
-from hwgen.gen.systolic import DEFAULT_DEPTH, DEFAULT_PIPELINE, SystolicArray
-
-
-@dataclass(frozen=True)
-class SystolicDesign:
-    """Options of one systolic array, as the CLI and sweeps give them (``a`` weights, ``b`` activations)."""
-
-    a: str
-    b: str
-    acc: str = "fixed"
-    pes: int = 4
-    simd: int = 1
-    depth: int = DEFAULT_DEPTH
-    terms: int | None = None
-    pipeline: int = DEFAULT_PIPELINE
-    mul: str = "exact"
-
-    def build(self) -> SystolicArray:
-        return SystolicArray(self.a, self.b, self.acc, pes=self.pes, simd=self.simd, depth=self.depth,
-                             terms=self.terms, pipeline=self.pipeline, mul=self.mul)
-
-    def default_name(self, unit: SystolicArray) -> str:
-        """``systolic_<a>[_<b>]_<acc>_pe<N>_s<S>[_d<D>][_k<K>][_lmul][_p<N>]``."""
-        operands = unit.a.name if unit.a == unit.b else f"{unit.a.name}_{unit.b.name}"
-        acc = unit.accumulator
-        parts = ["systolic", operands, acc.name.replace(":", ""), f"pe{unit.pes}", f"s{unit.simd}"]
-        if unit.depth != DEFAULT_DEPTH:
-            parts.append(f"d{unit.depth}")
-        if acc.spec == "fixed" and acc.terms != unit.depth * unit.simd:
-            parts.append(f"k{acc.terms}")
-        if unit.mul != "exact":
-            parts.append(unit.mul)
-        if unit.pipeline != DEFAULT_PIPELINE:
-            parts.append(f"p{unit.pipeline}")
-        return "_".join(parts)
+from hwgen.gen.systolic import SystolicArray
 
 
 def manifest_details(unit: SystolicArray) -> dict:

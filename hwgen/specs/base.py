@@ -43,6 +43,14 @@ class UnitSpec:
         return tuple(field.name for field in dataclasses.fields(cls))
 
     @classmethod
+    def default(cls, name: str):
+        """The default of option *name* (None: filled in from the other options)."""
+        default = {field.name: field.default for field in dataclasses.fields(cls)}[name]
+        if default is dataclasses.MISSING:
+            raise ValueError(f"{cls.kind} option {name!r} has no default")
+        return default
+
+    @classmethod
     def required_options(cls) -> tuple[str, ...]:
         return tuple(field.name for field in dataclasses.fields(cls)
                      if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING)

@@ -7,7 +7,7 @@ from typing import ClassVar
 from hwgen.formats._check import check_int
 from hwgen.nnlut.fit import MAX_ENTRIES
 from hwgen.nnlut.functions import check_range, get_function
-from hwgen.nnlut.table import check_io_format, check_output_holds
+from hwgen.nnlut.table import MAX_FRAC_BITS, check_io_format, check_output_holds
 from hwgen.specs.base import UnitSpec
 
 NNLUT_CUT_POINTS = 3  # register cuts of hwgen.gen.nnlut: product, coefficients, reduce
@@ -44,10 +44,13 @@ class NnLutSpec(UnitSpec):
         in_fmt = check_io_format(self.in_format, "input")
         out_fmt = check_io_format(self.out_format, "output")
         check_output_holds(fn, lo, hi, out_fmt)
+        frac_bits = _optional_frac_bits(self.frac_bits, "coefficient frac bits")
+        x_frac = _optional_frac_bits(self.x_frac, "input frac bits")
         seed = check_int(self.seed, "seed", 0, 2**32 - 1)
         pipeline = check_int(self.pipeline, "pipeline depth", 1, MAX_PIPELINE)
         self._canonical(function=fn.name, entries=entries, lo=lo, hi=hi, in_format=in_fmt.name,
-                        out_format=out_fmt.name, seed=seed, pipeline=pipeline)
+                        out_format=out_fmt.name, frac_bits=frac_bits, x_frac=x_frac, seed=seed,
+                        pipeline=pipeline)
 
     @property
     def module_name(self) -> str:
@@ -73,6 +76,11 @@ class NnLutSpec(UnitSpec):
     @property
     def latency(self) -> int:
         return self.pipeline
+
+
+def _optional_frac_bits(value, name: str) -> int | None:
+    """None (the quantizer chooses) or fraction bits the quantizer takes."""
+    return None if value is None else check_int(value, name, 0, MAX_FRAC_BITS)
 
 
 def _number(value: float) -> str:

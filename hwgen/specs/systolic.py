@@ -47,13 +47,7 @@ class SystolicSpec(UnitSpec):
         depth = check_int(self.depth, "depth", 1, MAX_DEPTH)
         pipeline = check_int(self.pipeline, "pipeline depth", 1, MAX_PIPELINE)
         acc = accumulator(self.acc, a, b, depth * simd if self.terms is None else self.terms, self.mul)
-        if acc.kind == "float":
-            grown = max(max_product_units(a, b, self.mul).bit_length(), 1) + 1 + (simd - 1).bit_length()
-            if grown - 1 > MAX_PRODUCT_SIGNIFICAND_BITS:
-                raise ValueError(
-                    f"simd {simd} is too wide for a float accumulator with {a.name} x {b.name}: the exact "
-                    f"lane sum needs {grown - 1} bits, the float adder takes at most "
-                    f"{MAX_PRODUCT_SIGNIFICAND_BITS}")
+        lane_sum_bits(a, b, acc, simd, self.mul)
         self._canonical(a=a.name, b=b.name, acc=canonical_acc(acc), pes=pes, simd=simd, depth=depth,
                         terms=acc.terms, pipeline=pipeline)
 
@@ -96,3 +90,14 @@ class SystolicSpec(UnitSpec):
     def fill_cycles(self, items: int) -> int:
         """Cycles from a dot product's first item to its ``o.valid``."""
         return check_int(items, "items", 1, self.depth) - 1 + self.latency
+
+
+def lane_sum_bits(a, b, acc: Accumulator, simd: int, mul: str) -> int:
+    """Bits of a PE's exact sum of *simd* products, sign included; ``ValueError`` when a float
+    accumulator's adder cannot take it."""
+    grown = max(max_product_units(a, b, mul).bit_length(), 1) + 1 + (simd - 1).bit_length()
+    if acc.kind == "float" and grown - 1 > MAX_PRODUCT_SIGNIFICAND_BITS:
+        raise ValueError(
+            f"simd {simd} is too wide for a float accumulator with {a.name} x {b.name}: the exact "
+            f"lane sum needs {grown - 1} bits, the float adder takes at most {MAX_PRODUCT_SIGNIFICAND_BITS}")
+    return grown

@@ -9,9 +9,9 @@ import argparse
 import shutil
 from pathlib import Path
 
-from hwgen.emit import emit
 from hwgen.fpga.yosys_flow import SynthOptions, synthesize
-from hwgen.gen.mac_design import MacDesign, manifest_details
+from hwgen.gen.build import emit_spec
+from hwgen.specs import MacSpec
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGETS = {"xc7-nodsp": ("xc7", False), "xc7": ("xc7", True), "ice40-dsp": ("ice40", True),
@@ -28,18 +28,17 @@ def main() -> None:
     args = parser.parse_args()
     for fmt in args.formats:
         a, _, b = fmt.partition("x")
-        design = MacDesign(a, b or a, "fixed", terms=args.terms, pipeline=args.pipeline)
-        unit = design.build()
-        name = design.default_name(unit)
+        spec = MacSpec(a, b or a, "fixed", terms=args.terms, pipeline=args.pipeline)
+        name = spec.module_name
         folder = ROOT / "build" / "probe_area" / name
         shutil.rmtree(folder, ignore_errors=True)
-        verilog, _ = emit(unit, name, folder, manifest_details(unit))
+        verilog, _ = emit_spec(spec, folder)
         for target in args.targets:
             family, dsp = TARGETS[target]
             c = synthesize(verilog, name, family, options=SynthOptions(dsp=dsp),
                            work_dir=folder / target).cells
             print(f"{fmt:<14} {target:<10} LUT {c.luts:4} FF {c.ffs:3} carry {c.carries:3} dsp {c.dsps}"
-                  f" acc {unit.accumulator.width}", flush=True)
+                  f" acc {spec.accumulator.width}", flush=True)
             if args.verbose:
                 print("   ", dict(c.by_type))
 
