@@ -37,7 +37,7 @@ def _mac_stimulus(spec: MacSpec, vectors: int, exhaustive: bool, seed: int, max_
     if exhaustive:
         return exhaustive_pairs(spec.a, spec.b)
     check_int(max_terms, "max terms", 1, 4096)
-    _check_items(vectors * (max_terms + 1) // 2, "dot products", vectors, max_terms)
+    _check_items(vectors * (max_terms + 1) // 2, f"{vectors} random dot products of up to {max_terms} terms")
     return random_dot_products(spec.a, spec.b, vectors, max_terms=max_terms, seed=seed)
 
 
@@ -55,7 +55,7 @@ def _mxdot_stimulus(spec: MxDotSpec, vectors: int, exhaustive: bool, seed: int, 
     if exhaustive:
         return exhaustive_pair_blocks(a, b)
     check_int(max_blocks, "max blocks", 1, 4096)
-    _check_items(vectors * a.block_size, "block elements", vectors, 1)
+    _check_items(vectors * a.block_size, f"{vectors} random block pairs of {a.block_size} elements")
     return random_block_dots(a, b, vectors, max_blocks=max_blocks, seed=seed)
 
 
@@ -132,7 +132,7 @@ def _rates(options: dict) -> dict:
             "seed": options["seed"], "build_dir": options["build_dir"], "runner": options["runner"]}
 
 
-def _check_items(items: int, what: str, count: int, per: int) -> None:
+def _check_items(items: int, what: str) -> None:
     if items > MAX_RANDOM_ITEMS:
-        raise ValueError(f"{count} random {what} of up to {per} items each need about {items} items, more "
-                         f"than the limit of {MAX_RANDOM_ITEMS} (2^24); ask for fewer")
+        raise ValueError(f"{what} need about {items} stored items, more than the limit of {MAX_RANDOM_ITEMS} "
+                         f"(2^24); ask for fewer")

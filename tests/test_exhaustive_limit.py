@@ -96,3 +96,24 @@ def test_cli_refuses_in_one_line_and_builds_nothing(tmp_path, args, message):
     assert result.stderr.startswith("hwgen verify: error: ")
     assert message in result.stderr and "--vectors N" in result.stderr
     assert not build.exists()
+
+
+RANDOM = [
+    (["mac", "--a", "int8", "--b", "int8", "--vectors", "1000000", "--max-terms", "4096"],
+     "1000000 random dot products of up to 4096 terms need about 2048500000 stored items"),
+    (["mxdot", "--elem", "mxfp8_e4m3", "--block", "1024", "--vectors", "1000000"],
+     "1000000 random block pairs of 1024 elements need about 1024000000 stored items"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), RANDOM, ids=[args[0] for args, _ in RANDOM])
+def test_random_stimulus_is_bounded_too(tmp_path, args, message):
+    """A random stimulus that would not fit (15 GiB for 10^6 dot products of up to 4096 terms) is
+    refused like an exhaustive one: one line, nothing built."""
+    build = tmp_path / "build"
+    command = [sys.executable, "-m", "hwgen", "verify", *args, "--sim", "icarus", "--build-dir", str(build)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, preexec_fn=_cap_child)
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.splitlines()) == 1 and message in result.stderr, result.stderr
+    assert "(2^24); ask for fewer" in result.stderr
+    assert not build.exists()

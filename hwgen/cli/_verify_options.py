@@ -1,6 +1,9 @@
 """Options and report lines shared by every `hwgen verify UNIT` subcommand."""
 
 import sys
+from pathlib import Path
+
+from hwgen.formats._check import check_int
 
 SIMULATOR_CHOICES = ("icarus", "verilator", "both")
 RUNNER_CHOICES = ("cocotb", "direct")  # hwgen.sim.direct.RUNNERS, without importing the simulation side
@@ -43,7 +46,30 @@ def add_verify_options(parser, *, default_vectors: int = 2000, what: str = "dot 
                         help="where units are emitted and simulated (default build/verify)")
 
 
-def verify_on_simulators(args, *, name: str, what: str, run, products: str = "dot products") -> int:
+def verify_spec(args, spec, *, describe, products: str = "dot products", vectors_name: str = "vectors",
+                **stimulus_options) -> int:
+    """`hwgen verify KIND`: the stimulus of *spec* (``--exhaustive`` or ``--vectors``), the unit emitted
+    into its build folder, every simulator of ``--sim`` run through the one verification front end
+    (:mod:`hwgen.sim.frontend`); *describe(stimulus)* says what is run."""
+    from hwgen.cli._output import emit_spec_into
+    from hwgen.sim.frontend import make_stimulus, protocol, run_stimulus
+
+    idle, stall = rate(args.idle, "--idle"), rate(args.stall, "--stall")
+    vectors = None if args.exhaustive else check_int(args.vectors, "--vectors", 1, protocol(spec).max_vectors)
+    stimulus = make_stimulus(spec, vectors=vectors, exhaustive=args.exhaustive, seed=args.seed,
+                             **stimulus_options)
+    name = spec.module_name
+    build_dir = Path(args.build_dir) / name
+    _, _, manifest = emit_spec_into(spec, name, build_dir, "--build-dir", scratch=True)
+    return verify_on_simulators(
+        args, name=name, what=describe(stimulus), products=products, vectors_name=vectors_name,
+        run=lambda simulator: run_stimulus(spec, manifest, stimulus, simulator=simulator, idle=idle,
+                                           stall=stall, seed=args.seed, build_dir=build_dir,
+                                           runner=args.runner))
+
+
+def verify_on_simulators(args, *, name: str, what: str, run, products: str = "dot products",
+                         vectors_name: str = "vectors") -> int:
     """Run ``run(simulator)`` (a :class:`hwgen.sim.verify_mac.VerifyReport`) on each simulator that
     ``--sim`` names; print one line per run (vectors, *products* checked, mismatches, the first
     mismatches) and PASS or FAIL. Exit code 0 only when every run passed."""
@@ -53,8 +79,8 @@ def verify_on_simulators(args, *, name: str, what: str, run, products: str = "do
         print(f"{name}: {what} on {simulator} (the first build takes {first_build}) ...", file=sys.stderr,
               flush=True)
         report = run(simulator)
-        print(f"{simulator}: vectors checked {report.vectors}, {products} checked {report.dot_products}, "
-              f"mismatches {report.mismatches}"
+        print(f"{simulator}: {vectors_name} checked {report.vectors}, {products} checked "
+              f"{report.dot_products}, mismatches {report.mismatches}"
               + (", TIMED OUT" if report.timed_out else "")
               + (f", stream protocol errors {report.protocol_errors}" if report.protocol_errors else "")
               + f" (build {report.build_seconds:.1f} s, run {report.run_seconds:.1f} s)")

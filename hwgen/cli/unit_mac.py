@@ -1,15 +1,12 @@
 """`hwgen generate mac` and `hwgen verify mac`."""
 
-from pathlib import Path
 
 from hwgen.cli._output import emit_spec_into, print_written
-from hwgen.cli._verify_options import add_verify_options, rate, verify_on_simulators
+from hwgen.cli._verify_options import add_verify_options, verify_spec
 from hwgen.emit import check_module_name
 from hwgen.formats import DEFAULT_TERMS, MULTIPLY_MODES
 from hwgen.formats._check import check_int
 from hwgen.specs import MacSpec
-
-MAX_VECTORS = 1_000_000
 
 
 def add_options(parser) -> None:
@@ -45,31 +42,10 @@ def run_generate(args) -> int:
     return 0
 
 
-def _stimulus(args, spec: MacSpec):
-    from hwgen.sim.mac_stimulus import exhaustive_pairs, random_dot_products
-
-    if args.exhaustive:
-        return exhaustive_pairs(spec.format_a, spec.format_b)
-    count = check_int(args.vectors, "--vectors", 1, MAX_VECTORS)
-    max_terms = check_int(args.max_terms, "--max-terms", 1, 4096)
-    return random_dot_products(spec.format_a, spec.format_b, count, max_terms=max_terms, seed=args.seed)
-
-
 def run_verify(args) -> int:
     spec = spec_from_args(args)
-    idle, stall = rate(args.idle, "--idle"), rate(args.stall, "--stall")
-    vectors = _stimulus(args, spec)
-    from hwgen.sim.verify_mac import verify_mac  # cocotb is needed only from here on
-
-    name = spec.module_name
-    build_dir = Path(args.build_dir) / name
-    _, _, manifest = emit_spec_into(spec, name, build_dir, "--build-dir", scratch=True)
-    return verify_on_simulators(
-        args, name=name, what=f"{len(vectors.last)} items",
-        run=lambda simulator: verify_mac(manifest, simulator=simulator, a_codes=vectors.a_codes,
-                                         b_codes=vectors.b_codes, last=vectors.last, idle_rate=idle,
-                                         stall_rate=stall, seed=args.seed, build_dir=build_dir,
-                                         runner=args.runner))
+    max_terms = check_int(args.max_terms, "--max-terms", 1, 4096)
+    return verify_spec(args, spec, describe=lambda vectors: f"{len(vectors.last)} items", max_terms=max_terms)
 
 
 def register_generate(units) -> None:

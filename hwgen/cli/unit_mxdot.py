@@ -1,16 +1,11 @@
 """`hwgen generate mxdot` and `hwgen verify mxdot`: block dot-product units (MX, NVFP4)."""
 
-import sys
-from pathlib import Path
-
 from hwgen.cli._output import emit_spec_into, print_written
-from hwgen.cli._verify_options import add_verify_options, rate, simulators
+from hwgen.cli._verify_options import add_verify_options, verify_spec
 from hwgen.emit import check_module_name
 from hwgen.formats import BLOCK_FORMATS, DEFAULT_TERMS
 from hwgen.formats._check import check_int
 from hwgen.specs import MxDotSpec
-
-MAX_BLOCKS = 1_000_000
 
 
 def add_options(parser) -> None:
@@ -51,41 +46,11 @@ def run_generate(args) -> int:
     return 0
 
 
-def _stimulus(args, a, b):
-    from hwgen.sim.mxdot_stimulus import exhaustive_pair_blocks, random_block_dots
-
-    if args.exhaustive:
-        return exhaustive_pair_blocks(a, b)
-    count = check_int(args.vectors, "--vectors", 1, MAX_BLOCKS)
-    max_blocks = check_int(args.max_blocks, "--max-blocks", 1, 4096)
-    return random_block_dots(a, b, count, max_blocks=max_blocks, seed=args.seed)
-
-
 def run_verify(args) -> int:
     spec = spec_from_args(args)
-    idle, stall = rate(args.idle, "--idle"), rate(args.stall, "--stall")
-    vectors = _stimulus(args, *spec.formats())
-    from hwgen.sim.verify_mxdot import verify_mxdot  # cocotb is needed only from here on
-
-    name = spec.module_name
-    build_dir = Path(args.build_dir) / name
-    _, _, manifest = emit_spec_into(spec, name, build_dir, "--build-dir", scratch=True)
-    all_ok = True
-    for simulator in simulators(args.sim):
-        print(f"{name}: {len(vectors.last)} block pairs on {simulator} (the first build of a unit takes "
-              f"{'30-90 s' if simulator == 'verilator' else 'a few s'}) ...", file=sys.stderr, flush=True)
-        report = verify_mxdot(manifest, simulator=simulator, vectors=vectors, idle_rate=idle,
-                              stall_rate=stall, seed=args.seed, build_dir=build_dir, runner=args.runner)
-        print(f"{simulator}: block pairs checked {report.vectors}, dot products checked "
-              f"{report.dot_products}, mismatches {report.mismatches}"
-              + (", TIMED OUT" if report.timed_out else "")
-              + (f", stream protocol errors {report.protocol_errors}" if report.protocol_errors else "")
-              + f" (build {report.build_seconds:.1f} s, run {report.run_seconds:.1f} s)")
-        for line in report.first_mismatches:
-            print(f"  {line}")
-        all_ok &= report.ok
-    print("PASS" if all_ok else "FAIL")
-    return 0 if all_ok else 1
+    max_blocks = check_int(args.max_blocks, "--max-blocks", 1, 4096)
+    return verify_spec(args, spec, describe=lambda vectors: f"{len(vectors.last)} block pairs",
+                       vectors_name="block pairs", max_blocks=max_blocks)
 
 
 def register_generate(units) -> None:

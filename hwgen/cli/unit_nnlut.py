@@ -1,19 +1,13 @@
 """`hwgen generate nnlut` and `hwgen verify nnlut`."""
 
 import re
-from pathlib import Path
 
 from hwgen.cli._output import emit_spec_into, print_written
-from hwgen.cli._verify_options import add_verify_options, rate, verify_on_simulators
+from hwgen.cli._verify_options import add_verify_options, verify_spec
 from hwgen.emit import check_module_name
-from hwgen.formats import scalar_format
-from hwgen.formats._check import check_int
 from hwgen.nnlut.functions import FUNCTIONS, parse_range
 from hwgen.specs import NnLutSpec
 from hwgen.specs.nnlut import MAX_PIPELINE
-
-MAX_VECTORS = 1_000_000
-
 
 # argparse takes "-8:8" for an option (it only knows plain negative numbers): let "--range -8:8" work.
 _NEGATIVE_ARGUMENT = re.compile(r"^-\d+$|^-\d*\.\d+$|^-[0-9.eE+-]*:[0-9.eE+-]*$")
@@ -68,30 +62,9 @@ def run_generate(args) -> int:
     return 0
 
 
-def _codes(args, spec: NnLutSpec):
-    import numpy as np
-
-    bits = scalar_format(spec.in_format).bits
-    if args.exhaustive:
-        return np.arange(1 << bits, dtype=np.int64)
-    count = check_int(args.vectors, "--vectors", 1, MAX_VECTORS)
-    return np.random.default_rng(args.seed).integers(0, 1 << bits, count, dtype=np.int64)
-
-
 def run_verify(args) -> int:
-    spec = spec_from_args(args)
-    idle, stall = rate(args.idle, "--idle"), rate(args.stall, "--stall")
-    codes = _codes(args, spec)
-    from hwgen.sim.verify_nnlut import verify_nnlut  # cocotb is needed only from here on
-
-    name = spec.module_name
-    build_dir = Path(args.build_dir) / name
-    _, _, manifest = emit_spec_into(spec, name, build_dir, "--build-dir", scratch=True)
-    return verify_on_simulators(
-        args, name=name, what=f"{len(codes)} items", products="outputs",
-        run=lambda simulator: verify_nnlut(manifest, simulator=simulator, codes=codes, idle_rate=idle,
-                                           stall_rate=stall, seed=args.seed, build_dir=build_dir,
-                                           runner=args.runner))
+    return verify_spec(args, spec_from_args(args), describe=lambda codes: f"{len(codes)} items",
+                       products="outputs")
 
 
 def register_generate(units) -> None:

@@ -1,16 +1,12 @@
 """`hwgen generate systolic` and `hwgen verify systolic`."""
 
-from pathlib import Path
 
 from hwgen.cli._output import emit_spec_into, print_written
-from hwgen.cli._verify_options import add_verify_options, rate, verify_on_simulators
+from hwgen.cli._verify_options import add_verify_options, verify_spec
 from hwgen.emit import check_module_name
 from hwgen.formats import MULTIPLY_MODES
-from hwgen.formats._check import check_int
 from hwgen.specs import SystolicSpec
 from hwgen.specs.systolic import MAX_PIPELINE
-
-MAX_PRODUCTS = 200_000
 
 
 def add_options(parser) -> None:
@@ -53,25 +49,11 @@ def run_generate(args) -> int:
 
 def run_verify(args) -> int:
     spec = spec_from_args(args)
-    idle, stall = rate(args.idle, "--idle"), rate(args.stall, "--stall")
-    count = check_int(args.vectors, "--vectors", 1, MAX_PRODUCTS)
     if args.exhaustive:
         raise ValueError("--exhaustive is not available for systolic arrays (weights x vectors do not "
                          "enumerate); use --vectors N")
-    from hwgen.sim.systolic_stimulus import random_tiles  # cocotb is needed only from here on
-    from hwgen.sim.verify_systolic import SystolicJob, verify_systolic
-
-    tiles = random_tiles(spec.a, spec.b, pes=spec.pes, simd=spec.simd, depth=spec.depth, vectors=count,
-                         seed=args.seed)
-    name = spec.module_name
-    build_dir = Path(args.build_dir) / name
-    _, _, manifest = emit_spec_into(spec, name, build_dir, "--build-dir", scratch=True)
-    job = SystolicJob(manifest, tiles, idle_rate=idle, stall_rate=stall, seed=args.seed)
-    return verify_on_simulators(
-        args, name=name, what=f"{count} matrix-vector products",
-        products=f"matrix-vector products ({spec.pes} dot products each)",
-        run=lambda simulator: verify_systolic([job], simulator=simulator, build_dir=build_dir,
-                                              runner=args.runner)[0])
+    return verify_spec(args, spec, describe=lambda tiles: f"{args.vectors} matrix-vector products",
+                       products=f"matrix-vector products ({spec.pes} dot products each)")
 
 
 def register_generate(units) -> None:
