@@ -16,7 +16,6 @@ it made or found empty, and replaces only files it wrote.
 
 from pathlib import Path
 
-from hwgen.outputs import claimed_folder, record_written
 from hwgen.specs import UnitSpec
 
 
@@ -29,17 +28,12 @@ def build(spec: UnitSpec):
 
 def generate(spec: UnitSpec, out, *, name: str | None = None, scratch: bool = False) -> tuple[Path, Path]:
     """Write ``out/<name>.v`` and ``out/<name>.json`` (name: the spec's module name); their paths."""
-    from hwgen.emit import check_module_name, render, write_rendered
+    from hwgen.emit import check_module_name, emit_owned
     from hwgen.gen.build import build_unit, manifest_details
 
     name = check_module_name(name) if name is not None else spec.module_name
     unit = build_unit(spec)
-    text, manifest = render(unit, name, manifest_details(spec, unit))
-    out = Path(out)
-    with claimed_folder(out, "out", replaces=(f"{name}.v", f"{name}.json"), scratch=scratch):
-        paths = write_rendered(text, manifest, out)
-        record_written(out, paths)
-    return paths
+    return emit_owned(unit, name, out, manifest_details(spec, unit), "out", scratch=scratch)
 
 
 def verify(spec: UnitSpec, *, simulator: str = "icarus", vectors: int | None = None, exhaustive: bool = False,

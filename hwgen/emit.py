@@ -137,3 +137,20 @@ def write_rendered(text: str, manifest: dict, out_dir) -> tuple[Path, Path]:
 def emit(component, name: str, out_dir, details: dict) -> tuple[Path, Path]:
     """Write ``out_dir/<name>.v`` and ``out_dir/<name>.json``; return their paths."""
     return write_rendered(*render(component, name, details), out_dir)
+
+
+def emit_owned(component, name: str, out_dir, details: dict, option: str, *,
+               scratch: bool = False) -> tuple[Path, Path]:
+    """:func:`emit` into a folder hwgen may write (:mod:`hwgen.outputs`): a user's file of the same
+    name, or a folder of someone else's, is refused in one line (naming *option*) before anything is
+    written. *scratch*: a build folder, hwgen's whole once marked (one an older hwgen built, recognised
+    by its manifest, is taken over)."""
+    from hwgen.outputs import claimed_folder, record_written
+
+    folder = Path(out_dir)
+    text, manifest = render(component, name, details)  # elaborated first: a refused unit is no unused one
+    with claimed_folder(folder, option, replaces=(f"{name}.v", f"{name}.json"), scratch=scratch,
+                        built_before=f"{name}.json"):
+        paths = write_rendered(text, manifest, folder)
+        record_written(folder, paths)
+    return paths

@@ -43,12 +43,17 @@ def check_folder_path(path, option: str) -> Path:
     return path
 
 
-def check_claimable(path, option: str, *, replaces: Iterable[str] = (), scratch: bool = False) -> Path:
+def check_claimable(path, option: str, *, replaces: Iterable[str] = (), scratch: bool = False,
+                    built_before: str | None = None) -> Path:
     """The checks of :func:`claim_folder`, creating nothing (for a dry run, or to refuse before a
-    plan is printed)."""
+    plan is printed).
+
+    *built_before*: the manifest file name by which a scratch folder that an hwgen from before the
+    marker built is recognised (its manifest names that module and the tools that made it).
+    """
     path = check_folder_path(path, option)
     marker = path / MARKER
-    if path.is_dir() and not marker.is_file():
+    if path.is_dir() and not marker.is_file() and not (scratch and _built_before(path, built_before)):
         foreign = next(iter(sorted(p.name for p in path.iterdir())), None)
         if foreign is not None:
             raise ValueError(f"{option} {path}: the folder holds files hwgen did not write ({foreign}); "
@@ -63,7 +68,8 @@ def check_claimable(path, option: str, *, replaces: Iterable[str] = (), scratch:
     return path
 
 
-def claim_folder(path, option: str, *, replaces: Iterable[str] = (), scratch: bool = False) -> Path:
+def claim_folder(path, option: str, *, replaces: Iterable[str] = (), scratch: bool = False,
+                 built_before: str | None = None) -> Path:
     """Make *path* a folder hwgen may write into, before any work; return it.
 
     *replaces* names the files and subfolders (relative to *path*) the command will overwrite or
@@ -76,7 +82,7 @@ def claim_folder(path, option: str, *, replaces: Iterable[str] = (), scratch: bo
     OSError
         The folder cannot be created or written (the CLI prints it in one line).
     """
-    path = check_claimable(path, option, replaces=replaces, scratch=scratch)
+    path = check_claimable(path, option, replaces=replaces, scratch=scratch, built_before=built_before)
     marker = path / MARKER
     if marker.is_file():
         return path
@@ -93,13 +99,13 @@ def claim_folder(path, option: str, *, replaces: Iterable[str] = (), scratch: bo
 
 
 @contextlib.contextmanager
-def claimed_folder(path, option: str, *, replaces: Iterable[str] = (),
-                   scratch: bool = False) -> Iterator[Path]:
+def claimed_folder(path, option: str, *, replaces: Iterable[str] = (), scratch: bool = False,
+                   built_before: str | None = None) -> Iterator[Path]:
     """:func:`claim_folder` for the length of a command: a folder this claim created is removed again
     if the command fails before writing anything into it (no empty output folder is left behind)."""
     path = Path(path)
     existed = path.exists()
-    folder = claim_folder(path, option, replaces=replaces, scratch=scratch)
+    folder = claim_folder(path, option, replaces=replaces, scratch=scratch, built_before=built_before)
     try:
         yield folder
     except BaseException:
@@ -178,6 +184,18 @@ def current_umask() -> int:
     mask = os.umask(0o022)  # elsewhere: the only portable read is a set and a set back
     os.umask(mask)
     return mask
+
+
+def _built_before(folder: Path, manifest_name: str | None) -> bool:
+    """Whether *folder* holds hwgen's manifest *manifest_name* (``<module>.json``) for that module."""
+    if manifest_name is None:
+        return False
+    try:
+        manifest = json.loads((folder / manifest_name).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (isinstance(manifest, dict) and f"{manifest.get('module')}.json" == manifest_name
+            and isinstance(manifest.get("tools"), dict) and isinstance(manifest.get("ports"), list))
 
 
 def _first_unlisted(folder: Path, name: str, written: set[str]) -> str | None:

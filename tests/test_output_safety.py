@@ -259,3 +259,23 @@ def test_sweep_never_overwrites_a_file_that_is_not_its_export(tmp_path, capsys):
                                capsys)
         assert f"{option} {mine}: the file exists and is not a results export" in one_error_line(code, err)
         assert mine.read_text() == "item,cost\nboard,100\n"
+
+
+def test_a_build_folder_of_an_older_hwgen_is_taken_over(tmp_path):
+    """A verify build folder made before the marker existed (its manifest names the module and the tools
+    that made it) is hwgen's; the same folder with a foreign manifest is not."""
+    from hwgen import MacSpec, generate
+
+    spec = MacSpec("int4", "int4")
+    old = tmp_path / "build" / spec.module_name
+    generate(spec, old, scratch=True)
+    (old / MARKER).unlink()  # as an older hwgen left it
+    (old / "icarus").mkdir()
+    generate(spec, old, scratch=True)
+    assert (old / MARKER).is_file() and (old / "icarus").is_dir()
+
+    foreign = tmp_path / "foreign" / spec.module_name
+    foreign.mkdir(parents=True)
+    (foreign / f"{spec.module_name}.json").write_text('{"module": "something else"}')
+    with pytest.raises(ValueError, match="the folder holds files hwgen did not write"):
+        generate(spec, foreign, scratch=True)

@@ -2,9 +2,8 @@
 
 import json
 import math
-from pathlib import Path
 
-from hwgen.outputs import check_folder_path, claimed_folder, record_written
+from hwgen.outputs import check_folder_path
 
 
 def check_output_folder(path, option: str) -> None:
@@ -12,27 +11,14 @@ def check_output_folder(path, option: str) -> None:
     check_folder_path(path, option)
 
 
-def emit_into(unit, name: str, folder, details: dict, option: str, *,
-              scratch: bool = False) -> tuple[Path, Path]:
-    """``hwgen.emit.emit`` into a folder hwgen may write (``hwgen.outputs``): a user's file of the same
-    name, or a folder of someone else's, is refused in one line before anything is written."""
-    from hwgen.emit import render, write_rendered
-
-    folder = Path(folder)
-    text, manifest = render(unit, name, details)  # elaborated first: a refused unit is no unused one
-    with claimed_folder(folder, option, replaces=(f"{name}.v", f"{name}.json"), scratch=scratch):
-        paths = write_rendered(text, manifest, folder)
-        record_written(folder, paths)
-    return paths
-
-
 def emit_spec_into(spec, name: str, folder, option: str, *, scratch: bool = False):
-    """Build the unit of *spec* and :func:`emit_into` *folder* as module *name* (checked by the caller
-    before: a unit built is a unit emitted); (unit, Verilog path, manifest path)."""
+    """Build the unit of *spec* and :func:`hwgen.emit.emit_owned` it into *folder* as module *name*
+    (checked by the caller before: a unit built is a unit emitted); (unit, Verilog path, manifest path)."""
+    from hwgen.emit import emit_owned
     from hwgen.gen.build import build_unit, manifest_details
 
     unit = build_unit(spec)
-    return (unit, *emit_into(unit, name, folder, manifest_details(spec, unit), option, scratch=scratch))
+    return (unit, *emit_owned(unit, name, folder, manifest_details(spec, unit), option, scratch=scratch))
 
 
 def print_written(*paths) -> None:
