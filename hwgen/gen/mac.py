@@ -6,17 +6,18 @@ stream ``i`` with payload fields ``a``, ``b``, ``last``; output stream ``o`` wit
 with ``last`` set: the dot product of the items since the previous ``last``.
 """
 
-from amaranth import Cat, Const, Module, Mux, Signal, signed, unsigned
+from amaranth import Cat, Const, Module, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from hwgen.formats import MiniFloat, accumulator, scalar_format
 from hwgen.formats._check import check_int
 from hwgen.formats.accumulator import max_product_units
+from hwgen.gen.accumulate import FixedTerm, FloatTerm, accumulate, output_layout
 from hwgen.gen.exact_product import TABLE_INPUT_BITS, align, multiply, product_table
-from hwgen.gen.float_accumulate import FloatAccumulate
 from hwgen.gen.lane import absolute_value, integer_operands, lmul_parts, product_bits
 from hwgen.gen.operands import decode_operand, exponent_offset, signed_value, split_operand
+from hwgen.gen.pipeline import Pipeline, PipelinedUnit, stall_control
 from hwgen.specs.mac import DEFAULT_PIPELINE, MAX_PIPELINE, MacSpec
 
 # Where pipeline registers go, in order: after the multiplier (a DSP's M register), after the
@@ -28,7 +29,7 @@ def _unsigned_bits(value: int) -> int:
     return max(value.bit_length(), 1)
 
 
-class MacUnit(wiring.Component):
+class MacUnit(PipelinedUnit, wiring.Component):
     """Pipelined multiply-accumulate unit for any two operand formats of the registry.
 
     Parameters
@@ -60,11 +61,8 @@ class MacUnit(wiring.Component):
 
     def __init__(self, *_options, **_keywords):  # the options: checked and kept by __new__
         in_layout = data.StructLayout({"a": self._a.bits, "b": self._b.bits, "last": 1})
-        if self._acc.kind == "fixed":
-            out_layout = data.StructLayout({"acc": signed(self._acc.width), "nan": 1, "inf": 2})
-        else:
-            out_layout = data.StructLayout({"acc": self._acc.format.bits})
-        super().__init__({"i": In(stream.Signature(in_layout)), "o": Out(stream.Signature(out_layout))})
+        super().__init__({"i": In(stream.Signature(in_layout)),
+                          "o": Out(stream.Signature(output_layout(self._acc)))})
 
     @classmethod
     def from_spec(cls, spec: MacSpec) -> "MacUnit":
@@ -87,52 +85,18 @@ class MacUnit(wiring.Component):
     def mul(self) -> str:
         return self._mul
 
-    @property
-    def pipeline(self) -> int:
-        return self._pipeline
-
-    @property
-    def latency(self) -> int:
-        """Cycles from the input transfer carrying ``last`` to ``o.valid`` (no backpressure)."""
-        return self._pipeline
-
-    @property
-    def ii(self) -> int:
-        return 1
-
     # -- datapath ---------------------------------------------------------------------------------
-    def _registered_at(self, cut: str) -> bool:
-        return CUT_POINTS.index(cut) < self._pipeline - 1
-
     def elaborate(self, platform):
         m = Module()
-        advance = Signal()
-        m.d.comb += [advance.eq(~self.o.valid | self.o.ready), self.i.ready.eq(advance)]
-
-        item = {"valid": self.i.valid, "last": self.i.payload.last,
-                "a": self.i.payload.a, "b": self.i.payload.b}
-        for index in range(max(self._pipeline - 1 - len(CUT_POINTS), 0)):
-            item = self._register(m, item, advance, f"input{index}")
-        item = self._stage(m, item, advance, "operands", self._decode)
-        item = self._stage(m, item, advance, "product", self._multiply)
-        item = self._stage(m, item, advance, "term", self._term)
+        advance = stall_control(m, self.o, self.i)
+        pipe = Pipeline(m, advance, CUT_POINTS, self._pipeline)
+        item = pipe.inputs({"valid": self.i.valid, "last": self.i.payload.last,
+                            "a": self.i.payload.a, "b": self.i.payload.b})
+        item = pipe.stage(item, "operands", self._decode)
+        item = pipe.stage(item, "product", self._multiply)
+        item = pipe.stage(item, "term", self._term)
         self._accumulate(m, item, advance)
         return m
-
-    def _stage(self, m, item, advance, cut, compute):
-        item = {**{k: item[k] for k in ("valid", "last")}, **compute(m, item)}
-        return self._register(m, item, advance, cut) if self._registered_at(cut) else item
-
-    @staticmethod
-    def _register(m, item, advance, name):
-        # Only `valid` needs a reset; data registers without one pack into DSP blocks (iCE40 needs it).
-        registered = {}
-        for key, value in item.items():
-            register = Signal(value.shape(), name=f"{name}_{key}", reset_less=key != "valid")
-            with m.If(advance):
-                m.d.sync += register.eq(value)
-            registered[key] = register
-        return registered
 
     def _integer_product(self) -> bool:
         """Both operands integer / table: one signed multiply, no shifter (maps onto DSPs)."""
@@ -224,56 +188,19 @@ class MacUnit(wiring.Component):
         return {"term": term, "nan": item["nan"], "inf": item["inf"], "negative": item["negative"]}
 
     def _accumulate(self, m, item, advance):
-        restart = Signal(init=1)
-        step = advance & item["valid"]
-        with m.If(advance):
-            m.d.sync += self.o.valid.eq(item["valid"] & item["last"])
-        with m.If(step):
-            m.d.sync += restart.eq(item["last"])
-        if self._acc.kind == "float":
-            self._accumulate_float(m, item, step, restart)
-        else:
-            self._accumulate_fixed(m, item, step, restart)
+        accumulate(m, self.o, item, advance, self._acc,
+                   self._float_term(item) if self._acc.kind == "float" else self._fixed_term(item))
 
-    def _accumulate_fixed(self, m, item, step, restart):
-        width = self._acc.width
-        acc = Signal(signed(width), name="acc", reset_less=True)  # `restart` (reset to 1) discards it
+    def _fixed_term(self, item) -> FixedTerm:
+        if self._integer_product():  # no specials
+            return FixedTerm(item["product"])
         # For minifloats, + negative completes the two's complement of the term (see _term).
-        addend = item["product"] if self._integer_product() else item["term"] + item["negative"]
-        with m.If(step):
-            m.d.sync += acc.eq(Mux(restart, 0, acc) + addend)
-        m.d.comb += self.o.payload.acc.eq(acc)
-        if self._integer_product():
-            return
-        nan, pos_inf, neg_inf = (Signal(name=f"{kind}_seen", reset_less=True)
-                                 for kind in ("nan", "pos_inf", "neg_inf"))
-        with m.If(step):
-            m.d.sync += [
-                nan.eq(Mux(restart, 0, nan) | item["nan"]),
-                pos_inf.eq(Mux(restart, 0, pos_inf) | (item["inf"] & ~item["negative"])),
-                neg_inf.eq(Mux(restart, 0, neg_inf) | (item["inf"] & item["negative"])),
-            ]
-        m.d.comb += [self.o.payload.nan.eq(nan | (pos_inf & neg_inf)),
-                     self.o.payload.inf.eq(Cat(pos_inf, neg_inf))]
+        inf, negative = item["inf"], item["negative"]
+        return FixedTerm(item["term"] + negative, item["nan"], inf & ~negative, inf & negative)
 
-    def _accumulate_float(self, m, item, step, restart):
-        fmt = self._acc.format
-        magnitude = item["magnitude"]
+    def _float_term(self, item) -> FloatTerm:
         # Integer products come without a shift and without specials (see _term).
-        shift = item.get("shift", Const(0, 0))
-        nan, inf = item.get("nan", Const(0, 1)), item.get("inf", Const(0, 1))
         halving = 0 if self._mul == "lmul" else self._halving
-        m.submodules.add = adder = FloatAccumulate(fmt, len(magnitude), len(shift),
-                                                   self._a.lsb_exponent + self._b.lsb_exponent - halving)
-        acc = Signal(fmt.bits, name="acc", reset_less=True)
-        m.d.comb += [
-            adder.acc.eq(Mux(restart, 0, acc)),
-            adder.p_negative.eq(item["negative"]),
-            adder.p_significand.eq(magnitude),
-            adder.p_shift.eq(shift),
-            adder.p_nan.eq(nan),
-            adder.p_inf.eq(inf),
-        ]
-        with m.If(step):
-            m.d.sync += acc.eq(adder.result)
-        m.d.comb += self.o.payload.acc.eq(acc)
+        return FloatTerm(item["negative"], item["magnitude"], item.get("shift", Const(0, 0)),
+                         item.get("nan", Const(0, 1)), item.get("inf", Const(0, 1)),
+                         self._a.lsb_exponent + self._b.lsb_exponent - halving)

@@ -8,12 +8,13 @@ into sign, integer significand and exponent, and the product is the significand 
 exponent sum and the sign XOR. Nothing is rounded or normalized: the output is the exact product.
 """
 
-from amaranth import Module, Signal, signed, unsigned
+from amaranth import Module, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from hwgen.formats import IntFormat, MiniFloat, TableFormat, scalar_format, significand_bits
 from hwgen.gen.operands import exponent_offset, signed_value, signed_width, split_operand
+from hwgen.gen.pipeline import register_stage, stall_control
 from hwgen.specs.multiplier import LATENCY, MulSpec
 
 
@@ -94,15 +95,12 @@ class MulUnit(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        advance = Signal()
-        m.d.comb += [advance.eq(~self.o.valid | self.o.ready), self.i.ready.eq(advance)]
-        a = Signal(self._a.bits, name="operands_a", reset_less=True)
-        b = Signal(self._b.bits, name="operands_b", reset_less=True)
-        loaded = Signal(name="operands_valid")
+        advance = stall_control(m, self.o, self.i)
+        operands = register_stage(m, {"a": self.i.payload.a, "b": self.i.payload.b, "valid": self.i.valid},
+                                  advance, "operands")
         with m.If(advance):
-            m.d.sync += [a.eq(self.i.payload.a), b.eq(self.i.payload.b), loaded.eq(self.i.valid),
-                         self.o.valid.eq(loaded)]
-        result = self._product(m, a, b)
+            m.d.sync += self.o.valid.eq(operands["valid"])
+        result = self._product(m, operands["a"], operands["b"])
         with m.If(advance):
             m.d.sync += [getattr(self.o.payload, name).eq(value) for name, value in result.items()]
         return m

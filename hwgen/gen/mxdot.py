@@ -27,8 +27,9 @@ from hwgen.formats.block_dot import (
     block_pair,
     block_sum_max_units,
 )
-from hwgen.gen.float_accumulate import FloatAccumulate
+from hwgen.gen.accumulate import FixedTerm, FloatTerm, accumulate, output_layout
 from hwgen.gen.operands import Operand, decode_operand, signed_value
+from hwgen.gen.pipeline import CONTROL, Pipeline, PipelinedUnit, stall_control
 from hwgen.specs.mxdot import DEFAULT_ACC, DEFAULT_PIPELINE, MAX_PIPELINE, MxDotSpec
 
 # Where pipeline registers go, in order: after the block sum (S and the block's flags: narrow),
@@ -39,7 +40,7 @@ DATA_KEYS = ("scale_a", "scale_b")  # carried unchanged until the scale stage us
 ELEMENT_FLAGS = ("element_nan", "element_pos_inf", "element_neg_inf")  # of a block's element products
 
 
-class MxDotUnit(wiring.Component):
+class MxDotUnit(PipelinedUnit, wiring.Component):
     """Pipelined block dot-product unit for MX (E8M0 scales) and NVFP4 (E4M3 scales) block formats.
 
     Parameters
@@ -76,11 +77,8 @@ class MxDotUnit(wiring.Component):
         in_layout = data.StructLayout({
             "a": size * self._a.element.bits, "b": size * self._b.element.bits,
             "scale_a": scale.bits, "scale_b": scale.bits, "last": 1})
-        if self._acc.kind == "fixed":
-            out_layout = data.StructLayout({"acc": signed(self._acc.width), "nan": 1, "inf": 2})
-        else:
-            out_layout = data.StructLayout({"acc": self._acc.format.bits})
-        super().__init__({"i": In(stream.Signature(in_layout)), "o": Out(stream.Signature(out_layout))})
+        super().__init__({"i": In(stream.Signature(in_layout)),
+                          "o": Out(stream.Signature(output_layout(self._acc)))})
 
     @classmethod
     def from_spec(cls, spec: MxDotSpec) -> "MxDotUnit":
@@ -108,61 +106,26 @@ class MxDotUnit(wiring.Component):
         return self._acc
 
     @property
-    def pipeline(self) -> int:
-        return self._pipeline
-
-    @property
-    def latency(self) -> int:
-        """Cycles from the input transfer carrying ``last`` to ``o.valid`` (no backpressure)."""
-        return self._pipeline
-
-    @property
-    def ii(self) -> int:
-        return 1
-
-    @property
     def block_sum_bits(self) -> int:
         """Width of the exact block sum S (two's complement)."""
         return block_sum_max_units(self._a, self._b).bit_length() + 1
 
     # -- datapath ---------------------------------------------------------------------------------
-    def _registered_at(self, cut: str) -> bool:
-        return CUT_POINTS.index(cut) < self._pipeline - 1
-
     def elaborate(self, platform):
         m = Module()
-        advance = Signal()
-        m.d.comb += [advance.eq(~self.o.valid | self.o.ready), self.i.ready.eq(advance)]
-
+        advance = stall_control(m, self.o, self.i)
+        # The scale codes ride along until the scale stage uses them.
+        pipe = Pipeline(m, advance, CUT_POINTS, self._pipeline, carry=(*CONTROL, *DATA_KEYS))
         payload = self.i.payload
-        item = {"valid": self.i.valid, "last": payload.last, "a": payload.a, "b": payload.b,
-                "scale_a": payload.scale_a, "scale_b": payload.scale_b}
-        for index in range(max(self._pipeline - 1 - len(CUT_POINTS), 0)):
-            item = self._register(m, item, advance, f"input{index}")
-        item = self._stage(m, item, advance, "operands", self._decode)
-        item = self._stage(m, item, advance, "product", self._multiply)
-        item = self._stage(m, item, advance, "term", self._term)
-        item = self._stage(m, item, advance, "tree", self._tree)
-        item = self._stage(m, item, advance, "scale", self._scale)
+        item = pipe.inputs({"valid": self.i.valid, "last": payload.last, "a": payload.a, "b": payload.b,
+                            "scale_a": payload.scale_a, "scale_b": payload.scale_b})
+        item = pipe.stage(item, "operands", self._decode)
+        item = pipe.stage(item, "product", self._multiply)
+        item = pipe.stage(item, "term", self._term)
+        item = pipe.stage(item, "tree", self._tree)
+        item = pipe.stage(item, "scale", self._scale, carry=CONTROL)
         self._accumulate(m, item, advance)
         return m
-
-    def _stage(self, m, item, advance, cut, compute):
-        carried = {k: item[k] for k in ("valid", "last", *(DATA_KEYS if cut != "scale" else ())) if k in item}
-        item = {**carried, **compute(m, item)}
-        return self._register(m, item, advance, cut) if self._registered_at(cut) else item
-
-    @staticmethod
-    def _register(m, item, advance, name):
-        # Only `valid` needs a reset; data registers without one pack into DSP blocks.
-        def register(value, key):
-            reg = Signal(value.shape(), name=f"{name}_{key}", reset_less=key != "valid")
-            with m.If(advance):
-                m.d.sync += reg.eq(value)
-            return reg
-
-        return {key: [register(v, f"{key}{k}") for k, v in enumerate(value)] if isinstance(value, list)
-                else register(value, key) for key, value in item.items()}
 
     @property
     def _elements(self):
@@ -308,49 +271,12 @@ class MxDotUnit(wiring.Component):
 
     # -- accumulator ------------------------------------------------------------------------------
     def _accumulate(self, m, item, advance):
-        restart = Signal(init=1)
-        step = advance & item["valid"]
-        with m.If(advance):
-            m.d.sync += self.o.valid.eq(item["valid"] & item["last"])
-        with m.If(step):
-            m.d.sync += restart.eq(item["last"])
-        if self._acc.kind == "float":
-            self._accumulate_float(m, item, step, restart)
+        if self._acc.kind == "fixed":
+            term = FixedTerm(item["term"], item["nan"], item["pos_inf"], item["neg_inf"])
         else:
-            self._accumulate_fixed(m, item, step, restart)
-
-    def _accumulate_fixed(self, m, item, step, restart):
-        acc = Signal(signed(self._acc.width), name="acc", reset_less=True)  # `restart` discards it
-        nan, pos_inf, neg_inf = (Signal(name=f"{kind}_seen", reset_less=True)
-                                 for kind in ("nan", "pos_inf", "neg_inf"))
-        with m.If(step):
-            m.d.sync += [
-                acc.eq(Mux(restart, 0, acc) + item["term"]),
-                nan.eq(Mux(restart, 0, nan) | item["nan"]),
-                pos_inf.eq(Mux(restart, 0, pos_inf) | item["pos_inf"]),
-                neg_inf.eq(Mux(restart, 0, neg_inf) | item["neg_inf"]),
-            ]
-        m.d.comb += [self.o.payload.acc.eq(acc),
-                     self.o.payload.nan.eq(nan | (pos_inf & neg_inf)),
-                     self.o.payload.inf.eq(Cat(pos_inf, neg_inf))]
-
-    def _accumulate_float(self, m, item, step, restart):
-        fmt = self._acc.format
-        magnitude, shift = item["magnitude"], item["shift"]
-        lsb = block_lsb_exponent(self._a, self._b) - self._scale_halving
-        m.submodules.add = adder = FloatAccumulate(fmt, len(magnitude), len(shift), lsb)
-        acc = Signal(fmt.bits, name="acc", reset_less=True)
-        m.d.comb += [
-            adder.acc.eq(Mux(restart, 0, acc)),
-            adder.p_negative.eq(item["negative"]),
-            adder.p_significand.eq(magnitude),
-            adder.p_shift.eq(shift),
-            adder.p_nan.eq(item["nan"]),
-            adder.p_inf.eq(item["inf"]),
-        ]
-        with m.If(step):
-            m.d.sync += acc.eq(adder.result)
-        m.d.comb += self.o.payload.acc.eq(acc)
+            term = FloatTerm(item["negative"], item["magnitude"], item["shift"], item["nan"], item["inf"],
+                             block_lsb_exponent(self._a, self._b) - self._scale_halving)
+        accumulate(m, self.o, item, advance, self._acc, term, flags_apart=False)
 
 
 def _named(m, value, name: str) -> Signal:

@@ -1,11 +1,11 @@
 """The block dot-product unit's manifest entries."""
 
+from hwgen.gen.accumulate import manifest_entry
 from hwgen.gen.mxdot import MxDotUnit
 
 
 def manifest_details(unit: MxDotUnit) -> dict:
     """The block dot-product manifest keys: enough to rebuild the golden model's block formats."""
-    acc = unit.accumulator
     return {
         "unit": "mxdot",
         "latency": unit.latency,
@@ -16,6 +16,5 @@ def manifest_details(unit: MxDotUnit) -> dict:
                     "b_element": unit.b.element.name, "scale": unit.scale.name},
         "element_order": "element k of a block at bits [k * bits, (k + 1) * bits) of i.a / i.b",
         "block_sum_bits": unit.block_sum_bits,
-        "acc": {"spec": acc.spec, "format": acc.format.name if acc.format else None,
-                "width": acc.width, "lsb_exponent": acc.lsb_exponent, "terms": acc.terms},
+        "acc": manifest_entry(unit.accumulator),
     }

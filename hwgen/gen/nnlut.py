@@ -16,6 +16,7 @@ from hwgen.formats._check import check_int
 from hwgen.gen.float_accumulate import leading_zeros
 from hwgen.gen.nnlut_round import RoundToFormat, as_signed, signed_bits
 from hwgen.gen.operands import Operand, decode_operand
+from hwgen.gen.pipeline import Pipeline, PipelinedUnit, stall_control
 from hwgen.nnlut.table import NnLutTable
 from hwgen.specs.nnlut import DEFAULT_PIPELINE, MAX_PIPELINE, NnLutSpec
 
@@ -39,7 +40,7 @@ def input_scale_range(table: NnLutTable) -> tuple[int, int]:
     return -(e_high >> 1), -((e_low - (e_low & 1)) >> 1)
 
 
-class NnLutUnit(wiring.Component):
+class NnLutUnit(PipelinedUnit, wiring.Component):
     """Pipelined NN-LUT unit for one quantized table (:class:`~hwgen.nnlut.table.NnLutTable`).
 
     Parameters
@@ -87,35 +88,19 @@ class NnLutUnit(wiring.Component):
         return self._table
 
     @property
-    def pipeline(self) -> int:
-        return self._pipeline
-
-    @property
-    def latency(self) -> int:
-        """Cycles from an input transfer to its ``o.valid`` (no backpressure)."""
-        return self._pipeline
-
-    @property
-    def ii(self) -> int:
-        return 1
-
-    @property
     def index_kind(self) -> str:
         """``"comparators"`` or ``"slice"`` (a uniform power-of-two table)."""
         return "comparators" if self._table.uniform_shift() is None else "slice"
 
     # -- datapath ---------------------------------------------------------------------------------
-    def _registered_at(self, cut: str) -> bool:
-        return CUT_POINTS.index(cut) < self._pipeline - 1
-
     def elaborate(self, platform):
         m = Module()
-        advance = Signal()
-        m.d.comb += [advance.eq(~self.o.valid | self.o.ready), self.i.ready.eq(advance)]
+        advance = stall_control(m, self.o, self.i)
+        pipe = Pipeline(m, advance, CUT_POINTS, self._pipeline, carry=("valid",))
         item = {"valid": self.i.valid, "x": self.i.payload.x}
-        item = self._stage(m, item, advance, "reduce", self._reduce)
-        item = self._stage(m, item, advance, "coefficients", self._coefficients)
-        item = self._stage(m, item, advance, "product", self._product)
+        item = pipe.stage(item, "reduce", self._reduce)
+        item = pipe.stage(item, "coefficients", self._coefficients)
+        item = pipe.stage(item, "product", self._product)
         m.submodules.round = rounder = RoundToFormat(self._out, len(item["p"]), self._table.product_frac,
                                                      input_scale_range(self._table))
         m.d.comb += [rounder.p.eq(item["p"]), rounder.negative.eq(item["negative"]),
@@ -126,21 +111,6 @@ class NnLutUnit(wiring.Component):
         with m.If(advance):
             m.d.sync += [self.o.valid.eq(item["valid"]), self.o.payload.y.eq(rounder.code)]
         return m
-
-    def _stage(self, m, item, advance, cut, compute):
-        item = {"valid": item["valid"], **compute(m, item)}
-        return self._register(m, item, advance, cut) if self._registered_at(cut) else item
-
-    @staticmethod
-    def _register(m, item, advance, name):
-        # Only `valid` needs a reset; data registers without one pack into DSP blocks.
-        registered = {}
-        for key, value in item.items():
-            register = Signal(value.shape(), name=f"{name}_{key}", reset_less=key != "valid")
-            with m.If(advance):
-                m.d.sync += register.eq(value)
-            registered[key] = register
-        return registered
 
     @staticmethod
     def _passed(item, *skip) -> dict:

@@ -1,21 +1,23 @@
 """One processing element of the systolic array: SIMD lane products, their exact sum, an accumulator.
 
-Built into the array's module (not a submodule) so that the whole array shares one stall signal.
-The accumulation is the MAC unit's (:mod:`hwgen.gen.mac`): a fixed accumulator adds each item's exact
-lane sum; a float one rounds ``acc + lane sum`` once per item (``hwgen.golden.mac(..., group=simd)``).
+Built into the array's module (not a submodule) so that the whole array shares one stall signal; its
+optional stages are a :class:`~hwgen.gen.pipeline.Pipeline`. The accumulation is the MAC unit's
+(:mod:`hwgen.gen.accumulate`: the same sticky flags, float step and output fields): a fixed accumulator
+adds each item's exact lane sum; a float one rounds ``acc + lane sum`` once per item
+(``hwgen.golden.mac(..., group=simd)``).
 """
 
 from dataclasses import dataclass
 
-from amaranth import Cat, Mux, Signal, Value, signed
+from amaranth import Cat, Const, Mux, Signal, Value, signed
 
-from hwgen.gen.float_accumulate import FloatAccumulate
+from hwgen.gen.accumulate import FLAGS, FloatTerm, flag_outputs, float_add
 from hwgen.gen.lane import LaneProduct, absolute_value, lane_product, lane_sum
+from hwgen.gen.pipeline import Pipeline
 
 # Optional register stages inside a PE, in the order `pipeline` adds them: after the lane products,
 # after the lane sum. The chain register and the weight memory's read register are always there.
 CUT_POINTS = ("product", "sum")
-FLAGS = ("nan", "pos_inf", "neg_inf")
 
 
 @dataclass(frozen=True)
@@ -26,18 +28,6 @@ class ElementPorts:
     result: dict
     done: Value
     stage_valids: list
-
-
-def register_stage(m, item: dict, advance: Value, name: str) -> dict:
-    """Register every field of ``item`` while ``advance``; only ``valid`` has a reset (data registers
-    without one pack into DSP and RAM blocks)."""
-    registered = {}
-    for key, value in item.items():
-        register = Signal(value.shape(), name=f"{name}_{key}", reset_less=key != "valid")
-        with m.If(advance):
-            m.d.sync += register.eq(value)
-        registered[key] = register
-    return registered
 
 
 def processing_element(m, array, p: int, item: dict, read, read_addr: Value, advance: Value, *,
@@ -58,21 +48,9 @@ def processing_element(m, array, p: int, item: dict, read, read_addr: Value, adv
                           item["x"][lane * b.bits:(lane + 1) * b.bits], array.mul, f"pe{p}_lane{lane}",
                           zero_sign=zero_sign)
              for lane in range(array.simd)]
-    stage = {"valid": item["valid"], "last": item["last"], **_lane_fields(lanes, zero_sign),
-             **_step_flags(lanes)}
-    valids = []
-    if array.pipeline > 1:
-        stage = register_stage(m, stage, advance, f"pe{p}_product")
-        valids.append(stage["valid"])
-    total = lane_sum(m, _lanes_from(stage, lanes), array.lane_sum_bits, f"pe{p}_sum")
-    summed = {"valid": stage["valid"], "last": stage["last"], "sum": total, **{k: stage[k] for k in FLAGS}}
-    if zero_sign:
-        summed["negative"] = stage["lane0_negative"]
-    stage = summed
-    if array.pipeline > 2:
-        stage = register_stage(m, stage, advance, f"pe{p}_sum")
-        valids.append(stage["valid"])
-
+    pipe = Pipeline(m, advance, CUT_POINTS, array.pipeline, prefix=f"pe{p}_")
+    stage = pipe.stage(item, "product", lambda m, _: {**_lane_fields(lanes, zero_sign), **_step_flags(lanes)})
+    stage = pipe.stage(stage, "sum", lambda m, stage: _lane_sum(m, array, p, stage, lanes, zero_sign))
     step = advance & stage["valid"]
     restart = Signal(init=1, name=f"pe{p}_restart")  # the next item starts a dot product
     with m.If(step):
@@ -87,7 +65,17 @@ def processing_element(m, array, p: int, item: dict, read, read_addr: Value, adv
         with m.If(step & stage["last"]):
             m.d.sync += [held[name].eq(value) for name, value in following.items()]
         state = held
-    return ElementPorts(_payload(array, state), stage["valid"] & stage["last"], valids)
+    return ElementPorts(_payload(array, state), stage["valid"] & stage["last"], pipe.valids)
+
+
+def _lane_sum(m, array, p: int, stage: dict, lanes: list[LaneProduct], zero_sign: bool) -> dict:
+    """The exact sum of the lanes ``stage`` carries and the item's flags (and, with ``zero_sign``, the
+    one lane's sign)."""
+    fields = {"sum": lane_sum(m, _lanes_from(stage, lanes), array.lane_sum_bits, f"pe{p}_sum"),
+              **{k: stage[k] for k in FLAGS}}
+    if zero_sign:
+        fields["negative"] = stage["lane0_negative"]
+    return fields
 
 
 def _lane_fields(lanes: list[LaneProduct], signs: bool) -> dict:
@@ -144,23 +132,15 @@ def _float_step(m, array, p: int, stage: dict, restart: Value) -> tuple[dict, di
     magnitude = absolute_value(m, total, len(total) - 1, f"pe{p}_sum_magnitude")  # |sum| < 2^(width - 1)
     inf_seen = stage["pos_inf"] | stage["neg_inf"]
     nan = stage["nan"] | (stage["pos_inf"] & stage["neg_inf"])
-    adder = FloatAccumulate(fmt, len(magnitude), 1, array.a.lsb_exponent + array.b.lsb_exponent)
-    m.submodules[f"pe{p}_add"] = adder
     state = _state(p, {"acc": fmt.bits})
-    m.d.comb += [
-        adder.acc.eq(Mux(restart, 0, state["acc"])),
-        adder.p_negative.eq(Mux(inf_seen, stage["neg_inf"], stage.get("negative", total < 0))),
-        adder.p_significand.eq(Mux(nan | inf_seen, 0, magnitude)),
-        adder.p_shift.eq(0),
-        adder.p_nan.eq(nan),
-        adder.p_inf.eq(inf_seen & ~nan),
-    ]
-    return state, {"acc": adder.result}
+    term = FloatTerm(Mux(inf_seen, stage["neg_inf"], stage.get("negative", total < 0)),
+                     Mux(nan | inf_seen, 0, magnitude), Const(0, 1), nan, inf_seen & ~nan,
+                     array.a.lsb_exponent + array.b.lsb_exponent)
+    return state, {"acc": float_add(m, fmt, Mux(restart, 0, state["acc"]), term, f"pe{p}_add")}
 
 
 def _payload(array, state: dict) -> dict:
     """This PE's lane of every ``o.payload`` field."""
     if array.accumulator.kind == "float":
         return {"acc": state["acc"]}
-    return {"acc": state["acc"], "nan": state["nan"] | (state["pos_inf"] & state["neg_inf"]),
-            "inf": Cat(state["pos_inf"], state["neg_inf"])}
+    return {"acc": state["acc"], **flag_outputs(*(state[flag] for flag in FLAGS))}

@@ -27,14 +27,16 @@ previous one (``i.ready`` depends on ``i.payload.last``). Dot products of at lea
 therefore stream at one item per cycle; shorter ones at ``items / pes`` dot products per cycle.
 """
 
-from amaranth import Cat, Module, Mux, Signal, signed, unsigned
+from amaranth import Cat, Module, Mux, Signal, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from hwgen.formats import accumulator, scalar_format
 from hwgen.formats._check import check_int
-from hwgen.gen.processing_element import processing_element, register_stage
+from hwgen.gen.accumulate import output_fields
+from hwgen.gen.pipeline import PipelinedUnit, register_stage, stall_control
+from hwgen.gen.processing_element import processing_element
 from hwgen.specs.systolic import (
     DEFAULT_DEPTH,
     DEFAULT_PIPELINE,
@@ -47,7 +49,7 @@ from hwgen.specs.systolic import (
 )
 
 
-class SystolicArray(wiring.Component):
+class SystolicArray(PipelinedUnit, wiring.Component):
     """1-D systolic array of ``pes`` MAC processing elements with ``simd`` lanes each.
 
     Parameters
@@ -99,10 +101,9 @@ class SystolicArray(wiring.Component):
         return unit
 
     def __init__(self, *_options, **_keywords):  # the options: checked and kept by __new__
-        acc_shape = signed(self._acc.width) if self._acc.kind == "fixed" else unsigned(self._acc.width)
-        out_fields = {"acc": data.ArrayLayout(acc_shape, self._pes)}
-        if self._acc.kind == "fixed":
-            out_fields.update(nan=data.ArrayLayout(1, self._pes), inf=data.ArrayLayout(2, self._pes))
+        # Every field of the MAC's output, one lane per PE.
+        out_fields = {name: data.ArrayLayout(shape, self._pes)
+                      for name, shape in output_fields(self._acc).items()}
         super().__init__({
             "w": In(stream.Signature(data.StructLayout(
                 {"w": data.ArrayLayout(self._a.bits, self._simd), "last": 1}))),
@@ -146,10 +147,6 @@ class SystolicArray(wiring.Component):
         return self._depth
 
     @property
-    def pipeline(self) -> int:
-        return self._pipeline
-
-    @property
     def latency(self) -> int:
         """Cycles from the input transfer carrying ``last`` to ``o.valid`` (no backpressure)."""
         return self._pes + self._pipeline
@@ -157,10 +154,6 @@ class SystolicArray(wiring.Component):
     def fill_cycles(self, items: int) -> int:
         """Cycles from a dot product's first item to its result, at one item per cycle."""
         return check_int(items, "items", 1, self._depth) - 1 + self.latency
-
-    @property
-    def ii(self) -> int:
-        return 1
 
     @property
     def last_spacing(self) -> int:
@@ -179,8 +172,10 @@ class SystolicArray(wiring.Component):
     # -- structure ---------------------------------------------------------------------------------
     def elaborate(self, platform):
         m = Module()
-        advance, busy = Signal(), Signal()
-        m.d.comb += advance.eq(~self.o.valid | self.o.ready)
+        # i.ready is the admission control's (_chain). The array's stall signal has always been
+        # unnamed in its netlist ("$signal"); kept so, its emitted Verilog stays the same.
+        advance = stall_control(m, self.o, name="$signal")
+        busy = Signal()
         chain = self._chain(m, advance, busy)
         reads = self._weight_memories(m)
         valids = [stage["valid"] for stage in chain[1:]]

@@ -1,5 +1,6 @@
 """The systolic array's manifest entries."""
 
+from hwgen.gen.accumulate import manifest_entry
 from hwgen.gen.systolic import SystolicArray
 
 
@@ -25,8 +26,7 @@ def manifest_details(unit: SystolicArray) -> dict:
                    "items_per_cycle": "1 for dot products of at least pes items, else items / pes"},
         "weight_order": "column by column: word 0 of PE 0..pes-1, then word 1 ...; w.last ends the matrix",
         "formats": {"a": unit.a.name, "b": unit.b.name, "weights": "a", "activations": "b"},
-        "acc": {"spec": acc.spec, "format": acc.format.name if acc.format else None,
-                "width": acc.width, "lsb_exponent": acc.lsb_exponent, "terms": acc.terms},
+        "acc": manifest_entry(acc),
         "mul": unit.mul,
         "lanes": lanes,
     }
