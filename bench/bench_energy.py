@@ -1,13 +1,14 @@
 """Relative energy per MAC of the default-sweep MAC formats, and the Horowitz multiplier anchor.
 
 Run: ``.venv/bin/python bench/bench_energy.py [--macs N] [--seed S] [--distributions ...] [--only ...]
-[--no-anchor] [--fpga] [--cache FILE]``.
+[--anchor FORMAT ...] [--no-anchor] [--fpga]``.
 
-Every MAC is ``fixed``, K = 64, pipeline 3; energy is gate-level (unit-delay toggles x load, see
-``hwgen.cost_models.energy``), relative to the INT8 x INT8 MAC measured in the same run with the same
-samples. ``--fpga`` adds the activity-weighted xc7 estimate (an estimate, not a measurement). Times are
-wall seconds per design (synthesis + simulation + counting), with their ratio to the INT8 MAC's.
-Without ``--cache`` every number is measured in this run.
+Every MAC is ``fixed``, K = 64, pipeline 3; energy is gate-level (unit-delay toggles x load, measured by
+``hwgen.fpga.gate_energy``, the measurement a sweep's gates points run with ``energy = true``),
+relative to the INT8 x INT8 MAC measured in the same run with the same samples; the Horowitz verdicts
+are ``hwgen.cost_models.energy``'s, as the report gives them. ``--fpga`` adds the activity-weighted xc7
+estimate (an estimate, not a measurement). Times are wall seconds per design (synthesis + simulation +
+counting), with their ratio to the INT8 MAC's. Every number is measured in this run.
 """
 
 import argparse
@@ -17,17 +18,9 @@ import time
 from pathlib import Path
 
 from hwgen.cli import run_reporting_errors
-from hwgen.cost_models.activity import DISTRIBUTIONS
-from hwgen.cost_models.energy import (
-    DEFAULT_MACS,
-    HOROWITZ_PJ,
-    MAX_MACS,
-    check_count,
-    check_seed,
-    fpga_energy_estimate,
-    horowitz_anchor,
-    measure_energy,
-)
+from hwgen.cost_models.energy import ANCHOR_FORMATS, HOROWITZ_PJ, fpga_energy_estimate, horowitz_anchor
+from hwgen.fpga.activity import DEFAULT_MACS, DISTRIBUTIONS, MAX_MACS, check_count, check_seed
+from hwgen.fpga.gate_energy import measure_energy, multiplier_design
 from hwgen.fpga.units import get_unit
 from hwgen.fpga.yosys_flow import synthesize
 
@@ -58,15 +51,16 @@ def main() -> None:
     parser.add_argument("--distributions", nargs="+", default=list(DISTRIBUTIONS), choices=DISTRIBUTIONS)
     parser.add_argument("--only", nargs="+", metavar="FORMAT", choices=sorted({a for a, _ in CONFIGS}),
                         help="only configurations whose a is one of these")
+    parser.add_argument("--anchor", nargs="+", default=list(ANCHOR_FORMATS), choices=ANCHOR_FORMATS,
+                        metavar="FORMAT", help="the anchor's multipliers (default: all of them)")
     parser.add_argument("--no-anchor", action="store_true", help="skip the Horowitz multiplier anchor")
     parser.add_argument("--fpga", action="store_true", help="add the xc7 activity-weighted estimate")
-    parser.add_argument("--cache", type=Path, help="energy cache file (default: measure everything)")
     args = parser.parse_args()
     check_count(args.macs, "--macs", MAX_MACS)
     check_seed(args.seed)
     work = ROOT / "build" / "bench_energy"
     shutil.rmtree(work / "runs", ignore_errors=True)
-    options = {"macs": args.macs, "seed": args.seed, "work_dir": work / "runs", "cache": args.cache}
+    options = {"macs": args.macs, "seed": args.seed, "work_dir": work / "runs"}
     configs = [c for c in CONFIGS if not args.only or c[0] in args.only or c == ("int8", "int8")]
     designs = {f"{a} x {b}" if a != b else a: mac_design(a, b) for a, b in configs}
     print(f"energy per MAC: fixed accumulator, K = 64, pipeline 3; {args.macs} MACs per measurement, seed "
@@ -94,20 +88,20 @@ def main() -> None:
 
     if args.no_anchor:
         return
+    multipliers = {fmt: multiplier_design(fmt) for fmt in ("int8", *args.anchor)}
     for distribution in args.distributions:
         started = time.perf_counter()
-        anchor = horowitz_anchor(distribution, work_dir=options["work_dir"], cache=args.cache,
-                                 macs=args.macs, seed=args.seed)
+        results = {fmt: measure_energy(mul, distribution, **options) for fmt, mul in multipliers.items()}
+        anchor = horowitz_anchor({fmt: result.energy_per_mac for fmt, result in results.items()})
         seconds = time.perf_counter() - started
         print(f"\nHorowitz anchor ({distribution}): exact multipliers (input and output registers, no "
               f"rounding) over hwgen's INT8 multiplier, vs Horowitz ISSCC 2014 45 nm "
               f"(int8 {HOROWITZ_PJ['int8']} pJ); {seconds:.1f} s")
         print(f"{'multiplier':<12}{'energy':>9}{'gates':>7}{'FFs':>5}{'rate':>7}{'ours':>8}{'paper':>8}"
               f"{'ours/paper':>12}{'within 2x':>11}")
-        results = anchor.results
         print(f"{'int8':<12}{results['int8'].energy_per_mac:>9.1f}{results['int8'].gates:>7}"
               f"{results['int8'].ffs:>5}{results['int8'].mean_toggle_rate:>7.3f}{1.0:>8.2f}{1.0:>8.2f}")
-        for row in anchor.rows:
+        for row in anchor:
             r = results[row.format]
             print(f"{row.format:<12}{r.energy_per_mac:>9.1f}{r.gates:>7}{r.ffs:>5}{r.mean_toggle_rate:>7.3f}"
                   f"{row.ours:>8.2f}{row.paper:>8.2f}{row.factor:>12.2f}{'yes' if row.within else 'no':>11}")

@@ -10,7 +10,7 @@ from hwgen.cost_models import quality
 from hwgen.cost_models.dataset import default_shape
 from hwgen.cost_models.pareto import pareto_front
 
-TARGETS = ("xc7", "ice40", "ecp5", "gates")
+TARGETS = ("xc7", "ice40", "ecp5", "gates", "asic")
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,9 @@ class CostAxis:
 COSTS = {
     "luts": CostAxis("LUTs per MAC (fabric only, no DSP)", "LUTs", ("xc7", "ice40", "ecp5")),
     "ffs": CostAxis("flip-flops per MAC", "FFs", TARGETS),
+    "area_um2": CostAxis("standard-cell area per MAC, um2 (at the rows' clock)", "area um2", ("asic",)),
+    "energy_pj": CostAxis("energy per MAC, pJ (standard cells, switching activity)", "energy pJ", ("asic",),
+                          column="energy_pj_per_mac"),
     "gates": CostAxis("2-input gates per MAC", "gates", ("gates",)),
     "transistors": CostAxis("transistors per MAC (Yosys CMOS estimate)", "transistors", ("gates",)),
     "energy": CostAxis("energy per MAC, relative to INT8 x INT8 = 1 (gate-level activity)", "energy",
@@ -84,11 +87,23 @@ def pareto_table(table: pd.DataFrame, target: str, cost: str, accuracy: str, *,
     data[accuracy] = data[accuracy].astype(float)
     data = data[np.isfinite(data[cost]) & np.isfinite(data[accuracy])]
     data = data.rename(columns={"design": "module"}).rename(columns={"label": "design"})
+    if target == "asic":
+        data = _name_asic_conditions(data)
     if cost == "lut_per_mmacs":  # DSP blocks are not in the LUT count: say so on the point
         dsps = data["placed_dsps"].fillna(0).astype(int)
         data["design"] = [d if n == 0 else f"{d} (+{n} DSP)"
                           for d, n in zip(data["design"], dsps, strict=True)]
     return pareto_front(data, cost, accuracy, accuracy_higher_is_better=metric.higher_is_better)
+
+
+def _name_asic_conditions(data: pd.DataFrame) -> pd.DataFrame:
+    """Points of several libraries or clocks are different points: their names say which."""
+    pairs = zip(data["library"], data["clock_ns"], strict=True)
+    conditions = [f"{library} {float(clock):g} ns" for library, clock in pairs]
+    if len(set(conditions)) > 1:
+        data["design"] = [f"{design} @ {condition}" for design, condition in zip(data["design"], conditions,
+                                                                               strict=True)]
+    return data
 
 
 # The fronts the report draws: (target, cost, accuracy).
@@ -105,6 +120,8 @@ REPORT_FRONTS = (
     ("xc7", "luts", "dot1024_rel_error"),
     ("ice40", "lut_per_mmacs", "sqnr_gaussian_db"),
     ("ecp5", "lut_per_mmacs", "sqnr_gaussian_db"),
+    ("asic", "area_um2", "sqnr_gaussian_db"),
+    ("asic", "energy_pj", "sqnr_gaussian_db"),
 )
 
 

@@ -1,8 +1,10 @@
 """`hwgen report`: one HTML page from the results store -- area models and their error, energy, accuracy,
 Pareto fronts per target, the seeds' claims re-measured, tool versions -- with every table as CSV.
 
-The expensive parts (gate-level energy, MiniLM) are cached next to the store, so a second report is
-quick and a killed one loses only the entry it was computing.
+The report reads; it never measures. Area, timing and energy come from the store's rows (energy is a
+measurement the sweep performs: ``gates = { energy = true }`` and the asic target); no Verilog is
+generated and no tool is started. Accuracy is computed from the golden models, and MiniLM's scores
+are cached next to the store, so a second report is quick.
 """
 
 import os
@@ -35,7 +37,7 @@ class ReportSettings:
     cache: Path | None = None  # default: <store folder>/cost_cache
     minilm_sentences: int | None = None  # None: all 64
     minilm: bool = True
-    energy: bool = True
+    energy: bool = True  # False: leave the energy section out
     progress: Callable[[str], None] | None = None
 
     @property
@@ -77,8 +79,10 @@ def model_tables(points: pd.DataFrame, models: dict) -> tuple[pd.DataFrame, dict
 
 
 def build_table(settings: ReportSettings):
-    """(store points, models, the fabric table with accuracy and energy joined)."""
-    points = mac_points(read_store(settings.store))
+    """(store points, models, the fabric table with accuracy and energy joined, the multipliers' stored
+    energies for the Horowitz anchor)."""
+    rows = read_store(settings.store)
+    points = mac_points(rows)
     skipped: list[str] = []
     models = fit_models(points, skipped=skipped)
     if not models:
@@ -94,8 +98,11 @@ def build_table(settings: ReportSettings):
                                                 measured=set(points["label"]), progress=settings.say)
     table = join_metrics(table, metric_of)
     if settings.energy:
-        table = enrich.join_energy(table, settings.cache_dir, progress=settings.say)
-    return points, models, table
+        try:
+            table = enrich.join_energy(table, store=settings.store)
+        except enrich.MissingEnergyError as error:
+            settings.say(f"no energy tables: {error}")
+    return points, models, table, enrich.multiplier_energies(rows)
 
 
 def tool_versions(points: pd.DataFrame) -> pd.DataFrame:
@@ -104,7 +111,8 @@ def tool_versions(points: pd.DataFrame) -> pd.DataFrame:
     rows = [{"tool": "hwgen", "version": hwgen.__version__}]
     rows += [{"tool": name, "version": version or "not installed"}
              for name, version in package_versions().items()]
-    for column, name in (("yosys_version", "Yosys (results)"), ("nextpnr_version", "nextpnr (results)")):
+    for column, name in (("yosys_version", "Yosys (results)"), ("nextpnr_version", "nextpnr (results)"),
+                         ("icarus_version", "Icarus (results)")):
         versions = sorted({str(v) for v in points[column].dropna().unique()})
         rows.append({"tool": name, "version": ", ".join(versions) or "-"})
     for package in ("pandas", "matplotlib"):
@@ -146,15 +154,16 @@ def write_report(settings: ReportSettings) -> Path:
             raise ValueError(f"the report writes the {'folder' if folder else 'file'} {out / name}, "
                              f"but a {'file' if folder else 'folder'} is there")
     with claimed_folder(out, "--out", replaces=REPORT_OWNS):
-        points, models, table = build_table(settings)
+        points, models, table, multipliers = build_table(settings)
         staging = Path(tempfile.mkdtemp(dir=out, prefix=".hwgen-staging-"))
         try:
-            return _write_staged(settings, out, staging, points, models, table)
+            return _write_staged(settings, out, staging, points, models, table, multipliers)
         finally:
             shutil.rmtree(staging, ignore_errors=True)  # made above: a failed run leaves nothing behind
 
 
-def _write_staged(settings: ReportSettings, out: Path, staging: Path, points, models, table) -> Path:
+def _write_staged(settings: ReportSettings, out: Path, staging: Path, points, models, table,
+                  multipliers) -> Path:
     plots = staging / "plots"
     page = Page("hwgen cost, energy and accuracy report", staging)
     page.paragraph(f"Results store {settings.store}: {len(points)} measured MAC points on "
@@ -181,8 +190,7 @@ def _write_staged(settings: ReportSettings, out: Path, staging: Path, points, mo
                          "on the same integer points."))
 
     if settings.energy:
-        page.heading("Energy")
-        enrich.energy_section(page, table, settings.cache_dir, progress=settings.say)
+        enrich.energy_section(page, table, multipliers, store=settings.store)
 
     page.heading("Accuracy per format")
     formats = enrich.format_accuracy(settings.cache_dir, minilm=settings.minilm,

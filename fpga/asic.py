@@ -1,9 +1,12 @@
 """The standard-cell ASIC target: Yosys maps to a Liberty library, OpenSTA times the netlist.
 
 :func:`synthesize_asic` maps a design to the cells of a library (``osu018``: OSU 0.18 µm, 1.8 V,
-typical corner) and reads its area and cells from ``stat -liberty -json``. :func:`static_timing`
-runs OpenSTA on that netlist with the constraints of :data:`CONSTRAINTS` and reads the worst setup
-path and the leakage from its reports. The Debian OpenSTA (2019) writes no JSON, so its two text
+typical corner) at a clock -- ABC gets the period as its delay target and sizes and buffers the
+gates towards it (``abc -D <ps> -constr``) -- and reads its area and cells from
+``stat -liberty -json``. :func:`static_timing` runs OpenSTA on that netlist with the constraints of
+:data:`CONSTRAINTS` and reads the worst setup path and the leakage from its reports. Both see the
+same ports (:class:`IoBoundary`): inputs driven by the library's smallest inverter, outputs loaded
+by the data pin of its smallest flip-flop. The Debian OpenSTA (2019) writes no JSON, so its two text
 reports are parsed here (:func:`parse_checks_report`, :func:`parse_power_report`) and tested on
 captured copies.
 
@@ -12,6 +15,8 @@ clock tree, no buffering or gate sizing beyond what ABC does. Numbers compare de
 other; they are not sign-off numbers. See ``docs/asic.md``.
 """
 
+import functools
+import hashlib
 import json
 import math
 import os
@@ -40,14 +45,20 @@ STA_NETLIST = "sta_netlist.v"
 STA_LOG = "sta.log"
 CHECKS_REPORT = "sta_checks.rpt"
 POWER_REPORT = "sta_power.rpt"
+ABC_CONSTRAINTS = "asic_abc.constr"
 
-# What static_timing assumes about the world outside the design; stored with every result.
+# ABC's -D is an integer number of picoseconds; a period below 10 ps is a typo, not a clock.
+MIN_CLOCK_NS, MAX_CLOCK_NS = 0.01, 1e6
+
+# What synthesis and static_timing assume about the world outside the design (IoBoundary has the
+# cells and the capacitance of one library).
 CONSTRAINTS = MappingProxyType({
     "clock": "ideal clock on the clock port: no skew, no latency, zero transition",
     "input_delay_ns": "0 relative to the clock, on every input but the clock",
     "output_delay_ns": "0 relative to the clock, on every output",
-    "input_transition_ns": "0 (ideal drivers)",
-    "output_load_pf": "0 (outputs drive nothing)",
+    "input_drive": "the library's smallest inverter drives every input but the clock (osu018: INVX1)",
+    "output_load": "the data pin of the library's smallest flip-flop on every output (osu018: DFFPOSX1 D, "
+                   "0.00883 pF)",
     "wire_load": "none (pin capacitances only)",
     "corner": "the library's default operating conditions (osu018: typical, 1.8 V, 25 C)",
     "path_delay": "max (setup), single cycle",
@@ -61,6 +72,147 @@ class StaError(HwgenError):
     """OpenSTA failed or could not time the design; one line with its first error."""
 
 
+class LibertyError(HwgenError):
+    """A Liberty file lacks what the flow derives its port constraints from; one line naming it."""
+
+
+# --- the ports' surroundings, from the library ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IoBoundary:
+    """What a design's ports connect to, as ABC sizes the gates for it and OpenSTA times it.
+
+    A unit sits between flip-flops of a larger design: its inputs are driven by the library's
+    smallest inverter (a stand-in for a small flip-flop's output stage) and each output drives the
+    data pin of the library's smallest rising-edge flip-flop without set or reset. ABC applies the
+    same two numbers to the combinational logic it sees, whose inputs and outputs are mostly the
+    unit's own flip-flops.
+    """
+
+    driving_cell: str
+    driving_pin: str  # the driving cell's output pin
+    load_cell: str
+    load_pin: str
+    load: float  # the load pin's capacitance in the library's unit (OpenSTA's set_load takes that)
+    load_ff: float  # the same in femtofarads (ABC's set_load takes those)
+
+    def abc_constraints(self) -> str:
+        """The file ``abc -constr`` reads."""
+        return f"set_driving_cell {self.driving_cell}\nset_load {self.load_ff:.6g}\n"
+
+    def description(self) -> dict[str, str]:
+        return {"input_drive": f"{self.driving_cell} (output {self.driving_pin})",
+                "output_load": f"{self.load_cell} {self.load_pin}, {self.load_ff:.6g} fF"}
+
+
+_FARADS = {"ff": 1e-15, "pf": 1e-12, "nf": 1e-9, "uf": 1e-6, "mf": 1e-3, "f": 1.0}
+_CAPACITIVE_UNIT = re.compile(r"\bcapacitive_load_unit\s*\(\s*([\d.eE+-]+)\s*,\s*(\w+)\s*\)")
+_GROUP = re.compile(r'\b(cell|pin|ff)\s*\(\s*"?([^")]*?)"?\s*\)\s*\{')
+
+
+def io_boundary(library: str | CellLibrary = DEFAULT_LIBRARY) -> IoBoundary:
+    """The :class:`IoBoundary` of *library*, read from its Liberty file.
+
+    Raises
+    ------
+    LibertyError
+        The file has no inverter (one input, function ``!A``), no plain flip-flop (``ff`` group with a
+        single-pin ``next_state``, clocked on a pin's rising edge, no clear or preset) or no
+        capacitance unit.
+    """
+    cells = _cell_library(library)
+    liberty = cells.liberty.resolve()
+    stat = liberty.stat()
+    return _io_boundary(str(liberty), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.cache
+def _io_boundary(liberty: str, mtime_ns: int, size: int) -> IoBoundary:
+    del mtime_ns, size  # part of the cache key only: a changed file is read again
+    text = re.sub(r"/\*.*?\*/", " ", Path(liberty).read_text(errors="replace"), flags=re.DOTALL)
+    unit = _CAPACITIVE_UNIT.search(text)
+    if unit is None or unit[2].lower() not in _FARADS:
+        raise LibertyError(f"{liberty}: no capacitive_load_unit, so no output load for the constraints")
+    to_ff = float(unit[1]) * _FARADS[unit[2].lower()] / 1e-15
+    inverters, flip_flops = [], []
+    for name, body in _groups(text, "cell"):
+        top = _top_level(body)
+        area = _number_attribute(top, "area")
+        pins = {pin: _top_level(pin_body) for pin, pin_body in _groups(body, "pin")}
+        inputs = [pin for pin, attrs in pins.items() if _attribute(attrs, "direction") == "input"]
+        outputs = [pin for pin, attrs in pins.items() if _attribute(attrs, "direction") == "output"]
+        if area is None:
+            continue
+        if len(inputs) == 1 and len(outputs) == 1:
+            function = (_attribute(pins[outputs[0]], "function") or "").replace(" ", "")
+            if function in (f"!{inputs[0]}", f"(!{inputs[0]})", f"{inputs[0]}'"):
+                inverters.append((area, name, outputs[0]))
+        for _, ff_body in _groups(body, "ff"):
+            ff = _top_level(ff_body)
+            data = (_attribute(ff, "next_state") or "").strip()
+            clock = (_attribute(ff, "clocked_on") or "").strip()
+            capacitance = _number_attribute(pins.get(data, ""), "capacitance")
+            if data in inputs and clock in inputs and capacitance is not None and not any(
+                    _attribute(ff, key) for key in ("clear", "preset")):
+                flip_flops.append((area, name, data, capacitance))
+    if not inverters:
+        raise LibertyError(f"{liberty}: no inverter cell (one input, function !A) to drive the inputs with")
+    if not flip_flops:
+        raise LibertyError(f"{liberty}: no plain flip-flop cell whose data pin could load the outputs")
+    _, driver, driver_pin = min(inverters)
+    _, flop, data_pin, capacitance = min(flip_flops)
+    return IoBoundary(driver, driver_pin, flop, data_pin, capacitance, capacitance * to_ff)
+
+
+def _groups(text: str, kind: str):
+    """(name, body) of each ``kind (name) { body }`` group directly or deeper inside *text*, outermost
+    first; groups nested in a found one are not returned separately."""
+    position = 0
+    while True:
+        found = next((m for m in _GROUP.finditer(text, position) if m[1] == kind), None)
+        if found is None:
+            return
+        end = _closing_brace(text, found.end())
+        yield found[2].strip(), text[found.end():end]
+        position = end + 1
+
+
+def _closing_brace(text: str, start: int) -> int:
+    depth = 1
+    for brace in re.finditer(r"[{}]", text[start:]):
+        depth += 1 if brace[0] == "{" else -1
+        if depth == 0:
+            return start + brace.start()
+    return len(text)  # an unclosed group: the tools reading the file will say so
+
+
+def _top_level(body: str) -> str:
+    """*body* without its nested groups."""
+    kept, depth = [], 0
+    for piece in re.split(r"([{}])", body):
+        if piece == "{":
+            depth += 1
+        elif piece == "}":
+            depth -= 1
+        elif depth == 0:
+            kept.append(piece)
+    return "".join(kept)
+
+
+def _attribute(text: str, name: str) -> str | None:
+    found = re.search(rf'(?<![\w$]){name}\s*:\s*("[^"]*"|[^;]*?)\s*;', text)
+    return None if found is None else found[1].strip('"')
+
+
+def _number_attribute(text: str, name: str) -> float | None:
+    value = _attribute(text, name)
+    try:
+        return None if value is None else float(value)
+    except ValueError:
+        return None
+
+
 # --- synthesis -------------------------------------------------------------------------------------
 
 
@@ -71,6 +223,7 @@ class AsicSynthResult:
     top: str
     library: str
     clock_ns: float  # the delay target given to ABC
+    boundary: IoBoundary  # what ABC sized the gates for
     area_um2: float  # all cells, as the Liberty's `area` (µm² for the OSU libraries)
     sequential_area_um2: float
     cells: int
@@ -85,20 +238,26 @@ class AsicSynthResult:
 
 
 def render_synth_script(sources: Sequence[str], top: str, liberty: str, clock_ns: float) -> str:
-    """The Yosys script; *sources* and *liberty* are paths as Yosys sees them (relative)."""
+    """The Yosys script; *sources* and *liberty* are paths as Yosys sees them (relative).
+
+    ABC reads the port constraints from :data:`ABC_CONSTRAINTS` in the work folder
+    (:meth:`IoBoundary.abc_constraints`); with them its script sizes and buffers the mapped gates
+    towards the delay target (``buffer; upsize -D; dnsize -D``), which plain ``abc -D`` does not.
+    """
     lib = _quote(liberty)
     return "\n".join((
         *(f"read_verilog -sv {_quote(source)}" for source in sources),
         f"synth -flatten -top {top}",
         f"dfflibmap -liberty {lib}",
-        f"abc -D {round(clock_ns * 1000)} -liberty {lib}",
+        f"abc -D {clock_ps(clock_ns)} -constr {ABC_CONSTRAINTS} -liberty {lib}",
         "opt_clean",
         # flatten leaves one $scopeinfo per former instance: no hardware, and unknown to OpenSTA.
         "delete t:$scopeinfo",
         # Anything still a Yosys cell has no Liberty model: its area and delay would go missing.
         "select -assert-none t:$*",
         f"tee -q -o {STAT_JSON} stat -liberty {lib} -json",
-        f"write_verilog -noattr -noexpr {NETLIST}",
+        # The 2019 OpenSTA reader rejects a concatenation on the left of an assign.
+        f"write_verilog -noattr -noexpr -simple-lhs {NETLIST}",
     )) + "\n"
 
 
@@ -135,7 +294,7 @@ def synthesize_asic(
         A name of :data:`hwgen.toolchain.CELL_LIBRARY_NAMES` or the files of one
         (:class:`hwgen.toolchain.CellLibrary`, e.g. from :func:`hwgen.toolchain.find_liberty`).
     clock_ns
-        The clock period; ABC gets it as its delay target (``abc -D``, in ps).
+        The clock period; ABC gets it as its delay target (``abc -D``, in ps) and sizes towards it.
     work_dir
         Folder for the script, log, ``asic_stat.json`` and ``asic_netlist.v`` (created if missing).
 
@@ -143,10 +302,13 @@ def synthesize_asic(
     ------
     SynthesisError
         Yosys failed, timed out or wrote no statistics; one line with its error and the log's path.
+    LibertyError
+        The library has no cells to derive the port constraints from (:func:`io_boundary`).
     """
-    clock_ns = _check_clock(clock_ns)
+    clock_ns = check_clock_ns(clock_ns)
     _check_name("top", top)
     cells = _cell_library(library)
+    boundary = io_boundary(cells)
     paths = [verilog_path] if isinstance(verilog_path, str | os.PathLike) else list(verilog_path)
     if not paths:
         raise ValueError("at least one Verilog file is needed")
@@ -163,6 +325,7 @@ def synthesize_asic(
     sources = [os.path.relpath(Path(path).resolve(), work_dir) for path in paths]
     script.write_text(render_synth_script(sources, top, os.path.relpath(cells.liberty.resolve(), work_dir),
                                           clock_ns))
+    (work_dir / ABC_CONSTRAINTS).write_text(boundary.abc_constraints())
 
     yosys = toolchain.find_tool("yosys")
     what = f"yosys ({cells.name}, {top})"
@@ -179,7 +342,7 @@ def synthesize_asic(
 
     stat = json.loads(stat_json.read_text())
     area, sequential_area, count, by_type = parse_asic_stat(stat, top)
-    return AsicSynthResult(top, cells.name, clock_ns, area, sequential_area, count,
+    return AsicSynthResult(top, cells.name, clock_ns, boundary, area, sequential_area, count,
                            MappingProxyType(by_type), yosys.version, str(stat.get("creator", "")),
                            work_dir, script, log, stat_json, netlist)
 
@@ -304,10 +467,11 @@ class AsicTiming:
         return None if period is None or period <= 0 else 1000.0 / period
 
 
-def render_sta_script(netlist: str, top: str, liberty: str, clock_ns: float,
+def render_sta_script(netlist: str, top: str, liberty: str, clock_ns: float, boundary: IoBoundary,
                       clock_port: str = DEFAULT_CLOCK_PORT) -> str:
     """The OpenSTA Tcl script for :data:`CONSTRAINTS`; writes the two reports into the current folder."""
     clock = _tcl_word(clock_port)
+    driver = f"-lib_cell {_tcl_word(boundary.driving_cell)} -pin {_tcl_word(boundary.driving_pin)}"
     return "\n".join((
         f"read_liberty {_tcl_word(liberty)}",
         f"read_verilog {_tcl_word(netlist)}",
@@ -321,8 +485,10 @@ def render_sta_script(netlist: str, top: str, liberty: str, clock_ns: float,
         f"set data_inputs [delete_from_list [all_inputs] [get_ports {clock}]]",
         "if {[llength $data_inputs] > 0} {",
         f"    set_input_delay 0 -clock {clock} $data_inputs",
+        f"    set_driving_cell {driver} $data_inputs",
         "}",
         f"set_output_delay 0 -clock {clock} [all_outputs]",
+        f"set_load {boundary.load!r} [all_outputs]",
         f"report_checks -path_delay max -format full -digits {_DIGITS} > {CHECKS_REPORT}",
         # Only the leakage column is used: it does not depend on switching activity.
         f"report_power -digits {_DIGITS} > {POWER_REPORT}",
@@ -350,10 +516,11 @@ def static_timing(
     hwgen.errors.ToolNotFoundError
         No OpenSTA (``sta``) on PATH.
     """
-    clock_ns = _check_clock(clock_ns)
+    clock_ns = check_clock_ns(clock_ns)
     _check_name("top", top)
     _check_name("clock_port", clock_port)
     cells = _cell_library(library)
+    boundary = io_boundary(cells)
     netlist = Path(netlist)
     if not netlist.is_file():
         raise StaError(f"no netlist {netlist}")
@@ -366,7 +533,8 @@ def static_timing(
         stale.unlink(missing_ok=True)
     sta_netlist = work_dir / STA_NETLIST
     sta_netlist.write_text(_without_signedness(netlist.read_text(errors="replace")))
-    script.write_text(render_sta_script(STA_NETLIST, top, str(cells.liberty.resolve()), clock_ns, clock_port))
+    script.write_text(render_sta_script(STA_NETLIST, top, str(cells.liberty.resolve()), clock_ns, boundary,
+                                        clock_port))
 
     what = f"sta ({cells.name}, {top})"
     try:
@@ -390,7 +558,7 @@ def static_timing(
     except ValueError as error:
         raise StaError(f"{what}: {error}; report: {work_dir}") from None
     return AsicTiming(top, cells.name, clock_ns, path, leakage_w * 1e9, sta.version, work_dir, script, log,
-                      checks, power)
+                      checks, power, MappingProxyType({**CONSTRAINTS, **boundary.description()}))
 
 
 # --- both ------------------------------------------------------------------------------------------
@@ -414,6 +582,33 @@ class AsicMeasurement:
             "slack_ns": timing.slack_ns, "leakage_nw": timing.leakage_nw,
             "yosys": synth.tool_version, "sta": timing.tool_version,
         }
+
+
+def flow_inputs(top: str, library: str | CellLibrary = DEFAULT_LIBRARY, clock_ns: float = DEFAULT_CLOCK_NS,
+                clock_port: str = DEFAULT_CLOCK_PORT) -> dict[str, str]:
+    """The scripts :func:`measure_asic` would run on *top* (files by name, not by where they are):
+    with the design, the tool versions and :func:`liberty_sha256`, what decides its numbers."""
+    cells = _cell_library(library)
+    clock_ns = check_clock_ns(clock_ns)
+    boundary = io_boundary(cells)
+    return {
+        "synth_script": render_synth_script([f"{top}.v"], top, "LIBERTY", clock_ns),
+        "abc_constraints": boundary.abc_constraints(),
+        "sta_script": render_sta_script(STA_NETLIST, top, "LIBERTY", clock_ns, boundary, clock_port),
+    }
+
+
+def liberty_sha256(library: str | CellLibrary = DEFAULT_LIBRARY) -> str:
+    """SHA-256 of an installed library's Liberty file (``ToolNotFoundError`` when it is not installed)."""
+    liberty = _cell_library(library).liberty.resolve()
+    stat = liberty.stat()
+    return _file_sha256(str(liberty), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.cache
+def _file_sha256(path: str, mtime_ns: int, size: int) -> str:
+    del mtime_ns, size  # part of the cache key only: a changed file is hashed again
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def measure_asic(
@@ -445,11 +640,19 @@ def _cell_library(library: str | CellLibrary) -> CellLibrary:
     return toolchain.find_liberty(library)
 
 
-def _check_clock(clock_ns: float) -> float:
+def check_clock_ns(clock_ns: float) -> float:
+    """*clock_ns* as a float; one-line ``ValueError`` unless it is a period ABC and OpenSTA can use."""
     if isinstance(clock_ns, bool) or not isinstance(clock_ns, int | float) or not (
-            math.isfinite(clock_ns) and 0 < clock_ns <= 1e6):
-        raise ValueError(f"clock_ns must be a positive number of nanoseconds, not {clock_ns!r}")
+            math.isfinite(clock_ns) and MIN_CLOCK_NS <= clock_ns <= MAX_CLOCK_NS):
+        raise ValueError(f"clock_ns must be a number of nanoseconds between {MIN_CLOCK_NS:g} and "
+                         f"{MAX_CLOCK_NS:g}, not {clock_ns!r}")
     return float(clock_ns)
+
+
+
+def clock_ps(clock_ns: float) -> int:
+    """ABC's delay target for a clock period: whole picoseconds."""
+    return round(clock_ns * 1000)
 
 
 def _check_name(what: str, name: str) -> None:

@@ -1,4 +1,5 @@
-"""One measured point: a generated design through Yosys (and nextpnr inside the I/O harness) to rows.
+"""One measured point: a generated design through Yosys (and nextpnr inside the I/O harness, or OpenSTA
+for the asic target, or the gate-level energy measurement on ``gates`` with ``energy``) to rows.
 
 :func:`run_task` is what pool and Dask workers execute. It never raises for a design's or a tool's
 failure: a crash, a time-out or an unroutable design becomes a row with status ``failed`` or
@@ -9,6 +10,7 @@ synthesis runs once for all of its seeds, place and route once per seed, and eac
 """
 
 import json
+import math
 import shutil
 import time
 from collections.abc import Mapping
@@ -17,7 +19,16 @@ from pathlib import Path
 
 from hwgen import toolchain
 from hwgen.errors import HwgenError
-from hwgen.fpga import io_harness
+from hwgen.fpga import asic, asic_power, gate_energy, io_harness
+from hwgen.fpga.activity import (
+    DEFAULT_MACS,
+    DEFAULT_TERMS,
+    DISTRIBUTIONS,
+    MAX_MACS,
+    WARMUP_CYCLES,
+    check_count,
+)
+from hwgen.fpga.gate_sim import read_netlist
 from hwgen.fpga.pnr import (
     DEFAULT_FREQ_MHZ,
     PnrOptions,
@@ -26,7 +37,7 @@ from hwgen.fpga.pnr import (
     nextpnr_args,
     place_and_route,
 )
-from hwgen.fpga.targets import CATEGORY_COLUMNS, get_target
+from hwgen.fpga.targets import ASIC, CATEGORY_COLUMNS, IO, OTHER, get_target
 from hwgen.fpga.units import GeneratedDesign
 from hwgen.fpga.yosys_flow import SynthOptions, render_script, synthesize
 from hwgen.results.store import content_key
@@ -35,23 +46,50 @@ from hwgen.results.store import content_key
 FLOW_VERSION = 1
 OK, FAILED, TIMEOUT = "ok", "failed", "timeout"
 GATES = "gates"
+# A flow's "tool" of this form is a cell library; its version is the SHA-256 of its Liberty file.
+LIBERTY_TOOL = "liberty:"
 
 
 @dataclass(frozen=True)
 class FlowSpec:
-    """How a design is measured on one target."""
+    """How a design is measured on one target.
+
+    ``library`` and ``clock_ns`` belong to the asic target (defaults ``osu018`` and 10 ns): the cell
+    library and the clock period that synthesis sizes for and static timing checks.
+
+    ``energy`` belongs to the gates target: MAC and multiplier points also measure their gate-level
+    energy per MAC (:mod:`hwgen.fpga.gate_energy`) on ``energy_macs`` cycles of each operand stream.
+    It is not part of :meth:`as_json` (the other units' points stay as they were); it keys the points
+    it measures (:func:`key_parts`).
+    """
 
     target: str
     dsp: bool = True
     pnr: bool = False
     freq_mhz: float = DEFAULT_FREQ_MHZ
+    library: str | None = None
+    clock_ns: float | None = None
+    energy: bool = False
+    energy_macs: int = DEFAULT_MACS
 
     def __post_init__(self):
         get_target(self.target)
         if not isinstance(self.dsp, bool) or not isinstance(self.pnr, bool):
             raise TypeError("dsp and pnr must be bools")
-        if self.target == GATES:  # a gate netlist has no DSPs: one flow, whatever was asked
+        if self.target in (GATES, ASIC):  # no DSPs in gates or cells: one flow, whatever was asked
             object.__setattr__(self, "dsp", False)
+        if self.target == ASIC:
+            library = asic.DEFAULT_LIBRARY if self.library is None else self.library
+            object.__setattr__(self, "library", toolchain.check_library_name(library))
+            clock_ns = asic.DEFAULT_CLOCK_NS if self.clock_ns is None else self.clock_ns
+            object.__setattr__(self, "clock_ns", asic.check_clock_ns(clock_ns))
+        elif self.library is not None or self.clock_ns is not None:
+            raise ValueError(f"a cell library and a clock period apply to the asic target, not {self.target}")
+        if not isinstance(self.energy, bool):
+            raise TypeError("energy must be a bool")
+        if self.energy and self.target != GATES:
+            raise ValueError(f"gate-level energy is measured on the gates target, not {self.target}")
+        check_count(self.energy_macs, "energy_macs", MAX_MACS)
         if self.pnr:
             get_device(self.target)
             PnrOptions(freq_mhz=self.freq_mhz)  # validates the frequency
@@ -60,28 +98,60 @@ class FlowSpec:
         flow = {"target": self.target, "dsp": self.dsp, "pnr": self.pnr}
         if self.pnr:
             flow["freq_mhz"] = self.freq_mhz
+        if self.target == ASIC:
+            flow.update(library=self.library, clock_ns=self.clock_ns)
         return flow
 
     @property
     def tools(self) -> tuple[str, ...]:
+        if self.target == ASIC:  # Icarus simulates the mapped netlist for its power
+            return ("yosys", "sta", "iverilog", LIBERTY_TOOL + self.library)
         return ("yosys", get_device(self.target).tool) if self.pnr else ("yosys",)
+
+    @property
+    def energy_tools(self) -> tuple[str, ...]:
+        """Tools the gate-level energy adds, for the points that measure it (:func:`measures_energy`)."""
+        return ("iverilog",) if self.energy else ()
+
+    @property
+    def tag(self) -> str:
+        """A short name for folders and progress lines, e.g. ``ice40-nodsp-pnr``, ``asic-osu018-10ns``."""
+        if self.target == ASIC:
+            return f"asic-{self.library}-{self.clock_ns:g}ns"
+        return self.target + ("" if self.dsp or self.target == GATES else "-nodsp") + (
+            "-pnr" if self.pnr else "")
 
 
 def tool_versions(tools) -> dict[str, str]:
-    """Versions of the named tools; ``ToolNotFoundError`` (one line, naming it) for a missing one."""
-    return {name: toolchain.find_tool(name).version for name in sorted(set(tools))}
+    """Versions of the named tools (a cell library's: its Liberty file's SHA-256); one-line
+    ``ToolNotFoundError`` naming a missing one."""
+    return {name: _version(name) for name in sorted(set(tools))}
+
+
+def _version(tool: str) -> str:
+    if tool.startswith(LIBERTY_TOOL):
+        return asic.liberty_sha256(tool.removeprefix(LIBERTY_TOOL))
+    return toolchain.find_tool(tool).version
 
 
 def key_parts(design: GeneratedDesign, flow: FlowSpec, seed: int | None, versions: Mapping[str, str]) -> dict:
     """Everything that determines a point's numbers (hashed into its key)."""
-    options = SynthOptions(dsp=flow.dsp)
     parts = {
         "flow_version": FLOW_VERSION,
         "verilog_sha256": design.sha256,
         "flow": flow.as_json(),
-        "synth_script": render_script([f"{design.module}.v"], design.module, flow.target, options),
         "tools": {name: versions[name] for name in flow.tools},
     }
+    if flow.target == ASIC:
+        parts["asic"] = asic.flow_inputs(design.module, flow.library, flow.clock_ns)
+        if design.unit in POWER_UNITS:
+            parts["asic_power"] = {**POWER_STREAM, "method": asic_power.METHOD}
+        return parts
+    options = SynthOptions(dsp=flow.dsp)
+    parts["synth_script"] = render_script([f"{design.module}.v"], design.module, flow.target, options)
+    if measures_energy(design, flow):
+        parts["gate_energy"] = {**ENERGY_STREAM, "macs": flow.energy_macs, "method": gate_energy.METHOD,
+                                "icarus": versions["iverilog"]}
     if flow.pnr:
         harness = io_harness.harness_verilog(design.module, design.ports)
         parts.update(
@@ -125,14 +195,34 @@ def run_task(task: Task) -> list[dict]:
         work.mkdir(parents=True)
         unit_verilog = work / f"{task.design.module}.v"
         unit_verilog.write_text(task.design.verilog)
-        options = SynthOptions(dsp=task.flow.dsp)
-        synth = synthesize(unit_verilog, task.design.module, task.flow.target, options=options,
-                           work_dir=work / "synth", timeout=task.timeout_s)
+        if task.flow.target == ASIC:
+            measured = asic.measure_asic(unit_verilog, task.design.module, task.flow.library,
+                                         task.flow.clock_ns, work_dir=work / "asic", timeout=task.timeout_s)
+        else:
+            options = SynthOptions(dsp=task.flow.dsp)
+            synth = synthesize(unit_verilog, task.design.module, task.flow.target, options=options,
+                               work_dir=work / "synth", timeout=task.timeout_s)
     except Exception as error:  # a sweep records every failure and goes on
         return [_failed(base, task, seed, error, time.monotonic() - started) for seed in task.seeds]
+    if task.flow.target == ASIC:
+        row = {**base, **asic_columns(measured)}
+        if task.design.unit in POWER_UNITS:
+            try:
+                row.update(_asic_power_columns(task, measured, work / "asic" / "power"))
+            except Exception as error:  # a failed power run fails the row: its area and timing stand
+                return [_failed(base, task, seed, error, time.monotonic() - started) for seed in task.seeds]
+        row.update(status=OK, run_seconds=time.monotonic() - started)
+        _clean(task, [row])
+        return [row]
     base.update(_cell_columns(synth.cells, task.flow.target))
     if not task.flow.pnr:
-        row = {**base, "status": OK, "run_seconds": time.monotonic() - started}
+        row = dict(base)
+        if measures_energy(task.design, task.flow):
+            try:
+                row.update(gate_energy_columns(task, synth.netlist_json, work / "energy"))
+            except Exception as error:  # a wrong netlist or a failed simulation fails the row, counts kept
+                return [_failed(base, task, seed, error, time.monotonic() - started) for seed in task.seeds]
+        row.update(status=OK, run_seconds=time.monotonic() - started)
         _clean(task, [row])
         return [row]
 
@@ -180,6 +270,9 @@ def _base_row(task: Task) -> dict:
     if flow.pnr:
         row.update(nextpnr_version=task.versions.get(get_device(flow.target).tool),
                    pnr_freq_mhz=flow.freq_mhz, harness_ffs=_harness_ffs(design))
+    if flow.target == ASIC:
+        row.update(library=flow.library, clock_ns=flow.clock_ns, sta_version=task.versions.get("sta"),
+                   icarus_version=task.versions.get("iverilog") if design.unit in POWER_UNITS else None)
     return row
 
 
@@ -193,7 +286,7 @@ def _harness_ffs(design: GeneratedDesign) -> int | None:
 def _check_versions(task: Task) -> None:
     # A Dask worker on another machine may have other tools than the keys were made with.
     for name, expected in task.versions.items():
-        found = toolchain.find_tool(name).version
+        found = _version(name)
         if found != expected:
             raise HwgenError(f"this worker has {name} {found}, the sweep's keys were made with {expected}")
 
@@ -215,6 +308,77 @@ def _cell_columns(cells, target: str) -> dict:
     columns["transistors_complete"] = cells.transistors_complete if cells.transistors is not None else None
     columns.update(dict.fromkeys(get_target(target).inapplicable_columns))  # NULL, not a measured 0
     columns["cells_by_type"] = json.dumps(dict(cells.by_type), sort_keys=True)
+    return columns
+
+
+ENERGY_UNITS = gate_energy.UNITS  # the units whose streams the energy measurements know
+# The gate-level energy's streams: both distributions, a fixed seed, K = 16, after the warm-up.
+ENERGY_STREAM = {"distributions": list(DISTRIBUTIONS), "seed": 0, "terms": DEFAULT_TERMS,
+                 "warmup": WARMUP_CYCLES}
+
+
+def measures_energy(design: GeneratedDesign, flow: FlowSpec) -> bool:
+    return flow.energy and design.unit in ENERGY_UNITS
+
+
+def gate_energy_columns(task: Task, netlist_json: Path, work_dir: Path) -> dict:
+    """The gate-level energy columns of a gates point, measured on the netlist it synthesized."""
+    netlist = read_netlist(json.loads(Path(netlist_json).read_text()), task.design.module)
+    found = {distribution: gate_energy.measure_energy(
+        task.design, distribution, task.flow.energy_macs, ENERGY_STREAM["seed"], netlist=netlist,
+        work_dir=work_dir, terms=ENERGY_STREAM["terms"], timeout=task.timeout_s)
+        for distribution in DISTRIBUTIONS}
+    return {"energy_per_mac_gaussian": round(found["gaussian"].energy_per_mac, 6),
+            "energy_per_mac_laplace": round(found["laplace"].energy_per_mac, 6),
+            "toggle_rate": round(found["gaussian"].mean_toggle_rate, 6), "energy_macs": task.flow.energy_macs,
+            "energy_method": gate_energy.METHOD, "icarus_version": task.versions["iverilog"]}
+
+
+POWER_UNITS = ENERGY_UNITS  # the units asic_power knows the streams of
+POWER_STREAM = {"distribution": "gaussian", "macs": 2048, "seed": 0}
+
+
+def power_clock_ns(requested_ns: float, slack_ns: float) -> float:
+    """The clock the power simulation runs at: the requested one, or, for a design that misses it, its
+    shortest period plus 5 % rounded up to 0.1 ns (a timed simulation at a missed clock computes wrong
+    results; energy per MAC hardly depends on the period, only its leakage share does)."""
+    if slack_ns >= 0:
+        return requested_ns
+    return math.ceil((requested_ns - slack_ns) * 1.05 * 10) / 10
+
+
+def _asic_power_columns(task, measured: asic.AsicMeasurement, work_dir: Path) -> dict:
+    clock = power_clock_ns(task.flow.clock_ns, measured.timing.slack_ns)
+    power = asic_power.measure_asic_power(task.design, measured.synth.netlist, task.flow.library, clock,
+                                          **POWER_STREAM, work_dir=work_dir, timeout=task.timeout_s)
+    method = power.method if clock == task.flow.clock_ns else (
+        f"{power.method}; at {clock:g} ns: the design misses the requested {task.flow.clock_ns:g} ns")
+    return {"dynamic_uw": round(power.dynamic_uw, 6), "energy_pj_per_mac": round(power.energy_pj_per_mac, 6),
+            "power_method": method}
+
+
+def asic_columns(measured: asic.AsicMeasurement) -> dict:
+    """The result columns of one asic measurement (cell categories as the asic target sorts them).
+
+    Power and energy per MAC come from the activity-based measurement (:func:`_asic_power_columns`,
+    MAC and multiplier units only; NULL for the others).
+    """
+    synth, timing = measured.synth, measured.timing
+    target = get_target(ASIC)
+    by_category: dict[str, int] = {}
+    for cell_type, count in synth.cells_by_type.items():
+        category = target.category(cell_type)
+        by_category[category] = by_category.get(category, 0) + count
+    columns = {column: by_category.get(category, 0) for category, column in CATEGORY_COLUMNS.items()}
+    columns["other_cells"] = by_category.get(OTHER, 0) + by_category.get(IO, 0)
+    columns.update(dict.fromkeys(target.inapplicable_columns))  # NULL, not a measured 0
+    columns["cells_by_type"] = json.dumps(dict(synth.cells_by_type), sort_keys=True)
+    fmax = timing.fmax_mhz
+    columns.update(
+        area_um2=synth.area_um2, sequential_area_um2=synth.sequential_area_um2, cells=synth.cells,
+        critical_path_ns=timing.critical_path_ns, slack_ns=timing.slack_ns,
+        asic_fmax_mhz=None if fmax is None else round(fmax, 3), leakage_nw=round(timing.leakage_nw, 6),
+    )
     return columns
 
 

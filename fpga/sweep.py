@@ -21,12 +21,23 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hwgen import lifetime
+from hwgen import lifetime, toolchain
 from hwgen.formats import get_format
-from hwgen.fpga import io_harness, units
+from hwgen.fpga import asic, io_harness, units
+from hwgen.fpga.activity import DEFAULT_MACS, MAX_MACS
 from hwgen.fpga.pnr import DEFAULT_FREQ_MHZ, DEFAULT_SEED, PNR_TARGETS
-from hwgen.fpga.points import FAILED, OK, FlowSpec, Task, failed_rows, point_key, run_task, tool_versions
-from hwgen.fpga.targets import TARGET_NAMES
+from hwgen.fpga.points import (
+    FAILED,
+    GATES,
+    OK,
+    FlowSpec,
+    Task,
+    failed_rows,
+    point_key,
+    run_task,
+    tool_versions,
+)
+from hwgen.fpga.targets import ASIC, TARGET_NAMES
 from hwgen.fpga.units import GeneratedDesign, canonical_json, generator_fingerprint
 from hwgen.results.store import ResultStore, content_key
 
@@ -48,7 +59,8 @@ class DesignPoint:
 
 @dataclass(frozen=True)
 class SweepPlan:
-    """A parsed sweep: every design is measured with every flow (and every seed where placed)."""
+    """A parsed sweep: every design is measured with every flow (and every seed where placed), or
+    with the flows of the targets its unit table names (``only``: design -> targets)."""
 
     designs: tuple[DesignPoint, ...]
     flows: tuple[FlowSpec, ...]
@@ -56,23 +68,30 @@ class SweepPlan:
     timeout_s: float | None = DEFAULT_TIMEOUT_S
     harness_cost: bool = False
     name: str = "sweep"
+    only: tuple[tuple[DesignPoint, tuple[str, ...]], ...] = ()
+
+    def flows_for(self, design: DesignPoint) -> tuple[FlowSpec, ...]:
+        targets = dict(self.only).get(design)
+        return self.flows if targets is None else tuple(f for f in self.flows if f.target in targets)
 
     @property
     def points(self) -> int:
         """Rows the plan makes (harness-cost points, found only once designs exist, not included)."""
-        per_design = sum(len(self.seeds) if flow.pnr else 1 for flow in self.flows)
-        return len(self.designs) * per_design
+        return sum(len(self.seeds) if flow.pnr else 1 for design in self.designs
+                   for flow in self.flows_for(design))
 
     def tools(self) -> set[str]:
-        return {tool for flow in self.flows for tool in flow.tools}
+        return {tool for flow in self.flows for tool in (*flow.tools, *flow.energy_tools)}
 
 
 # --- the TOML file -----------------------------------------------------------------------------
 
 _TOP_KEYS = ("sweep", "units", "targets")
 _SWEEP_KEYS = ("name", "description", "seeds", "timeout_s", "freq_mhz", "harness_cost")
-_UNIT_KEYS = ("kind", "formats", "params")
+_UNIT_KEYS = ("kind", "formats", "params", "targets")
 _TARGET_KEYS = ("dsp", "pnr", "freq_mhz")
+_GATES_KEYS = (*_TARGET_KEYS, "energy", "energy_macs")
+_ASIC_KEYS = ("library", "clock_ns")
 
 
 def load_config(path: os.PathLike | str) -> SweepPlan:
@@ -112,8 +131,15 @@ def parse_config(data: Mapping) -> SweepPlan:
     if not isinstance(unit_tables, list) or not unit_tables:
         raise ValueError("units must be an array of tables ([[units]])")
     designs = []
+    only: dict[DesignPoint, set[str] | None] = {}  # None: every target
     for index, table in enumerate(unit_tables):
-        designs.extend(_unit_designs(_table(table, f"units[{index}]"), f"units[{index}]"))
+        table = _table(table, f"units[{index}]")
+        found = _unit_designs(table, f"units[{index}]")
+        targets = _unit_targets(table, f"units[{index}]", data)
+        designs.extend(found)
+        for point in found:
+            before = only.get(point, set())
+            only[point] = None if targets is None or before is None else before | targets
     designs = tuple(dict.fromkeys(designs))  # the same design twice is measured once
 
     if "targets" not in data:
@@ -126,10 +152,26 @@ def parse_config(data: Mapping) -> SweepPlan:
         if target not in TARGET_NAMES:
             raise ValueError(f"unknown target {target!r} in [targets]; targets are {', '.join(TARGET_NAMES)}")
         flows.extend(_target_flows(target, _table(options, f"targets.{target}"), freq))
-    plan = SweepPlan(designs, tuple(dict.fromkeys(flows)), seeds, timeout, harness_cost, name)
+    restricted = tuple((point, tuple(sorted(targets))) for point, targets in only.items()
+                       if targets is not None)
+    plan = SweepPlan(designs, tuple(dict.fromkeys(flows)), seeds, timeout, harness_cost, name, restricted)
     if plan.points > MAX_POINTS:
         raise ValueError(f"the sweep has {plan.points} points, more than {MAX_POINTS}")
     return plan
+
+
+def _unit_targets(table: Mapping, where: str, data: Mapping) -> set[str] | None:
+    """The targets a unit table limits its designs to (``targets = ["gates"]``), None for all."""
+    if "targets" not in table:
+        return None
+    targets = table["targets"]
+    if not isinstance(targets, list) or not targets or not all(isinstance(t, str) for t in targets):
+        raise ValueError(f"{where}.targets must be a non-empty list of target names")
+    named = data.get("targets", {})
+    for target in targets:
+        if not isinstance(named, Mapping) or target not in named:
+            raise ValueError(f"{where}.targets: {target!r} is not a target of [targets]")
+    return set(targets)
 
 
 def _unit_designs(table: Mapping, where: str) -> list[DesignPoint]:
@@ -210,7 +252,16 @@ def _check_format(name, where: str) -> None:
 
 
 def _target_flows(target: str, table: Mapping, default_freq: float) -> list[FlowSpec]:
-    _known(table, _TARGET_KEYS, f"targets.{target}.")
+    if target == ASIC:
+        return _asic_flows(table)
+    _known(table, _GATES_KEYS if target == GATES else _TARGET_KEYS, f"targets.{target}.")
+    energy = _bool(table.get("energy", False), f"targets.{target}.energy")
+    energy_macs = table.get("energy_macs", DEFAULT_MACS)
+    if isinstance(energy_macs, bool) or not isinstance(energy_macs, int) or not 1 <= energy_macs <= MAX_MACS:
+        raise ValueError(f"targets.{target}.energy_macs must be an integer between 1 and {MAX_MACS}, "
+                         f"not {energy_macs!r}")
+    if "energy_macs" in table and not energy:
+        raise ValueError(f"targets.{target}.energy_macs needs energy = true")
     dsp_values = table.get("dsp", True)
     dsp_values = dsp_values if isinstance(dsp_values, list) else [dsp_values]
     if not dsp_values:
@@ -220,8 +271,29 @@ def _target_flows(target: str, table: Mapping, default_freq: float) -> list[Flow
         raise ValueError(f"targets.{target}.pnr: place and route is available for {', '.join(PNR_TARGETS)}, "
                          f"not {target}")
     freq = _number(table.get("freq_mhz", default_freq), f"targets.{target}.freq_mhz", 0.001, 10_000)
-    return [FlowSpec(target, _bool(dsp, f"targets.{target}.dsp"), pnr, freq if pnr else DEFAULT_FREQ_MHZ)
-            for dsp in dict.fromkeys(dsp_values)]
+    return [FlowSpec(target, _bool(dsp, f"targets.{target}.dsp"), pnr, freq if pnr else DEFAULT_FREQ_MHZ,
+                     energy=energy, energy_macs=energy_macs) for dsp in dict.fromkeys(dsp_values)]
+
+
+def _asic_flows(table: Mapping) -> list[FlowSpec]:
+    """One flow per library and clock period (each a value or a list)."""
+    _known(table, _ASIC_KEYS, "targets.asic.")
+    libraries = _value_list(table.get("library", asic.DEFAULT_LIBRARY), "targets.asic.library")
+    for library in libraries:
+        try:
+            toolchain.check_library_name(library)
+        except ValueError as error:
+            raise ValueError(f"targets.asic.library: {error}") from None
+    clocks = [_number(clock, "targets.asic.clock_ns", asic.MIN_CLOCK_NS, asic.MAX_CLOCK_NS)
+              for clock in _value_list(table.get("clock_ns", asic.DEFAULT_CLOCK_NS), "targets.asic.clock_ns")]
+    return [FlowSpec(ASIC, library=library, clock_ns=clock) for library in libraries for clock in clocks]
+
+
+def _value_list(value, where: str) -> list:
+    values = value if isinstance(value, list) else [value]
+    if not values:
+        raise ValueError(f"{where} is an empty list")
+    return values
 
 
 def _known(table: Mapping, allowed: Sequence[str], prefix: str) -> None:
@@ -458,7 +530,7 @@ class _SweepRun:
         self.requested: set = set()
         self.order: dict[str, tuple] = {}  # key -> its place in the plan
         self.design_rank = {point: index for index, point in enumerate(plan.designs)}
-        self.pnr_flows = tuple(flow for flow in plan.flows if flow.pnr)
+        self.pnr_flows = tuple(flow for flow in plan.flows if flow.pnr)  # the harness-cost points' flows
 
     def add_keys(self, point: DesignPoint, flow_index: int, keys: list[str]) -> None:
         # Plan order: the plan's designs, then harness-cost points by size; flows; seeds.
@@ -471,7 +543,7 @@ class _SweepRun:
         started = time.monotonic()
         self.progress.add(total=self.plan.points)
         for point in self.plan.designs:
-            self.request_design(point, self.plan.flows, counted=True)
+            self.request_design(point, self.plan.flows_for(point), counted=True)
         self.progress.show("started")
         while self.pending:
             for future in self.executor.wait_any(list(self.pending)):
@@ -525,7 +597,7 @@ class _SweepRun:
         try:  # the harness needs ports it can drive (e.g. at least one output)
             all_keys = [[point_key(design, flow, seed, self.versions)
                          for seed in (self.plan.seeds if flow.pnr else (None,))] for flow in flows]
-            bits = io_harness.port_bits(design.ports) if self.pnr_flows else None
+            bits = io_harness.port_bits(design.ports) if any(flow.pnr for flow in flows) else None
         except ValueError as error:
             self.lost(_DESIGN, (point, flows, counted), _MAX_ATTEMPTS, error)
             return
@@ -541,12 +613,11 @@ class _SweepRun:
             self.progress.add(total=0 if counted else len(keys), cached=len(finished), failed_cached=failed)
             missing = [(seed, key) for seed, key in zip(seeds, keys, strict=True) if key not in finished]
             if missing:
-                tag = flow.target + ("" if flow.dsp or flow.target == "gates" else "-nodsp") + (
-                    "-pnr" if flow.pnr else "")
-                folder = self.work_root / design.module / f"{tag}-{missing[0][1][:12]}"
+                folder = self.work_root / design.module / f"{flow.tag}-{missing[0][1][:12]}"
                 self.submit(_TASK, Task(design, flow, tuple(seed for seed, _ in missing),
                                         tuple(key for _, key in missing), self.versions, str(folder),
-                                        self.plan.timeout_s, self.keep_work, label=f"{design.module} {tag}"))
+                                        self.plan.timeout_s, self.keep_work,
+                                        label=f"{design.module} {flow.tag}"))
         if self.plan.harness_cost and bits and design.unit != "null":
             null = {"inputs": bits.input_bits, "outputs": bits.output_bits}
             self.request_design(DesignPoint("null", canonical_json(null)), self.pnr_flows, counted=False)
@@ -596,6 +667,8 @@ def _generation_failed(point: DesignPoint, flows, plan: SweepPlan, fingerprint: 
                          "flow": flow.as_json(), "yosys_version": versions.get("yosys"), "status": FAILED,
                          "error": " ".join(f"design failed: {type(error).__name__}: "
                                            f"{error}".split())})
+            if flow.target == ASIC:
+                rows[-1].update(library=flow.library, clock_ns=flow.clock_ns)
     return rows
 
 
@@ -610,9 +683,12 @@ def plan_table(store: ResultStore, keys: Sequence[str]):
 
 def describe(plan: SweepPlan) -> str:
     pnr = sum(flow.pnr for flow in plan.flows)
-    return (f"{plan.name}: {len(plan.designs)} designs x {len(plan.flows)} flows "
+    targets = sorted({target for _, targets in plan.only for target in targets})
+    limited = f" ({len(plan.only)} of them on {', '.join(targets)} only)" if plan.only else ""
+    energy = " with gate-level energy" if any(flow.energy for flow in plan.flows) else ""
+    return (f"{plan.name}: {len(plan.designs)} designs{limited} x {len(plan.flows)} flows "
             f"({pnr} placed and routed, seeds {', '.join(map(str, plan.seeds))}) = {plan.points} points"
-            + (" + harness-cost points" if plan.harness_cost and pnr else ""))
+            + energy + (" + harness-cost points" if plan.harness_cost and pnr else ""))
 
 
 __all__ = ["DaskExecutor", "InlineExecutor", "LocalExecutor", "Progress", "SweepPlan", "SweepSummary",

@@ -3,6 +3,11 @@
 A target fills the ``synth`` and ``post_synth`` hooks of the flow template in
 :mod:`hwgen.fpga.yosys_flow` and sorts the cell types that its ``stat -json`` reports into
 resource categories. Adding a family is adding one :class:`Target` to :data:`TARGETS`.
+
+``asic`` is the exception: a standard-cell library and a clock decide its mapping, so it runs its
+own flow (:mod:`hwgen.fpga.asic`: Yosys to Liberty cells, then OpenSTA) instead of the template, and
+has metrics of its own (area in µm², critical path, leakage; :data:`ASIC_COLUMNS`). Its entry here
+names its cell categories and so the FPGA metrics it cannot have.
 """
 
 import re
@@ -27,6 +32,11 @@ CATEGORIES = (LUT, FF, CARRY, DSP, BRAM, LUTRAM, MUX, GATE2, INVERTER, IO, OTHER
 CATEGORY_COLUMNS = {LUT: "luts", FF: "ffs", CARRY: "carries", DSP: "dsps", BRAM: "brams", LUTRAM: "lutrams",
                     MUX: "muxes", GATE2: "gates", INVERTER: "inverters"}
 TRANSISTOR_COLUMNS = ("transistors", "transistors_complete")
+# Result columns only the asic target fills (the others leave them NULL). The power ones are reserved
+# for the activity-based power measurement and stay NULL until it exists.
+ASIC_COLUMNS = ("library", "clock_ns", "area_um2", "sequential_area_um2", "cells", "critical_path_ns",
+                "slack_ns", "asic_fmax_mhz", "leakage_nw", "dynamic_uw", "energy_pj_per_mac", "power_method",
+                "sta_version")
 
 # The generic target's gate set: every two-input function, no MUX / AOI, so that "gates" is a
 # count of equal-sized cells. abc adds NOT (and BUF) on its own.
@@ -48,6 +58,7 @@ class Target:
     post_synth: tuple[str, ...]
     stat_args: tuple[str, ...]
     cell_patterns: Mapping[str, str]
+    template: bool = True  # False: measured by its own flow, not yosys_flow's template (asic)
 
     @property
     def counts_transistors(self) -> bool:
@@ -99,6 +110,12 @@ def _ecp5(top: str, dsp: bool) -> tuple[str, ...]:
 def _gates(top: str, dsp: bool) -> tuple[str, ...]:
     del dsp  # a gate netlist has no DSPs: multipliers always become gates
     return (f"synth -top {top} -flatten -noabc",)
+
+
+def _own_flow(top: str, dsp: bool) -> tuple[str, ...]:
+    del top, dsp
+    raise ValueError("target asic is synthesized by hwgen.fpga.asic (a cell library and a clock), not by "
+                     "the Yosys template")
 
 
 _FINE_FF = r"\$_(S?DFFC?E?|ALDFFE?|DFFSRE?|DLATCHS?R?|SR)_[NP01]*_"
@@ -175,10 +192,27 @@ TARGETS: Mapping[str, Target] = {
                 MUX: r"\$_N?MUX\d*_",
             },
         ),
+        Target(
+            name="asic",
+            description="standard cells of a Liberty library (osu018 default) at a clock: Yosys + ABC "
+                        "sizing towards the period, OpenSTA timing and leakage (hwgen.fpga.asic)",
+            synth=_own_flow,
+            post_synth=(),
+            stat_args=(),
+            cell_patterns={
+                FF: r"DFF\w*|LATCH\w*",
+                INVERTER: r"INVX\d+|BUFX\d+|CLKBUF\d+",
+                MUX: r"MUX2X\d+",
+            },
+            template=False,
+        ),
     )
 }
 
 TARGET_NAMES = tuple(TARGETS)
+# The targets yosys_flow's template synthesizes (every one but asic).
+TEMPLATE_TARGET_NAMES = tuple(name for name, target in TARGETS.items() if target.template)
+ASIC = "asic"
 
 
 def get_target(name: str) -> Target:

@@ -107,9 +107,8 @@ _SPECS = {
     )
 }
 
-# The tools `hwgen doctor` lists and smoke-runs. OpenSTA stays out until the doctor has a smoke run
-# for it: a tool that is only found, not run, would fail the doctor's "every tool works" check.
-TOOL_NAMES = tuple(name for name in _SPECS if name != "sta")
+# The tools `hwgen doctor` lists and smoke-runs.
+TOOL_NAMES = tuple(_SPECS)
 
 # Python packages whose versions `hwgen doctor` reports (distribution names).
 PACKAGE_NAMES = (
@@ -317,6 +316,15 @@ class CellLibrary:
     lef: Path
 
 
+def check_library_name(library: str) -> str:
+    """*library* if it is one of :data:`CELL_LIBRARY_NAMES` (installed or not), else a one-line
+    ``ValueError`` naming the known ones."""
+    if not isinstance(library, str) or library not in _CELL_LIBRARIES:
+        raise ValueError(f"unknown cell library {library!r}; known libraries: "
+                         f"{', '.join(CELL_LIBRARY_NAMES)}")
+    return library
+
+
 def find_liberty(library: str = "osu018") -> CellLibrary:
     """The files of an installed standard-cell library (one of :data:`CELL_LIBRARY_NAMES`).
 
@@ -327,11 +335,7 @@ def find_liberty(library: str = "osu018") -> CellLibrary:
     ToolNotFoundError
         Its package is not installed; the message is one line naming the apt package.
     """
-    try:
-        package, *files = _CELL_LIBRARIES[library]
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown cell library {library!r}; known libraries: "
-                         f"{', '.join(CELL_LIBRARY_NAMES)}") from None
+    package, *files = _CELL_LIBRARIES[check_library_name(library)]
     folder = LIBERTY_ROOT / library
     cells = CellLibrary(library, *(folder / name for name in files))
     if not cells.liberty.is_file():

@@ -117,19 +117,57 @@ def test_min_period_and_fmax_follow_from_the_slack(tmp_path):
     assert asic.AsicTiming("t", "osu018", 2.0, None, 0.0, "2.0.17", *[tmp_path] * 5).fmax_mhz is None
 
 
+BOUNDARY = asic.IoBoundary("INVX1", "Y", "DFFPOSX1", "D", 0.00882947, 8.82947)
+
+
 def test_synth_script_maps_to_the_library_at_the_clock():
     script = asic.render_synth_script(["../mac.v"], "mac", "../../osu018.lib", 2.5)
-    assert "abc -D 2500 -liberty ../../osu018.lib\n" in script
+    assert "abc -D 2500 -constr asic_abc.constr -liberty ../../osu018.lib\n" in script
     assert "dfflibmap -liberty ../../osu018.lib\n" in script
     assert "tee -q -o asic_stat.json stat -liberty ../../osu018.lib -json\n" in script
+    assert BOUNDARY.abc_constraints() == "set_driving_cell INVX1\nset_load 8.82947\n"  # ABC: fF
 
 
 def test_sta_script_states_the_constraints():
-    script = asic.render_sta_script("/w/n.v", "mac", "/l/my lib.lib", 2.5)
+    script = asic.render_sta_script("/w/n.v", "mac", "/l/my lib.lib", 2.5, BOUNDARY)
     assert "read_liberty /l/my\\ lib.lib\n" in script
     assert "create_clock -name clk -period 2.5 [get_ports clk]\n" in script
     assert "set_input_delay 0 -clock clk $data_inputs" in script
+    assert "set_driving_cell -lib_cell INVX1 -pin Y $data_inputs" in script
     assert "set_output_delay 0 -clock clk [all_outputs]\n" in script
+    assert "set_load 0.00882947 [all_outputs]\n" in script  # OpenSTA: the library's unit (pF)
+
+
+def test_io_boundary_is_the_smallest_inverter_and_flip_flop_by_an_independent_reading():
+    cells = osu018()
+    library = read_liberty(cells.liberty.read_text())
+
+    def pins(cell, direction):
+        return [pin for pin in cell.find("pin") if pin.attributes.get("direction") == direction]
+
+    inverters = [(float(c.attributes["area"]), c.name) for c in library.find("cell")
+                 if len(pins(c, "input")) == 1 and len(pins(c, "output")) == 1
+                 and pins(c, "output")[0].attributes.get("function", "").strip("()") == "!A"]
+    flip_flops = [(float(c.attributes["area"]), c.name) for c in library.find("cell")  # rising edge, plain
+                  if c.find("ff") and not {"clear", "preset"} & set(c.one("ff").attributes)
+                  and "!" not in c.one("ff").attributes["clocked_on"]]
+    (_, inverter), (_, flip_flop) = min(inverters), min(flip_flops)
+    data_pin = library.one("cell", flip_flop).one("ff").attributes["next_state"]
+    capacitance = float(library.one("cell", flip_flop).one("pin", data_pin).attributes["capacitance"])
+    assert library.attributes["capacitive_load_unit"] == ["1", "pf"]
+    assert asic.io_boundary(cells) == asic.IoBoundary(inverter, "Y", flip_flop, data_pin, capacitance,
+                                                      pytest.approx(capacitance * 1000))
+    assert (inverter, flip_flop, data_pin) == ("INVX1", "DFFPOSX1", "D")
+
+
+def test_a_library_without_an_inverter_is_one_line(tmp_path):
+    cells = osu018()
+    text = re.sub(r'function : "\(!A\)";', 'function : "A";', cells.liberty.read_text())
+    liberty = tmp_path / "no_inverter.lib"
+    liberty.write_text(text)
+    library = CellLibrary("no_inverter", liberty, cells.verilog, cells.lef)
+    with pytest.raises(asic.LibertyError, match=r"no_inverter\.lib: no inverter cell \(one input, function "):
+        asic.io_boundary(library)
 
 
 # --- bad input ---------------------------------------------------------------------------------------
@@ -155,9 +193,10 @@ def test_library_not_installed_names_its_package(tmp_path, monkeypatch):
     assert message.endswith("install it with: apt-get install qflow-tech-osu018")
 
 
-@pytest.mark.parametrize("clock_ns", [0, -1.0, math.nan, math.inf, True, "10"])
+@pytest.mark.parametrize("clock_ns", [0, -1.0, 0.005, 2e6, math.nan, math.inf, True, "10"])
 def test_bad_clock_is_a_value_error(clock_ns, tmp_path):
-    with pytest.raises(ValueError, match=r"^clock_ns must be a positive number of nanoseconds, not "):
+    message = r"^clock_ns must be a number of nanoseconds between 0.01 and 1e\+06, not "
+    with pytest.raises(ValueError, match=message):
         asic.static_timing(CHAIN, "chain", "osu018", clock_ns, work_dir=tmp_path)
 
 
@@ -189,8 +228,9 @@ def test_sta_missing_from_path_is_one_line(tmp_path, monkeypatch, fresh_tool_loo
 
 
 def unparsable_liberty(tmp_path) -> CellLibrary:
+    """osu018 without its last closing brace (the cells the port constraints come from are intact)."""
     liberty = tmp_path / "broken.lib"
-    liberty.write_text("library(broken) {\n  cell (INVX1) { area : ; }\n")
+    liberty.write_text(osu018().liberty.read_text().rstrip().removesuffix("}"))
     return CellLibrary("broken", liberty, tmp_path / "broken.v", tmp_path / "broken.lef")
 
 
@@ -201,7 +241,7 @@ def test_unparsable_liberty_fails_sta_in_one_line(tmp_path):
     message = str(caught.value)
     assert "\n" not in message
     assert message.startswith("sta (broken, chain) failed: Error: ")
-    assert "broken.lib, line 2 syntax error" in message
+    assert re.search(r"broken\.lib, line \d+ syntax error", message)
 
 
 @pytest.mark.tools
@@ -458,6 +498,19 @@ def test_area_equals_yosys_stat_text_and_the_liberty_sum(tmp_path):
     assert result.area_um2 == pytest.approx(
         sum(float(library.one("cell", cell).attributes["area"]) for cell in instances), abs=1e-6)
     assert result.sequential_area_um2 == 12 * float(library.one("cell", "DFFPOSX1").attributes["area"])
+
+
+@pytest.mark.tools
+def test_a_tighter_clock_makes_abc_size_for_speed(tmp_path):
+    cells = osu018()
+    design = tmp_path / "tiny_mac.v"
+    design.write_text(TINY_MAC)
+    relaxed, tight = (asic.measure_asic(design, "tiny_mac", cells, clock, work_dir=tmp_path / f"{clock:g}ns")
+                      for clock in (10.0, 1.0))
+    constraints = (relaxed.synth.work_dir / asic.ABC_CONSTRAINTS).read_text()
+    assert constraints == asic.io_boundary(cells).abc_constraints()
+    assert tight.synth.area_um2 > relaxed.synth.area_um2
+    assert tight.timing.critical_path_ns < relaxed.timing.critical_path_ns
 
 
 @pytest.mark.tools

@@ -144,4 +144,8 @@ def test_the_model_sweep_is_valid():
     from hwgen.fpga.sweep import describe, load_config
 
     plan = load_config(Path(__file__).parents[1] / "fpga" / "sweeps" / "model.toml")
-    assert "46 designs x 4 flows (0 placed and routed" in describe(plan)
+    assert "50 designs (4 of them on gates only) x 4 flows (0 placed and routed" in describe(plan)
+    assert "with gate-level energy" in describe(plan)
+    multipliers = [d for d in plan.designs if d.unit == "mul"]  # the Horowitz anchor's, on gates only
+    assert [flow.target for flow in plan.flows_for(multipliers[0])] == ["gates"]
+    assert plan.points == 46 * 4 + 4

@@ -1,13 +1,16 @@
-"""Energy model: unit-delay toggle counting, load weighting, cache, relative energy, bad input."""
+"""Gate-level energy: unit-delay toggle counting, load weighting, the measurement (hwgen.fpga) and the
+models over stored numbers (hwgen.cost_models.energy: the FPGA estimate, the Horowitz anchor)."""
 
+import ast
 import json
 import types
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from hwgen import outputs
-from hwgen.cost_models import activity, energy, gate_sim
+from hwgen.cost_models import energy
+from hwgen.fpga import activity, gate_energy, gate_sim
 from hwgen.fpga.units import get_unit
 from hwgen.fpga.yosys_flow import synthesize
 
@@ -89,14 +92,14 @@ def test_unit_delay_toggles_of_a_counter_are_exact(counter, tmp_path):
 
 
 def test_loads_are_fanout_pins_plus_driver(counter):
-    assert energy.net_loads(counter) == EXPECTED_LOADS
+    assert gate_energy.net_loads(counter) == EXPECTED_LOADS
 
 
 def test_energy_weights_toggles_by_load_and_adds_clock_pins(counter):
     found = activity.Activity("counter", counter, EXPECTED_TOGGLES, cycles=WINDOW, items=WINDOW, checked=0,
-                              yosys="y", icarus="i")
+                              icarus="i")
     design = types.SimpleNamespace(module="counter", unit="mac", sha256="0" * 64)
-    result = energy.energy_of(found, design, "gaussian", 0, 16)
+    result = gate_energy.energy_of(found, design, "gaussian", 0, 16)
     data = sum(EXPECTED_TOGGLES[n] * EXPECTED_LOADS[n] for n in EXPECTED_TOGGLES)
     assert data == 600
     assert result.data_energy_per_mac == 600 / WINDOW
@@ -111,7 +114,7 @@ def test_primary_inputs_have_no_driver_load():
         "ports": {"a": {"direction": "input", "bits": [2, 3]}, "y": {"direction": "output", "bits": [4]}},
         "cells": {"g": _cell("$_NAND_", A=2, B=3, Y=4), "g2": _cell("$_ORNOT_", A=2, B="1", Y=5)},
     }}}, "m")
-    assert energy.net_loads(netlist) == {2: 2, 3: 1, 4: 1, 5: 1}
+    assert gate_energy.net_loads(netlist) == {2: 2, 3: 1, 4: 1, 5: 1}
 
 
 def test_netlist_with_an_unknown_cell_is_rejected():
@@ -132,14 +135,17 @@ def test_stream_is_quantized_per_tensor_with_max_scaling():
     np.testing.assert_array_equal(again, x_a)
 
 
+def test_payload_words_pack_and_unpack():
+    fields = {"a": (0, 4), "b": (4, 4), "last": (8, 1)}
+    values = {"a": np.array([0xF, 3]), "b": np.array([-1, 2]), "last": np.array([True, False])}
+    words = activity.pack_words(fields, values)
+    assert words == [0x1FF, 0x023]  # -1 in 4 bits is 0xF
+    assert activity.unpack_words(fields, words) == {"a": [0xF, 3], "b": [0xF, 2], "last": [1, 0]}
+
+
 # -- measurements (tools) ------------------------------------------------------------------------
 
 MACS = 96
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    return tmp_path_factory.mktemp("energy") / "cache.json"
 
 
 def _mac(fmt):
@@ -147,81 +153,52 @@ def _mac(fmt):
 
 
 @pytest.mark.tools
-def test_int8_relative_energy_is_one_and_fp4_is_cheaper(cache, tmp_path):
-    baseline = energy.baseline_design()
-    base = energy.relative_energy(baseline, macs=MACS, work_dir=tmp_path, cache=cache)
-    assert not base.design.cached and base.baseline.cached  # measured once: the same cache key
+def test_int8_mac_is_checked_and_fp4_is_cheaper(tmp_path):
+    baseline = gate_energy.baseline_design()
+    base = gate_energy.measure_energy(baseline, macs=MACS, work_dir=tmp_path)
     # Every dot product (K = 16) whose last item left the MAC by the window's end is checked exactly
     # against the golden MAC: items 0 .. 32 + 96 - latency - 1 hold 7 whole dot products.
     latency = baseline.details["latency"]
-    assert base.design.checked == (activity.WARMUP_CYCLES + MACS - latency) // activity.DEFAULT_TERMS == 7
-    fp4 = energy.relative_energy(_mac("fp4_e2m1"), macs=MACS, work_dir=tmp_path, cache=cache)
-    assert fp4.baseline.cached  # the INT8 MAC came from the cache
-    assert 0 < fp4.ratio < 1
-    assert fp4.design.gates < fp4.baseline.gates
+    assert base.checked == (activity.WARMUP_CYCLES + MACS - latency) // activity.DEFAULT_TERMS == 7
+    fp4 = gate_energy.measure_energy(_mac("fp4_e2m1"), macs=MACS, work_dir=tmp_path)
+    assert 0 < fp4.energy_per_mac / base.energy_per_mac < 1
+    assert fp4.gates < base.gates
+    assert not list(tmp_path.rglob(gate_sim.VCD_NAME))  # the VCDs are removed unless asked to keep them
 
 
 @pytest.mark.tools
 def test_same_seed_same_numbers_other_seed_other_numbers(tmp_path):
     design = get_unit("mul").generate({"a": "int4", "b": "int4"})
-    first = energy.measure_energy(design, "laplace", MACS, seed=5, work_dir=tmp_path / "one")
-    again = energy.measure_energy(design, "laplace", MACS, seed=5, work_dir=tmp_path / "two")
-    other = energy.measure_energy(design, "laplace", MACS, seed=6, work_dir=tmp_path / "two")
-    assert first == again and not first.cached
+    first = gate_energy.measure_energy(design, "laplace", MACS, seed=5, work_dir=tmp_path / "one")
+    again = gate_energy.measure_energy(design, "laplace", MACS, seed=5, work_dir=tmp_path / "two")
+    other = gate_energy.measure_energy(design, "laplace", MACS, seed=6, work_dir=tmp_path / "two")
+    assert first == again
     assert other.toggles != first.toggles
     # every product that left the multiplier (latency 2) by the window's end, checked exactly
     assert first.checked == activity.WARMUP_CYCLES + MACS - design.details["latency"]
 
 
 @pytest.mark.tools
-def test_cache_hit_and_atomic_write(tmp_path, monkeypatch):
-    cache = tmp_path / "cache.json"
+def test_a_given_netlist_is_simulated_not_synthesized_again(tmp_path, monkeypatch):
     design = get_unit("mul").generate({"a": "fp4_e2m1", "b": "fp4_e2m1"})
-    measured = energy.measure_energy(design, macs=MACS, work_dir=tmp_path, cache=cache)
-    entries = json.loads(cache.read_text())["entries"]
-    assert len(entries) == 1 and not measured.cached
+    netlist = gate_energy.gate_netlist(design, tmp_path / "synth")
+    synthesized = gate_energy.measure_energy(design, macs=MACS, work_dir=tmp_path / "a")
 
-    def no_simulation(*args, **kwargs):
-        raise AssertionError("a cached measurement ran again")
+    def no_synthesis(*args, **kwargs):
+        raise AssertionError("the netlist was synthesized again")
 
-    monkeypatch.setattr(activity, "measure_activity", no_simulation)
-    hit = energy.measure_energy(design, macs=MACS, work_dir=tmp_path, cache=cache)
-    assert hit.cached and hit == measured
-    monkeypatch.undo()
-
-    # A run killed while writing leaves the cache as it was and no temporary file behind.
-    before = cache.read_text()
-
-    def killed(source, target):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(outputs.os, "replace", killed)  # the atomic writer behind the cache
-    with pytest.raises(KeyboardInterrupt):
-        energy.measure_energy(design, macs=MACS + 1, work_dir=tmp_path, cache=cache)
-    monkeypatch.undo()
-    assert cache.read_text() == before
-    # No temporary file left behind (write_atomic names them .cache.json.*.tmp).
-    assert [p.name for p in tmp_path.iterdir() if "cache.json" in p.name] == ["cache.json"]
+    monkeypatch.setattr(gate_energy, "synthesize", no_synthesis)
+    given = gate_energy.measure_energy(design, macs=MACS, netlist=netlist, work_dir=tmp_path / "b")
+    assert given == synthesized
 
 
 @pytest.mark.tools
 @pytest.mark.parametrize(("a", "b"), [("int8", "fp8_e4m3fn"), ("dint4", "fp4_e2m1"), ("uint8", "int4")])
 def test_multiplier_netlists_compute_exact_products(a, b, tmp_path):
     design = get_unit("mul").generate({"a": a, "b": b})
-    found = activity.measure_activity(design, "laplace", 64, seed=2, work_dir=tmp_path)
+    netlist = gate_energy.gate_netlist(design, tmp_path)
+    found = activity.measure_activity(design, netlist, "laplace", 64, seed=2, work_dir=tmp_path / "sim")
     assert found.checked == activity.WARMUP_CYCLES + 64 - design.details["latency"]
-
-
-@pytest.mark.tools
-def test_a_file_that_is_not_the_cache_is_refused_not_overwritten(tmp_path):
-    design = get_unit("mul").generate({"a": "int4", "b": "int4"})
-    for text, message in (("# notes\n", "is unreadable"),
-                          ('{"entries": {}}', f"is not a {energy.CACHE_WHAT}")):
-        cache = tmp_path / "notes.md"
-        cache.write_text(text)
-        with pytest.raises(ValueError, match=message):
-            energy.measure_energy(design, macs=MACS, work_dir=tmp_path, cache=cache)
-        assert cache.read_text() == text
 
 
 # -- checks and bad input ------------------------------------------------------------------------
@@ -257,13 +234,13 @@ def test_wrong_float_product_is_caught():
 def test_bad_measurement_options(options, error, message):
     design = types.SimpleNamespace(unit="mac", module="m", verilog="", details={})
     with pytest.raises(error, match=message):
-        energy.measure_energy(design, **options)
+        gate_energy.measure_energy(design, **options)
 
 
 def test_unsupported_unit_is_rejected():
     design = types.SimpleNamespace(unit="systolic", module="m", verilog="", details={})
     with pytest.raises(ValueError, match=r"^design unit must be one of mac, mul, not 'systolic'$"):
-        energy.measure_energy(design)
+        gate_energy.measure_energy(design)
 
 
 def test_fpga_estimate_is_weighted_and_validated():
@@ -281,23 +258,38 @@ def test_fpga_estimate_is_weighted_and_validated():
         energy.fpga_energy_estimate({"ffs": -2}, 0.1)
 
 
-def test_horowitz_anchor_ratios(monkeypatch):
+def test_horowitz_anchor_ratios():
     per_format = {"int8": 100.0, "fp16": 200.0, "fp32": 1900.0, "int32": 3000.0}
-
-    def fake(design, distribution, macs, seed, **kwargs):
-        return types.SimpleNamespace(energy_per_mac=per_format[design])
-
-    monkeypatch.setattr(energy, "multiplier_design", lambda fmt: fmt)
-    monkeypatch.setattr(energy, "measure_energy", fake)
-    anchor = energy.horowitz_anchor()
-    rows = {row.format: row for row in anchor.rows}
+    rows = {row.format: row for row in energy.horowitz_anchor(per_format)}
     # Horowitz, ISSCC 2014, 45 nm: int8 multiply 0.2 pJ, fp16 1.1 pJ, fp32 3.7 pJ, int32 3.1 pJ
     assert rows["fp16"].ours == 2.0 and rows["fp16"].paper == pytest.approx(1.1 / 0.2)
     assert not rows["fp16"].within  # 2.0 / 5.5 < 1/2
     assert rows["fp32"].within and rows["fp32"].factor == pytest.approx(19 / (3.7 / 0.2))
     assert rows["int32"].paper == pytest.approx(3.1 / 0.2) and rows["int32"].within
-    with pytest.raises(ValueError, match=r"^anchor formats must be a sequence of fp16, fp32, int32, not"):
-        energy.horowitz_anchor(formats=("bf16",))
+    assert [row.format for row in energy.horowitz_anchor({"int8": 1.0, "fp32": 9.0})] == ["fp32"]
+    with pytest.raises(ValueError, match=r"^anchor formats are int8, fp16, fp32, int32, not 'bf16'$"):
+        energy.horowitz_anchor({"int8": 1.0, "bf16": 2.0})
+    with pytest.raises(ValueError, match="needs the INT8 multiplier"):
+        energy.horowitz_anchor({"fp16": 2.0})
+
+
+COST_MODELS = Path(__file__).resolve().parents[1] / "cost_models"
+# The cost models read numbers: no generator, simulator, flow or process (DESIGN.md, issue 19).
+FORBIDDEN = ("amaranth", "cocotb", "hwgen.gen", "hwgen.sim", "hwgen.fpga", "hwgen.emit", "hwgen.lifetime",
+             "subprocess", "multiprocessing")
+
+
+@pytest.mark.parametrize("path", sorted(COST_MODELS.glob("*.py")), ids=lambda path: path.name)
+def test_cost_models_import_no_measurement(path):
+    imported = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            imported.add(node.module)
+            imported.update(f"{node.module}.{alias.name}" for alias in node.names)
+    bad = sorted(name for name in imported if any(name == f or name.startswith(f + ".") for f in FORBIDDEN))
+    assert not bad, f"{path.name} imports {bad}"
 
 
 # -- Icarus against an independent unit-delay simulation of a synthesized netlist -----------------

@@ -1,7 +1,6 @@
 """`hwgen pareto` and `hwgen report`: bad input is one line and exit 2 with nothing written; a report
 from a captured results store renders with every section, plot and table."""
 
-import json
 import re
 from pathlib import Path
 
@@ -47,7 +46,7 @@ def run_cli(argv, capsys):
 
 @pytest.mark.parametrize("extra, message", [
     (["--target", "virtex2", "--cost", "luts", "--accuracy", "sqnr_gaussian_db"],
-     "target must be one of xc7, ice40, ecp5, gates, not 'virtex2'"),
+     "target must be one of xc7, ice40, ecp5, gates, asic, not 'virtex2'"),
     (["--target", "xc7", "--cost", "watts", "--accuracy", "sqnr_gaussian_db"], "cost must be one of luts"),
     (["--target", "xc7", "--cost", "luts", "--accuracy", "top1"], "unknown accuracy metric 'top1'"),
     (["--target", "xc7", "--cost", "gates", "--accuracy", "sqnr_gaussian_db"],
@@ -124,34 +123,94 @@ def test_report_renders_every_section(tmp_path, capsys):
     assert set(fit["target"]) == set(SMALL_TARGETS)
 
 
-def test_report_energy_columns(tmp_path):
-    """Gate-level energy joins onto the gates rows relative to INT8 (= 1) and the FPGA estimate onto
-    the FPGA rows; a table without the INT8 baseline is a clear error."""
+def with_energy(rows: pd.DataFrame, energies: dict, *, macs=2048, method="unit-delay ... v1") -> pd.DataFrame:
+    """The fixture's rows with stored gate-level energy on the gates rows of ``energies``' designs
+    ({design: (gaussian, laplace, toggle rate)}), as a sweep with ``gates = { energy = true }`` stores it."""
+    rows = rows.copy()
+    numbers = ["energy_per_mac_gaussian", "energy_per_mac_laplace", "toggle_rate", "energy_macs"]
+    for column in numbers:
+        if column not in rows.columns:
+            rows[column] = float("nan")
+    if "energy_method" not in rows.columns:
+        rows["energy_method"] = None
+    for design, (gaussian, laplace, rate) in energies.items():
+        where = (rows["design"] == design) & (rows["target"] == "gates")
+        rows.loc[where, numbers] = (gaussian, laplace, rate, macs)
+        rows.loc[where, "energy_method"] = method
+    return rows
+
+
+def test_report_energy_columns():
+    """Stored gate-level energy joins onto the gates rows relative to INT8 (= 1), the FPGA estimate onto
+    the FPGA rows; a table without the INT8 baseline's energy is one line naming the sweep."""
+    from hwgen.cost_models import dataset, enrich
+    from hwgen.cost_models.assemble import fabric_points
+    from hwgen.cost_models.energy import fpga_energy_estimate
+
+    measured = {"mac_int8_fixed": (1827.7, 1810.4, 0.81), "mac_fp4_e2m1_fixed": (487.5, 458.0, 0.54)}
+    points = dataset.mac_points(with_energy(pd.read_csv(FIXTURE), measured))
+    table = fabric_points(points, dataset.fit_models(points))
+    small = table[table["label"].isin(["int8", "fp4_e2m1", "int4"]) & ~table["predicted"]]
+    joined = enrich.join_energy(small, store="results.sqlite")
+    gates = joined[joined["target"] == "gates"].set_index("label")
+    assert gates.loc["int8", "energy_rel"] == 1.0 and gates.loc["int8", "energy_rel_laplace"] == 1.0
+    assert gates.loc["fp4_e2m1", "energy_rel"] == 487.5 / 1827.7
+    assert gates.loc["fp4_e2m1", "energy_rel_laplace"] == 458.0 / 1810.4
+    assert gates.loc["fp4_e2m1", "toggle_rate"] == 0.54
+    assert pd.isna(gates.loc["int4", "energy_rel"])  # measured without energy: no ratio
+    fpga = joined[joined["target"] == "xc7"].set_index("label")
+    assert fpga.loc["int8", "energy_fpga_rel"] == 1.0 and fpga["energy_rel"].isna().all()
+
+    def estimate(label, rate):
+        row = fpga.loc[label]
+        counts = {"luts": int(row["lut_cells"]), "ffs": int(row["ffs"]), "carries": int(row["carries"]),
+                  "dsps": int(row["dsps"])}
+        return fpga_energy_estimate(counts, rate).energy_per_cycle
+
+    assert fpga.loc["fp4_e2m1", "energy_fpga_rel"] == pytest.approx(estimate("fp4_e2m1", 0.54)
+                                                                    / estimate("int8", 0.81))
+    assert pd.isna(fpga.loc["int4", "energy_fpga_rel"])  # no gate-level toggle rate to weight it by
+    with pytest.raises(enrich.MissingEnergyError) as caught:
+        enrich.join_energy(small[small["label"] != "int8"], store="results.sqlite")
+    assert str(caught.value).endswith("`hwgen sweep fpga/sweeps/default.toml --store results.sqlite` "
+                                      "measures it (only the gates points are computed again)")
+
+
+def test_energy_of_another_measurement_is_not_divided_by_the_baseline():
+    """A ratio needs the baseline measured with the same stimulus length and method."""
     from hwgen.cost_models import dataset, enrich
     from hwgen.cost_models.assemble import fabric_points
 
-    points = dataset.mac_points(pd.read_csv(FIXTURE))
-    table = fabric_points(points, dataset.fit_models(points))
-    small = table[table["label"].isin(["int8", "fp4_e2m1"]) & ~table["predicted"]]
-    joined = enrich.join_energy(small, tmp_path, distributions=("gaussian",), macs=256)
+    rows = with_energy(pd.read_csv(FIXTURE), {"mac_int8_fixed": (1800.0, 1800.0, 0.8)})
+    rows = with_energy(rows, {"mac_fp4_e2m1_fixed": (500.0, 450.0, 0.5)}, macs=256)
+    points = dataset.mac_points(rows)
+    joined = enrich.join_energy(fabric_points(points, {}))
     gates = joined[joined["target"] == "gates"].set_index("label")
-    assert gates.loc["int8", "energy_rel"] == 1.0
-    from hwgen.cost_models.energy import measure_energy  # the cached measurements behind the ratio
-    from hwgen.fpga.units import get_unit
+    assert gates.loc["int8", "energy_rel"] == 1.0 and pd.isna(gates.loc["fp4_e2m1", "energy_rel"])
 
-    files = {"cache": tmp_path / "energy.json", "work_dir": tmp_path / "energy_work"}
-    per_mac = {label: measure_energy(get_unit("mac").generate(json.loads(gates.loc[label, "config"])),
-                                     "gaussian", 256, **files) for label in ("int8", "fp4_e2m1")}
-    assert all(result.cached for result in per_mac.values())
-    ratio = per_mac["fp4_e2m1"].energy_per_mac / per_mac["int8"].energy_per_mac
-    assert gates.loc["fp4_e2m1", "energy_rel"] == ratio
-    # docs/energy.md: fp4_e2m1 0.27 of INT8 on Gaussian data (2,048 MACs); 0.277 with these 256
-    assert 0.05 < gates.loc["fp4_e2m1", "energy_rel"] < 0.6
-    fpga = joined[joined["target"] == "xc7"].set_index("label")
-    assert fpga.loc["int8", "energy_fpga_rel"] == 1.0 and fpga["energy_rel"].isna().all()
-    assert 0.05 < fpga.loc["fp4_e2m1", "energy_fpga_rel"] < 0.6  # 0.18 to 0.28 on the three FPGAs
-    with pytest.raises(ValueError, match="INT8 x INT8 fixed MAC on the gates target"):
-        enrich.join_energy(small[small["label"] != "int8"], tmp_path, macs=256)
+
+def test_multiplier_and_asic_energy_are_read_from_rows():
+    from hwgen.cost_models import enrich
+
+    def mul(fmt, gaussian, macs=2048, created="2025-01-02"):
+        return {"unit": "mul", "target": "gates", "status": "ok", "format_a": fmt, "format_b": fmt,
+                "energy_per_mac_gaussian": gaussian, "energy_per_mac_laplace": gaussian, "energy_macs": macs,
+                "energy_method": "m", "created_at": created}
+
+    rows = pd.DataFrame([mul("int8", 1300.0), mul("fp16", 2300.0), mul("fp32", 11000.0, macs=256),
+                         mul("fp16", 9.0, created="2024-01-01")])  # older: the newest row counts
+    assert enrich.multiplier_energies(rows) == {"int8": 1300.0, "fp16": 2300.0}  # fp32: another stimulus
+    assert enrich.multiplier_energies(rows[rows["format_a"] != "int8"]) == {}
+
+    measured = (("int8", 10.0, 27771.0, 61.0), ("fp4_e2m1", 10.0, 10725.0, 16.5),
+                ("fp4_e2m1", 5.0, 11000.0, 17.0))
+    asic = pd.DataFrame([
+        {"target": "asic", "label": fmt, "format_a": fmt, "format_b": fmt, "acc": "fixed", "mul": "exact",
+         "pipeline": 3, "terms": 64, "library": "osu018", "clock_ns": clock, "area_um2": area,
+         "energy_pj_per_mac": pj} for fmt, clock, area, pj in measured])
+    shown = enrich.asic_energy(asic).set_index(["design", "clock ns"])
+    assert shown.loc[("fp4_e2m1", 10.0), "energy / int8"] == 16.5 / 61.0
+    assert pd.isna(shown.loc[("fp4_e2m1", 5.0), "energy / int8"])  # no INT8 at 5 ns
 
 
 def test_out_inside_a_file_is_a_clear_error(tmp_path, store, capsys):

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -81,6 +82,8 @@ def test_smoke_details_come_from_tool_reports(doctor_json):
     assert "TRELLIS_COMB" in details["nextpnr-ecp5"]
     for simulator_tool in ("iverilog", "vvp", "verilator"):
         assert details[simulator_tool] == "cocotb test 1 passed, 0 failed"
+    sta_detail = r"osu018: \d+ cells, [\d.]+ um2; critical path [\d.]+ ns, Fmax \d+ MHz"
+    assert re.fullmatch(sta_detail, details["sta"]), details["sta"]
 
 
 def test_quick_reports_a_missing_tool_and_exits_1():
@@ -92,6 +95,8 @@ def test_quick_reports_a_missing_tool_and_exits_1():
     rows = table_rows(result.stdout)
     assert rows["iverilog"][3] == "missing"
     assert "apt-get install iverilog" in " ".join(rows["iverilog"])
+    assert rows["sta"][3] == "missing"
+    assert "apt-get install opensta" in " ".join(rows["sta"])
     assert "some tools are missing or broken" in result.stdout
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from hwgen import toolchain
 from hwgen.fpga import yosys_flow
-from hwgen.fpga.targets import CATEGORIES, TARGET_NAMES, get_target
+from hwgen.fpga.targets import CATEGORIES, TEMPLATE_TARGET_NAMES, get_target
 from hwgen.fpga.yosys_flow import HOOKS, SynthesisError, SynthOptions, parse_stat, render_script, synthesize
 
 FIXTURES = Path(__file__).parent / "fixtures" / "yosys_stat"
@@ -106,7 +106,7 @@ def test_cell_categories(target, cell_type, category):
 
 
 def test_unknown_target_is_named():
-    with pytest.raises(ValueError, match=r"^target must be one of xc7, ice40, ecp5, gates, not 'xc9'$"):
+    with pytest.raises(ValueError, match=r"^target must be one of xc7, ice40, ecp5, gates, asic, not 'xc9'$"):
         get_target("xc9")
     with pytest.raises(TypeError, match=r"^target must be a target name \(str\), not int$"):
         get_target(7)
@@ -246,7 +246,7 @@ REAL_RUNS = {
 
 @pytest.mark.slow
 @pytest.mark.tools
-@pytest.mark.parametrize("target", TARGET_NAMES)
+@pytest.mark.parametrize("target", TEMPLATE_TARGET_NAMES)
 def test_real_synthesis(target, tmp_path):
     design = tmp_path / "tiny_mac.v"
     design.write_text(TINY_MAC)

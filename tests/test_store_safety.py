@@ -5,6 +5,7 @@ metrics a target cannot have are NULL (not 0), and an unwritable --csv fails bef
 import hashlib
 import json
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pandas as pd
@@ -14,9 +15,16 @@ from hwgen.cli import main
 from hwgen.fpga import sweep
 from hwgen.fpga.points import _cell_columns
 from hwgen.fpga.sweep import SweepSummary
-from hwgen.fpga.targets import TARGETS
+from hwgen.fpga.targets import ASIC_COLUMNS, TARGETS
 from hwgen.fpga.yosys_flow import parse_stat
-from hwgen.results.store import ResultStore
+from hwgen.results.store import (
+    COLUMN_NAMES,
+    GATE_ENERGY_COLUMNS,
+    SCHEMA_VERSION,
+    VERSION_2_COLUMN_NAMES,
+    VERSION_3_COLUMN_NAMES,
+    ResultStore,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = str(ROOT / "fpga" / "sweeps" / "smoke.toml")
@@ -188,22 +196,35 @@ def test_each_target_names_the_metrics_it_cannot_have():
     assert missing["ecp5"] == {"gates", "inverters", "transistors", "transistors_complete"}
     assert missing["ice40"] == {"gates", "lutrams", "muxes", "inverters", "transistors",
                                 "transistors_complete"}
+    assert missing["asic"] == {"luts", "carries", "dsps", "brams", "lutrams", "gates", "transistors",
+                               "transistors_complete"}
     for columns in missing.values():  # every target has flip-flops and a count of other cells
         assert not {"ffs", "other_cells"} & columns
 
 
-def version_1_store(path: Path) -> Path:
-    """A store as schema version 1 left it: zeros for the metrics a target cannot have."""
+def older_store(path: Path, version: int) -> Path:
+    """A store as schema *version* left it: no gate-level energy columns (version 3), no asic columns
+    (version 2), and zeros for the metrics a target cannot have (version 1)."""
     with ResultStore(path) as store:
         store.add_rows([gates_row(), ice40_row(), gates_row("f", status="failed", gates=None)])
     with sqlite3.connect(path) as db:
-        db.execute("UPDATE results SET luts = 0, carries = 0, dsps = 0, brams = 0, lutrams = 0 "
-                   "WHERE target = 'gates' AND status = 'ok'")
-        db.execute("UPDATE results SET gates = 0, lutrams = 0, muxes = 0, inverters = 0 "
-                   "WHERE target = 'ice40'")
-        db.execute("UPDATE meta SET value = '1' WHERE name = 'schema_version'")
+        for column in (*GATE_ENERGY_COLUMNS, *(ASIC_COLUMNS if version < 3 else ())):
+            db.execute(f"ALTER TABLE results DROP COLUMN {column}")
+        if version == 1:
+            db.execute("UPDATE results SET luts = 0, carries = 0, dsps = 0, brams = 0, lutrams = 0 "
+                       "WHERE target = 'gates' AND status = 'ok'")
+            db.execute("UPDATE results SET gates = 0, lutrams = 0, muxes = 0, inverters = 0 "
+                       "WHERE target = 'ice40'")
+        db.execute("UPDATE meta SET value = ? WHERE name = 'schema_version'", (str(version),))
     db.close()
     return path
+
+
+def stored_columns(path: Path) -> tuple[str, tuple[str, ...]]:
+    """The schema version and the results table's columns, read with sqlite3 itself."""
+    with closing(sqlite3.connect(path)) as db:
+        version = db.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()[0]
+        return version, tuple(row[1] for row in db.execute("PRAGMA table_info(results)"))
 
 
 def check_nulls(frame: pd.DataFrame) -> None:
@@ -215,25 +236,53 @@ def check_nulls(frame: pd.DataFrame) -> None:
     assert (ice40["luts"], ice40["dsps"], ice40["brams"]) == (30, 0, 0)  # a real 0 stays 0
 
 
-def test_a_version_1_store_reads_as_version_2_without_being_written(tmp_path):
-    store = version_1_store(tmp_path / "r.sqlite")
+def check_no_asic_numbers(frame: pd.DataFrame) -> None:
+    columns = [*ASIC_COLUMNS, *GATE_ENERGY_COLUMNS]
+    assert set(columns) <= set(frame.columns)
+    assert frame[columns].isna().all().all()
+
+
+@pytest.mark.parametrize("version", [1, 2, 3])
+def test_an_older_store_reads_as_the_current_one_without_being_written(tmp_path, version):
+    store = older_store(tmp_path / "r.sqlite", version)
+    columns = VERSION_3_COLUMN_NAMES if version == 3 else VERSION_2_COLUMN_NAMES
+    assert stored_columns(store) == (str(version), columns)
     before = snapshot(store)
     with ResultStore(store, read_only=True) as results:
-        check_nulls(results.dataframe())
+        frame = results.dataframe()
+    check_nulls(frame)
+    check_no_asic_numbers(frame)
     assert snapshot(store) == before
 
 
-def test_opening_a_version_1_store_for_writing_migrates_it(tmp_path):
-    store = version_1_store(tmp_path / "r.sqlite")
+@pytest.mark.parametrize("version", [1, 2, 3])
+def test_opening_an_older_store_for_writing_migrates_it_all_the_way(tmp_path, version):
+    store = older_store(tmp_path / "r.sqlite", version)
     with ResultStore(store) as results:
         check_nulls(results.dataframe())
+        check_no_asic_numbers(results.dataframe())
         keys = {row["key"] for row in results.rows()}
-    with sqlite3.connect(store) as db:
-        assert db.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone() == ("2",)
+        # The migrated store takes asic rows and gate-level energy.
+        results.add_rows([gates_row("a", target="asic", gates=None, transistors=None, library="osu018",
+                                    clock_ns=10.0, area_um2=123.5, cells=7, sta_version="2.0.17"),
+                          gates_row("e", energy_per_mac_gaussian=1827.7, energy_per_mac_laplace=1810.4,
+                                    toggle_rate=0.81, energy_macs=2048, energy_method="unit-delay",
+                                    icarus_version="11.0")])
+        frame = results.dataframe().set_index("key")
+    asic, energy = frame.loc["a"], frame.loc["e"]
+    assert (asic["library"], asic["clock_ns"], asic["area_um2"], asic["cells"]) == ("osu018", 10.0, 123.5, 7)
+    assert (energy["energy_per_mac_gaussian"], energy["energy_macs"], energy["icarus_version"]) == (
+        1827.7, 2048, "11.0")
+    version_now, columns = stored_columns(store)
+    assert version_now == str(SCHEMA_VERSION) == "4"
+    assert set(columns) == set(COLUMN_NAMES)
+    with closing(sqlite3.connect(store)) as db:
         assert db.execute("SELECT COUNT(*) FROM results WHERE target = 'gates' AND luts IS NOT NULL"
                           ).fetchone() == (0,)
-        assert {key for (key,) in db.execute("SELECT key FROM results")} == keys == {"g", "i", "f"}
-    db.close()
+        assert {key for (key,) in db.execute("SELECT key FROM results")} == keys | {"a", "e"}
+    assert keys == {"g", "i", "f"}
+    with ResultStore(store) as results:  # a second open finds nothing left to migrate
+        assert results.count() == 5
 
 
 def test_sweep_prints_and_exports_not_applicable_metrics_as_blanks(tmp_path, capsys, no_sweep):
@@ -270,12 +319,13 @@ def test_unwritable_export_path_fails_before_any_work(tmp_path, capsys, no_sweep
 
 def test_export_check_keeps_an_existing_file_and_leaves_no_new_one(tmp_path, capsys, no_sweep):
     kept = tmp_path / "old.csv"
-    kept.write_text("mine\n")
+    kept.write_text(",".join(COLUMN_NAMES) + "\n")  # an earlier export: hwgen may replace it, later
     for csv in (kept, tmp_path / "new.csv"):
         code, _, _ = run_cli(["sweep", SMOKE, "--dry-run", "--store", tmp_path / "r.sqlite", "--csv", csv],
                              capsys)
         assert code == 0
-    assert kept.read_text() == "mine\n" and sorted(p.name for p in tmp_path.iterdir()) == ["old.csv"]
+    assert kept.read_text() == ",".join(COLUMN_NAMES) + "\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old.csv"]
 
 
 def test_an_export_failing_after_the_sweep_is_one_line(tmp_path, capsys, no_sweep, monkeypatch):

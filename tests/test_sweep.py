@@ -176,3 +176,85 @@ def test_synth_cli_prints_a_table_and_reuses_its_store(tmp_path, capsys):
     second = capsys.readouterr().out
     assert "(1 of 1 from the store" in second
     assert second.splitlines()[2] == first.splitlines()[2]
+
+
+# --- gate-level energy: a measurement the sweep stores ---------------------------------------------
+
+ENERGY = FlowSpec("gates", energy=True, energy_macs=64)
+
+
+def test_gates_energy_is_stored_under_its_own_keys_and_resumed(tmp_path, reference):
+    """The smoke designs on gates with energy: new keys (a store from an older sweep measures only the
+    missing energy), the energy columns filled, a second run all cached."""
+    plan = SweepPlan(load_config(SMOKE).designs, (ENERGY,))
+    with ResultStore(tmp_path / "r.sqlite") as store:
+        summary = run_sweep(plan, store, work_root=tmp_path / "work")
+        again = run_sweep(plan, store, work_root=tmp_path / "work")
+        rows = store.dataframe(volatile=False)
+    assert (summary.computed, summary.failed, again.cached, again.computed) == (2, 0, 2, 0)
+    old = reference[reference["target"] == "gates"].set_index("design")
+    new = rows.set_index("design")
+    assert set(new["key"]).isdisjoint(old["key"])
+    assert (new["gates"] == old.loc[new.index, "gates"]).all()  # the same netlist
+    assert (new["energy_per_mac_gaussian"] > 50).all() and (new["energy_per_mac_laplace"] > 50).all()
+    assert ((new["toggle_rate"] > 0) & (new["toggle_rate"] < 5)).all() and (new["energy_macs"] == 64).all()
+    assert new["energy_method"].str.startswith("unit-delay gate toggles").all()
+    assert new["icarus_version"].notna().all() and old["energy_per_mac_gaussian"].isna().all()
+    assert not (tmp_path / "work").exists() or not list((tmp_path / "work").rglob("*.vcd"))
+
+
+def test_energy_keys_only_the_units_it_measures():
+    design = units.GeneratedDesign("systolic", "{}", "m", "module m; endmodule\n", (), {})
+    versions = points.tool_versions({"yosys", "iverilog"})
+    plain, measured = (points.key_parts(design, flow, None, versions) for flow in (FlowSpec("gates"), ENERGY))
+    assert plain == measured  # a systolic array measures no energy: its points stay as they were
+    mac = units.GeneratedDesign("mac", "{}", "m", "module m; endmodule\n", (), {})
+    parts = points.key_parts(mac, ENERGY, None, versions)
+    assert parts["gate_energy"]["macs"] == 64 and parts["gate_energy"]["icarus"] == versions["iverilog"]
+    assert parts["gate_energy"]["distributions"] == ["gaussian", "laplace"]
+    assert "gate_energy" not in points.key_parts(mac, FlowSpec("gates"), None, versions)
+
+
+def test_a_failed_energy_measurement_fails_the_row_and_keeps_its_counts(tmp_path, monkeypatch):
+    from hwgen.fpga.gate_sim import ActivityError
+
+    def wrong(*args, **kwargs):
+        raise ActivityError("mac_int4_fixed_k4_p1: output 3 field acc is 0x1, the golden model says 0x2")
+
+    monkeypatch.setattr(points.gate_energy, "measure_energy", wrong)
+    with ResultStore(tmp_path / "r.sqlite") as store:
+        summary = run_sweep(one_point_plan(flow=ENERGY), store, work_root=tmp_path / "work")
+        (row,) = store.rows()
+    assert summary.failed == 1
+    assert row["status"] == "failed" and row["gates"] > 50 and row["energy_per_mac_gaussian"] is None
+    assert row["error"] == "mac_int4_fixed_k4_p1: output 3 field acc is 0x1, the golden model says 0x2"
+
+
+@pytest.mark.parametrize(("targets", "units_extra", "message"), [
+    ({"gates": {"energy": True, "energy_macs": 0}}, {},
+     r"^targets\.gates\.energy_macs must be an integer between 1 and 1048576, not 0$"),
+    ({"gates": {"energy": "yes"}}, {}, r"^targets\.gates\.energy must be true or false, not 'yes'$"),
+    ({"gates": {"energy_macs": 64}}, {}, r"^targets\.gates\.energy_macs needs energy = true$"),
+    ({"xc7": {"energy": True}}, {}, r"^unknown key 'targets\.xc7\.energy'; allowed: dsp, pnr, freq_mhz$"),
+    ({"xc7": {}}, {"targets": ["gates"]}, r"^units\[0\]\.targets: 'gates' is not a target of \[targets\]$"),
+    ({"gates": {}}, {"targets": []}, r"^units\[0\]\.targets must be a non-empty list of target names$"),
+])
+def test_energy_and_unit_targets_in_the_toml_are_checked(targets, units_extra, message):
+    from hwgen.fpga.sweep import parse_config
+
+    unit = {"kind": "mul", "formats": ["int8"], **units_extra}
+    with pytest.raises((ValueError, TypeError), match=message):
+        parse_config({"units": [unit], "targets": targets})
+
+
+def test_a_unit_table_can_name_its_targets():
+    from hwgen.fpga.sweep import describe, parse_config
+
+    plan = parse_config({"units": [{"kind": "mac", "formats": ["int4"], "params": {"terms": 4}},
+                                   {"kind": "mul", "formats": ["int8", "fp16"], "targets": ["gates"]}],
+                         "targets": {"gates": {"energy": True}, "xc7": {}}})
+    mul, mac = [d for d in plan.designs if d.unit == "mul"], [d for d in plan.designs if d.unit == "mac"]
+    assert [f.target for f in plan.flows_for(mul[0])] == ["gates"]
+    assert [f.target for f in plan.flows_for(mac[0])] == ["gates", "xc7"]
+    assert plan.points == 2 + 2 and plan.tools() == {"yosys", "iverilog"}
+    assert describe(plan).startswith("sweep: 3 designs (2 of them on gates only) x 2 flows")

@@ -88,7 +88,7 @@ def test_store_schema_version_is_checked(tmp_path):
     connection.commit()
     connection.close()
     for read_only in (False, True):
-        with pytest.raises(ValueError, match=r"has schema version 0; this hwgen reads version 2 "):
+        with pytest.raises(ValueError, match=r"has schema version 0; this hwgen reads version 4 "):
             ResultStore(tmp_path / "r.sqlite", read_only=read_only)
 
 
@@ -148,7 +148,7 @@ def test_parameters_multiply_and_formats_pair_up():
     (config(extra=1), r"^unknown key 'extra'; allowed: sweep, units, targets$"),
     (config(sweep={"seed": [1]}), r"^unknown key 'sweep\.seed'; allowed: name, description, seeds,"),
     (config(units=[{"kind": "mac", "formats": ["int4"], "param": {}}]),
-     r"^unknown key 'units\[0\]\.param'; allowed: kind, formats, params$"),
+     r"^unknown key 'units\[0\]\.param'; allowed: kind, formats, params, targets$"),
     (config(units=[{"kind": "mac", "formats": ["int4"], "params": {"trems": 4}}]),
      r"^unknown key 'units\[0\]\.params\.trems'; unit mac takes acc, terms, pipeline, mul$"),
     (config(units=[{"kind": "adder", "formats": ["int4"]}]),
@@ -158,7 +158,7 @@ def test_parameters_multiply_and_formats_pair_up():
     (config(units=[{"kind": "mac", "formats": ["int4"], "params": {"pipeline": 0}}]),
      r"pipeline depth must be between 1 and 16, not 0$"),
     (config(targets={"xc9": {}}),
-     r"^unknown target 'xc9' in \[targets\]; targets are xc7, ice40, ecp5, gates$"),
+     r"^unknown target 'xc9' in \[targets\]; targets are xc7, ice40, ecp5, gates, asic$"),
     (config(targets={"xc7": {"pnr": True}}),
      r"^targets\.xc7\.pnr: place and route is available for ice40, ecp5, not xc7$"),
     (config(targets={"ice40": {"speed": 3}}),
@@ -191,7 +191,7 @@ def run_cli(args, capsys):
 
 @pytest.mark.parametrize(("toml", "message"), [
     ("[[units]]\nkind = 'mac'\nformats = ['int4']\n[targets]\nvirtex = {}\n",
-     "unknown target 'virtex' in [targets]; targets are xc7, ice40, ecp5, gates"),
+     "unknown target 'virtex' in [targets]; targets are xc7, ice40, ecp5, gates, asic"),
     ("[[units]]\nkind = 'mac'\nformats = ['int4']\ncolour = 'red'\n[targets]\ngates = {}\n",
      "unknown key 'units[0].colour'; allowed: kind, formats, params"),
     ("[[units]\n", "malformed TOML"),
@@ -251,7 +251,8 @@ def test_missing_tool_is_one_line_exit_2(tmp_path, capsys, monkeypatch):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--target", "xc9"], "hwgen synth: error: target must be one of xc7, ice40, ecp5, gates, not 'xc9'\n"),
+    (["--target", "xc9"],
+     "hwgen synth: error: target must be one of xc7, ice40, ecp5, gates, asic, not 'xc9'\n"),
     (["--target", "xc7", "--pnr"],
      "hwgen synth: error: place and route is available for ice40, ecp5, not 'xc7'\n"),
     (["--target", "ice40", "--seed", "3"], "hwgen synth: error: --seed and --freq need --pnr\n"),

@@ -1,9 +1,10 @@
 """`hwgen doctor`: is every external tool here, where from, which version, and does it work?
 
 Each tool gets a smoke run on a two-gate design in a temporary folder: Yosys synthesizes it (cell
-count from ``stat -json``), nextpnr places and routes it for iCE40 and ECP5 (``--report``), and
-cocotb runs a truth-table test on Icarus and on Verilator (verdict from the JUnit results file).
-Exit status 0 only when everything works.
+count from ``stat -json``), nextpnr places and routes it for iCE40 and ECP5 (``--report``), Yosys
+maps a registered copy to the osu018 standard cells and OpenSTA times it (the asic flow, which also
+needs the Liberty file), and cocotb runs a truth-table test on Icarus and on Verilator (verdict from
+the JUnit results file). Exit status 0 only when everything works.
 """
 
 import json
@@ -33,6 +34,18 @@ NEXTPNR_DEVICES = {
 }
 
 WORKS, BROKEN, MISSING, FOUND = "works", "broken", "missing", "found"
+
+# The asic smoke design: the two gates between flip-flops, so that OpenSTA has a clocked path to time.
+STA_LIBRARY = "osu018"
+STA_SMOKE_TOP = "smoke_sta"
+STA_SMOKE_VERILOG = f"""module {STA_SMOKE_TOP} (input clk, input a, input b, input c, output reg y);
+    reg ra, rb, rc;
+    always @(posedge clk) begin
+        ra <= a; rb <= b; rc <= c;
+        y <= (ra & rb) ^ rc;
+    end
+endmodule
+"""
 
 
 @dataclass
@@ -102,6 +115,12 @@ def _smoke_runs(reports: dict[str, ToolReport], workdir: Path) -> None:
         ["yosys"],
         "yosys: synthesizing for generic gates, iCE40 and ECP5" + _first_run_note(reports["yosys"]),
         lambda: _smoke_yosys(_tool(reports["yosys"]), workdir),
+    )
+    _step(
+        reports,
+        ["sta"],
+        f"sta: mapping a registered two-gate design to {STA_LIBRARY} cells and timing it",
+        lambda: _smoke_sta(reports["yosys"], workdir),
     )
     for name, (device, options) in NEXTPNR_DEVICES.items():
         netlist = (netlists or {}).get(name)
@@ -223,6 +242,22 @@ def _smoke_nextpnr(nextpnr: toolchain.Tool, netlist: Path | None, options: list[
     if not used:
         raise RuntimeError(f"{nextpnr.name} placed nothing")
     return None, f"placed and routed: {used}"
+
+
+def _smoke_sta(yosys: ToolReport, workdir: Path):
+    """The asic flow on the smoke design: Liberty found and read, cells mapped, a path timed."""
+    from hwgen.fpga.asic import measure_asic
+
+    if yosys.status != WORKS:
+        raise RuntimeError("needs a working yosys to map the design first")
+    design = workdir / f"{STA_SMOKE_TOP}.v"
+    design.write_text(STA_SMOKE_VERILOG)
+    measured = measure_asic(design, STA_SMOKE_TOP, STA_LIBRARY, 10.0, work_dir=workdir / "asic",
+                            timeout=SUBPROCESS_TIMEOUT_S).summary()
+    if not measured["cells"] or measured["critical_path_ns"] is None:
+        raise RuntimeError(f"sta timed no path in the {measured['cells']}-cell {STA_LIBRARY} netlist")
+    return None, (f"{STA_LIBRARY}: {measured['cells']} cells, {measured['area_um2']:g} um2; critical path "
+                  f"{measured['critical_path_ns']:.3f} ns, Fmax {measured['fmax_mhz']:.0f} MHz")
 
 
 def _smoke_simulator(simulator: str, workdir: Path):

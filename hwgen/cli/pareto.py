@@ -57,8 +57,8 @@ def run(args) -> int:
                                                measured=set(points["label"]), wanted={args.accuracy},
                                                progress=settings.say)
     table = join_metrics(table, metric_of)
-    if energy:
-        table = enrich.join_energy(table, settings.cache_dir, progress=settings.say)
+    if energy:  # stored by the sweep; a store without it is one line naming the sweep that measures it
+        table = enrich.join_energy(table, store=settings.store)
     data = axes.pareto_table(table, args.target, args.cost, args.accuracy)
     if len(data) == 0:
         raise ValueError(f"no {args.target} point has both {args.cost} and {args.accuracy}")

@@ -10,15 +10,15 @@ from hwgen.cli.sweep import DEFAULT_STORE
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "report", help="HTML report: area models, energy, accuracy, Pareto fronts, the seeds' claims",
-        description="Fit the area models to the results store, measure energy and accuracy, draw the Pareto "
-                    "fronts and write DIR/index.html with every table as CSV under DIR/tables. Energy and "
-                    "MiniLM results are cached next to the store (--cache), so a second report is quick.")
+        description="Fit the area models to the results store, read the energy the sweep measured, compute "
+                    "accuracy, draw the Pareto fronts and write DIR/index.html with every table as CSV under "
+                    "DIR/tables. It starts no tool; MiniLM results are cached next to the store (--cache).")
     parser.add_argument("--out", required=True, metavar="DIR", help="folder for index.html, plots and tables")
     add_store_options(parser)
     parser.add_argument("--minilm-sentences", type=int, metavar="N",
                         help="score MiniLM on the first N of its 64 sentences (default: all)")
     parser.add_argument("--no-minilm", action="store_true", help="leave out the MiniLM accuracy metric")
-    parser.add_argument("--no-energy", action="store_true", help="leave out the gate-level energy model")
+    parser.add_argument("--no-energy", action="store_true", help="leave out the energy section")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on standard error")
     parser.set_defaults(func=run)
 
@@ -27,8 +27,7 @@ def add_store_options(parser) -> None:
     parser.add_argument("--store", default=DEFAULT_STORE, metavar="FILE",
                         help=f"SQLite results store written by `hwgen sweep` (default: {DEFAULT_STORE})")
     parser.add_argument("--cache", metavar="DIR",
-                        help="folder for the energy and MiniLM caches (default: cost_cache next to the "
-                             "store)")
+                        help="folder for the MiniLM cache (default: cost_cache next to the store)")
 
 
 def check_sentences(value: int | None) -> int | None:

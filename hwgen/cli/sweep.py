@@ -16,6 +16,14 @@ _TABLE = (("design", "design"), ("target", "target"), ("dsp", "dsp_allowed"), ("
           ("LUT", "luts"), ("FF", "ffs"), ("carry", "carries"), ("DSP", "dsps"), ("BRAM", "brams"),
           ("gates", "gates"), ("transistors", "transistors"), ("P&R cells", "pnr_logic_cells"),
           ("Fmax MHz", "fmax_mhz"), ("status", "status"), ("time s", "run_seconds"))
+# asic rows: Liberty cells at a clock (the power columns stay "-" until they are measured).
+_ASIC_TABLE = (("design", "design"), ("library", "library"), ("clock ns", "clock_ns"),
+               ("area um2", "area_um2"), ("cells", "cells"), ("FF", "ffs"), ("path ns", "critical_path_ns"),
+               ("slack ns", "slack_ns"), ("Fmax MHz", "asic_fmax_mhz"), ("leak nW", "leakage_nw"),
+               ("dyn uW", "dynamic_uw"), ("pJ/MAC", "energy_pj_per_mac"), ("status", "status"),
+               ("time s", "run_seconds"))
+_DECIMALS = {"fmax_mhz": 2, "asic_fmax_mhz": 1, "area_um2": 0, "critical_path_ns": 3, "slack_ns": 3,
+             "leakage_nw": 2, "dynamic_uw": 2, "energy_pj_per_mac": 3, "run_seconds": 1}
 
 
 def register(subparsers) -> None:
@@ -101,10 +109,10 @@ def _check_export(path: Path, option: str) -> None:
     """``ValueError`` unless *path* can be written, found out before the sweep runs: an existing file
     must be an earlier export of a store (hwgen replaces no file it did not write) and is opened for
     appending (not a byte of it changes); a new one is created and removed again."""
-    if path.is_file() and not _is_export(path, option):
-        raise ValueError(f"{option} {path}: the file exists and is not a results export of hwgen's; "
-                         f"choose another name")
     try:
+        if path.is_file() and not _is_export(path, option):
+            raise ValueError(f"{option} {path}: the file exists and is not a results export of hwgen's; "
+                             f"choose another name")
         existed = path.exists()
         with path.open("a"):
             pass
@@ -117,15 +125,17 @@ def _check_export(path: Path, option: str) -> None:
 def _is_export(path: Path, option: str) -> bool:
     """Whether *path* holds exactly the store's columns (as :meth:`ResultStore.to_csv` / ``to_parquet``
     write them)."""
-    from hwgen.results.store import COLUMN_NAMES
+    from hwgen.results.store import COLUMN_NAMES, VERSION_2_COLUMN_NAMES, VERSION_3_COLUMN_NAMES
 
+    # an export of an older store (versions 1 and 2 share their columns) is ours too
+    headers = (COLUMN_NAMES, VERSION_3_COLUMN_NAMES, VERSION_2_COLUMN_NAMES)
     try:
         if option == "--csv":
             with path.open(encoding="utf-8") as file:
-                return file.readline().rstrip("\r\n") == ",".join(COLUMN_NAMES)
+                return tuple(file.readline().rstrip("\r\n").split(",")) in headers
         import pyarrow.parquet
 
-        return tuple(pyarrow.parquet.read_schema(path).names) == COLUMN_NAMES
+        return tuple(pyarrow.parquet.read_schema(path).names) in headers
     except (OSError, UnicodeDecodeError, ImportError, ValueError):
         return False
 
@@ -139,11 +149,20 @@ def print_rows(store, keys) -> None:
     from hwgen.fpga.sweep import plan_table
 
     frame = plan_table(store, keys)
-    rows = []
-    for record in frame.to_dict("records"):
-        rows.append([_cell(record[column], column) for _, column in _TABLE])
-    print_table([header for header, _ in _TABLE], rows)
-    for record in frame.to_dict("records"):
+    records = frame.to_dict("records")
+    asic_records = [record for record in records if record["target"] == "asic"]
+    other_records = [record for record in records if record["target"] != "asic"]
+    if other_records or not records:
+        print_table([header for header, _ in _TABLE],
+                    [[_cell(record[column], column) for _, column in _TABLE] for record in other_records])
+    if asic_records:
+        if other_records:
+            print()
+        print_table([header for header, _ in _ASIC_TABLE],
+                    [[_cell(record[column], column) for _, column in _ASIC_TABLE] for record in asic_records])
+        for line in _asic_conditions(asic_records):
+            print(line)
+    for record in records:
         if record["status"] != "ok":
             name = record["design"] or record["config"]
             print(f"{name} {record['target']}: {record['status']}: {record['error']}")
@@ -154,11 +173,41 @@ def _cell(value, column: str) -> str:
         return "-"
     if column == "dsp_allowed":
         return "yes" if value else "no"
-    if column == "run_seconds":
-        return f"{value:.1f}"
-    if column == "fmax_mhz":
-        return f"{value:.2f}"
+    if column in _DECIMALS:
+        return f"{value:.{_DECIMALS[column]}f}"
+    if column == "clock_ns":
+        return f"{value:g}"
     return str(value)
+
+
+def _asic_conditions(records) -> list[str]:
+    """One line per library, clock and tool versions of the asic rows: what their numbers assume."""
+    from hwgen.errors import HwgenError
+    from hwgen.fpga.asic import CONSTRAINTS, io_boundary
+
+    conditions = {(record["library"], record["clock_ns"], record["yosys_version"], record["sta_version"],
+                   None if _is_missing(record["power_method"]) else record["power_method"])
+                  for record in records if record["status"] == "ok"}
+    lines = []
+    for library, clock, yosys, sta, power in sorted(conditions, key=str):
+        try:
+            boundary = io_boundary(library).description()
+        except HwgenError:  # rows read on a machine without that library
+            boundary = CONSTRAINTS
+        lines.append(f"asic: {library} cells at a {clock:g} ns clock ({1000 / clock:g} MHz), abc -D "
+                     f"sizing for it; Yosys {yosys}, OpenSTA {sta}; inputs driven by "
+                     f"{boundary['input_drive']}, outputs loaded by {boundary['output_load']}; ideal clock, "
+                     f"no wires; dynamic power and energy per MAC: {_power_summary(power)}")
+    return lines
+
+
+def _power_summary(method: str | None) -> str:
+    if method is None:
+        return "not measured (MAC and multiplier units only)"
+    missed = method.partition("; at ")[2]
+    return ("switching activity of the mapped netlist on a Gaussian operand stream, outputs checked "
+            "against the golden model, energy from the Liberty tables (docs/asic.md)"
+            + (f"; measured at {missed}" if missed else ""))
 
 
 def _is_missing(value) -> bool:

@@ -1,8 +1,8 @@
 """`hwgen generate mul`: an exact multiplier on its own (the energy model's per-multiply anchor)."""
 
 from hwgen.cli._output import emit_spec_into, print_written
-from hwgen.emit import check_module_name
 from hwgen.specs import MulSpec
+from hwgen.verilog_names import check_module_name
 
 
 def add_options(parser) -> None:

@@ -2,10 +2,10 @@
 
 from hwgen.cli._output import emit_spec_into, print_written
 from hwgen.cli._verify_options import add_verify_options, verify_spec
-from hwgen.emit import check_module_name
 from hwgen.formats import BLOCK_FORMATS, DEFAULT_TERMS
 from hwgen.formats._check import check_int
 from hwgen.specs import MxDotSpec
+from hwgen.verilog_names import check_module_name
 
 
 def add_options(parser) -> None:

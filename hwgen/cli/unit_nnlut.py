@@ -4,10 +4,10 @@ import re
 
 from hwgen.cli._output import emit_spec_into, print_written
 from hwgen.cli._verify_options import add_verify_options, verify_spec
-from hwgen.emit import check_module_name
 from hwgen.nnlut.functions import FUNCTIONS, parse_range
 from hwgen.specs import NnLutSpec
 from hwgen.specs.nnlut import MAX_PIPELINE
+from hwgen.verilog_names import check_module_name
 
 # argparse takes "-8:8" for an option (it only knows plain negative numbers): let "--range -8:8" work.
 _NEGATIVE_ARGUMENT = re.compile(r"^-\d+$|^-\d*\.\d+$|^-[0-9.eE+-]*:[0-9.eE+-]*$")

@@ -27,11 +27,13 @@ from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hwgen.fpga.targets import TARGETS
+from hwgen.fpga.targets import ASIC_COLUMNS, TARGETS
 
 # 2: a metric a target cannot have (LUTs of a gate netlist) is NULL; version 1 stored 0 there.
-SCHEMA_VERSION = 2
-_MIGRATABLE_VERSION = 1
+# 3: the asic target's columns (ASIC_COLUMNS); older stores get them, NULL, when opened for writing.
+# 4: the gate-level energy columns (GATE_ENERGY_COLUMNS), likewise.
+SCHEMA_VERSION = 4
+_MIGRATABLE_VERSIONS = ("1", "2", "3")
 _TABLES = ("meta", "results", "designs")
 _SQLITE_MAGIC = b"SQLite format 3\0"
 
@@ -44,7 +46,7 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("format_a", "TEXT", "operand A format (registry name)"),
     ("format_b", "TEXT", "operand B format"),
     ("acc", "TEXT", "accumulator spec"),
-    ("target", "TEXT NOT NULL", "xc7, ice40, ecp5 or gates"),
+    ("target", "TEXT NOT NULL", "xc7, ice40, ecp5, gates or asic"),
     ("dsp_allowed", "INTEGER NOT NULL", "1: multipliers may use DSP blocks"),
     ("pnr", "INTEGER NOT NULL", "1: placed and routed inside the I/O harness"),
     ("seed", "INTEGER", "nextpnr seed (P&R rows only)"),
@@ -72,6 +74,28 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("pnr_brams", "INTEGER", "placed block RAMs"),
     ("pnr_utilization", "TEXT", "used BELs: {bel: [used, available]}, JSON"),
     ("harness_ffs", "INTEGER", "flip-flops the I/O harness adds (shift register + reduce tree)"),
+    # The asic target's (NULL on other targets): Liberty cells at a clock, timed by OpenSTA.
+    ("library", "TEXT", "standard-cell library (asic rows), e.g. osu018"),
+    ("clock_ns", "REAL", "requested clock period: ABC's delay target and OpenSTA's clock (asic rows)"),
+    ("area_um2", "REAL", "cell area in um2, Yosys stat -liberty (asic rows)"),
+    ("sequential_area_um2", "REAL", "area of the flip-flops and latches, um2 (asic rows)"),
+    ("cells", "INTEGER", "standard cells (asic rows)"),
+    ("critical_path_ns", "REAL", "data arrival of the worst setup path: clock-to-Q + logic (asic rows)"),
+    ("slack_ns", "REAL", "setup slack of the worst path at clock_ns (asic rows)"),
+    ("asic_fmax_mhz", "REAL", "1000 / (clock_ns - slack_ns): OpenSTA's Fmax, unit alone (asic rows)"),
+    ("leakage_nw", "REAL", "leakage power in nW, OpenSTA report_power (asic rows)"),
+    ("dynamic_uw", "REAL", "dynamic power in uW at clock_ns from switching activity (asic rows)"),
+    ("energy_pj_per_mac", "REAL", "energy per MAC in pJ from switching activity (asic rows)"),
+    ("power_method", "TEXT", "how dynamic_uw and energy_pj_per_mac were measured (asic rows)"),
+    ("sta_version", "TEXT", "OpenSTA version (asic rows)"),
+    # Gate-level switching activity of MAC and multiplier units (gates rows of a sweep with
+    # `gates = { energy = true }`; NULL elsewhere): hwgen.fpga.gate_energy, in unit-load toggles.
+    ("energy_per_mac_gaussian", "REAL", "gate-level energy per MAC, Gaussian operands, unit-load toggles"),
+    ("energy_per_mac_laplace", "REAL", "gate-level energy per MAC, Laplace operands, unit-load toggles"),
+    ("toggle_rate", "REAL", "net toggles per net per cycle, Gaussian operands (glitches included)"),
+    ("energy_macs", "INTEGER", "measured MACs (one per cycle) of each energy stream"),
+    ("energy_method", "TEXT", "how the gate-level energy was measured"),
+    ("icarus_version", "TEXT", "Icarus Verilog version (rows whose numbers come from a simulation)"),
     ("verilog_sha256", "TEXT", "SHA-256 of the unit's Verilog"),
     ("yosys_version", "TEXT", "Yosys version"),
     ("nextpnr_version", "TEXT", "nextpnr version (P&R rows)"),
@@ -81,6 +105,13 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("created_at", "TEXT NOT NULL", "UTC time the row was stored"),
 )
 COLUMN_NAMES = tuple(name for name, _, _ in COLUMNS)
+GATE_ENERGY_COLUMNS = ("energy_per_mac_gaussian", "energy_per_mac_laplace", "toggle_rate", "energy_macs",
+                       "energy_method", "icarus_version")
+# The columns of a version-3 and a version-2 store (and of their CSV / Parquet exports).
+VERSION_3_COLUMN_NAMES = tuple(name for name in COLUMN_NAMES if name not in GATE_ENERGY_COLUMNS)
+VERSION_2_COLUMN_NAMES = tuple(name for name in VERSION_3_COLUMN_NAMES if name not in ASIC_COLUMNS)
+# The schema version that added a column (columns of version 1 are not listed).
+_ADDED_IN = {**dict.fromkeys(ASIC_COLUMNS, 3), **dict.fromkeys(GATE_ENERGY_COLUMNS, 4)}
 # What differs between two runs of equal inputs; everything else must be identical.
 VOLATILE_COLUMNS = ("run_seconds", "created_at")
 RESULT_COLUMNS = tuple(name for name in COLUMN_NAMES if name not in VOLATILE_COLUMNS)
@@ -140,9 +171,15 @@ class ResultStore:
                 if self._version is None:
                     _create_tables(db)
                     self._version = str(SCHEMA_VERSION)
-                elif self._version == str(_MIGRATABLE_VERSION):
+                if self._version == "1":
                     _null_inapplicable_metrics(db)
-                    self._version = str(SCHEMA_VERSION)
+                    self._version = "2"
+                if self._version == "2":
+                    _add_columns(db, ASIC_COLUMNS, "3")  # no version-2 row is an asic row
+                    self._version = "3"
+                if self._version == "3":
+                    _add_columns(db, GATE_ENERGY_COLUMNS, "4")  # version-3 rows measured no energy
+                    self._version = "4"
                 if self._version == str(SCHEMA_VERSION):
                     _canonical_configs(db)
         except sqlite3.OperationalError as error:  # a read-only file, a full disk
@@ -215,10 +252,8 @@ class ResultStore:
         return tuple(_sql_value(values.get(name)) for name in COLUMN_NAMES)
 
     def rows(self, where: str = "", parameters: Sequence = ()) -> list[dict]:
-        if self._version == str(_MIGRATABLE_VERSION):  # opened read-only: migrated as it is read
-            selected = ", ".join(_version_1_expression(name) for name in COLUMN_NAMES)
-        else:
-            selected = ", ".join(COLUMN_NAMES)
+        # An older store opened read-only is migrated as it is read.
+        selected = ", ".join(_column_expression(name, self._version) for name in COLUMN_NAMES)
         sql = f"SELECT {selected} FROM results {where}"
         cursor = self._connection.execute(sql, parameters)
         return [dict(zip(COLUMN_NAMES, values, strict=True)) for values in cursor]
@@ -306,7 +341,7 @@ def check_store_file(path: os.PathLike | str) -> None:
 
 
 def _check_version(version: str, path) -> None:
-    if version not in (str(SCHEMA_VERSION), str(_MIGRATABLE_VERSION)):
+    if version not in (str(SCHEMA_VERSION), *_MIGRATABLE_VERSIONS):
         raise ValueError(f"results store {path} has schema version {version}; this hwgen reads version "
                          f"{SCHEMA_VERSION} (use a new --store file)")
 
@@ -383,7 +418,18 @@ def _null_inapplicable_metrics(db: sqlite3.Connection) -> None:
     for column, targets in _inapplicable_targets().items():
         db.execute(f"UPDATE results SET {column} = NULL WHERE target IN ({', '.join('?' * len(targets))})",
                    targets)
-    db.execute("UPDATE meta SET value = ? WHERE name = 'schema_version'", (str(SCHEMA_VERSION),))
+    db.execute("UPDATE meta SET value = '2' WHERE name = 'schema_version'")
+
+
+def _add_columns(db: sqlite3.Connection, names: Sequence[str], version: str) -> None:
+    """One schema step (2 -> 3: the asic columns; 3 -> 4: the gate-level energy columns), inside the
+    caller's transaction: the new columns, NULL in every old row, and the new version number. Keys
+    stay: no old row measured what the new columns hold."""
+    present = {row[1] for row in db.execute("PRAGMA table_info(results)")}
+    for name, sql_type, _ in COLUMNS:
+        if name in names and name not in present:
+            db.execute(f"ALTER TABLE results ADD COLUMN {name} {sql_type}")
+    db.execute("UPDATE meta SET value = ? WHERE name = 'schema_version'", (version,))
 
 
 CONFIG_FORM = "spec-1"  # meta 'config_form': configs are hwgen.specs canonical JSON
@@ -408,6 +454,13 @@ def _canonical_configs(db: sqlite3.Connection) -> None:
                 db.execute(f"UPDATE {table} SET config = ? WHERE unit = ? AND config = ?",
                            (canonical, unit, config))
     db.execute("INSERT OR REPLACE INTO meta VALUES ('config_form', ?)", (CONFIG_FORM,))
+
+
+def _column_expression(column: str, version: str) -> str:
+    """The SQL that reads *column* of a store of schema *version* as the current version stores it."""
+    if column in _ADDED_IN and int(version) < _ADDED_IN[column]:
+        return f"NULL AS {column}"
+    return _version_1_expression(column) if version == "1" else column
 
 
 def _version_1_expression(column: str) -> str:

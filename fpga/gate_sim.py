@@ -20,6 +20,7 @@ Toggles are counted from a VCD that the testbench writes for the measured window
 
 import os
 import re
+import subprocess
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -272,19 +273,19 @@ def count_toggles(vcd_path: os.PathLike | str) -> dict[int, int]:
     return toggles
 
 
-def run_simulation(netlist: GateNetlist, testbench: str, top: str,
-                   work_dir: os.PathLike | str) -> dict[int, int]:
+def run_simulation(netlist: GateNetlist, testbench: str, top: str, work_dir: os.PathLike | str, *,
+                   timeout: float | None = None) -> dict[int, int]:
     """Compile ``testbench`` (module ``top``, instantiating :data:`SIM_MODULE`) with the netlist, run
     it in ``work_dir`` and return the toggles of every counted net in the VCD it wrote
-    (:data:`VCD_NAME`; the testbench chooses the window)."""
+    (:data:`VCD_NAME`; the testbench chooses the window). ``timeout``: seconds for each tool run."""
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
     (work / "netlist_sim.v").write_text(simulation_verilog(netlist))
     (work / "tb.v").write_text(testbench)
     (work / VCD_NAME).unlink(missing_ok=True)
     iverilog, vvp = toolchain.find_tool("iverilog"), toolchain.find_tool("vvp")
-    _run([*iverilog.argv, "-o", "sim.vvp", "-s", top, "tb.v", "netlist_sim.v"], work, "iverilog")
-    _run([*vvp.argv, "-n", "sim.vvp"], work, "vvp")
+    _run([*iverilog.argv, "-o", "sim.vvp", "-s", top, "tb.v", "netlist_sim.v"], work, "iverilog", timeout)
+    _run([*vvp.argv, "-n", "sim.vvp"], work, "vvp", timeout)
     if not (work / VCD_NAME).is_file():
         raise ActivityError(f"the testbench wrote no {VCD_NAME} in {work}")
     toggles = count_toggles(work / VCD_NAME)
@@ -294,8 +295,12 @@ def run_simulation(netlist: GateNetlist, testbench: str, top: str,
     return {net: toggles[net] for net in netlist.nets}
 
 
-def _run(argv: Sequence[str], cwd: Path, what: str) -> None:
-    completed = lifetime.run(argv, cwd=cwd, capture_output=True, text=True, errors="replace", check=False)
+def _run(argv: Sequence[str], cwd: Path, what: str, timeout: float | None) -> None:
+    try:
+        completed = lifetime.run(argv, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                 errors="replace", timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:  # "took longer than": the sweep's rows call that a timeout
+        raise ActivityError(f"{what} took longer than {timeout:g} s in {cwd}") from None
     if completed.returncode != 0:
         lines = [line for line in (completed.stderr + completed.stdout).splitlines() if line.strip()]
         raise ActivityError(f"{what} failed in {cwd}: {lines[-1] if lines else completed.returncode}")

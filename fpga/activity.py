@@ -1,10 +1,10 @@
 """Switching activity of a MAC or multiplier's gate netlist under realistic operand streams.
 
-A design is synthesized by the ``gates`` flow of :mod:`hwgen.fpga.yosys_flow` (the flow writes the
-netlist as Verilog and as JSON) and simulated with unit gate delays, glitches included
-(:mod:`hwgen.cost_models.gate_sim` states the delay model), driven by a generated testbench that
-streams operand codes from a ``$readmemh`` memory: input ``valid`` held at 1, output ``ready`` at 1,
-so one item (one MAC) per clock, and ``last`` every K items.
+The gate netlist comes from the ``gates`` flow of :mod:`hwgen.fpga.yosys_flow` (a sweep's worker
+passes the one it just synthesized) and is simulated with unit gate delays, glitches included
+(:mod:`hwgen.fpga.gate_sim` states the delay model), driven by a generated testbench that streams
+operand codes from a ``$readmemh`` memory: input ``valid`` held at 1, output ``ready`` at 1, so one
+item (one MAC) per clock, and ``last`` every K items.
 
 Toggles are counted over a measured window after a warm-up (reset, then :data:`WARMUP_CYCLES` items,
 so every pipeline register holds stream data). The outputs the design produced are checked
@@ -16,9 +16,10 @@ Operand streams: independent Gaussian or Laplace samples for ``a`` and ``b`` (Nu
 meets the format's largest value (the scale then does not depend on how many MACs are simulated),
 and encoded by the golden codec (nearest, ties to even, saturating). Unsigned formats get the
 samples' magnitudes (the way post-ReLU activations arrive), not a stream that is half zeros.
+The stream, its packing into payload words and the check of the outputs are shared with the
+standard-cell power measurement (:mod:`hwgen.fpga.asic_power`).
 """
 
-import json
 import os
 import time
 from collections.abc import Mapping, Sequence
@@ -29,36 +30,63 @@ from types import MappingProxyType
 import numpy as np
 
 from hwgen import toolchain
-from hwgen.cost_models.gate_sim import (
+from hwgen.formats import scalar_format
+from hwgen.fpga.gate_sim import (
     SIM_MODULE,
     VCD_NAME,
     ActivityError,
     GateNetlist,
-    read_netlist,
     run_simulation,
 )
-from hwgen.formats import scalar_format
-from hwgen.fpga.yosys_flow import synthesize
 
 DISTRIBUTIONS = ("gaussian", "laplace")
 TENSOR = 4096  # values per tensor: the unit of per-tensor max scaling, whatever the stream length
 DEFAULT_TERMS = 16  # K: a MAC's dot products end (``last``) every K items
+DEFAULT_MACS = 2048  # measured cycles (one item each) of a stream
+MAX_MACS = 1 << 20
 WARMUP_CYCLES = 32
 RESET_CYCLES = 2
 SETTLE_MARGIN = 2  # time units between the deepest path settling and the next clock edge
 TB_MODULE = "energy_tb"
 UNITS = ("mac", "mul")  # units whose streams and results this module knows
 
-__all__ = ["DISTRIBUTIONS", "Activity", "ActivityError", "measure_activity", "quantize", "samples"]
+__all__ = ["DISTRIBUTIONS", "Activity", "ActivityError", "check_outputs", "measure_activity", "pack_words",
+           "quantize", "samples", "stimulus", "stream_fields", "unpack_words"]
 
 
-# -- operand streams ---------------------------------------------------------------------------------
+# -- stream options ----------------------------------------------------------------------------------
 
 def check_distribution(distribution) -> str:
     if distribution not in DISTRIBUTIONS:
         raise ValueError(f"distribution must be one of {', '.join(DISTRIBUTIONS)}, not {distribution!r}")
     return distribution
 
+
+def check_count(value, name: str, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if not 1 <= value <= high:
+        raise ValueError(f"{name} must be between 1 and {high}, not {value}")
+    return value
+
+
+def check_seed(seed) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int, not {type(seed).__name__}")
+    if seed < 0:
+        raise ValueError(f"seed must be 0 or more, not {seed}")
+    return seed
+
+
+def check_unit(design) -> None:
+    """``TypeError`` unless *design* is a generated design, ``ValueError`` unless a MAC or multiplier."""
+    if not all(hasattr(design, name) for name in ("unit", "module", "verilog", "details")):
+        raise TypeError(f"design must be a GeneratedDesign (hwgen.fpga.units), not {type(design).__name__}")
+    if design.unit not in UNITS:
+        raise ValueError(f"design unit must be one of {', '.join(UNITS)}, not {design.unit!r}")
+
+
+# -- operand streams ---------------------------------------------------------------------------------
 
 def samples(distribution: str, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Two independent sample streams (``a`` and ``b``) of shape (tensors, :data:`TENSOR`).
@@ -170,7 +198,6 @@ class Activity:
     cycles: int
     items: int  # items (MACs or multiplies) the design took in the window
     checked: int  # outputs compared bit-exactly with the golden model
-    yosys: str
     icarus: str
     seconds: Mapping[str, float] = field(default_factory=dict, compare=False)
 
@@ -184,7 +211,8 @@ def stream_fields(design) -> tuple[dict, dict]:
                  for s in ("i", "o"))
 
 
-def _pack(fields: Mapping[str, tuple[int, int]], values: Mapping[str, np.ndarray]) -> list[int]:
+def pack_words(fields: Mapping[str, tuple[int, int]], values: Mapping[str, np.ndarray]) -> list[int]:
+    """Payload words of *values* (one column per field), each field at its {name: (offset, width)}."""
     count = len(next(iter(values.values())))
     words = [0] * count
     for name, (offset, width) in fields.items():
@@ -195,7 +223,8 @@ def _pack(fields: Mapping[str, tuple[int, int]], values: Mapping[str, np.ndarray
     return words
 
 
-def _unpack(fields: Mapping[str, tuple[int, int]], words: Sequence[int]) -> dict[str, list[int]]:
+def unpack_words(fields: Mapping[str, tuple[int, int]], words: Sequence[int]) -> dict[str, list[int]]:
+    """The fields of payload words, one column per field (the inverse of :func:`pack_words`)."""
     return {name: [(w >> offset) & ((1 << width) - 1) for w in words]
             for name, (offset, width) in fields.items()}
 
@@ -210,49 +239,44 @@ def stimulus(design, distribution: str, count: int, seed: int, terms: int) -> di
     return values
 
 
-def measure_activity(design, distribution: str = "gaussian", cycles: int = 2048, seed: int = 0, *,
-                     work_dir: os.PathLike | str, terms: int = DEFAULT_TERMS) -> Activity:
-    """Synthesize ``design`` to gates, simulate ``cycles`` items of the stream and count toggles.
+def measure_activity(design, netlist: GateNetlist, distribution: str = "gaussian", cycles: int = DEFAULT_MACS,
+                     seed: int = 0, *, work_dir: os.PathLike | str, terms: int = DEFAULT_TERMS,
+                     timeout: float | None = None) -> Activity:
+    """Simulate ``cycles`` items of the stream on ``design``'s gate netlist and count toggles.
 
     Parameters
     ----------
     design
         A :class:`hwgen.fpga.units.GeneratedDesign` of unit ``mac`` or ``mul``.
+    netlist
+        Its gate netlist (:func:`hwgen.fpga.gate_sim.read_netlist` of the ``gates`` flow's JSON).
     cycles
         Measured clock cycles, one item (MAC) each, after the warm-up.
     terms
         K of the stream: ``last`` every K items (MACs only).
+    timeout
+        Seconds for each tool run (iverilog, vvp).
     """
     check_distribution(distribution)
-    if isinstance(cycles, bool) or not isinstance(cycles, int) or cycles <= 0:
-        raise ValueError(f"cycles must be a positive integer, not {cycles!r}")
-    if isinstance(terms, bool) or not isinstance(terms, int) or terms <= 0:
-        raise ValueError(f"terms must be a positive integer, not {terms!r}")
+    cycles = check_count(cycles, "cycles", MAX_MACS)
+    terms = check_count(terms, "terms", MAX_MACS)
     in_fields, out_fields = stream_fields(design)
     work = Path(work_dir).resolve()
     work.mkdir(parents=True, exist_ok=True)
-    seconds = {}
-
-    started = time.perf_counter()
-    source = work / f"{design.module}.v"
-    source.write_text(design.verilog)
-    synth = synthesize(source, design.module, "gates", work_dir=work / "gates")
-    netlist = read_netlist(json.loads(synth.netlist_json.read_text()), design.module)
-    seconds["synthesis"] = time.perf_counter() - started
 
     started = time.perf_counter()
     window = Window(half=netlist.depth + SETTLE_MARGIN + 1, warmup=WARMUP_CYCLES, cycles=cycles)
     values = stimulus(design, distribution, window.items, seed, terms)
-    (work / "items.hex").write_text("".join(f"{w:x}\n" for w in _pack(in_fields, values)))
+    (work / "items.hex").write_text("".join(f"{w:x}\n" for w in pack_words(in_fields, values)))
     (work / "outputs.hex").unlink(missing_ok=True)
     testbench = testbench_verilog(netlist.ports, window, "items.hex", "outputs.hex", VCD_NAME)
-    toggles = run_simulation(netlist, testbench, TB_MODULE, work)
-    seconds["simulation"] = time.perf_counter() - started
+    toggles = run_simulation(netlist, testbench, TB_MODULE, work, timeout=timeout)
+    seconds = {"simulation": time.perf_counter() - started}
 
     words = _read_outputs(work / "outputs.hex")
-    checked = check_outputs(design, values, _unpack(out_fields, words), terms)
+    checked = check_outputs(design, values, unpack_words(out_fields, words), terms)
     return Activity(design.module, netlist, MappingProxyType(toggles), cycles, cycles, checked,
-                    synth.tool_version, toolchain.find_tool("iverilog").version, MappingProxyType(seconds))
+                    toolchain.find_tool("iverilog").version, MappingProxyType(seconds))
 
 
 def _read_outputs(path: Path) -> list[int]:
