@@ -15,6 +15,7 @@ import pandas as pd
 from hwgen.cost_models.assemble import split_of
 from hwgen.cost_models.dataset import default_shape
 from hwgen.formats import DEFAULT_TERMS, get_format
+from hwgen.specs import MacSpec
 from hwgen.specs.mac import DEFAULT_PIPELINE
 
 FPGA_TARGETS = ("xc7", "ice40", "ecp5")
@@ -37,9 +38,16 @@ def _measured(table: pd.DataFrame) -> pd.DataFrame:
     return table[~table["predicted"].astype(bool)]
 
 
-def _one(table: pd.DataFrame, label: str, target: str) -> pd.Series | None:
-    rows = table[(table["label"] == label) & (table["target"] == target)]
+def _one(table: pd.DataFrame, spec: MacSpec, target: str) -> pd.Series | None:
+    """The measured row of the design *spec* on *target* (selected by the spec, never by a label)."""
+    terms = table["terms"].isna() if spec.terms is None else table["terms"].fillna(DEFAULT_TERMS) == spec.terms
+    same = ((table["format_a"] == spec.a) & (table["format_b"] == spec.b) & (table["acc"] == spec.acc)
+            & (table["mul"] == spec.mul) & (table["pipeline"] == spec.pipeline) & terms)
+    rows = table[same & (table["target"] == target)]
     return None if rows.empty else rows.iloc[0]
+
+
+DINT4_INT8, INT8 = MacSpec("dint4", "int8"), MacSpec("int8", "int8")
 
 
 def _plain(table: pd.DataFrame) -> pd.DataFrame:
@@ -60,7 +68,7 @@ def dint4_vs_int8(table: pd.DataFrame) -> Claim:
     rows = []
     for target, metric in (("xc7", "luts"), ("ice40", "luts"), ("ecp5", "luts"), ("gates", "gates"),
                            ("gates", "transistors"), ("gates", "energy_rel")):
-        dint, int8 = _one(measured, "dint4xint8", target), _one(measured, "int8", target)
+        dint, int8 = _one(measured, DINT4_INT8, target), _one(measured, INT8, target)
         if dint is None or int8 is None or metric not in measured.columns:
             continue
         rows.append({"target": target, "metric": metric, "int8xint8": float(int8[metric]),
@@ -69,7 +77,7 @@ def dint4_vs_int8(table: pd.DataFrame) -> Claim:
     ratios = evidence["int8 / dint4"].dropna() if len(evidence) else pd.Series(dtype=float)
     accuracy = ""
     if "minilm_cosine" in measured.columns:
-        dint, int8 = _one(measured, "dint4xint8", "gates"), _one(measured, "int8", "gates")
+        dint, int8 = _one(measured, DINT4_INT8, "gates"), _one(measured, INT8, "gates")
         if dint is not None and int8 is not None and not pd.isna(dint["minilm_cosine"]):
             accuracy = (f" MiniLM cosine: dINT4xINT8 {dint['minilm_cosine']:.3f} vs INT8xINT8 "
                         f"{int8['minilm_cosine']:.3f} (hwgen's dINT4 table has no zero).")
@@ -220,12 +228,13 @@ def lmul_vs_exact(table: pd.DataFrame, fmt: str = "fp8_e4m3fn", rival: str = "fp
     """L-Mul against the exact multiply in the same MAC (area, energy, dot-product error), and the
     paper's precision claim: 3-bit-mantissa L-Mul beats exact float8_e5m2."""
     measured = _measured(table)
+    lmul_spec = MacSpec(fmt, fmt, mul="lmul")
     rows = []
     for target, metric in (("xc7", "luts"), ("ice40", "luts"), ("ecp5", "luts"), ("gates", "gates"),
                            ("gates", "energy_rel"), ("gates", "dot1024_rel_error")):
         if metric not in measured.columns:
             continue
-        exact, lmul = _one(measured, fmt, target), _one(measured, f"{fmt} lmul", target)
+        exact, lmul = _one(measured, MacSpec(fmt, fmt), target), _one(measured, lmul_spec, target)
         if exact is None or lmul is None:
             continue
         rows.append({"target": target, "metric": metric, "exact": float(exact[metric]),
@@ -242,7 +251,7 @@ def lmul_vs_exact(table: pd.DataFrame, fmt: str = "fp8_e4m3fn", rival: str = "fp
     error_ratio = float(errors["lmul / exact"].iloc[0]) if len(errors) else float("nan")
     cheap = len(saving) > 0 and saving.min() >= LMUL_AGREE_SAVING
     similar = error_ratio <= LMUL_AGREE_ERROR_RATIO
-    lmul_row, rival_row = _one(measured, f"{fmt} lmul", "gates"), _one(measured, rival, "gates")
+    lmul_row, rival_row = _one(measured, lmul_spec, "gates"), _one(measured, MacSpec(rival, rival), "gates")
     beats = None
     if lmul_row is not None and rival_row is not None and "dot1024_rel_error" in measured.columns:
         beats = bool(lmul_row["dot1024_rel_error"] < rival_row["dot1024_rel_error"])
