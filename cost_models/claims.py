@@ -40,7 +40,7 @@ def _measured(table: pd.DataFrame) -> pd.DataFrame:
 
 def _one(table: pd.DataFrame, spec: MacSpec, target: str) -> pd.Series | None:
     """The measured row of the design *spec* on *target* (selected by the spec, never by a label)."""
-    terms = table["terms"].isna() if spec.terms is None else table["terms"].fillna(DEFAULT_TERMS) == spec.terms
+    terms = table["terms"].fillna(DEFAULT_TERMS) == spec.terms if spec.terms else table["terms"].isna()
     same = ((table["format_a"] == spec.a) & (table["format_b"] == spec.b) & (table["acc"] == spec.acc)
             & (table["mul"] == spec.mul) & (table["pipeline"] == spec.pipeline) & terms)
     rows = table[same & (table["target"] == target)]
