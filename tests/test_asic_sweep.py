@@ -13,8 +13,10 @@ from hwgen import toolchain
 from hwgen.cli import main
 from hwgen.errors import ToolNotFoundError
 from hwgen.fpga import asic, asic_power
+from hwgen.fpga.executors import InlineExecutor
 from hwgen.fpga.points import FAILED, LIBERTY_TOOL, OK, FlowSpec, Task, key_parts, run_task, tool_versions
-from hwgen.fpga.sweep import InlineExecutor, load_config, parse_config, run_sweep
+from hwgen.fpga.sweep import run_sweep
+from hwgen.fpga.sweep_config import load_config, parse_config
 from hwgen.fpga.targets import ASIC_COLUMNS, TARGETS
 from hwgen.fpga.units import GeneratedDesign, get_unit
 from hwgen.results.store import ResultStore
@@ -138,6 +140,23 @@ def test_a_design_that_fails_is_a_failed_row(tmp_path):
     assert (row["status"], row["target"], row["library"], row["clock_ns"]) == (FAILED, "asic", "osu018", 10.0)
     assert "comb has no clock port clk" in row["error"] and "\n" not in row["error"]
     assert "area_um2" not in row  # stored as NULL
+
+
+def test_a_failed_power_run_keeps_area_and_timing(tmp_path, monkeypatch):
+    """Power is measured after area and timing: when its simulation fails, the row keeps them and
+    says in power_method why power is missing (NULL)."""
+    installed_osu018()
+
+    def broken(*args, **kwargs):
+        raise asic_power.ActivityError("3 nets were x or z at the ends of the measured window")
+
+    monkeypatch.setattr(asic_power, "measure_asic_power", broken)
+    design = get_unit("mac").generate({"a": "int4", "b": "int4", "terms": 4, "pipeline": 1})
+    flow = FlowSpec("asic", clock_ns=5)
+    (row,) = run_task(Task(design, flow, (None,), ("k",), tool_versions(flow.tools), str(tmp_path / "w")))
+    assert row["status"] == OK and row["area_um2"] > 0 and row["critical_path_ns"] > 0
+    assert row["power_method"] == "not measured: 3 nets were x or z at the ends of the measured window"
+    assert "dynamic_uw" not in row and "energy_pj_per_mac" not in row  # stored as NULL
 
 
 def test_the_asic_target_names_what_it_cannot_have():

@@ -141,7 +141,7 @@ def test_metrics_a_target_cannot_have_are_missing_not_zero(tmp_path, points):
 
 
 def test_the_model_sweep_is_valid():
-    from hwgen.fpga.sweep import describe, load_config
+    from hwgen.fpga.sweep_config import describe, load_config
 
     plan = load_config(Path(__file__).parents[1] / "fpga" / "sweeps" / "model.toml")
     assert "50 designs (4 of them on gates only) x 4 flows (0 placed and routed" in describe(plan)

@@ -15,7 +15,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from hwgen.fpga.sweep import LocalExecutor, load_config, run_sweep
+from hwgen.fpga.executors import LocalExecutor
+from hwgen.fpga.sweep import run_sweep
+from hwgen.fpga.sweep_config import load_config
 from hwgen.results.store import COLUMN_NAMES, ResultStore
 
 pytestmark = [pytest.mark.tools, pytest.mark.slow]
@@ -37,7 +39,8 @@ asic = { library = "osu018", clock_ns = 10 }
 # What the report's process may not import: the generators, the simulators' glue, the measurement flows.
 BLOCKED = ("amaranth", "cocotb", "cocotb_tools", "hwgen.gen", "hwgen.sim", "hwgen.fpga.units",
            "hwgen.fpga.yosys_flow", "hwgen.fpga.gate_energy", "hwgen.fpga.activity", "hwgen.fpga.gate_sim",
-           "hwgen.fpga.asic", "hwgen.fpga.asic_power", "hwgen.fpga.points", "hwgen.fpga.sweep")
+           "hwgen.fpga.asic", "hwgen.fpga.asic_power", "hwgen.fpga.points", "hwgen.fpga.sweep",
+           "hwgen.fpga.sweep_config", "hwgen.fpga.sweep_progress", "hwgen.fpga.executors")
 # Except: the CLI registers `hwgen doctor`, whose module imports the path of its smoke design (no code).
 ALLOWED = ("hwgen.sim", "hwgen.sim.smoke")
 # Refuses to import BLOCKED (a meta-path finder) and replaces every way to start a process by one that

@@ -11,7 +11,7 @@ from test_cost_report import make_store
 from hwgen.cli import main
 from hwgen.cost_models import claims, dataset
 from hwgen.cost_models.assemble import fabric_points
-from hwgen.fpga.sweep import parse_config
+from hwgen.fpga.sweep_config import parse_config
 from hwgen.results.store import ResultStore
 from hwgen.specs import MacSpec
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from hwgen.cli import main
-from hwgen.fpga import sweep
+from hwgen.fpga import executors, sweep
 from hwgen.fpga.points import _cell_columns
 from hwgen.fpga.sweep import SweepSummary
 from hwgen.fpga.targets import ASIC_COLUMNS, TARGETS
@@ -100,7 +100,7 @@ def no_sweep(monkeypatch):
         return SweepSummary(keys=[row["key"] for row in rows], computed=len(rows))
 
     monkeypatch.setattr(sweep, "run_sweep", fake_run_sweep)
-    monkeypatch.setattr(sweep, "make_executor", lambda jobs, scheduler: None)
+    monkeypatch.setattr(executors, "make_executor", lambda jobs, scheduler: None)
     return calls
 
 

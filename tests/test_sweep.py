@@ -17,8 +17,10 @@ import pytest
 
 from hwgen.cli import main
 from hwgen.fpga import points, units
+from hwgen.fpga.executors import InlineExecutor, LocalExecutor
 from hwgen.fpga.points import FlowSpec
-from hwgen.fpga.sweep import DesignPoint, InlineExecutor, LocalExecutor, SweepPlan, load_config, run_sweep
+from hwgen.fpga.sweep import run_sweep
+from hwgen.fpga.sweep_config import DesignPoint, SweepPlan, load_config
 from hwgen.fpga.yosys_flow import SynthOptions
 from hwgen.results.store import ResultStore
 
@@ -240,7 +242,7 @@ def test_a_failed_energy_measurement_fails_the_row_and_keeps_its_counts(tmp_path
     ({"gates": {}}, {"targets": []}, r"^units\[0\]\.targets must be a non-empty list of target names$"),
 ])
 def test_energy_and_unit_targets_in_the_toml_are_checked(targets, units_extra, message):
-    from hwgen.fpga.sweep import parse_config
+    from hwgen.fpga.sweep_config import parse_config
 
     unit = {"kind": "mul", "formats": ["int8"], **units_extra}
     with pytest.raises((ValueError, TypeError), match=message):
@@ -248,7 +250,7 @@ def test_energy_and_unit_targets_in_the_toml_are_checked(targets, units_extra, m
 
 
 def test_a_unit_table_can_name_its_targets():
-    from hwgen.fpga.sweep import describe, parse_config
+    from hwgen.fpga.sweep_config import describe, parse_config
 
     plan = parse_config({"units": [{"kind": "mac", "formats": ["int4"], "params": {"terms": 4}},
                                    {"kind": "mul", "formats": ["int8", "fp16"], "targets": ["gates"]}],

@@ -10,8 +10,10 @@ import pytest
 from hwgen.cli import main
 from hwgen.errors import ToolNotFoundError
 from hwgen.fpga import points, sweep, units
+from hwgen.fpga.executors import InlineExecutor
 from hwgen.fpga.points import FlowSpec, point_key
-from hwgen.fpga.sweep import DesignPoint, InlineExecutor, SweepPlan, load_config, parse_config, run_sweep
+from hwgen.fpga.sweep import run_sweep
+from hwgen.fpga.sweep_config import DesignPoint, SweepPlan, load_config, parse_config
 from hwgen.results.store import COLUMN_NAMES, RESULT_COLUMNS, ResultStore, content_key
 
 ROOT = Path(__file__).resolve().parents[1]

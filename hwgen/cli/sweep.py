@@ -68,7 +68,10 @@ def work_root(args) -> Path:
 
 
 def run(args) -> int:
-    from hwgen.fpga.sweep import Progress, describe, load_config, make_executor, run_sweep
+    from hwgen.fpga.executors import make_executor
+    from hwgen.fpga.sweep import run_sweep
+    from hwgen.fpga.sweep_config import describe, load_config
+    from hwgen.fpga.sweep_progress import Progress
     from hwgen.results.store import ResultStore, check_store_file
 
     plan = load_config(args.config)
@@ -204,6 +207,8 @@ def _asic_conditions(records) -> list[str]:
 def _power_summary(method: str | None) -> str:
     if method is None:
         return "not measured (MAC and multiplier units only)"
+    if method.startswith("not measured"):
+        return method
     missed = method.partition("; at ")[2]
     return ("switching activity of the mapped netlist on a Gaussian operand stream, outputs checked "
             "against the golden model, energy from the Liberty tables (docs/asic.md)"

@@ -40,9 +40,11 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from hwgen.fpga.executors import InlineExecutor
     from hwgen.fpga.pnr import DEFAULT_FREQ_MHZ, DEFAULT_SEED
     from hwgen.fpga.points import FlowSpec
-    from hwgen.fpga.sweep import DesignPoint, InlineExecutor, SweepPlan, run_sweep
+    from hwgen.fpga.sweep import run_sweep
+    from hwgen.fpga.sweep_config import DesignPoint, SweepPlan
     from hwgen.fpga.targets import get_target
     from hwgen.results.store import ResultStore, check_store_file
 
