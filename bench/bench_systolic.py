@@ -38,8 +38,9 @@ def _emit(spec: SystolicSpec, folder: Path) -> tuple[Path, Path, str]:
 
 
 def throughput(args) -> None:
+    from hwgen.sim.engine import Job, verify_batch
     from hwgen.sim.systolic_stimulus import long_tile
-    from hwgen.sim.verify_systolic import SystolicJob, verify_systolic
+    from hwgen.sim.verify_systolic import SYSTOLIC
 
     folder = ROOT / "build" / "bench_systolic"
     jobs, shapes = [], []
@@ -48,10 +49,10 @@ def throughput(args) -> None:
         spec = SystolicSpec("int8", "int8", "fixed", pes=pes, simd=simd, depth=words)
         _, manifest, _ = _emit(spec, folder / "units")
         for vectors in (SHORT, LONG):
-            jobs.append(SystolicJob(manifest, [long_tile("int8", "int8", pes=pes, simd=simd, words=words,
-                                                         vectors=vectors, seed=pes * 10 + simd)]))
+            jobs.append(Job(manifest, [long_tile("int8", "int8", pes=pes, simd=simd, words=words,
+                                                 vectors=vectors, seed=pes * 10 + simd)]))
         shapes.append((pes, simd, words))
-    reports = verify_systolic(jobs, simulator=args.sim, build_dir=folder / "throughput")
+    reports = verify_batch(SYSTOLIC, jobs, simulator=args.sim, build_dir=folder / "throughput")
     print(f"{'pes':>4} {'simd':>4} {'items/vector':>12} {'cycles short':>12} {'cycles long':>11} "
           f"{'items/cycle':>11} {'MACs/cycle':>10} {'of peak':>8}")
     for k, (pes, simd, words) in enumerate(shapes):
@@ -109,8 +110,9 @@ def acceptance(args) -> None:
 
     from test_systolic_cocotb import CONFIGS, DEPTH, IDLE_RATE, STALL_RATE, emit_config
 
+    from hwgen.sim.engine import Job, verify_batch
     from hwgen.sim.systolic_stimulus import random_tiles
-    from hwgen.sim.verify_systolic import SystolicJob, verify_systolic
+    from hwgen.sim.verify_systolic import SYSTOLIC
 
     folder = ROOT / "build" / "bench_systolic_acceptance"
     jobs = []
@@ -118,10 +120,10 @@ def acceptance(args) -> None:
         seed = zlib.crc32(config.id.encode())
         tiles = random_tiles(config.a, config.b, pes=config.pes, simd=config.simd, depth=DEPTH,
                              vectors=args.products, seed=seed)
-        jobs.append(SystolicJob(emit_config(config, folder / "units"), tiles, idle_rate=IDLE_RATE,
-                                stall_rate=STALL_RATE, seed=seed))
+        jobs.append(Job(emit_config(config, folder / "units"), tiles, idle_rate=IDLE_RATE,
+                        stall_rate=STALL_RATE, seed=seed))
     begin = time.perf_counter()
-    reports = verify_systolic(jobs, simulator=args.sim, build_dir=folder / args.sim)
+    reports = verify_batch(SYSTOLIC, jobs, simulator=args.sim, build_dir=folder / args.sim)
     for config, report in zip(CONFIGS, reports, strict=True):
         print(f"{config.id:34s} products {report.dot_products:5d} cycles {report.cycles:7d} "
               f"mismatches {report.mismatches}{'' if report.ok else '  FAIL'}")

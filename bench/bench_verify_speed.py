@@ -27,9 +27,10 @@ from _timing import best_seconds
 from hwgen.cli import run_reporting_errors
 from hwgen.formats._check import check_int
 from hwgen.sim.direct import RUNNERS
-from hwgen.sim.mac_manifest import load_manifest
+from hwgen.sim.mac_stimulus import MacVectors, exhaustive_pairs
 from hwgen.sim.runner import SIMULATORS
-from hwgen.sim.verify_mac import MacVectors, exhaustive_pairs, verify_mac, verify_mac_naive
+from hwgen.sim.stream_manifest import load_manifest
+from hwgen.sim.verify_mac import verify_mac, verify_mac_naive
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "mac_int8_fixture.json"

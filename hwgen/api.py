@@ -40,7 +40,7 @@ def verify(spec: UnitSpec, *, simulator: str = "icarus", vectors: int | None = N
            seed: int = 0, idle: float = 0.2, stall: float = 0.3, build_dir="build/verify",
            runner: str = "cocotb", **stimulus_options):
     """Simulate the unit of *spec* on *simulator* (``icarus`` or ``verilator``) and check every output
-    against the golden model; the :class:`hwgen.sim.verify_mac.VerifyReport` (``.ok``, ``.mismatches``,
+    against the golden model; the :class:`hwgen.sim.verdict.VerifyReport` (``.ok``, ``.mismatches``,
     ``.first_mismatches``).
 
     *vectors* random dot products / inputs (the kind's default when None), or every input combination
@@ -60,9 +60,11 @@ def synth(spec: UnitSpec, target: str, *, dsp: bool = True, pnr: bool = False, s
     """Synthesize (and with *pnr* place and route) the unit of *spec* on *target*; the result rows (one
     per seed when placed), as the results store holds them. With *store* (a SQLite path) the rows are
     kept there and a point measured before is read back instead of run again."""
+    from hwgen.fpga.executors import InlineExecutor
     from hwgen.fpga.pnr import DEFAULT_FREQ_MHZ
     from hwgen.fpga.points import FlowSpec
-    from hwgen.fpga.sweep import DesignPoint, InlineExecutor, SweepPlan, run_sweep
+    from hwgen.fpga.sweep import run_sweep
+    from hwgen.fpga.sweep_config import DesignPoint, SweepPlan
     from hwgen.outputs import claim_folder
     from hwgen.results.store import ResultStore
 

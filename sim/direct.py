@@ -1,13 +1,13 @@
 """Run a harness toplevel without cocotb: a Verilog testbench on Icarus, a C++ loop on Verilator.
 
-A harness toplevel (:mod:`hwgen.sim.mac_harness`, or a batch of harnesses) needs from its driver
-only a clock, a reset, a timeout and the wait for ``done``: its vectors, backpressure and output
+A harness toplevel (:mod:`hwgen.sim.stream_harness`, or a batch of harnesses) needs from its driver
+only a clock, a reset, a timeout and the wait for ``done``: its items, backpressure and output
 capture are in the simulator, and Python checks the outputs afterwards. cocotb's start-up in the
 simulator (about 0.3 s: Python, cocotb and the pytest it imports) is then most of a short run, so
 this module drives those four things from the simulator's own language instead. The checks stay
-the same: the harness writes the same files, and :func:`hwgen.sim.verify_mac.check_unit` reads them.
+the same: the harness writes the same files, and :func:`hwgen.sim.engine.check` reads them.
 
-The driving is the cocotb test ``run_harness``'s (:mod:`hwgen.sim.mac_bench_tests`): ``rst`` high for
+The driving is the cocotb test ``run_harness``'s (:mod:`hwgen.sim.stream_tests`): ``rst`` high for
 :data:`RESET_CYCLES` rising edges, released at the next falling edge; then at most *timeout_cycles*
 cycles until ``done``; if it has not risen, ``halt`` is raised so the harness writes what arrived.
 Both drivers write ``{"timed_out": ...}`` to the status file the caller names.
@@ -23,8 +23,9 @@ from pathlib import Path
 
 from hwgen import lifetime, toolchain
 from hwgen.sim.harness_timing import CLOCK_NS, RESET_CYCLES
-from hwgen.sim.mac_harness import check_module_name, write_if_changed
 from hwgen.sim.runner import SimulationError, build_key, check_simulator, record_build, reusable_build
+from hwgen.sim.stream_harness import write_if_changed
+from hwgen.verilog_names import check_module_name
 
 RUNNERS = ("cocotb", "direct")
 FOLDER = "direct"  # inside the harness's build folder

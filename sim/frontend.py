@@ -1,7 +1,8 @@
 """One verification front end for every unit kind: a stimulus from the spec, then the unit's run.
 
 Each kind supplies the two things that are its own (:class:`UnitProtocol`): how to draw its stimulus
-(random or exhaustive) and which verifier runs it through the unit's harness and checks every output
+(random or exhaustive) and its :class:`~hwgen.sim.engine.StreamProtocol`, which the one engine
+(:mod:`hwgen.sim.engine`) uses to run the stimulus through the unit's harness and check every output
 against the golden model. Everything else -- emitting the unit into its build folder, the simulators,
 the report -- is shared, by the CLI and by the Python API (:func:`hwgen.api.verify`).
 """
@@ -13,6 +14,11 @@ import numpy as np
 
 from hwgen.formats import scalar_format
 from hwgen.formats._check import check_int
+from hwgen.sim.engine import Job, StreamProtocol, verify
+from hwgen.sim.verify_mac import MAC
+from hwgen.sim.verify_mxdot import MXDOT
+from hwgen.sim.verify_nnlut import NNLUT
+from hwgen.sim.verify_systolic import SYSTOLIC
 from hwgen.specs import MacSpec, MxDotSpec, NnLutSpec, SystolicSpec, UnitSpec
 
 MAX_RANDOM_ITEMS = 1 << 24  # the items a random stimulus may hold: as much memory as the exhaustive limit
@@ -21,14 +27,14 @@ MAX_RANDOM_ITEMS = 1 << 24  # the items a random stimulus may hold: as much memo
 @dataclass(frozen=True)
 class UnitProtocol:
     """What verifying one kind of unit needs: ``what`` its random vectors are, their default count and
-    limit, and the two functions ``stimulus(spec, vectors, exhaustive, seed)`` and
-    ``run(manifest, stimulus, simulator=, idle=, stall=, seed=, build_dir=, runner=)``."""
+    limit, the function ``stimulus(spec, vectors, exhaustive, seed)`` and the engine's ``stream``
+    protocol of the kind."""
 
     what: str
     default_vectors: int
     max_vectors: int
     stimulus: Callable
-    run: Callable
+    stream: StreamProtocol
 
 
 def _mac_stimulus(spec: MacSpec, vectors: int, exhaustive: bool, seed: int, max_terms: int = 64):
@@ -39,13 +45,6 @@ def _mac_stimulus(spec: MacSpec, vectors: int, exhaustive: bool, seed: int, max_
     check_int(max_terms, "max terms", 1, 4096)
     _check_items(vectors * (max_terms + 1) // 2, f"{vectors} random dot products of up to {max_terms} terms")
     return random_dot_products(spec.a, spec.b, vectors, max_terms=max_terms, seed=seed)
-
-
-def _mac_run(manifest, vectors, **options):
-    from hwgen.sim.verify_mac import verify_mac
-
-    return verify_mac(manifest, a_codes=vectors.a_codes, b_codes=vectors.b_codes, last=vectors.last,
-                      **_rates(options))
 
 
 def _mxdot_stimulus(spec: MxDotSpec, vectors: int, exhaustive: bool, seed: int, max_blocks: int = 4):
@@ -59,23 +58,11 @@ def _mxdot_stimulus(spec: MxDotSpec, vectors: int, exhaustive: bool, seed: int, 
     return random_block_dots(a, b, vectors, max_blocks=max_blocks, seed=seed)
 
 
-def _mxdot_run(manifest, vectors, **options):
-    from hwgen.sim.verify_mxdot import verify_mxdot
-
-    return verify_mxdot(manifest, vectors=vectors, **_rates(options))
-
-
 def _nnlut_stimulus(spec: NnLutSpec, vectors: int, exhaustive: bool, seed: int):
     bits = scalar_format(spec.in_format).bits
     if exhaustive:
         return np.arange(1 << bits, dtype=np.int64)
     return np.random.default_rng(seed).integers(0, 1 << bits, vectors, dtype=np.int64)
-
-
-def _nnlut_run(manifest, codes, **options):
-    from hwgen.sim.verify_nnlut import verify_nnlut
-
-    return verify_nnlut(manifest, codes=codes, **_rates(options))
 
 
 def _systolic_stimulus(spec: SystolicSpec, vectors: int, exhaustive: bool, seed: int):
@@ -88,18 +75,11 @@ def _systolic_stimulus(spec: SystolicSpec, vectors: int, exhaustive: bool, seed:
                         seed=seed)
 
 
-def _systolic_run(manifest, tiles, *, simulator, idle, stall, seed, build_dir, runner):
-    from hwgen.sim.verify_systolic import SystolicJob, verify_systolic
-
-    job = SystolicJob(manifest, tiles, idle_rate=idle, stall_rate=stall, seed=seed)
-    return verify_systolic([job], simulator=simulator, build_dir=build_dir, runner=runner)[0]
-
-
 PROTOCOLS: dict[type[UnitSpec], UnitProtocol] = {
-    MacSpec: UnitProtocol("dot products", 2000, 1_000_000, _mac_stimulus, _mac_run),
-    MxDotSpec: UnitProtocol("block pairs", 2000, 1_000_000, _mxdot_stimulus, _mxdot_run),
-    NnLutSpec: UnitProtocol("inputs", 2000, 1_000_000, _nnlut_stimulus, _nnlut_run),
-    SystolicSpec: UnitProtocol("matrix-vector products", 500, 200_000, _systolic_stimulus, _systolic_run),
+    MacSpec: UnitProtocol("dot products", 2000, 1_000_000, _mac_stimulus, MAC),
+    MxDotSpec: UnitProtocol("block pairs", 2000, 1_000_000, _mxdot_stimulus, MXDOT),
+    NnLutSpec: UnitProtocol("inputs", 2000, 1_000_000, _nnlut_stimulus, NNLUT),
+    SystolicSpec: UnitProtocol("matrix-vector products", 500, 200_000, _systolic_stimulus, SYSTOLIC),
 }
 
 
@@ -121,15 +101,10 @@ def make_stimulus(spec: UnitSpec, *, vectors: int | None = None, exhaustive: boo
 
 def run_stimulus(spec: UnitSpec, manifest, stimulus, *, simulator: str, idle: float, stall: float, seed: int,
                  build_dir, runner: str = "cocotb"):
-    """Run *stimulus* through the unit of *manifest* on *simulator*; its :class:`VerifyReport`."""
-    return protocol(spec).run(manifest, stimulus, simulator=simulator, idle=idle, stall=stall, seed=seed,
-                              build_dir=build_dir, runner=runner)
-
-
-def _rates(options: dict) -> dict:
-    """The verifiers' keyword names for the front end's options."""
-    return {"simulator": options["simulator"], "idle_rate": options["idle"], "stall_rate": options["stall"],
-            "seed": options["seed"], "build_dir": options["build_dir"], "runner": options["runner"]}
+    """Run *stimulus* through the unit of *manifest* on *simulator*; its
+    :class:`~hwgen.sim.verdict.VerifyReport`."""
+    job = Job(manifest, stimulus, idle_rate=idle, stall_rate=stall, seed=seed)
+    return verify(protocol(spec).stream, job, simulator=simulator, build_dir=build_dir, runner=runner)
 
 
 def _check_items(items: int, what: str) -> None:

@@ -17,8 +17,8 @@ from hwgen.formats import E8M0, BlockFormat, IntFormat, MiniFloat
 from hwgen.formats.block_dot import block_pair
 from hwgen.golden import all_values, encode
 from hwgen.golden.block import quantize_blocks
-from hwgen.sim.mac_memory import check_exhaustive
-from hwgen.sim.mac_stimulus import edge_codes
+from hwgen.sim.edge_codes import EDGE_WEIGHTS, edge_codes
+from hwgen.sim.stream_memory import check_exhaustive
 
 
 class BlockVectors(NamedTuple):
@@ -59,7 +59,7 @@ def exhaustive_pair_blocks(a, b=None) -> BlockVectors:
 
     Pair n sits in lane n mod block_size, every other lane holds code 0 (+0), so each pair's product
     goes through a different lane of the multiplier array and the adder tree. Raises ``ValueError``
-    above :data:`~hwgen.sim.mac_memory.MAX_EXHAUSTIVE_ITEMS` pairs.
+    above :data:`~hwgen.sim.stream_memory.MAX_EXHAUSTIVE_ITEMS` pairs.
     """
     a, b = block_pair(a, b)
     a_count, b_count = 1 << a.element.bits, 1 << b.element.bits
@@ -77,7 +77,6 @@ def exhaustive_pair_blocks(a, b=None) -> BlockVectors:
 BLOCK_KINDS = {"edge": 0.5, "zero": 0.07, "max": 0.08, "subnormal": 0.08, "quantized": 0.2, "cancel": 0.07}
 SPECIAL_ELEMENT_SHARE = 0.1  # blocks that may hold NaN / inf elements
 NAN_SCALE_SHARE = 0.02  # per side
-EDGE_WEIGHTS = {"zero": 4, "subnormal": 4, "extreme": 4, "min_normal": 2, "one": 2, "nan": 1, "inf": 1}
 
 
 class _Elements:

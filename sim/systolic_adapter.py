@@ -1,6 +1,6 @@
 """A testbench adapter that puts a systolic array's two input streams behind one.
 
-The memory harness (:mod:`hwgen.sim.mac_harness`) drives one input stream. The adapter's input
+The memory harness (:mod:`hwgen.sim.stream_harness`) drives one input stream. The adapter's input
 payload carries a select bit and both streams' fields; it offers each item to the weight stream
 (``sel`` = 1) or the activation stream (``sel`` = 0), so the harness can play weight loads and
 activation vectors in one ordered sequence. Only an activation item's ``last`` owes an output.
@@ -10,8 +10,9 @@ Every port name and payload offset comes from the array's manifest.
 import os
 from pathlib import Path
 
-from hwgen.sim.mac_harness import check_module_name
-from hwgen.sim.mac_manifest import MacInterface, stream_interface
+from hwgen.sim.stream_harness import write_if_changed
+from hwgen.sim.stream_manifest import StreamInterface, stream_interface
+from hwgen.verilog_names import check_module_name
 
 IN_FIELDS = ("sel", "last", "x", "wlast", "w")
 
@@ -46,7 +47,7 @@ def _stream(name: str, fields: dict) -> dict:
             "fields": fields}
 
 
-def adapter_interface(adapted: dict) -> MacInterface:
+def adapter_interface(adapted: dict) -> StreamInterface:
     return stream_interface(adapted, IN_FIELDS, ("acc",))
 
 
@@ -102,6 +103,4 @@ def write_adapter(manifest: dict, adapted: dict, path: os.PathLike | str) -> Non
         "endmodule",
         "",
     ])
-    path = Path(path)
-    if not path.is_file() or path.read_text() != text:
-        path.write_text(text)
+    write_if_changed(Path(path), text)

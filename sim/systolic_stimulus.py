@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hwgen.formats import scalar_format
-from hwgen.sim.mac_stimulus import draw_codes, finite_codes
+from hwgen.sim.edge_codes import draw_codes, finite_codes
 
 FINITE_ROW_SHARE = 0.75  # of weight rows and activation vectors: no NaN / inf codes, so sums show
 

@@ -11,9 +11,9 @@ import sys
 
 import pytest
 
-import hwgen.sim.mac_memory as mac_memory
+import hwgen.sim.stream_memory as stream_memory
+from hwgen.sim.mac_stimulus import exhaustive_pairs
 from hwgen.sim.mxdot_stimulus import exhaustive_pair_blocks, pack_blocks
-from hwgen.sim.verify_mac import exhaustive_pairs
 
 HEADROOM = 1 << 30  # bytes of address space a check may add to what the process already holds
 CLI_ADDRESS_SPACE = 4 << 30  # the CLI's imports need about 1 GiB of address space
@@ -58,15 +58,15 @@ def test_exhaustive_pairs_refuses_wide_formats_before_allocating(a, b, pairs):
 
 
 def test_the_limit_is_inclusive():
-    limit = mac_memory.MAX_EXHAUSTIVE_ITEMS
+    limit = stream_memory.MAX_EXHAUSTIVE_ITEMS
     assert limit == 1 << 24
-    assert mac_memory.check_exhaustive(limit, "pairs") == limit
+    assert stream_memory.check_exhaustive(limit, "pairs") == limit
     with pytest.raises(ValueError, match=f"needs {limit + 1} pairs, more than the limit of {limit} "):
-        mac_memory.check_exhaustive(limit + 1, "pairs")
+        stream_memory.check_exhaustive(limit + 1, "pairs")
 
 
 def test_exhaustive_pair_blocks_checks_the_same_limit(monkeypatch):
-    monkeypatch.setattr(mac_memory, "MAX_EXHAUSTIVE_ITEMS", 1000)
+    monkeypatch.setattr(stream_memory, "MAX_EXHAUSTIVE_ITEMS", 1000)
     with pytest.raises(ValueError, match=r"^--exhaustive needs 65536 element pairs for mxfp8_e4m3 x "
                                          r"mxfp8_e4m3, more than the limit of 1000 .*; use --vectors N"):
         exhaustive_pair_blocks("mxfp8_e4m3")

@@ -1,6 +1,6 @@
 """Every unit kind takes exactly the latency its manifest states, on Icarus and on Verilator.
 
-The measurement is independent of the units' own harnesses (:mod:`hwgen.sim.mac_harness` and the
+The measurement is independent of the units' own harnesses (:mod:`hwgen.sim.stream_harness` and the
 checkers built on it): units come from ``hwgen generate``, and a plain Verilog testbench is written
 from each manifest alone (its ports, its streams' ``valid`` / ``ready`` / ``payload`` names, the
 offset of the input stream's ``last`` field, ``latency``). After reset it offers one item on stream

@@ -1,6 +1,6 @@
 """Acceptance suite of the MAC generator: generated units checked bit-exactly on Icarus and Verilator.
 
-Every unit of the suite runs in ONE build per simulator (:func:`hwgen.sim.verify_batch.verify_batch`:
+Every unit of the suite runs in ONE build per simulator (:func:`hwgen.sim.engine.verify_batch`:
 the units' harnesses side by side), so the suite pays one Verilator compile, not one per unit. Each
 unit gets one stream of items, with 20 % of the input cycles idle and 30 % of the output cycles
 refused (in bursts) throughout:
@@ -28,15 +28,16 @@ from dataclasses import dataclass
 
 import pytest
 
-import hwgen.gen.mac
+import hwgen.gen.accumulate
 from hwgen.emit import emit
 from hwgen.gen import float_accumulate
 from hwgen.gen.build import build_unit, emit_spec
 from hwgen.gen.mac_design import manifest_details
+from hwgen.sim.engine import Job, verify_batch
 from hwgen.sim.mac_stimulus import exhaustive_pairs, join_vectors, random_dot_products
 from hwgen.sim.runner import SIMULATORS
-from hwgen.sim.verify_batch import BatchJob, verify_batch
-from hwgen.sim.verify_mac import VerifyReport
+from hwgen.sim.verdict import VerifyReport
+from hwgen.sim.verify_mac import MAC
 from hwgen.specs import MacSpec
 
 pytestmark = [pytest.mark.slow, pytest.mark.tools]
@@ -112,7 +113,8 @@ def units(tmp_path_factory) -> dict:
             spec = MacSpec(config.a, config.b, config.acc, pipeline=pipeline, mul=config.mul)
             _, manifests[config.id, pipeline] = emit_spec(spec, folder)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(hwgen.gen.mac, "FloatAccumulate", TiesAwayAccumulate)  # where MacUnit looks it up
+        # where the MAC's accumulator (hwgen.gen.accumulate.float_add) looks it up
+        patch.setattr(hwgen.gen.accumulate, "FloatAccumulate", TiesAwayAccumulate)
         unit = build_unit(MacSpec("fp8_e4m3fn", "fp8_e4m3fn", "bf16"))
         _, manifests[BROKEN] = emit(unit, "mac_fp8_e4m3fn_bf16_ties_away", folder, manifest_details(unit))
     return manifests
@@ -139,12 +141,12 @@ def outcome(request, units, tmp_path_factory) -> Outcome:
         for pipeline, count in plan.random.items():
             parts = [exhaustive_pairs(config.a, config.b)] if pipeline in plan.exhaustive else []
             parts.append(random_dot_products(config.a, config.b, count, seed=100 * index + pipeline))
-            jobs[config.id, pipeline] = BatchJob.of(units[config.id, pipeline], join_vectors(*parts),
-                                                    idle_rate=IDLE_RATE, stall_rate=STALL_RATE, seed=index)
+            jobs[config.id, pipeline] = Job(units[config.id, pipeline], join_vectors(*parts),
+                                            idle_rate=IDLE_RATE, stall_rate=STALL_RATE, seed=index)
     broken = random_dot_products("fp8_e4m3fn", "fp8_e4m3fn", plan.broken_random, seed=5)
-    jobs[BROKEN] = BatchJob.of(units[BROKEN], broken, idle_rate=IDLE_RATE, stall_rate=STALL_RATE, seed=5)
+    jobs[BROKEN] = Job(units[BROKEN], broken, idle_rate=IDLE_RATE, stall_rate=STALL_RATE, seed=5)
     drawn = time.perf_counter()
-    reports = verify_batch(list(jobs.values()), simulator=simulator,
+    reports = verify_batch(MAC, list(jobs.values()), simulator=simulator,
                            build_dir=tmp_path_factory.mktemp(f"mac_batch_{simulator}"))
     return Outcome(simulator, dict(zip(jobs, reports, strict=True)), stimulus_seconds=drawn - begin,
                    wall_seconds=time.perf_counter() - drawn)

@@ -17,13 +17,15 @@ import pytest
 from hwgen.cli._verify_options import RUNNER_CHOICES
 from hwgen.golden import decode
 from hwgen.sim.direct import RUNNERS, run_direct
-from hwgen.sim.mac_harness import write_batch_top, write_harness, write_lint_waiver
-from hwgen.sim.mac_manifest import load_manifest, mac_interface
-from hwgen.sim.mac_memory import GAP_BITS, harness_files, read_hex_words, write_vectors
-from hwgen.sim.mac_stimulus import join_vectors
+from hwgen.sim.engine import Job, verify_batch
+from hwgen.sim.mac_stimulus import exhaustive_pairs, join_vectors, random_dot_products
 from hwgen.sim.runner import SIMULATORS, SimulationError
-from hwgen.sim.verify_batch import BatchJob, verify_batch
-from hwgen.sim.verify_mac import exhaustive_pairs, random_dot_products, simulate, verify_mac, verify_mac_naive
+from hwgen.sim.simulation import simulate, write_lint_waiver
+from hwgen.sim.stream_harness import write_batch_top, write_harness
+from hwgen.sim.stream_manifest import Field, load_manifest
+from hwgen.sim.stream_memory import GAP_BITS, HarnessOutput, harness_files, read_hex_words, write_items
+from hwgen.sim.verdict import compare, field_values
+from hwgen.sim.verify_mac import MAC, mac_interface, verify_mac, verify_mac_naive
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOOD = FIXTURES / "mac_int8_fixture.json"
@@ -41,40 +43,48 @@ def good_manifest() -> dict:
     return json.loads(GOOD.read_text())
 
 
+def good_unit():
+    return mac_interface(good_manifest())
+
+
+def write_mac_items(folder: Path, a_codes, b_codes, last, **options):
+    return write_items(good_unit(), folder, {"a": a_codes, "b": b_codes, "last": last}, **options)
+
+
 # -- harness and stimulus, no simulator --------------------------------------------------------------
 
 
 def test_harness_binds_the_manifest(tmp_path):
     harness = tmp_path / "harness.v"
-    assert write_harness(good_manifest(), harness) == "mac_int8_fixture_harness"
+    assert write_harness(good_unit(), harness) == "mac_int8_fixture_harness"
     text = harness.read_text()
     assert "mac_int8_fixture dut (" in text
     for port in ("i__valid", "i__ready", "i__payload", "o__valid", "o__ready", "o__payload"):
         assert f".{port}(" in text
     assert "if (word[16]) expected <= expected" in text  # i.last at offset 16
-    assert f'$readmemh("{harness_files(tmp_path).vectors}", vectors);' in text
+    assert f'$readmemh("{harness_files(tmp_path).items}", items);' in text
 
 
 def test_harness_is_rewritten_only_when_it_changes(tmp_path):
     harness = tmp_path / "harness.v"
-    write_harness(good_manifest(), harness)
+    write_harness(good_unit(), harness)
     os.utime(harness, (1, 1))
-    write_harness(good_manifest(), harness)
+    write_harness(good_unit(), harness)
     assert harness.stat().st_mtime == 1  # the simulator's build stays up to date
-    write_harness(good_manifest(), harness, depth=1 << 18)
+    write_harness(good_unit(), harness, depth=1 << 18)
     assert harness.stat().st_mtime > 1
 
 
 def test_harness_result_memory_can_be_smaller(tmp_path):
     harness = tmp_path / "harness.v"
-    write_harness(good_manifest(), harness, depth=1 << 10, results_depth=1 << 4, name="lane_3")
+    write_harness(good_unit(), harness, depth=1 << 10, results_depth=1 << 4, name="lane_3")
     text = harness.read_text()
-    assert "module lane_3 (" in text and "results [0:15];" in text and "vectors [0:1023];" in text
+    assert "module lane_3 (" in text and "results [0:15];" in text and "items [0:1023];" in text
     assert "received[4]) finishing" in text and "results[received[3:0]] <= out_payload" in text
     with pytest.raises(ValueError, match="harness results depth 2048 exceeds its depth 1024"):
-        write_harness(good_manifest(), harness, depth=1 << 10, results_depth=1 << 11)
+        write_harness(good_unit(), harness, depth=1 << 10, results_depth=1 << 11)
     with pytest.raises(ValueError, match="module name must be a Verilog identifier"):
-        write_harness(good_manifest(), harness, name="two words")
+        write_harness(good_unit(), harness, name="two words")
 
 
 def test_batch_top_runs_every_harness_and_waits_for_all(tmp_path):
@@ -93,11 +103,11 @@ def test_lint_waiver_covers_every_unit_and_publishes_the_top(tmp_path):
 
 
 def test_batch_rejects_module_name_clashes(tmp_path):
-    job = BatchJob.of(GOOD, random_dot_products("int8", "int8", 3))
+    job = Job(GOOD, random_dot_products("int8", "int8", 3))
     with pytest.raises(ValueError, match="module names used twice in the batch: mac_int8_fixture"):
-        verify_batch([job], simulator="icarus", build_dir=tmp_path, top="mac_int8_fixture")
+        verify_batch(MAC, [job], simulator="icarus", build_dir=tmp_path, top="mac_int8_fixture")
     with pytest.raises(ValueError, match="a batch needs at least one job"):
-        verify_batch([], simulator="icarus", build_dir=tmp_path)
+        verify_batch(MAC, [], simulator="icarus", build_dir=tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -139,31 +149,64 @@ def test_unreadable_manifest_or_verilog_is_one_line(tmp_path):
 
 
 def test_vector_words_hold_fields_at_manifest_offsets(tmp_path):
-    written = write_vectors(good_manifest(), tmp_path, [0x12, 0xFF], [0x80, 0x01], [False, True])
+    written = write_mac_items(tmp_path, [0x12, 0xFF], [0x80, 0x01], [False, True])
     assert (written.items, written.outputs, written.idle_cycles, written.stall_fraction) == (2, 1, 0, 0.0)
-    words, known = read_hex_words(harness_files(tmp_path).vectors)
+    words, known = read_hex_words(harness_files(tmp_path).items)
     assert words.tolist() == [0x8012, 0x1_01FF, 1 << (17 + GAP_BITS)]  # a | b << 8 | last << 16, then stop
     assert known.all()
 
 
 def test_idle_gaps_and_stalls_follow_their_rates(tmp_path):
     count = 20_000
-    written = write_vectors(good_manifest(), tmp_path, np.zeros(count, int), np.zeros(count, int),
-                            np.ones(count, bool), idle_rate=0.25, stall_rate=0.4, seed=1)
+    written = write_mac_items(tmp_path, np.zeros(count, int), np.zeros(count, int), np.ones(count, bool),
+                              idle_rate=0.25, stall_rate=0.4, seed=1)
     idle_share = written.idle_cycles / (written.idle_cycles + count)
     assert idle_share == pytest.approx(0.25, abs=0.02)
     assert written.stall_fraction == pytest.approx(0.4, abs=0.06)
-    gaps = read_hex_words(harness_files(tmp_path).vectors)[0][:-1] >> 17 & 15
+    gaps = read_hex_words(harness_files(tmp_path).items)[0][:-1] >> 17 & 15
     assert gaps.max() == 15
 
 
-def test_vectors_must_fit_their_fields_and_end_a_dot_product(tmp_path):
+def test_items_must_fit_their_fields_and_end_a_dot_product(tmp_path):
     with pytest.raises(ValueError, match=r"a codes must fit the 8-bit field i\.a"):
-        write_vectors(good_manifest(), tmp_path, [256], [0], [True])
-    with pytest.raises(ValueError, match="the last one must have last set"):
-        write_vectors(good_manifest(), tmp_path, [1], [0], [False])
+        write_mac_items(tmp_path, [256], [0], [True])
+    with pytest.raises(ValueError, match="the last item must have last set"):
+        write_mac_items(tmp_path, [1], [0], [False])
     with pytest.raises(ValueError, match=r"stall_rate must be at least 0 and below 1, not 1\.0"):
-        write_vectors(good_manifest(), tmp_path, [1], [0], [True], stall_rate=1.0)
+        write_mac_items(tmp_path, [1], [0], [True], stall_rate=1.0)
+    with pytest.raises(ValueError, match="a codes, b codes and last flags must be 1-D and equally long"):
+        verify_mac(GOOD, simulator="icarus", a_codes=[1, 2], b_codes=[1], last=[True], build_dir=tmp_path)
+    with pytest.raises(ValueError, match="the last one must have last set"):
+        verify_mac(GOOD, simulator="icarus", a_codes=[1], b_codes=[1], last=[False], build_dir=tmp_path)
+
+
+class LaneJudge:
+    """A judge whose golden outputs are rows of two lanes."""
+
+    def __init__(self, lanes):
+        self.expected = {"y": np.array([[1, 2], [3, 4]])}
+        self._lanes = lanes
+
+    def actual(self, payloads):
+        return {"y": field_values(payloads, Field(0, 8), lanes=self._lanes)}
+
+    def describe(self, index, expected, actual):
+        return f"output {index}"
+
+
+def test_compare_counts_wrong_unknown_missing_and_extra_outputs():
+    def output(words, known):
+        return HarnessOutput(0, 0, 0, False, 0, np.array(words, dtype=np.int64), np.array(known, dtype=bool))
+
+    assert compare(LaneJudge(2), output([0x21, 0x43], [True, True])).mismatches == 0
+    wrong_lane = compare(LaneJudge(2), output([0x21, 0x53], [True, True]))
+    assert (wrong_lane.outputs, wrong_lane.mismatches, wrong_lane.shown) == (2, 1, ("output 1",))
+    assert compare(LaneJudge(2), output([0x21, 0x43], [True, False])).mismatches == 1  # unknown bits
+    assert compare(LaneJudge(2), output([0x21], [True])).mismatches == 1  # missing
+    assert compare(LaneJudge(2), output([0x21, 0x43, 0x00], [True] * 3)).mismatches == 1  # extra
+    # One value per output against rows of lanes would broadcast into a wrong verdict: refused.
+    with pytest.raises(ValueError, match=r"output field y: the unit's values have shape \(2,\), the golden"):
+        compare(LaneJudge(None), output([0x21, 0x43], [True, True]))
 
 
 @pytest.mark.parametrize(
@@ -347,12 +390,12 @@ def test_naive_driver_checks_the_same_way(builds):
 def test_batch_gives_every_job_its_own_verdict(runner, builds):
     """One Icarus build: the good fixture twice, and both broken ones (the stall bug hangs the batch)."""
     dots = random_dot_products("int8", "int8", 300, seed=8)
-    jobs = [BatchJob.of(GOOD, join_vectors(exhaustive_pairs("int8", "int8"), dots), idle_rate=0.2,
-                        stall_rate=0.3, seed=1),
-            BatchJob.of(GOOD, dots, seed=2),
-            BatchJob.of(NO_RESTART, dots),
-            BatchJob.of(STALL_BUG, dots, stall_rate=0.3, seed=3)]
-    reports = verify_batch(jobs, simulator="icarus", build_dir=builds / f"batch_{runner}", runner=runner)
+    jobs = [Job(GOOD, join_vectors(exhaustive_pairs("int8", "int8"), dots), idle_rate=0.2, stall_rate=0.3,
+                seed=1),
+            Job(GOOD, dots, seed=2),
+            Job(NO_RESTART, dots),
+            Job(STALL_BUG, dots, stall_rate=0.3, seed=3)]
+    reports = verify_batch(MAC, jobs, simulator="icarus", build_dir=builds / f"batch_{runner}", runner=runner)
     good, good_again, no_restart, stall_bug = reports
     assert good.ok and good_again.ok, good.summary() + good_again.summary()
     assert good.dot_products == 65_836 and good_again.dot_products == 300

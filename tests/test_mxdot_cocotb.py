@@ -1,6 +1,6 @@
 """Acceptance suite of the block dot-product generator: units checked bit-exactly on Icarus and Verilator.
 
-Every unit runs in ONE build per simulator (:func:`hwgen.sim.verify_mxdot.verify_mxdot_batch`: the
+Every unit runs in ONE build per simulator (:func:`hwgen.sim.engine.verify_batch`: the
 units' harnesses side by side), with 20 % of the input cycles idle and 30 % of the output cycles
 refused (in bursts). The seven block formats of the registry, at their spec block sizes (32 for MX,
 16 for NVFP4) with an fp32 accumulator (pipeline 3, the default): the acceptance units. Each format
@@ -34,10 +34,11 @@ from hwgen.formats.block_dot import resolve_block_format
 from hwgen.gen.build import emit_spec
 from hwgen.gen.mxdot import MxDotUnit
 from hwgen.gen.mxdot_design import manifest_details
+from hwgen.sim.engine import Job, verify_batch
 from hwgen.sim.mxdot_stimulus import exhaustive_pair_blocks, join_blocks, random_block_dots
 from hwgen.sim.runner import SIMULATORS
-from hwgen.sim.verify_mac import VerifyReport
-from hwgen.sim.verify_mxdot import MxDotJob, verify_mxdot_batch
+from hwgen.sim.verdict import VerifyReport
+from hwgen.sim.verify_mxdot import MXDOT
 from hwgen.specs import MxDotSpec
 
 pytestmark = [pytest.mark.slow, pytest.mark.tools]
@@ -128,13 +129,13 @@ def outcome(request, units, tmp_path_factory) -> Outcome:
     """Every unit of the simulator's plan, run in one build of its own folder."""
     simulator, plan = request.param, PLANS[request.param]
     begin = time.perf_counter()
-    jobs = {config.id: MxDotJob(units[config.id], stimulus(config, plan, index), IDLE_RATE, STALL_RATE, index)
+    jobs = {config.id: Job(units[config.id], stimulus(config, plan, index), IDLE_RATE, STALL_RATE, index)
             for index, config in enumerate(CONFIGS)}
     broken = random_block_dots("mxfp4", "mxfp4", plan.broken_random, seed=5)
-    jobs[BROKEN] = MxDotJob(units[BROKEN], broken, IDLE_RATE, STALL_RATE, 5)
+    jobs[BROKEN] = Job(units[BROKEN], broken, IDLE_RATE, STALL_RATE, 5)
     drawn = time.perf_counter()
-    reports = verify_mxdot_batch(list(jobs.values()), simulator=simulator,
-                                 build_dir=tmp_path_factory.mktemp(f"mxdot_batch_{simulator}"))
+    reports = verify_batch(MXDOT, list(jobs.values()), simulator=simulator,
+                           build_dir=tmp_path_factory.mktemp(f"mxdot_batch_{simulator}"))
     return Outcome(simulator, dict(zip(jobs, reports, strict=True)), stimulus_seconds=drawn - begin,
                    wall_seconds=time.perf_counter() - drawn)
 

@@ -7,8 +7,8 @@ simulators: 36 units, 3 x 6 x 65,536 + 3 x 6 x 256 codes. A few more 8-bit units
 formats (unsigned fixed point, fnuz, mixed float / fixed), other entry counts and pipeline depths 1
 to 3, exhaustively too.
 
-All units of a simulator run in ONE build (:func:`hwgen.sim.verify_nnlut.verify_nnlut_batch`), and
-Icarus runs in a worker process while Verilator builds (:func:`~hwgen.sim.verify_nnlut.verify_nnlut_batches`).
+All units of a simulator run in ONE build (:func:`hwgen.sim.engine.verify_batch`), and Icarus runs
+in a worker process while Verilator builds (:func:`hwgen.sim.engine.verify_batches`).
 On Verilator every unit gets 20 % idle input cycles and 30 % refused output cycles (in bursts). Icarus is
 slow per cycle, so there the 16-bit units run without idling or stalls and the 8-bit ones with both.
 
@@ -30,8 +30,9 @@ from hwgen.gen.build import emit_spec
 from hwgen.gen.nnlut import NnLutUnit
 from hwgen.gen.nnlut_design import manifest_details, nnlut_table
 from hwgen.nnlut.evaluate import reduce_inputs, segments
+from hwgen.sim.engine import Job, verify_batches
 from hwgen.sim.runner import SIMULATORS
-from hwgen.sim.verify_nnlut import NnLutJob, verify_nnlut_batches
+from hwgen.sim.verify_nnlut import NNLUT
 from hwgen.specs import NnLutSpec
 
 pytestmark = [pytest.mark.slow, pytest.mark.tools]
@@ -139,14 +140,13 @@ def outcomes(units, tmp_path_factory) -> dict:
         for index, config in enumerate(CONFIGS):
             calm = simulator == "icarus" and config.wide
             codes = np.arange(1 << (16 if config.wide else 8), dtype=np.int64)
-            jobs[config.id] = NnLutJob(units[config.id], codes, idle_rate=0.0 if calm else IDLE_RATE,
-                                       stall_rate=0.0 if calm else STALL_RATE, seed=index)
-        jobs[BROKEN] = NnLutJob(units[BROKEN], np.arange(256), idle_rate=IDLE_RATE, stall_rate=STALL_RATE,
-                                seed=99)
+            jobs[config.id] = Job(units[config.id], codes, idle_rate=0.0 if calm else IDLE_RATE,
+                                  stall_rate=0.0 if calm else STALL_RATE, seed=index)
+        jobs[BROKEN] = Job(units[BROKEN], np.arange(256), idle_rate=IDLE_RATE, stall_rate=STALL_RATE, seed=99)
         batches[simulator] = jobs
     begin = time.perf_counter()
-    reports = verify_nnlut_batches({sim: list(jobs.values()) for sim, jobs in batches.items()},
-                                   build_dir=tmp_path_factory.mktemp("nnlut_batches"))
+    reports = verify_batches(NNLUT, {sim: list(jobs.values()) for sim, jobs in batches.items()},
+                             build_dir=tmp_path_factory.mktemp("nnlut_batches"))
     wall = time.perf_counter() - begin
     return {sim: Outcome(sim, dict(zip(batches[sim], reports[sim], strict=True)), wall) for sim in batches}
 

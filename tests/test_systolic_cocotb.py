@@ -27,9 +27,10 @@ from amaranth import Cat, Signal, signed
 import hwgen.gen.processing_element as processing_element
 from hwgen.gen.build import emit_spec
 from hwgen.gen.lane import lane_sum
+from hwgen.sim.engine import Job, verify_batch
 from hwgen.sim.runner import SIMULATORS
 from hwgen.sim.systolic_stimulus import random_tiles
-from hwgen.sim.verify_systolic import SystolicJob, verify_systolic
+from hwgen.sim.verify_systolic import SYSTOLIC
 from hwgen.specs import SystolicSpec
 
 pytestmark = [pytest.mark.slow, pytest.mark.tools]
@@ -91,9 +92,9 @@ def test_systolic_arrays_bit_exact(simulator, manifests, tmp_path, monkeypatch):
         seed = zlib.crc32(config.id.encode())
         tiles = random_tiles(config.a, config.b, pes=config.pes, simd=config.simd, depth=DEPTH,
                              vectors=products(simulator, config), seed=seed)
-        jobs.append(SystolicJob(good[config] if len(jobs) < len(CONFIGS) else broken, tiles,
-                                idle_rate=IDLE_RATE, stall_rate=STALL_RATE, seed=seed))
-    reports = verify_systolic(jobs, simulator=simulator, build_dir=tmp_path)
+        jobs.append(Job(good[config] if len(jobs) < len(CONFIGS) else broken, tiles,
+                        idle_rate=IDLE_RATE, stall_rate=STALL_RATE, seed=seed))
+    reports = verify_batch(SYSTOLIC, jobs, simulator=simulator, build_dir=tmp_path)
     for config, report in zip(CONFIGS, reports, strict=False):
         print(f"{config.id:34s} products {report.dot_products:5d} items {report.vectors:6d} "
               f"cycles {report.cycles:7d} mismatches {report.mismatches}")

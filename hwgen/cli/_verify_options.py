@@ -70,7 +70,7 @@ def verify_spec(args, spec, *, describe, products: str = "dot products", vectors
 
 def verify_on_simulators(args, *, name: str, what: str, run, products: str = "dot products",
                          vectors_name: str = "vectors") -> int:
-    """Run ``run(simulator)`` (a :class:`hwgen.sim.verify_mac.VerifyReport`) on each simulator that
+    """Run ``run(simulator)`` (a :class:`hwgen.sim.verdict.VerifyReport`) on each simulator that
     ``--sim`` names; print one line per run (vectors, *products* checked, mismatches, the first
     mismatches) and PASS or FAIL. Exit code 0 only when every run passed."""
     all_ok = True

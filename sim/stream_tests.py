@@ -1,17 +1,17 @@
-"""cocotb tests that run a MAC unit on prepared vectors and write its outputs for the Python checker.
+"""cocotb tests that run a stream unit on prepared items and write its outputs for the Python checker.
 
-``run_harness`` runs the generated harness (toplevel ``<unit>_harness``, see :mod:`hwgen.sim.mac_harness`),
-or a batch of harnesses under one top (:mod:`hwgen.sim.verify_batch`): any toplevel with ``clk``,
+``run_harness`` runs a generated harness (toplevel ``<unit>_harness``, see :mod:`hwgen.sim.stream_harness`),
+or a batch of harnesses under one top (:mod:`hwgen.sim.engine`): any toplevel with ``clk``,
 ``rst``, ``halt`` and ``done``. Python only starts the clock, resets, and waits for ``done``; the
 simulator does the rest.
 ``drive_naive`` drives the unit itself (toplevel ``<unit>``) one item per clock from Python, the
 usual cocotb way; it exists as the baseline of the speed benchmark. Both write the same files, read
-by :func:`hwgen.sim.mac_memory.read_results`, and a status JSON with wall-clock times.
+by :func:`hwgen.sim.stream_memory.read_results`, and a status JSON with wall-clock times.
 
-Environment (set by :mod:`hwgen.sim.verify_mac`): ``HWGEN_MAC_TIMEOUT_CYCLES``; ``HWGEN_MAC_STATUS``,
-and for ``drive_naive`` the paths ``HWGEN_MAC_MANIFEST``, ``HWGEN_MAC_VECTORS``, ``HWGEN_MAC_RESULTS``
-and ``HWGEN_MAC_SUMMARY``. This module imports no NumPy (nor modules that do): the simulator's
-start-up would pay about 0.5 s for it.
+Environment (set by :mod:`hwgen.sim.simulation`): ``HWGEN_STREAM_TIMEOUT_CYCLES``;
+``HWGEN_STREAM_STATUS``, and for ``drive_naive`` the paths ``HWGEN_STREAM_MANIFEST``,
+``HWGEN_STREAM_ITEMS``, ``HWGEN_STREAM_RESULTS`` and ``HWGEN_STREAM_SUMMARY``. This module imports no
+NumPy (nor modules that do): the simulator's start-up would pay about 0.5 s for it.
 """
 
 import json
@@ -24,15 +24,15 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge, First, ReadOnly, RisingEdge, Timer
 
 from hwgen.sim.harness_timing import CLOCK_NS, RESET_CYCLES
-from hwgen.sim.mac_manifest import mac_interface
+from hwgen.sim.stream_manifest import stream_interface
 
 
 def _path(name: str) -> Path:
-    return Path(os.environ[f"HWGEN_MAC_{name}"])
+    return Path(os.environ[f"HWGEN_STREAM_{name}"])
 
 
 def _timeout_cycles() -> int:
-    return int(os.environ["HWGEN_MAC_TIMEOUT_CYCLES"])
+    return int(os.environ["HWGEN_STREAM_TIMEOUT_CYCLES"])
 
 
 def _write_status(started: float, timed_out: bool) -> None:
@@ -69,16 +69,17 @@ async def run_harness(dut):
 async def drive_naive(dut):
     """One item per clock, every output sampled per clock, all from Python: the slow baseline."""
     started = time.time()
-    unit = mac_interface(json.loads(_path("MANIFEST").read_text()))
+    unit = stream_interface(json.loads(_path("MANIFEST").read_text()))
     in_valid, in_ready = getattr(dut, unit.in_valid), getattr(dut, unit.in_ready)
     in_payload = getattr(dut, unit.in_payload)
     out_valid, out_ready = getattr(dut, unit.out_valid), getattr(dut, unit.out_ready)
     out_payload = getattr(dut, unit.out_payload)
-    in_bits, last_bit = unit.in_bits, unit.in_fields["last"].offset
+    in_bits = unit.in_bits
+    last = unit.in_fields.get("last")
 
-    lines = _path("VECTORS").read_text().split()
+    lines = _path("ITEMS").read_text().split()
     payloads = [int(line, 16) & ((1 << in_bits) - 1) for line in lines[:-1]]  # the last word is the stop
-    expected = sum(payload >> last_bit & 1 for payload in payloads)
+    expected = sum(payload >> last.offset & 1 for payload in payloads) if last else len(payloads)
 
     in_valid.value = 0
     out_ready.value = 1

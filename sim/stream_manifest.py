@@ -1,7 +1,8 @@
-"""A MAC unit's manifest, bound to the MAC contract: port names, widths and payload field offsets.
+"""A stream unit's manifest, bound to the stream contract: port names, widths and payload field offsets.
 
 Everything that drives a unit (harness, naive driver, checker) reads its ports from here, never
-from hand-typed names or offsets.
+from hand-typed names or offsets. Each unit kind names the payload fields it needs
+(:mod:`hwgen.sim.verify_mac` and its siblings).
 """
 
 import hashlib
@@ -9,8 +10,6 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-
-IN_FIELDS = ("a", "b", "last")
 
 
 @dataclass(frozen=True)
@@ -20,8 +19,8 @@ class Field:
 
 
 @dataclass(frozen=True)
-class MacInterface:
-    """The ports of a MAC unit, as its manifest states them."""
+class StreamInterface:
+    """The ports of a one-input, one-output stream unit, as its manifest states them."""
 
     module: str
     clock: str
@@ -40,7 +39,7 @@ class MacInterface:
 
 
 def load_manifest(path: os.PathLike | str) -> dict:
-    """Read a MAC manifest and check that its Verilog file is the one it describes.
+    """Read a unit's manifest and check that its Verilog file is the one it describes.
 
     Raises
     ------
@@ -71,13 +70,8 @@ def verilog_path(manifest_path: os.PathLike | str, manifest: dict) -> Path:
     return (Path(manifest_path).parent / manifest["verilog"]).resolve()
 
 
-def mac_interface(manifest: dict) -> MacInterface:
-    """Bind the MAC contract's ports and payload fields to the manifest's names and offsets."""
-    return stream_interface(manifest, IN_FIELDS, ("acc",))
-
-
 def stream_interface(manifest: dict, in_fields: tuple[str, ...] = (), out_fields: tuple[str, ...] = ()
-                     ) -> MacInterface:
+                     ) -> StreamInterface:
     """Bind a one-input, one-output stream unit's ports to the manifest's names and offsets.
 
     Any unit with ``clk``, ``rst``, an input stream ``i`` and an output stream ``o`` fits (MAC, NN-LUT,
@@ -134,7 +128,7 @@ def stream_interface(manifest: dict, in_fields: tuple[str, ...] = (), out_fields
     in_fields = fields("i", in_fields, in_bits)
     if "last" in in_fields and in_fields["last"].width != 1:
         raise ValueError(f"field i.last of {manifest['module']} must be 1 bit wide")
-    return MacInterface(
+    return StreamInterface(
         module=manifest["module"], clock="clk", reset="rst",
         in_valid=in_stream["valid"], in_ready=in_stream["ready"], in_payload=in_stream["payload"],
         in_bits=in_bits, in_fields=in_fields,

@@ -1,6 +1,6 @@
-"""The memory files of a stream harness (MAC and other units): stimulus from Python, results from the sim.
+"""The memory files of a stream harness: the stimulus from Python, the results from the simulator.
 
-The vector memory holds one word per item, ``stop | gap | i payload``: the payload's fields at their
+The item memory holds one word per item, ``stop | gap | i payload``: the payload's fields at their
 manifest offsets, the idle cycles before the item, and a stop bit on the word after the last item.
 The ready pattern holds one bit per cycle (repeating) for the output's ready. The results file holds
 one output payload per line, in arrival order, next to a JSON summary of the run's counts.
@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from hwgen.sim.mac_manifest import MacInterface, mac_interface
+from hwgen.sim.stream_manifest import StreamInterface
 
 GAP_BITS = 4  # idle cycles before an item: 0 .. 15
 READY_PATTERN_BITS = 12  # the output ready pattern repeats every 4096 cycles
-MIN_DEPTH = 1 << 17  # vector memory words: 65,536 pairs and ~2k random dot products share one build
+MIN_DEPTH = 1 << 17  # item memory words: 65,536 MAC pairs and ~2k random dot products share one build
 STALL_BURST = 4  # mean length of a run of refused output cycles
 LONG_GAP_SHARE = 1 / 64  # of the items, when idling: they wait 15 cycles
 # An exhaustive run holds every item at once: in the harness memories (2^25 words for 2^24 items and the
@@ -36,26 +36,26 @@ class HarnessFiles:
     folder: Path
 
     @property
-    def vectors(self) -> Path:
-        return self.folder / "mac_vectors.hex"
+    def items(self) -> Path:
+        return self.folder / "stream_items.hex"
 
     @property
     def ready(self) -> Path:
-        return self.folder / "mac_ready.hex"
+        return self.folder / "stream_ready.hex"
 
     @property
     def results(self) -> Path:
-        return self.folder / "mac_results.hex"
+        return self.folder / "stream_results.hex"
 
     @property
     def summary(self) -> Path:
-        return self.folder / "mac_summary.json"
+        return self.folder / "stream_summary.json"
 
     @property
     def status(self) -> Path:
         """Written by the harness's driver (the cocotb test, or :mod:`hwgen.sim.direct`'s): whether
         it timed out, and under cocotb wall-clock times."""
-        return self.folder / "mac_status.json"
+        return self.folder / "stream_status.json"
 
 
 def harness_files(folder: os.PathLike | str) -> HarnessFiles:
@@ -63,8 +63,8 @@ def harness_files(folder: os.PathLike | str) -> HarnessFiles:
 
 
 @dataclass(frozen=True)
-class VectorFile:
-    """What :func:`write_vectors` wrote: the counts the checker and the timeout need."""
+class WrittenItems:
+    """What :func:`write_items` wrote: the counts the checker and the timeout need."""
 
     items: int
     outputs: int  # items with last set
@@ -83,36 +83,8 @@ def check_exhaustive(items: int, what: str) -> int:
     return items
 
 
-def write_vectors(
-    manifest: dict,
-    folder: os.PathLike | str,
-    a_codes,
-    b_codes,
-    last,
-    *,
-    idle_rate: float = 0.0,
-    stall_rate: float = 0.0,
-    seed: int = 0,
-    depth: int = MIN_DEPTH,
-) -> VectorFile:
-    """Write a MAC's vector memory (items with their idle gaps, then a stop word) and ready pattern.
-
-    Parameters
-    ----------
-    idle_rate
-        Share of input cycles left idle: gaps before items are mostly geometric, at most 15 cycles.
-    stall_rate
-        Fraction of cycles in which the output is refused, in bursts of mean length 4.
-    depth
-        The harness's vector memory depth; it must hold every item and the stop word.
-    """
-    a_codes, b_codes, last = _as_items(a_codes, b_codes, last)
-    return write_items(mac_interface(manifest), folder, {"a": a_codes, "b": b_codes, "last": last},
-                       idle_rate=idle_rate, stall_rate=stall_rate, seed=seed, depth=depth)
-
-
 def write_items(
-    unit: MacInterface,
+    unit: StreamInterface,
     folder: os.PathLike | str,
     fields: dict,
     *,
@@ -120,12 +92,22 @@ def write_items(
     stall_rate: float = 0.0,
     seed: int = 0,
     depth: int = MIN_DEPTH,
-) -> VectorFile:
-    """Write the vector memory and ready pattern of any stream unit bound by *unit*.
+) -> WrittenItems:
+    """Write the item memory (items with their idle gaps, then a stop word) and the ready pattern.
 
-    *fields* maps every input payload field of *unit* to one code per item (non-negative integers,
-    equally long); the options are :func:`write_vectors`'s. Without a ``last`` field, every item is
-    owed an output.
+    Parameters
+    ----------
+    unit
+        The stream the harness drives.
+    fields
+        Every input payload field of *unit*, one code per item (non-negative integers, equally long).
+        Without a ``last`` field, every item is owed an output.
+    idle_rate
+        Share of input cycles left idle: gaps before items are mostly geometric, at most 15 cycles.
+    stall_rate
+        Fraction of cycles in which the output is refused, in bursts of mean length 4.
+    depth
+        The harness's item memory depth; it must hold every item and the stop word.
     """
     missing = sorted(set(unit.in_fields) - set(fields))
     unknown = sorted(set(fields) - set(unit.in_fields))
@@ -151,20 +133,15 @@ def write_items(
     stop = 1 << (word_bits - 1)
     files = harness_files(folder)
     if dtype is object:
-        files.vectors.write_text("\n".join(map("{:x}".format, [*words.tolist(), stop])) + "\n")
+        files.items.write_text("\n".join(map("{:x}".format, [*words.tolist(), stop])) + "\n")
     else:
-        files.vectors.write_bytes(_hex_lines(np.append(words, stop), digits=(word_bits + 3) // 4))
+        files.items.write_bytes(_hex_lines(np.append(words, stop), digits=(word_bits + 3) // 4))
     pattern = _ready_pattern(stall_rate, rng)
     files.ready.write_text("\n".join("1" if ready else "0" for ready in pattern) + "\n")
-    return VectorFile(items, int(last.sum()), int(gaps.sum()), float(1.0 - pattern.mean()))
+    return WrittenItems(items, int(last.sum()), int(gaps.sum()), float(1.0 - pattern.mean()))
 
 
-def pack_items(unit: MacInterface, a_codes, b_codes, last, dtype=object) -> np.ndarray:
-    """A MAC's input payload words, each field at its manifest offset (``dtype=object`` for any width)."""
-    return pack_fields(unit, {"a": a_codes, "b": b_codes, "last": last}, dtype)
-
-
-def pack_fields(unit: MacInterface, fields: dict, dtype=object) -> np.ndarray:
+def pack_fields(unit: StreamInterface, fields: dict, dtype=object) -> np.ndarray:
     """Input payload words from per-field codes, each at its manifest offset.
 
     Fields of up to 62 bits may come as integer arrays; wider ones (block operands) as object arrays of
@@ -190,15 +167,6 @@ def _hex_lines(words: np.ndarray, digits: int) -> bytes:
     lines[:, :digits] = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)[nibbles]
     lines[:, digits] = ord("\n")
     return lines.tobytes()
-
-
-def _as_items(a_codes, b_codes, last):
-    a_codes, b_codes, last = np.asarray(a_codes), np.asarray(b_codes), np.asarray(last, dtype=bool)
-    if not (a_codes.ndim == b_codes.ndim == last.ndim == 1 and len(a_codes) == len(b_codes) == len(last)):
-        raise ValueError("a codes, b codes and last flags must be 1-D and equally long")
-    if len(last) == 0 or not last[-1]:
-        raise ValueError("there must be items, and the last one must have last set")
-    return a_codes, b_codes, last
 
 
 def _check_rate(name: str, rate: float) -> None:
