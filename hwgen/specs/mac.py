@@ -18,6 +18,19 @@ def canonical_acc(acc: Accumulator) -> str:
     return "fixed" if acc.spec == "fixed" else f"fixed:{acc.width}"
 
 
+def shape_parts(acc: str, terms, default_terms, mul: str, pipeline: int, default_pipeline: int) -> list[str]:
+    """What a non-default shape adds to a name, in order: ``k<K>`` (a fixed accumulator sized for
+    another length), the multiply mode, ``p<N>``."""
+    parts = []
+    if acc == "fixed" and terms != default_terms:
+        parts.append(f"k{terms}")
+    if mul != "exact":
+        parts.append(mul)
+    if pipeline != default_pipeline:
+        parts.append(f"p{pipeline}")
+    return parts
+
+
 def operands_name(a, b) -> str:
     """``int8`` for int8 x int8, ``dint4_int8`` for two formats (module names)."""
     return a.name if a == b else f"{a.name}_{b.name}"
@@ -61,28 +74,17 @@ class MacSpec(UnitSpec):
     @property
     def module_name(self) -> str:
         """``mac_<a>[_<b>]_<acc>[_k<K>][_lmul][_p<N>]``, e.g. ``mac_fp8_e4m3fn_fixed``."""
-        parts = ["mac", operands_name(self.format_a, self.format_b), self.acc.replace(":", "")]
-        if self.acc == "fixed" and self.terms != DEFAULT_TERMS:
-            parts.append(f"k{self.terms}")
-        if self.mul != "exact":
-            parts.append(self.mul)
-        if self.pipeline != DEFAULT_PIPELINE:
-            parts.append(f"p{self.pipeline}")
-        return "_".join(parts)
+        return "_".join(["mac", operands_name(self.format_a, self.format_b), self.acc.replace(":", ""),
+                         *self._shape()])
 
     @property
     def label(self) -> str:
         """``fp8_e4m3fn``, ``dint4xint8``, ``int8 p1``, ``fp8_e5m2/fp32``, ``fp8_e4m3fn lmul``."""
         label = self.a if self.a == self.b else f"{self.a}x{self.b}"
-        if self.acc != "fixed":
-            label += f"/{self.acc}"
-        if self.acc == "fixed" and self.terms != DEFAULT_TERMS:
-            label += f" k{self.terms}"
-        if self.mul != "exact":
-            label += f" {self.mul}"
-        if self.pipeline != DEFAULT_PIPELINE:
-            label += f" p{self.pipeline}"
-        return label
+        return " ".join([label + ("" if self.acc == "fixed" else f"/{self.acc}"), *self._shape()])
+
+    def _shape(self) -> list[str]:
+        return shape_parts(self.acc, self.terms, DEFAULT_TERMS, self.mul, self.pipeline, DEFAULT_PIPELINE)
 
     @property
     def latency(self) -> int:

@@ -7,7 +7,7 @@ from hwgen.formats import DEFAULT_TERMS, Accumulator
 from hwgen.formats._check import check_int
 from hwgen.formats.block_dot import block_accumulator, block_pair, resolve_block_format
 from hwgen.specs.base import UnitSpec
-from hwgen.specs.mac import canonical_acc, operands_name
+from hwgen.specs.mac import canonical_acc, operands_name, shape_parts
 
 DEFAULT_ACC = "fp32"
 DEFAULT_PIPELINE = 3
@@ -60,22 +60,16 @@ class MxDotSpec(UnitSpec):
     @property
     def module_name(self) -> str:
         """``mxdot_<a>[_<b>]_<acc>[_k<K>][_p<N>]``, e.g. ``mxdot_mxfp8_e4m3_fp32``."""
-        parts = ["mxdot", operands_name(*self.formats()), self.acc.replace(":", "")]
-        if self.acc == "fixed" and self.terms != DEFAULT_TERMS:
-            parts.append(f"k{self.terms}")
-        if self.pipeline != DEFAULT_PIPELINE:
-            parts.append(f"p{self.pipeline}")
-        return "_".join(parts)
+        shape = shape_parts(self.acc, self.terms, DEFAULT_TERMS, "exact", self.pipeline, DEFAULT_PIPELINE)
+        return "_".join(["mxdot", operands_name(*self.formats()), self.acc.replace(":", ""), *shape])
 
     @property
     def label(self) -> str:
         a, b = self.formats()
         label = a.name if a == b else f"{a.name}x{b.name}"
-        if self.acc != DEFAULT_ACC:
-            label += f"/{self.acc}"
-        if self.pipeline != DEFAULT_PIPELINE:
-            label += f" p{self.pipeline}"
-        return label
+        label += "" if self.acc == DEFAULT_ACC else f"/{self.acc}"
+        return " ".join([label, *shape_parts(self.acc, self.terms, self.terms, "exact", self.pipeline,
+                                             DEFAULT_PIPELINE)])
 
     @property
     def latency(self) -> int:

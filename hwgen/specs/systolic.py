@@ -7,7 +7,7 @@ from hwgen.formats import Accumulator, accumulator, scalar_format
 from hwgen.formats._check import check_int
 from hwgen.formats.accumulator import max_product_units
 from hwgen.specs.base import UnitSpec
-from hwgen.specs.mac import canonical_acc, operands_name
+from hwgen.specs.mac import canonical_acc, operands_name, shape_parts
 
 PE_CUT_POINTS = 2  # register cuts inside a processing element (hwgen.gen.processing_element)
 DEFAULT_PIPELINE = 3
@@ -62,25 +62,17 @@ class SystolicSpec(UnitSpec):
         parts = ["systolic", operands, self.acc.replace(":", ""), f"pe{self.pes}", f"s{self.simd}"]
         if self.depth != DEFAULT_DEPTH:
             parts.append(f"d{self.depth}")
-        if self.acc == "fixed" and self.terms != self.depth * self.simd:
-            parts.append(f"k{self.terms}")
-        if self.mul != "exact":
-            parts.append(self.mul)
-        if self.pipeline != DEFAULT_PIPELINE:
-            parts.append(f"p{self.pipeline}")
-        return "_".join(parts)
+        shape = shape_parts(self.acc, self.terms, self.depth * self.simd, self.mul, self.pipeline,
+                            DEFAULT_PIPELINE)
+        return "_".join([*parts, *shape])
 
     @property
     def label(self) -> str:
         operands = self.a if self.a == self.b else f"{self.a}x{self.b}"
-        label = f"{operands} {self.pes}x{self.simd}"
-        if self.acc != "fixed":
-            label += f"/{self.acc}"
-        if self.mul != "exact":
-            label += f" {self.mul}"
-        if self.pipeline != DEFAULT_PIPELINE:
-            label += f" p{self.pipeline}"
-        return label
+        label = f"{operands} {self.pes}x{self.simd}" + ("" if self.acc == "fixed" else f"/{self.acc}")
+        # the length a fixed accumulator is sized for is no part of the label: passed as the default
+        return " ".join([label, *shape_parts(self.acc, self.terms, self.terms, self.mul, self.pipeline,
+                                             DEFAULT_PIPELINE)])
 
     @property
     def latency(self) -> int:
