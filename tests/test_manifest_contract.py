@@ -12,9 +12,10 @@ import gc
 import pytest
 
 from hwgen.cli import main
-from hwgen.emit import VERILOG_KEYWORDS, check_module_name, render
+from hwgen.emit import render
 from hwgen.gen.build import build_unit, manifest_details
 from hwgen.specs import MacSpec, MxDotSpec, NnLutSpec, SystolicSpec
+from hwgen.verilog_names import VERILOG_KEYWORDS, check_module_name
 
 UNITS = {
     "mac-int8-fixed": MacSpec("int8", "int8", "fixed"),
