@@ -80,7 +80,8 @@ from hwgen.toolchain import CellLibrary
 METHOD = ("mapped netlist on Icarus with the library's cell models and OpenSTA SDF delays (max, 1 ps, "
           "inertial); transitions counted per driver pin; Liberty NLDM internal energy at propagated "
           "slews and pin loads (mean of rise and fall per transition, arcs weighted by their inputs' "
-          "toggles) + 1/2 C V^2 per transition of cell-driven nets (pin caps, no wires); v1")
+          "toggles) + 1/2 C V^2 per transition of cell-driven nets (pin caps, no wires); flip-flops at 0 "
+          "until the first clock edge; v2")
 
 TB_MODULE = "asic_power_tb"
 JSON_SCRIPT = "power_json.ys"
@@ -467,11 +468,16 @@ def watched_nets(netlist: MappedNetlist, clock_port: str) -> Watched:
 
 
 def testbench_verilog(netlist: MappedNetlist, watched: Watched, clock_port: str, period_ps: int, words: int,
-                      start_cycle: int, cycles: int) -> str:
+                      start_cycle: int, cycles: int, initial_state: Sequence[str] = ()) -> str:
     """Module :data:`TB_MODULE`: every input but the clock from :data:`STIMULUS`, one word per clock
     (the input ports concatenated in port order, the first in the lowest bits); the output ports in
     binary at every rising edge into :data:`OUTPUTS`; each watched net's transitions (and for input
     ports the time at 1) from rising edge ``start_cycle`` for ``cycles`` periods into :data:`TOGGLES`.
+
+    *initial_state*: the flip-flop outputs held at 0 until after the first rising edge. Silicon starts
+    at some value; a gate-level simulation starts at x, and a register whose next state depends on its
+    own through reconvergent logic (the never-set sign bit of an unsigned sum) would stay x for ever.
+    The outputs are checked against the golden model all the same.
     """
     inputs, outputs = netlist.ports_of("input", clock_port), netlist.ports_of("output", clock_port)
     clock = _verilog_name(clock_port)
@@ -502,6 +508,9 @@ def testbench_verilog(netlist: MappedNetlist, watched: Watched, clock_port: str,
                          f"else high[{n}] = high[{n}] + $time - rose[{n}]; end")
     known = [f"    if ({ref} !== 1'b0 && {ref} !== 1'b1) unknown = unknown + 1;"
              for ref in watched.references]
+    if initial_state:
+        lines += ["  initial begin", *(f"    force {ref} = 1'b0;" for ref in initial_state),
+                  f"    #{period_ps};", *(f"    release {ref};" for ref in initial_state), "  end"]
     lines += ["  initial begin", f"    $readmemh(\"{STIMULUS}\", stimulus);", "    word = stimulus[0];",
               f"    outputs = $fopen(\"{OUTPUTS}\", \"w\");", f"    $sdf_annotate(\"{SIM_SDF}\", dut);",
               f"    for (i = 0; i < {size}; i = i + 1) begin toggles[i] = 0; high[i] = 0; end",
@@ -558,8 +567,11 @@ def simulate(netlist: MappedNetlist, verilog: Path, cells: CellLibrary, sdf: Pat
     (work_dir / STIMULUS).write_text("".join(f"{word:0{digits}x}\n" for word in words))
     for stale in (OUTPUTS, TOGGLES):
         (work_dir / stale).unlink(missing_ok=True)
+    liberty = read_liberty(cells.liberty)
+    state = [f"dut.{_verilog_name(cell.name)}.{_verilog_name(pin)}" for cell in netlist.cells
+             if liberty.cells[cell.type].sequential for pin in sorted(cell.outputs)]
     (work_dir / TESTBENCH).write_text(testbench_verilog(netlist, watched, clock_port, period_ps, len(words),
-                                                        start_cycle, cycles))
+                                                        start_cycle, cycles, state))
     source = os.path.relpath(verilog.resolve(), work_dir)
     iverilog, vvp = toolchain.find_tool("iverilog"), toolchain.find_tool("vvp")
     _check_run(_run([*iverilog.argv, "-gspecify", "-o", "power_sim.vvp", "-s", TB_MODULE, TESTBENCH,
