@@ -29,7 +29,7 @@ from types import MappingProxyType
 
 from hwgen import lifetime, toolchain
 from hwgen.errors import HwgenError
-from hwgen.fpga.yosys_flow import SynthesisError
+from hwgen.fpga.yosys_flow import quote_path, run_yosys, stage_sources
 from hwgen.toolchain import CellLibrary
 
 DEFAULT_LIBRARY = "osu018"
@@ -121,7 +121,7 @@ def io_boundary(library: str | CellLibrary = DEFAULT_LIBRARY) -> IoBoundary:
         single-pin ``next_state``, clocked on a pin's rising edge, no clear or preset) or no
         capacitance unit.
     """
-    cells = _cell_library(library)
+    cells = cell_library(library)
     liberty = cells.liberty.resolve()
     stat = liberty.stat()
     return _io_boundary(str(liberty), stat.st_mtime_ns, stat.st_size)
@@ -244,9 +244,9 @@ def render_synth_script(sources: Sequence[str], top: str, liberty: str, clock_ns
     (:meth:`IoBoundary.abc_constraints`); with them its script sizes and buffers the mapped gates
     towards the delay target (``buffer; upsize -D; dnsize -D``), which plain ``abc -D`` does not.
     """
-    lib = _quote(liberty)
+    lib = quote_path(liberty)
     return "\n".join((
-        *(f"read_verilog -sv {_quote(source)}" for source in sources),
+        *(f"read_verilog -sv {quote_path(source)}" for source in sources),
         f"synth -flatten -top {top}",
         f"dfflibmap -liberty {lib}",
         f"abc -D {clock_ps(clock_ns)} -constr {ABC_CONSTRAINTS} -liberty {lib}",
@@ -307,38 +307,16 @@ def synthesize_asic(
     """
     clock_ns = check_clock_ns(clock_ns)
     _check_name("top", top)
-    cells = _cell_library(library)
+    cells = cell_library(library)
     boundary = io_boundary(cells)
-    paths = [verilog_path] if isinstance(verilog_path, str | os.PathLike) else list(verilog_path)
-    if not paths:
-        raise ValueError("at least one Verilog file is needed")
-    for path in map(Path, paths):
-        if not path.is_file():
-            raise SynthesisError(f"no Verilog file {path}")
-    work_dir = Path(work_dir).resolve()
-    work_dir.mkdir(parents=True, exist_ok=True)
+    work_dir, sources = stage_sources(verilog_path, work_dir)
     script, log, stat_json, netlist = (work_dir / name for name in (SYNTH_SCRIPT, SYNTH_LOG, STAT_JSON,
                                                                      NETLIST))
-    for stale in (log, stat_json, netlist):
-        stale.unlink(missing_ok=True)
-    # yowasp's sandbox has a private /tmp: Yosys sees every path relative to the work folder.
-    sources = [os.path.relpath(Path(path).resolve(), work_dir) for path in paths]
+    netlist.unlink(missing_ok=True)
     script.write_text(render_synth_script(sources, top, os.path.relpath(cells.liberty.resolve(), work_dir),
                                           clock_ns))
     (work_dir / ABC_CONSTRAINTS).write_text(boundary.abc_constraints())
-
-    yosys = toolchain.find_tool("yosys")
-    what = f"yosys ({cells.name}, {top})"
-    try:
-        completed = lifetime.run([*yosys.argv, "-q", "-l", SYNTH_LOG, "-s", SYNTH_SCRIPT], cwd=work_dir,
-                                 stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace",
-                                 timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        raise SynthesisError(f"{what} took longer than {timeout:g} s; log: {log}") from None
-    if completed.returncode != 0 or not stat_json.is_file():
-        message = (_marked_line("ERROR:", _read(log), completed.stderr, last=True)
-                   or f"exit status {completed.returncode}")
-        raise SynthesisError(f"{what} failed: {message}; log: {log}")
+    yosys = run_yosys(work_dir, SYNTH_SCRIPT, SYNTH_LOG, stat_json, f"yosys ({cells.name}, {top})", timeout)
 
     stat = json.loads(stat_json.read_text())
     area, sequential_area, count, by_type = parse_asic_stat(stat, top)
@@ -470,12 +448,12 @@ class AsicTiming:
 def render_sta_script(netlist: str, top: str, liberty: str, clock_ns: float, boundary: IoBoundary,
                       clock_port: str = DEFAULT_CLOCK_PORT) -> str:
     """The OpenSTA Tcl script for :data:`CONSTRAINTS`; writes the two reports into the current folder."""
-    clock = _tcl_word(clock_port)
-    driver = f"-lib_cell {_tcl_word(boundary.driving_cell)} -pin {_tcl_word(boundary.driving_pin)}"
+    clock = tcl_word(clock_port)
+    driver = f"-lib_cell {tcl_word(boundary.driving_cell)} -pin {tcl_word(boundary.driving_pin)}"
     return "\n".join((
-        f"read_liberty {_tcl_word(liberty)}",
-        f"read_verilog {_tcl_word(netlist)}",
-        f"link_design {_tcl_word(top)}",
+        f"read_liberty {tcl_word(liberty)}",
+        f"read_verilog {tcl_word(netlist)}",
+        f"link_design {tcl_word(top)}",
         # OpenSTA only warns about a missing port; without the clock nothing would be timed.
         f"if {{[llength [get_ports -quiet {clock}]] == 0}} {{",
         f"    puts stderr {{Error: {top} has no clock port {clock_port}}}",
@@ -519,45 +497,31 @@ def static_timing(
     clock_ns = check_clock_ns(clock_ns)
     _check_name("top", top)
     _check_name("clock_port", clock_port)
-    cells = _cell_library(library)
+    cells = cell_library(library)
     boundary = io_boundary(cells)
     netlist = Path(netlist)
     if not netlist.is_file():
         raise StaError(f"no netlist {netlist}")
-    sta = toolchain.find_tool("sta")
     work_dir = Path(work_dir).resolve()
     work_dir.mkdir(parents=True, exist_ok=True)
-    script, log, checks, power = (work_dir / name for name in (STA_SCRIPT, STA_LOG, CHECKS_REPORT,
-                                                                POWER_REPORT))
-    for stale in (log, checks, power):
+    script, checks, power = (work_dir / name for name in (STA_SCRIPT, CHECKS_REPORT, POWER_REPORT))
+    for stale in (checks, power):
         stale.unlink(missing_ok=True)
     sta_netlist = work_dir / STA_NETLIST
-    sta_netlist.write_text(_without_signedness(netlist.read_text(errors="replace")))
+    sta_netlist.write_text(without_signedness(netlist.read_text(errors="replace")))
     script.write_text(render_sta_script(STA_NETLIST, top, str(cells.liberty.resolve()), clock_ns, boundary,
                                         clock_port))
 
     what = f"sta ({cells.name}, {top})"
-    try:
-        # stdin closed: after a failing command file OpenSTA would wait for commands.
-        completed = lifetime.run([*sta.argv, "-no_splash", "-no_init", "-exit", STA_SCRIPT], cwd=work_dir,
-                                 stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace",
-                                 timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        raise StaError(f"{what} took longer than {timeout:g} s") from None
-    log.write_text(completed.stdout + completed.stderr)
-    # OpenSTA reports a bad file and carries on with exit status 0: its messages are the verdict.
-    problem = (_marked_line("Error", completed.stderr, completed.stdout)
-               or _marked_line("Creating black box", completed.stderr, completed.stdout))
-    if problem is None and (completed.returncode != 0 or not checks.is_file() or not power.is_file()):
-        problem = f"exit status {completed.returncode}, no reports"
-    if problem:
-        raise StaError(f"{what} failed: {problem}; log: {log}")
+    run_sta(work_dir, STA_SCRIPT, STA_LOG, what, timeout, expected=(checks, power))
+    log = work_dir / STA_LOG
     try:
         path = parse_checks_report(checks.read_text())
         leakage_w = parse_power_report(power.read_text())
     except ValueError as error:
         raise StaError(f"{what}: {error}; report: {work_dir}") from None
-    return AsicTiming(top, cells.name, clock_ns, path, leakage_w * 1e9, sta.version, work_dir, script, log,
+    sta_version = toolchain.find_tool("sta").version
+    return AsicTiming(top, cells.name, clock_ns, path, leakage_w * 1e9, sta_version, work_dir, script, log,
                       checks, power, MappingProxyType({**CONSTRAINTS, **boundary.description()}))
 
 
@@ -588,7 +552,7 @@ def flow_inputs(top: str, library: str | CellLibrary = DEFAULT_LIBRARY, clock_ns
                 clock_port: str = DEFAULT_CLOCK_PORT) -> dict[str, str]:
     """The scripts :func:`measure_asic` would run on *top* (files by name, not by where they are):
     with the design, the tool versions and :func:`liberty_sha256`, what decides its numbers."""
-    cells = _cell_library(library)
+    cells = cell_library(library)
     clock_ns = check_clock_ns(clock_ns)
     boundary = io_boundary(cells)
     return {
@@ -600,7 +564,7 @@ def flow_inputs(top: str, library: str | CellLibrary = DEFAULT_LIBRARY, clock_ns
 
 def liberty_sha256(library: str | CellLibrary = DEFAULT_LIBRARY) -> str:
     """SHA-256 of an installed library's Liberty file (``ToolNotFoundError`` when it is not installed)."""
-    liberty = _cell_library(library).liberty.resolve()
+    liberty = cell_library(library).liberty.resolve()
     stat = liberty.stat()
     return _file_sha256(str(liberty), stat.st_mtime_ns, stat.st_size)
 
@@ -622,7 +586,7 @@ def measure_asic(
     timeout: float | None = None,
 ) -> AsicMeasurement:
     """:func:`synthesize_asic`, then :func:`static_timing` of its netlist, in one work folder."""
-    cells = _cell_library(library)
+    cells = cell_library(library)
     synth = synthesize_asic(verilog_path, top, cells, clock_ns, work_dir=work_dir, timeout=timeout)
     timing = static_timing(synth.netlist, top, cells, clock_ns, clock_port=clock_port, work_dir=work_dir,
                            timeout=timeout)
@@ -632,7 +596,7 @@ def measure_asic(
 # --- helpers ---------------------------------------------------------------------------------------
 
 
-def _cell_library(library: str | CellLibrary) -> CellLibrary:
+def cell_library(library: str | CellLibrary) -> CellLibrary:
     if isinstance(library, CellLibrary):
         return library
     if not isinstance(library, str):
@@ -664,7 +628,7 @@ def _check_name(what: str, name: str) -> None:
 _SIGNED_DECLARATION = re.compile(r"^(\s*(?:input|output|inout|wire|reg)\s+)signed\s+", re.MULTILINE)
 
 
-def _without_signedness(netlist: str) -> str:
+def without_signedness(netlist: str) -> str:
     """*netlist* with ``signed`` dropped from declarations: the 2019 OpenSTA cannot read it, and a
     gate-level netlist has no arithmetic for it to change."""
     return _SIGNED_DECLARATION.sub(r"\1", netlist)
@@ -673,6 +637,36 @@ def _without_signedness(netlist: str) -> str:
 def _point_name(field: str) -> str:
     """"_1376_ (rising edge-triggered flip-flop clocked by clk)" -> "_1376_"."""
     return field.split(" (", 1)[0].strip()
+
+
+def run_sta(work_dir: Path, script: str, log_name: str, what: str, timeout: float | None, *,
+            expected: Sequence[Path] = ()) -> None:
+    """Run the OpenSTA command file *script* in *work_dir*, its output into *log_name*.
+
+    Raises
+    ------
+    StaError
+        A time-out, an error OpenSTA reported, a failed run, or an *expected* file missing; one line
+        naming *what* and the log.
+    """
+    log = work_dir / log_name
+    log.unlink(missing_ok=True)
+    sta = toolchain.find_tool("sta")
+    try:
+        # stdin closed: after a failing command file OpenSTA would wait for commands.
+        completed = lifetime.run([*sta.argv, "-no_splash", "-no_init", "-exit", script], cwd=work_dir,
+                                 stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace",
+                                 timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise StaError(f"{what} took longer than {timeout:g} s") from None
+    log.write_text(completed.stdout + completed.stderr)
+    # OpenSTA reports a bad file and carries on with exit status 0: its messages are the verdict.
+    problem = (_marked_line("Error", completed.stderr, completed.stdout)
+               or _marked_line("Creating black box", completed.stderr, completed.stdout))
+    if problem is None and (completed.returncode != 0 or not all(path.is_file() for path in expected)):
+        problem = f"exit status {completed.returncode}, no reports"
+    if problem:
+        raise StaError(f"{what} failed: {problem}; log: {log}")
 
 
 def _marked_line(marker: str, *texts: str, last: bool = False) -> str | None:
@@ -684,15 +678,8 @@ def _marked_line(marker: str, *texts: str, last: bool = False) -> str | None:
     return None
 
 
-def _read(path: Path) -> str:
-    return path.read_text(errors="replace") if path.is_file() else ""
 
-
-def _quote(path: str) -> str:
-    return f'"{path}"' if any(c.isspace() for c in path) else path
-
-
-def _tcl_word(text: str) -> str:
+def tcl_word(text: str) -> str:
     """*text* as one literal Tcl word."""
     if "\n" in text:
         raise ValueError(f"a path or name for OpenSTA cannot contain a newline: {text!r}")

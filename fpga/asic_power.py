@@ -65,16 +65,16 @@ from hwgen.fpga.asic import (
     DEFAULT_LIBRARY,
     IoBoundary,
     StaError,
-    _cell_library,
-    _marked_line,
-    _tcl_word,
-    _without_signedness,
+    cell_library,
     check_clock_ns,
     io_boundary,
     render_sta_script,
+    run_sta,
+    tcl_word,
+    without_signedness,
 )
 from hwgen.fpga.gate_sim import ActivityError
-from hwgen.fpga.yosys_flow import SynthesisError
+from hwgen.fpga.yosys_flow import run_yosys
 from hwgen.toolchain import CellLibrary
 
 METHOD = ("mapped netlist on Icarus with the library's cell models and OpenSTA SDF delays (max, 1 ps, "
@@ -85,6 +85,7 @@ METHOD = ("mapped netlist on Icarus with the library's cell models and OpenSTA S
 
 TB_MODULE = "asic_power_tb"
 JSON_SCRIPT = "power_json.ys"
+JSON_LOG = "power_json.log"
 NETLIST_JSON = "power_netlist.json"
 STA_NETLIST = "power_sta_netlist.v"
 SDF_SCRIPT = "power_sdf.tcl"
@@ -415,13 +416,7 @@ def netlist_from_verilog(verilog: Path, top: str, cells: CellLibrary, work_dir: 
     liberty, source = (os.path.relpath(path.resolve(), work_dir) for path in (cells.liberty, verilog))
     (work_dir / JSON_SCRIPT).write_text(f"read_liberty -lib {liberty}\nread_verilog {source}\n"
                                         f"hierarchy -top {top}\nwrite_json {NETLIST_JSON}\n")
-    (work_dir / NETLIST_JSON).unlink(missing_ok=True)
-    yosys = toolchain.find_tool("yosys")
-    completed = _run([*yosys.argv, "-q", "-s", JSON_SCRIPT], work_dir, "yosys", timeout)
-    if completed.returncode != 0 or not (work_dir / NETLIST_JSON).is_file():
-        message = (_marked_line("ERROR:", completed.stderr, completed.stdout)
-                   or f"exit status {completed.returncode}")
-        raise SynthesisError(f"yosys could not read {verilog}: {message}")
+    run_yosys(work_dir, JSON_SCRIPT, JSON_LOG, work_dir / NETLIST_JSON, f"yosys reading {verilog}", timeout)
     return read_mapped_netlist(json.loads((work_dir / NETLIST_JSON).read_text()), top)
 
 
@@ -650,7 +645,7 @@ def input_activity_tcl(netlist: MappedNetlist, found: NetActivity) -> str:
     lines = []
     for bit, (kind, owner, where) in sorted(netlist.drivers().items()):
         if kind == "port" and bit in found.duty:
-            port = _tcl_word(owner + (f"[{where}]" if len(netlist.ports[owner][1]) > 1 else ""))
+            port = tcl_word(owner + (f"[{where}]" if len(netlist.ports[owner][1]) > 1 else ""))
             lines.append(f"set_power_activity -input_ports [get_ports {port}] "
                          f"-activity {found.toggles[bit] / found.cycles:.9g} -duty {found.duty[bit]:.6g}")
     return "".join(f"{line}\n" for line in lines)
@@ -658,15 +653,7 @@ def input_activity_tcl(netlist: MappedNetlist, found: NetActivity) -> str:
 
 def _run_sta(script: str, name: str, work_dir: Path, what: str, timeout: float | None) -> None:
     (work_dir / name).write_text(script)
-    sta = toolchain.find_tool("sta")
-    completed = _run([*sta.argv, "-no_splash", "-no_init", "-exit", name], work_dir, what, timeout)
-    (work_dir / STA_LOG).write_text(completed.stdout + completed.stderr)
-    # OpenSTA reports a bad file and carries on with exit status 0: its messages are the verdict.
-    problem = (_marked_line("Error", completed.stderr, completed.stdout)
-               or _marked_line("Creating black box", completed.stderr, completed.stdout)
-               or (f"exit status {completed.returncode}" if completed.returncode else None))
-    if problem:
-        raise StaError(f"{what} failed: {problem}; log: {work_dir / STA_LOG}")
+    run_sta(work_dir, name, STA_LOG, what, timeout)
 
 
 def write_sdf(prologue: str, work_dir: Path, what: str, timeout: float | None) -> Path:
@@ -909,7 +896,7 @@ def netlist_power(verilog: os.PathLike | str, top: str, library: str | CellLibra
         The measured window: ``cycles`` clock periods from rising edge ``start_cycle``.
     """
     clock_ns = check_clock_ns(clock_ns)
-    cells = _cell_library(library)
+    cells = cell_library(library)
     verilog = Path(verilog)
     if not verilog.is_file():
         raise ValueError(f"no mapped netlist {verilog}")
@@ -920,7 +907,7 @@ def netlist_power(verilog: os.PathLike | str, top: str, library: str | CellLibra
     if netlist.ports.get(clock_port, ("",))[0] != "input":
         raise ValueError(f"{top} has no clock input {clock_port}")
     words = stimulus_words(netlist, clock_port, stimulus)
-    (work / STA_NETLIST).write_text(_without_signedness(verilog.read_text(errors="replace")))
+    (work / STA_NETLIST).write_text(without_signedness(verilog.read_text(errors="replace")))
     script = render_sta_script(STA_NETLIST, top, str(cells.liberty.resolve()), clock_ns, boundary, clock_port)
     prologue = script[:script.index("report_checks")]  # static_timing's constraints, not its reports
     what = f"sta ({cells.name}, {top})"
@@ -976,7 +963,7 @@ def sta_check(result: NetlistPower, timeout: float | None = None) -> StaCheck:
     missing = sorted({cell.name for cell in netlist.cells} - set(one) - set(still))
     if missing:
         raise StaError(f"OpenSTA reported no power for instance {missing[0]} ({result.work_dir})")
-    cells = _cell_library(result.library)
+    cells = cell_library(result.library)
     liberty, boundary = read_liberty(cells.liberty), io_boundary(cells)
     loads = net_loads(netlist, liberty, boundary)
     slews = net_slews(netlist, liberty, loads, boundary, result.clock_port)
@@ -1021,7 +1008,7 @@ def _slew_difference(result: NetlistPower, slews: Mapping[int, tuple[float, floa
     outputs = {f"{cell.name}/{pin}": cell.pins[pin] for cell in result.netlist.cells for pin in cell.outputs
                if isinstance(cell.pins.get(pin), int)}
     (result.work_dir / "slews.tcl").write_text("set sta_report_default_digits 8\n" + "".join(
-        f"report_slews [get_pins {_tcl_word(name)}]\n" for name in outputs))
+        f"report_slews [get_pins {tcl_word(name)}]\n" for name in outputs))
     _run_sta(f"{result.sta_prologue}source slews.tcl\nexit\n", "power_slews.tcl", result.work_dir,
              "sta report_slews", timeout)
     reported = {}

@@ -174,7 +174,7 @@ def render_script(sources: Sequence[str], top: str, target: Target | str, option
     stat_command = " ".join(("stat", "-json", *target.stat_args))
     own = {
         "read": (
-            *(f"read_verilog -sv {_quote(source)}" for source in sources),
+            *(f"read_verilog -sv {quote_path(source)}" for source in sources),
             f"hierarchy -check -top {top}",
         ),
         "pre_synth": (),
@@ -225,40 +225,11 @@ def synthesize(
     options = options or SynthOptions()
     if not isinstance(top, str) or not top:
         raise ValueError(f"top must be a module name, not {top!r}")
-    paths = [verilog_path] if isinstance(verilog_path, str | os.PathLike) else list(verilog_path)
-    if not paths:
-        raise ValueError("at least one Verilog file is needed")
-    work_dir = Path(work_dir).resolve()
-    work_dir.mkdir(parents=True, exist_ok=True)
-    sources = []
-    for path in map(Path, paths):
-        if not path.is_file():
-            raise SynthesisError(f"no Verilog file {path}")
-        sources.append(os.path.relpath(path.resolve(), work_dir))
-
+    work_dir, sources = stage_sources(verilog_path, work_dir)
     script = work_dir / SCRIPT_NAME
     script.write_text(render_script(sources, top, target_spec, options))
     log, stat_json = work_dir / LOG_NAME, work_dir / STAT_NAME
-    for stale in (log, stat_json):
-        stale.unlink(missing_ok=True)
-
-    yosys = toolchain.find_tool("yosys")
-    try:
-        completed = lifetime.run(
-            [*yosys.argv, "-q", "-l", LOG_NAME, "-s", SCRIPT_NAME],
-            cwd=work_dir,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise SynthesisError(f"yosys ({target}, {top}) took longer than {timeout} s; log: {log}") from None
-    if completed.returncode != 0 or not stat_json.is_file():
-        message = _last_error(log, completed.stderr) or f"exit status {completed.returncode}"
-        raise SynthesisError(f"yosys ({target}, {top}) failed: {message}; log: {log}")
-
+    yosys = run_yosys(work_dir, SCRIPT_NAME, LOG_NAME, stat_json, f"yosys ({target}, {top})", timeout)
     stat = json.loads(stat_json.read_text())
     return SynthResult(
         target=target,
@@ -276,6 +247,48 @@ def synthesize(
     )
 
 
+def stage_sources(verilog_path, work_dir) -> tuple[Path, list[str]]:
+    """The (created) absolute work folder and the Verilog files' paths relative to it: yowasp's sandbox
+    has a private /tmp, so Yosys sees every path relative to the work folder."""
+    paths = [verilog_path] if isinstance(verilog_path, str | os.PathLike) else list(verilog_path)
+    if not paths:
+        raise ValueError("at least one Verilog file is needed")
+    work_dir = Path(work_dir).resolve()
+    work_dir.mkdir(parents=True, exist_ok=True)
+    sources = []
+    for path in map(Path, paths):
+        if not path.is_file():
+            raise SynthesisError(f"no Verilog file {path}")
+        sources.append(os.path.relpath(path.resolve(), work_dir))
+    return work_dir, sources
+
+
+def run_yosys(work_dir: Path, script: str, log_name: str, expected: Path, what: str,
+              timeout: float | None) -> toolchain.Tool:
+    """Run the Yosys *script* in *work_dir* (log in *log_name*); the Yosys that ran.
+
+    Raises
+    ------
+    SynthesisError
+        A time-out, or Yosys failed or did not write *expected*; one line naming *what*, the last
+        error and the log.
+    """
+    log = work_dir / log_name
+    for stale in (log, expected):
+        stale.unlink(missing_ok=True)
+    yosys = toolchain.find_tool("yosys")
+    try:
+        completed = lifetime.run([*yosys.argv, "-q", "-l", log_name, "-s", script], cwd=work_dir,
+                                 stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace",
+                                 timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise SynthesisError(f"{what} took longer than {timeout:g} s; log: {log}") from None
+    if completed.returncode != 0 or not expected.is_file():
+        message = _last_error(log, completed.stderr) or f"exit status {completed.returncode}"
+        raise SynthesisError(f"{what} failed: {message}; log: {log}")
+    return yosys
+
+
 def _last_error(log: Path, stderr: str) -> str | None:
     """The last ``ERROR:`` line Yosys wrote (log first: its stdout may be lost), else stderr's last line."""
     text = log.read_text(errors="replace") if log.is_file() else ""
@@ -287,5 +300,6 @@ def _last_error(log: Path, stderr: str) -> str | None:
     return last_lines[-1] if last_lines else None
 
 
-def _quote(path: str) -> str:
+def quote_path(path: str) -> str:
+    """A path for a Yosys script (quoted when it holds white space)."""
     return f'"{path}"' if any(c.isspace() for c in path) else path
