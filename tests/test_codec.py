@@ -38,7 +38,7 @@ def _storage(bits):
 def ml_encode(dtype, bits, x):
     """Codes ml_dtypes / numpy give the float64 values x (4/6-bit types are stored in a byte).
 
-    ml_dtypes 0.6 converts float64 to its small floats through float32, so it rounds twice: a float64
+    ml_dtypes 0.6 (>=0.5 is allowed) converts float64 through float32, so it rounds twice: a float64
     within half a float32 ulp of a midpoint goes to the midpoint first, then ties to even (for example
     nextafter(432, 0) -> 448 in float8_e4m3fn, while the nearest value is 416). hwgen rounds the real
     number once (docs/formats.md#encoding), so ml_dtypes is a valid oracle only for float32-exact inputs:
