@@ -21,6 +21,24 @@ def emit_spec_into(spec, name: str, folder, option: str, *, scratch: bool = Fals
     return (unit, *emit_owned(unit, name, folder, manifest_details(spec, unit), option, scratch=scratch))
 
 
+def generate_from_args(args, spec, describe) -> int:
+    """`hwgen generate KIND`: *spec* emitted into ``--out`` as ``--name`` (or its module name), then the
+    line ``describe(name, unit)`` and the files written."""
+    from hwgen.verilog_names import check_module_name
+
+    name = check_module_name(args.name) if args.name else spec.module_name
+    unit, *paths = emit_spec_into(spec, name, args.out, "--out")
+    print(describe(name, unit))
+    print_written(*paths)
+    return 0
+
+
+def accumulator_text(acc) -> str:
+    """``fixed (24-bit, lsb 2^-12)`` / ``fp32 (fp32)``: an accumulator and its shape, for one line."""
+    shape = f"{acc.width}-bit, lsb 2^{acc.lsb_exponent}" if acc.kind == "fixed" else acc.format.name
+    return f"{acc.spec} ({shape})"
+
+
 def print_written(*paths) -> None:
     for path in paths:
         print(f"wrote {path}")

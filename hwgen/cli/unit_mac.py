@@ -1,12 +1,11 @@
 """`hwgen generate mac` and `hwgen verify mac`."""
 
 
-from hwgen.cli._output import emit_spec_into, print_written
+from hwgen.cli._output import accumulator_text, generate_from_args
 from hwgen.cli._verify_options import add_verify_options, verify_spec
 from hwgen.formats import DEFAULT_TERMS, MULTIPLY_MODES
 from hwgen.formats._check import check_int
 from hwgen.specs import MacSpec
-from hwgen.verilog_names import check_module_name
 
 
 def add_options(parser) -> None:
@@ -31,15 +30,9 @@ def spec_from_args(args) -> MacSpec:
 
 
 def run_generate(args) -> int:
-    spec = spec_from_args(args)  # validates every option before anything is built or written
-    name = check_module_name(args.name) if args.name else spec.module_name
-    unit, *paths = emit_spec_into(spec, name, args.out, "--out")
-    acc = unit.accumulator
-    width = f"{acc.width}-bit, lsb 2^{acc.lsb_exponent}" if acc.kind == "fixed" else acc.format.name
-    print(f"{name}: {unit.a.name} x {unit.b.name}, accumulator {acc.spec} ({width}), "
-          f"latency {unit.latency}, II {unit.ii}")
-    print_written(*paths)
-    return 0
+    return generate_from_args(args, spec_from_args(args), lambda name, unit: (
+        f"{name}: {unit.a.name} x {unit.b.name}, accumulator {accumulator_text(unit.accumulator)}, "
+        f"latency {unit.latency}, II {unit.ii}"))
 
 
 def run_verify(args) -> int:

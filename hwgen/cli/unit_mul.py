@@ -1,8 +1,7 @@
 """`hwgen generate mul`: an exact multiplier on its own (the energy model's per-multiply anchor)."""
 
-from hwgen.cli._output import emit_spec_into, print_written
+from hwgen.cli._output import generate_from_args
 from hwgen.specs import MulSpec
-from hwgen.verilog_names import check_module_name
 
 
 def add_options(parser) -> None:
@@ -16,14 +15,12 @@ def spec_from_args(args) -> MulSpec:
 
 
 def run_generate(args) -> int:
-    spec = spec_from_args(args)  # validates every option before anything is built or written
-    name = check_module_name(args.name) if args.name else spec.module_name
-    unit, *paths = emit_spec_into(spec, name, args.out, "--out")
-    product = "one signed integer" if unit.integer else "sign, significand and exponent, unnormalized"
-    print(f"{name}: {unit.a.name} x {unit.b.name}, exact product ({product}), latency {unit.latency}, "
-          f"II {unit.ii}")
-    print_written(*paths)
-    return 0
+    def describe(name, unit) -> str:
+        product = "one signed integer" if unit.integer else "sign, significand and exponent, unnormalized"
+        return f"{name}: {unit.a.name} x {unit.b.name}, exact product ({product}), latency {unit.latency}, " \
+               f"II {unit.ii}"
+
+    return generate_from_args(args, spec_from_args(args), describe)
 
 
 def register_generate(units) -> None:

@@ -1,11 +1,10 @@
 """`hwgen generate mxdot` and `hwgen verify mxdot`: block dot-product units (MX, NVFP4)."""
 
-from hwgen.cli._output import emit_spec_into, print_written
+from hwgen.cli._output import accumulator_text, generate_from_args
 from hwgen.cli._verify_options import add_verify_options, verify_spec
 from hwgen.formats import BLOCK_FORMATS, DEFAULT_TERMS
 from hwgen.formats._check import check_int
 from hwgen.specs import MxDotSpec
-from hwgen.verilog_names import check_module_name
 
 
 def add_options(parser) -> None:
@@ -35,15 +34,9 @@ def spec_from_args(args) -> MxDotSpec:
 
 
 def run_generate(args) -> int:
-    spec = spec_from_args(args)  # validates every option before anything is built or written
-    name = check_module_name(args.name) if args.name else spec.module_name
-    unit, *paths = emit_spec_into(spec, name, args.out, "--out")
-    acc = unit.accumulator
-    width = f"{acc.width}-bit, lsb 2^{acc.lsb_exponent}" if acc.kind == "fixed" else acc.format.name
-    print(f"{name}: {unit.a.name} x {unit.b.name}, {unit.block_size} elements per block, "
-          f"{unit.scale.name} scales, accumulator {acc.spec} ({width}), latency {unit.latency}, II {unit.ii}")
-    print_written(*paths)
-    return 0
+    return generate_from_args(args, spec_from_args(args), lambda name, unit: (
+        f"{name}: {unit.a.name} x {unit.b.name}, {unit.block_size} elements per block, {unit.scale.name} "
+        f"scales, accumulator {accumulator_text(unit.accumulator)}, latency {unit.latency}, II {unit.ii}"))
 
 
 def run_verify(args) -> int:

@@ -2,12 +2,11 @@
 
 import re
 
-from hwgen.cli._output import emit_spec_into, print_written
+from hwgen.cli._output import generate_from_args
 from hwgen.cli._verify_options import add_verify_options, verify_spec
 from hwgen.nnlut.functions import FUNCTIONS, parse_range
 from hwgen.specs import NnLutSpec
 from hwgen.specs.nnlut import MAX_PIPELINE
-from hwgen.verilog_names import check_module_name
 
 # argparse takes "-8:8" for an option (it only knows plain negative numbers): let "--range -8:8" work.
 _NEGATIVE_ARGUMENT = re.compile(r"^-\d+$|^-\d*\.\d+$|^-[0-9.eE+-]*:[0-9.eE+-]*$")
@@ -54,12 +53,8 @@ def _describe(name: str, unit) -> str:
 
 
 def run_generate(args) -> int:
-    spec = spec_from_args(args)  # validates every option before anything is fitted, built or written
-    name = check_module_name(args.name) if args.name else spec.module_name
-    unit, *paths = emit_spec_into(spec, name, args.out, "--out")
-    print(_describe(name, unit))
-    print_written(*paths)
-    return 0
+    # the spec validates every option before anything is fitted, built or written
+    return generate_from_args(args, spec_from_args(args), _describe)
 
 
 def run_verify(args) -> int:
