@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from hwgen.cli import run_reporting_errors
-from hwgen.cost_models.energy import ANCHOR_FORMATS, HOROWITZ_PJ, fpga_energy_estimate, horowitz_anchor
+from hwgen.cost_models.energy import HOROWITZ_PJ, fpga_energy_estimate, horowitz_anchor, operation_name
 from hwgen.fpga.activity import DEFAULT_MACS, DISTRIBUTIONS, MAX_MACS, check_count, check_seed
 from hwgen.fpga.gate_energy import measure_energy, multiplier_design
 from hwgen.fpga.units import get_unit
@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = [("int8", "int8"), ("int4", "int4"), ("uint8", "uint8"), ("dint4", "int8"),
            ("fp8_e4m3fn", "fp8_e4m3fn"), ("fp8_e5m2", "fp8_e5m2"), ("fp8_e4m3fnuz", "fp8_e4m3fnuz"),
            ("fp6_e3m2", "fp6_e3m2"), ("fp6_e2m3", "fp6_e2m3"), ("fp4_e2m1", "fp4_e2m1")]
+ANCHOR_FORMATS = ("fp16", "fp32", "int32")  # exact multipliers, against Horowitz's multiplies
 
 
 def mac_design(a: str, b: str):
@@ -92,18 +93,20 @@ def main() -> None:
     for distribution in args.distributions:
         started = time.perf_counter()
         results = {fmt: measure_energy(mul, distribution, **options) for fmt, mul in multipliers.items()}
-        anchor = horowitz_anchor({fmt: result.energy_per_mac for fmt, result in results.items()})
+        anchor = horowitz_anchor({operation_name(fmt, "mul"): result.energy_per_mac
+                                  for fmt, result in results.items()}, judged=("fp16 mul", "fp32 mul"))
         seconds = time.perf_counter() - started
         print(f"\nHorowitz anchor ({distribution}): exact multipliers (input and output registers, no "
               f"rounding) over hwgen's INT8 multiplier, vs Horowitz ISSCC 2014 45 nm "
-              f"(int8 {HOROWITZ_PJ['int8']} pJ); {seconds:.1f} s")
+              f"(int8 {HOROWITZ_PJ['int8 mul']} pJ); {seconds:.1f} s")
         print(f"{'multiplier':<12}{'energy':>9}{'gates':>7}{'FFs':>5}{'rate':>7}{'ours':>8}{'paper':>8}"
               f"{'ours/paper':>12}{'within 2x':>11}")
         print(f"{'int8':<12}{results['int8'].energy_per_mac:>9.1f}{results['int8'].gates:>7}"
               f"{results['int8'].ffs:>5}{results['int8'].mean_toggle_rate:>7.3f}{1.0:>8.2f}{1.0:>8.2f}")
         for row in anchor:
-            r = results[row.format]
-            print(f"{row.format:<12}{r.energy_per_mac:>9.1f}{r.gates:>7}{r.ffs:>5}{r.mean_toggle_rate:>7.3f}"
+            fmt = row.operation.split()[0]
+            r = results[fmt]
+            print(f"{fmt:<12}{r.energy_per_mac:>9.1f}{r.gates:>7}{r.ffs:>5}{r.mean_toggle_rate:>7.3f}"
                   f"{row.ours:>8.2f}{row.paper:>8.2f}{row.factor:>12.2f}{'yes' if row.within else 'no':>11}")
 
 

@@ -67,17 +67,21 @@ def log_accuracy(data: pd.DataFrame, accuracy: str) -> bool:
 
 
 def pareto_table(table: pd.DataFrame, target: str, cost: str, accuracy: str, *,
-                 plain: bool = False) -> pd.DataFrame:
+                 plain: bool = False, clock_ns: float | None = None) -> pd.DataFrame:
     """The points of ``target`` that have both values, with ``on_front`` (the column names as given).
 
     ``plain``: only designs at the default pipeline depth and dot-product length (one point per format
-    and accumulator, as the report's plots show them).
+    and accumulator, as the report's plots show them). ``clock_ns`` (asic): the front at that clock,
+    from the designs synthesized for it that meet it (slack >= 0); a ``ValueError`` names the clocks
+    the table has when it has none at ``clock_ns``.
     """
     check_target(target)
     axis = cost_axis(cost, target)
     metric = accuracy_metric(accuracy)
     column = axis.column or cost
     rows = table[table["target"] == target]
+    if clock_ns is not None:
+        rows = at_clock(rows, target, clock_ns)
     if plain:
         rows = rows[default_shape(rows)]
     if column not in rows.columns or accuracy not in rows.columns:
@@ -94,6 +98,21 @@ def pareto_table(table: pd.DataFrame, target: str, cost: str, accuracy: str, *,
         data["design"] = [d if n == 0 else f"{d} (+{n} DSP)"
                           for d, n in zip(data["design"], dsps, strict=True)]
     return pareto_front(data, cost, accuracy, accuracy_higher_is_better=metric.higher_is_better)
+
+
+def at_clock(rows: pd.DataFrame, target: str, clock_ns: float) -> pd.DataFrame:
+    """The *target* rows synthesized for a clock of *clock_ns* that meet it (asic only)."""
+    if target != "asic":
+        raise ValueError(f"a clock is chosen on the asic target only, not on {target}")
+    if isinstance(clock_ns, bool) or not isinstance(clock_ns, int | float) or not clock_ns > 0:
+        raise ValueError(f"clock must be a period in ns > 0, not {clock_ns!r}")
+    at = rows[np.isclose(rows["clock_ns"].astype(float), float(clock_ns))]
+    if at.empty:
+        known = sorted(rows["clock_ns"].dropna().astype(float).unique())
+        clocks = ", ".join(f"{c:g}" for c in known) or "none"
+        raise ValueError(f"no asic point synthesized for a {clock_ns:g} ns clock; clocks in the store (ns): "
+                         f"{clocks}; `hwgen sweep` with `asic = {{ clock_ns = {clock_ns:g} }}` measures it")
+    return at[at["slack_ns"].astype(float) >= 0]
 
 
 def _name_asic_conditions(data: pd.DataFrame) -> pd.DataFrame:

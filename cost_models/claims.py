@@ -34,11 +34,11 @@ class Claim:
     evidence: pd.DataFrame
 
 
-def _measured(table: pd.DataFrame) -> pd.DataFrame:
+def measured_rows(table: pd.DataFrame) -> pd.DataFrame:
     return table[~table["predicted"].astype(bool)]
 
 
-def _one(table: pd.DataFrame, spec: MacSpec, target: str) -> pd.Series | None:
+def one_row(table: pd.DataFrame, spec: MacSpec, target: str) -> pd.Series | None:
     """The measured row of the design *spec* on *target* (selected by the spec, never by a label)."""
     terms = table["terms"].fillna(DEFAULT_TERMS) == spec.terms if spec.terms else table["terms"].isna()
     same = ((table["format_a"] == spec.a) & (table["format_b"] == spec.b) & (table["acc"] == spec.acc)
@@ -56,7 +56,7 @@ def _plain(table: pd.DataFrame) -> pd.DataFrame:
                  & (table["format_a"] == table["format_b"]) & default_shape(table)]
 
 
-def _ratio(numerator, denominator) -> float:
+def ratio(numerator, denominator) -> float:
     if numerator is None or denominator is None or not denominator or pd.isna(denominator):
         return float("nan")
     return float(numerator) / float(denominator)
@@ -64,20 +64,20 @@ def _ratio(numerator, denominator) -> float:
 
 def dint4_vs_int8(table: pd.DataFrame) -> Claim:
     """dINT4 x INT8 against INT8 x INT8: area per target and gate-level energy."""
-    measured = _measured(table)
+    measured = measured_rows(table)
     rows = []
     for target, metric in (("xc7", "luts"), ("ice40", "luts"), ("ecp5", "luts"), ("gates", "gates"),
                            ("gates", "transistors"), ("gates", "energy_rel")):
-        dint, int8 = _one(measured, DINT4_INT8, target), _one(measured, INT8, target)
+        dint, int8 = one_row(measured, DINT4_INT8, target), one_row(measured, INT8, target)
         if dint is None or int8 is None or metric not in measured.columns:
             continue
         rows.append({"target": target, "metric": metric, "int8xint8": float(int8[metric]),
-                     "dint4xint8": float(dint[metric]), "int8 / dint4": _ratio(int8[metric], dint[metric])})
+                     "dint4xint8": float(dint[metric]), "int8 / dint4": ratio(int8[metric], dint[metric])})
     evidence = pd.DataFrame(rows)
     ratios = evidence["int8 / dint4"].dropna() if len(evidence) else pd.Series(dtype=float)
     accuracy = ""
     if "minilm_cosine" in measured.columns:
-        dint, int8 = _one(measured, DINT4_INT8, "gates"), _one(measured, INT8, "gates")
+        dint, int8 = one_row(measured, DINT4_INT8, "gates"), one_row(measured, INT8, "gates")
         if dint is not None and int8 is not None and not pd.isna(dint["minilm_cosine"]):
             accuracy = (f" MiniLM cosine: dINT4xINT8 {dint['minilm_cosine']:.3f} vs INT8xINT8 "
                         f"{int8['minilm_cosine']:.3f} (hwgen's dINT4 table has no zero).")
@@ -97,27 +97,38 @@ def _is_float(name: str, min_exponent: int = 2) -> bool:
     return fmt.kind == "minifloat" and fmt.exp_bits >= min_exponent
 
 
-def integer_on_fpga_fronts(table: pd.DataFrame) -> Claim:
-    """Per FPGA, accuracy metric and width (3 to 8 bits): is INTn dominated (fewer or equal LUTs and at
-    least equal accuracy, better in one) by a minifloat of the same width? Minifloats with one
-    exponent bit are uniform grids (integers in disguise) and are left out."""
-    measured = _plain(_measured(table))
-    rows = []
-    for metric in (m for m in ("sqnr_gaussian_db", "minilm_cosine") if m in measured.columns):
-        for target in FPGA_TARGETS:
-            rows_t = measured[(measured["target"] == target) & measured[metric].notna()]
+INTEGER_METRICS = ("sqnr_gaussian_db", "minilm_cosine")
+
+
+def integer_dominance(rows: pd.DataFrame, cost: str) -> pd.DataFrame:
+    """Per accuracy metric and width (3 to 8 bits) of *rows* (one target, one clock): is INTn dominated
+    (no more *cost* and at least equal accuracy, better in one) by a minifloat of the same width?
+    Minifloats with one exponent bit are uniform grids (integers in disguise) and are left out."""
+    measured = _plain(rows)
+    found = []
+    for metric in (m for m in INTEGER_METRICS if m in measured.columns):
+        usable = measured[measured[metric].notna() & measured[cost].notna()]
+        for target, rows_t in usable.groupby("target", sort=False):
             for bits in range(3, 9):
                 integer = rows_t[rows_t["format_a"] == f"int{bits}"]
                 floats = rows_t[[get_format(n).bits == bits and _is_float(n) for n in rows_t["format_a"]]]
                 if integer.empty or floats.empty:
                     continue
-                luts, value = float(integer["luts"].iloc[0]), float(integer[metric].iloc[0])
-                better = floats[(floats["luts"] <= luts) & (floats[metric] >= value)
-                                & ((floats["luts"] < luts) | (floats[metric] > value))]
-                rows.append({"metric": metric, "target": target, "bits": bits, "int luts": luts,
-                             f"int {metric}": value, "minifloats": ", ".join(floats["format_a"]),
-                             "int dominated by": ", ".join(better["format_a"]) or "-"})
-    evidence = pd.DataFrame(rows)
+                spent, value = float(integer[cost].iloc[0]), float(integer[metric].iloc[0])
+                better = floats[(floats[cost] <= spent) & (floats[metric] >= value)
+                                & ((floats[cost] < spent) | (floats[metric] > value))]
+                found.append({"metric": metric, "target": target, "cost": cost, "bits": bits,
+                              "int cost": spent, "int accuracy": value,
+                              "minifloats": ", ".join(floats["format_a"]),
+                              "int dominated by": ", ".join(better["format_a"]) or "-"})
+    return pd.DataFrame(found)
+
+
+def integer_on_fpga_fronts(table: pd.DataFrame) -> Claim:
+    """Per FPGA, accuracy metric and width: is INTn dominated by a same-width minifloat on LUTs
+    (:func:`integer_dominance`)?"""
+    measured = measured_rows(table)
+    evidence = integer_dominance(measured[measured["target"].isin(FPGA_TARGETS)], "luts")
     title, paper = "Minifloat vs integer on FPGAs", "integer quantization often remains Pareto-optimal"
     if evidence.empty:
         return Claim(title, paper, "partly", "no width with both an integer and a minifloat measured",
@@ -185,7 +196,7 @@ def precision_alignment(table: pd.DataFrame, fmt: str = "fp8_e4m3fn", target: st
     hypothesis from the paper's principle): an accumulator aligned to the products' exponent range
     (exact fixed point, sized for the dot-product length) costs no more than a float accumulator that
     is as accurate."""
-    measured = _measured(table)
+    measured = measured_rows(table)
     rows_t = measured[(measured["target"] == target) & (measured["format_a"] == fmt)
                       & (measured["format_b"] == fmt) & (measured["mul"] == "exact")
                       & (measured["pipeline"] == DEFAULT_PIPELINE)]
@@ -227,18 +238,18 @@ def precision_alignment(table: pd.DataFrame, fmt: str = "fp8_e4m3fn", target: st
 def lmul_vs_exact(table: pd.DataFrame, fmt: str = "fp8_e4m3fn", rival: str = "fp8_e5m2") -> Claim:
     """L-Mul against the exact multiply in the same MAC (area, energy, dot-product error), and the
     paper's precision claim: 3-bit-mantissa L-Mul beats exact float8_e5m2."""
-    measured = _measured(table)
+    measured = measured_rows(table)
     lmul_spec = MacSpec(fmt, fmt, mul="lmul")
     rows = []
     for target, metric in (("xc7", "luts"), ("ice40", "luts"), ("ecp5", "luts"), ("gates", "gates"),
                            ("gates", "energy_rel"), ("gates", "dot1024_rel_error")):
         if metric not in measured.columns:
             continue
-        exact, lmul = _one(measured, MacSpec(fmt, fmt), target), _one(measured, lmul_spec, target)
+        exact, lmul = one_row(measured, MacSpec(fmt, fmt), target), one_row(measured, lmul_spec, target)
         if exact is None or lmul is None:
             continue
         rows.append({"target": target, "metric": metric, "exact": float(exact[metric]),
-                     "lmul": float(lmul[metric]), "lmul / exact": _ratio(lmul[metric], exact[metric])})
+                     "lmul": float(lmul[metric]), "lmul / exact": ratio(lmul[metric], exact[metric])})
     evidence = pd.DataFrame(rows)
     title = "L-Mul vs exact multiply"
     paper = ("L-Mul costs far less than a float multiply (up to 80 % less energy in dot products) at similar "
@@ -251,7 +262,8 @@ def lmul_vs_exact(table: pd.DataFrame, fmt: str = "fp8_e4m3fn", rival: str = "fp
     error_ratio = float(errors["lmul / exact"].iloc[0]) if len(errors) else float("nan")
     cheap = len(saving) > 0 and saving.min() >= LMUL_AGREE_SAVING
     similar = error_ratio <= LMUL_AGREE_ERROR_RATIO
-    lmul_row, rival_row = _one(measured, lmul_spec, "gates"), _one(measured, MacSpec(rival, rival), "gates")
+    lmul_row = one_row(measured, lmul_spec, "gates")
+    rival_row = one_row(measured, MacSpec(rival, rival), "gates")
     beats = None
     if lmul_row is not None and rival_row is not None and "dot1024_rel_error" in measured.columns:
         beats = bool(lmul_row["dot1024_rel_error"] < rival_row["dot1024_rel_error"])

@@ -27,6 +27,7 @@ AREA_COLUMNS = ("luts", "ffs", "carries", "dsps", "brams", "lutrams", "gates", "
 ASIC_COLUMNS = ("area_um2", "sequential_area_um2", "cells", "critical_path_ns", "slack_ns", "asic_fmax_mhz",
                 "leakage_nw", "dynamic_uw", "energy_pj_per_mac")
 _ASIC_CONDITIONS = ("library", "clock_ns")
+_ASIC_METHOD = ("power_method", "sta_version")  # how the asic numbers were measured (text)
 # The gates target's switching activity (NaN elsewhere, and where a sweep measured none).
 ENERGY_NUMBERS = ("energy_per_mac_gaussian", "energy_per_mac_laplace", "toggle_rate", "energy_macs")
 ENERGY_COLUMNS = (*ENERGY_NUMBERS, "energy_method")
@@ -84,7 +85,8 @@ def mac_points(frame: pd.DataFrame) -> pd.DataFrame:
                               "`hwgen sweep fpga/sweeps/default.toml` first")
     specs = {config: _spec(config) for config in rows["config"].unique()}
     rows = rows.assign(_design=[specs[c].to_json() for c in rows["config"]])
-    for column in (*ASIC_COLUMNS, *_ASIC_CONDITIONS, *ENERGY_COLUMNS, "icarus_version"):  # an older store
+    for column in (*ASIC_COLUMNS, *_ASIC_CONDITIONS, *_ASIC_METHOD, *ENERGY_COLUMNS,
+                   "icarus_version"):  # an older store
         if column not in rows.columns:
             rows = rows.assign(**{column: None})
     points = []
@@ -96,7 +98,8 @@ def mac_points(frame: pd.DataFrame) -> pd.DataFrame:
         placed = same[(same["pnr"] == 1) & same["fmax_mhz"].notna()]
         point = {"label": spec.label, **_options(spec), "target": target, "dsp_allowed": int(dsp),
                  "design": newest["design"], "config": spec.to_json()}
-        point.update({column: newest[column] for column in (*AREA_COLUMNS, *ASIC_COLUMNS, *_ASIC_CONDITIONS)})
+        point.update({column: newest[column]
+                      for column in (*AREA_COLUMNS, *ASIC_COLUMNS, *_ASIC_CONDITIONS, *_ASIC_METHOD)})
         point["lut_cells"] = point["luts"]
         if target == "ecp5" and not pd.isna(point["luts"]):
             # A CCU2C carry cell fills both LUT4s of its slice: ECP5's LUT4 use is LUT4 + 2 x CCU2C.

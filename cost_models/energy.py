@@ -10,7 +10,7 @@ the INT8 x INT8 ``fixed`` MAC at 1.0 (:func:`is_baseline`).
 mapped FPGA resources with the weights of :data:`FPGA_WEIGHTS`.
 
 :func:`horowitz_anchor` checks the method against Horowitz (ISSCC 2014, 45 nm): multiplies of 8-bit
-integers 0.2 pJ, 16-bit floats 1.1 pJ, 32-bit floats 3.7 pJ.
+integers 0.2 pJ, 16-bit floats 1.1 pJ, 32-bit floats 3.7 pJ; 32-bit integer adds 0.1 pJ, float adds 0.9 pJ.
 """
 
 import math
@@ -105,49 +105,55 @@ def fpga_energy_estimate(resources: Mapping[str, int], toggle_rate: float,
 
 # -- Horowitz anchor ---------------------------------------------------------------------------------
 
-# Horowitz, "Computing's energy problem", ISSCC 2014, 45 nm: energy of one multiply (pJ). The anchor
-# of the issue is FP16 and FP32 against INT8; INT32 (same table) separates the significand-array
-# scaling from what floating point adds (normalization, rounding, exceptions), which hwgen's exact
-# multipliers do not have.
-HOROWITZ_PJ = {"int8": 0.2, "fp16": 1.1, "fp32": 3.7, "int32": 3.1}
-ANCHOR_FORMATS = ("fp16", "fp32", "int32")
+# Horowitz, "Computing's energy problem", ISSCC 2014, 45 nm: energy of one operation (pJ), keyed
+# "<format> <mul|add>". His float operations normalize and round; his integer multiplies are exact.
+HOROWITZ_PJ = {"int8 mul": 0.2, "int32 mul": 3.1, "fp16 mul": 1.1, "fp32 mul": 3.7,
+               "int8 add": 0.03, "int32 add": 0.1, "fp16 add": 0.4, "fp32 add": 0.9}
+BASE_OPERATION = "int8 mul"
 ANCHOR_TOLERANCE = 2.0
 
 
 @dataclass(frozen=True)
 class AnchorRow:
-    format: str
-    ours: float  # our energy per multiply over our INT8 multiplier's
+    operation: str  # "fp16 mul"
+    ours: float  # our energy per operation over our INT8 multiply's
     paper: float  # Horowitz's ratio over his 8-bit integer multiply
-    within: bool  # ours within ANCHOR_TOLERANCE x of paper
+    judged: bool  # part of the verdict (else shown for context)
 
     @property
     def factor(self) -> float:
         """ours / paper (1.0 = agreement)."""
         return self.ours / self.paper
 
+    @property
+    def within(self) -> bool:
+        """ours within :data:`ANCHOR_TOLERANCE` x of paper, either way."""
+        return 1 / ANCHOR_TOLERANCE <= self.factor <= ANCHOR_TOLERANCE
 
-def horowitz_anchor(energy_per_multiply: Mapping[str, float]) -> tuple[AnchorRow, ...]:
-    """hwgen's multipliers over its INT8 multiplier, next to Horowitz's ratios (FP16 5.5x, FP32 18.5x,
-    INT32 15.5x), each judged within :data:`ANCHOR_TOLERANCE` x or not.
 
-    ``energy_per_multiply`` maps a format (``int8`` and any of :data:`ANCHOR_FORMATS`) to the
-    measured energy per multiply of hwgen's exact multiplier of two such operands, all measured with
-    the same stimulus; the formats it lacks are left out.
+def operation_name(fmt: str, op: str) -> str:
+    """The anchor's key of one operation: ``operation_name("fp16", "mul") == "fp16 mul"``."""
+    return f"{fmt} {op}"
+
+
+def horowitz_anchor(energy_per_operation: Mapping[str, float], judged=()) -> tuple[AnchorRow, ...]:
+    """hwgen's operations over its INT8 multiply, next to Horowitz's ratios (FP16 multiply 5.5x, FP32
+    multiply 18.5x, INT32 add 0.5x, FP32 add 4.5x, ...), in the order of :data:`HOROWITZ_PJ`.
+
+    ``energy_per_operation`` maps operations of :data:`HOROWITZ_PJ` (``"int8 mul"`` among them) to
+    hwgen's measured energy per operation, all measured with the same stimulus and method; the
+    operations it lacks are left out. ``judged`` names the operations the verdict counts.
     """
-    unknown = sorted(set(energy_per_multiply) - set(HOROWITZ_PJ))
+    unknown = sorted(set(energy_per_operation) - set(HOROWITZ_PJ))
     if unknown:
-        raise ValueError(f"anchor formats are {', '.join(HOROWITZ_PJ)}, not {unknown[0]!r}")
-    if "int8" not in energy_per_multiply:
-        raise ValueError("the Horowitz anchor needs the INT8 multiplier's energy")
-    base = energy_per_multiply["int8"]
-    rows = []
-    for fmt in ANCHOR_FORMATS:
-        if fmt in energy_per_multiply:
-            ours, paper = energy_per_multiply[fmt] / base, HOROWITZ_PJ[fmt] / HOROWITZ_PJ["int8"]
-            rows.append(AnchorRow(fmt, ours, paper, 1 / ANCHOR_TOLERANCE <= ours / paper <= ANCHOR_TOLERANCE))
-    return tuple(rows)
+        raise ValueError(f"anchor operations are {', '.join(HOROWITZ_PJ)}, not {unknown[0]!r}")
+    if BASE_OPERATION not in energy_per_operation:
+        raise ValueError(f"the Horowitz anchor needs the energy of the {BASE_OPERATION} (its base)")
+    base = energy_per_operation[BASE_OPERATION]
+    return tuple(AnchorRow(op, energy_per_operation[op] / base, HOROWITZ_PJ[op] / HOROWITZ_PJ[BASE_OPERATION],
+                           op in judged)
+                 for op in HOROWITZ_PJ if op != BASE_OPERATION and op in energy_per_operation)
 
 
-__all__ = ["ENERGY_COLUMNS", "AnchorRow", "FpgaEnergyEstimate", "fpga_energy_estimate", "horowitz_anchor",
-           "is_baseline", "missing_energy"]
+__all__ = ["ENERGY_COLUMNS", "HOROWITZ_PJ", "AnchorRow", "FpgaEnergyEstimate", "fpga_energy_estimate",
+           "horowitz_anchor", "is_baseline", "missing_energy", "operation_name"]

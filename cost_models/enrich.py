@@ -8,14 +8,23 @@ the activity-weighted estimate of their mapped resources, labelled as an estimat
 measures, generates or starts a process.
 """
 
+import json
 import math
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from hwgen.cost_models import quality
-from hwgen.cost_models.energy import ENERGY_COLUMNS, MEASUREMENT, is_baseline, missing_energy
+from hwgen.cost_models.energy import (
+    ENERGY_COLUMNS,
+    HOROWITZ_PJ,
+    MEASUREMENT,
+    is_baseline,
+    missing_energy,
+    operation_name,
+)
 from hwgen.cost_models.features import design_label
 from hwgen.formats import DEFAULT_TERMS
 from hwgen.specs.mac import DEFAULT_PIPELINE
@@ -111,18 +120,57 @@ def _fpga_estimates(frame: pd.DataFrame, gates: pd.Series) -> list[float]:
 
 
 def multiplier_energies(rows: pd.DataFrame, distribution: str = "gaussian") -> dict[str, float]:
-    """Stored gate-level energy per multiply of the exact multipliers of two equal formats, by format
-    (the Horowitz anchor's inputs): the newest row of each, measured like the INT8 multiplier's."""
+    """Stored gate-level energy per multiply of the exact multipliers of two equal formats, by anchor
+    operation (``"fp16 mul"``; the gates Horowitz anchor's inputs): the newest row of each, measured
+    like the INT8 multiplier's."""
     column = ENERGY_COLUMNS[distribution]
     if column not in rows.columns:
         return {}
     found = rows[(rows["unit"] == "mul") & (rows["target"] == "gates") & (rows["status"] == "ok")
-                 & (rows["format_a"] == rows["format_b"]) & rows[column].notna()].sort_values("created_at")
-    newest = found.groupby("format_a").tail(1).set_index("format_a")
+                 & (rows["format_a"] == rows["format_b"]) & rows[column].notna()]
+    if "config" in found.columns:  # a rounding multiplier is not the exact one the gates anchor compares
+        exact = [json.loads(config).get("result") is None for config in found["config"]]
+        found = found.loc[pd.Series(exact, index=found.index, dtype=bool)]
+    newest = found.sort_values("created_at").groupby("format_a").tail(1).set_index("format_a")
     if "int8" not in newest.index:
         return {}
     same = (newest[list(MEASUREMENT)] == newest.loc["int8", list(MEASUREMENT)]).all(axis=1)
-    return {fmt: float(value) for fmt, value in newest.loc[same, column].items()}
+    return {operation_name(fmt, "mul"): float(value) for fmt, value in newest.loc[same, column].items()}
+
+
+def asic_operation(unit: str, config: str) -> str | None:
+    """The Horowitz operation an asic row of a ``mul`` or ``add`` unit measures, if it is one: integer
+    multiplies of two equal formats, float multiplies rounded back to their operands' format, adds."""
+    options = json.loads(config)
+    if unit == "add":
+        fmt = options.get("format")
+    elif unit == "mul" and options.get("a") == options.get("b"):
+        fmt = options["a"]
+        if options.get("result") is None and not fmt.startswith("int"):
+            return None  # an exact float product: not the rounding multiply Horowitz measured
+        if options.get("result") not in (None, fmt):
+            return None
+        unit = "mul"
+    else:
+        return None
+    name = operation_name(fmt, unit)
+    return name if name in HOROWITZ_PJ else None
+
+
+def asic_operation_energies(rows: pd.DataFrame) -> dict[tuple[str, float], dict[str, float]]:
+    """Stored standard-cell energy per operation (pJ) of the asic rows of ``mul`` and ``add`` units
+    that Horowitz's table has, per (library, clock ns): the newest row of each."""
+    if "energy_pj_per_mac" not in rows.columns or "config" not in rows.columns:
+        return {}
+    found = rows[rows["unit"].isin(("mul", "add")) & (rows["target"] == "asic") & (rows["status"] == "ok")
+                 & rows["energy_pj_per_mac"].notna()].sort_values("created_at")
+    energies: dict[tuple[str, float], dict[str, float]] = {}
+    for _, row in found.iterrows():
+        operation = asic_operation(row["unit"], row["config"])
+        if operation is not None:
+            key = (str(row["library"]), float(row["clock_ns"]))
+            energies.setdefault(key, {})[operation] = float(row["energy_pj_per_mac"])  # newest wins
+    return energies
 
 
 def asic_energy(table: pd.DataFrame) -> pd.DataFrame:
@@ -142,16 +190,32 @@ def asic_energy(table: pd.DataFrame) -> pd.DataFrame:
     return shown.sort_values(["library", "clock ns", "energy pJ/MAC"]).reset_index(drop=True)
 
 
-def energy_section(page, table: pd.DataFrame, multipliers: Mapping[str, float], *, store) -> None:
-    """The report's energy tables, all from stored rows: per design (gate level), the Horowitz anchor,
+@dataclass(frozen=True)
+class StoredOperations:
+    """The Horowitz anchors' inputs read from the store: gate-level energy of the exact multipliers
+    (by operation, :func:`multiplier_energies`) and standard-cell energy per operation per (library,
+    clock) (:func:`asic_operation_energies`)."""
+
+    gates: Mapping[str, float]
+    asic: Mapping[tuple[str, float], Mapping[str, float]]
+
+
+def stored_operations(rows: pd.DataFrame) -> StoredOperations:
+    return StoredOperations(multiplier_energies(rows), asic_operation_energies(rows))
+
+
+GATES_JUDGED = ("fp16 mul", "fp32 mul")  # the gate-level anchor: exact multipliers only
+ASIC_JUDGED = ("fp16 mul", "fp32 mul", "int32 add", "fp32 add")  # the issue's five operations, over INT8
+ASIC_ANCHOR_SWEEP = "hwgen sweep fpga/sweeps/asic.toml --store {store}"
+
+
+def energy_section(page, table: pd.DataFrame, operations: StoredOperations, *, store) -> None:
+    """The report's energy tables, all from stored rows: per design (gate level), the Horowitz anchors,
     the FPGA estimate, and the standard-cell energy of the asic rows. Without gate-level energy in
     the store, one line names the sweep that measures it."""
-    from hwgen.cost_models.energy import horowitz_anchor
-    from hwgen.cost_models.html import verdict
-
     asic = asic_energy(table)
     gate_level = "energy_rel" in table.columns
-    if not gate_level and asic.empty:
+    if not gate_level and asic.empty and not operations.asic:
         page.paragraph(f"No energy section: {missing_energy(store)}.", "note")
         return
     page.heading("Energy")
@@ -171,7 +235,7 @@ def energy_section(page, table: pd.DataFrame, multipliers: Mapping[str, float], 
         page.table(gates[columns].sort_values("energy_rel"), "energy_gates",
                    "Energy per MAC relative to INT8 x INT8 (gate level; energy_per_mac_gaussian in unit-load "
                    "toggles)")
-        _anchor(page, horowitz_anchor(multipliers) if "int8" in multipliers else (), store, verdict)
+        _gates_anchor(page, operations.gates, store)
         fpga = table[table["energy_fpga_rel"].notna()]
         if len(fpga):
             wide = fpga.pivot_table(index="label", columns="target", values="energy_fpga_rel").reset_index()
@@ -184,30 +248,77 @@ def energy_section(page, table: pd.DataFrame, multipliers: Mapping[str, float], 
                    "Standard-cell energy per MAC (asic rows: the mapped netlist simulated with the library's "
                    "cell models and SDF delays, priced with its Liberty power tables), and over the INT8 x "
                    "INT8 MAC at the same library and clock")
+    _asic_anchors(page, operations.asic, store)
 
 
-def _anchor(page, rows, store, verdict) -> None:
-    wanted = ("fp16", "fp32")  # the issue's anchor
-    if not {row.format for row in rows} >= set(wanted):
-        page.paragraph("No Horowitz anchor: it needs the exact int8, fp16 and fp32 multipliers measured on "
-                       f"gates with energy: `hwgen sweep fpga/sweeps/model.toml --store {store}`.", "note")
-        return
-    table = [{"multiplier": row.format, "hwgen / hwgen INT8": row.ours, "Horowitz / Horowitz INT8": row.paper,
-              "hwgen / Horowitz": row.factor, "within 2x": row.within} for row in rows]
-    page.table(pd.DataFrame(table), "energy_anchor",
-               "Sanity anchor: multiplier energy ratios vs Horowitz (ISSCC 2014, 45 nm: INT8 0.2 pJ, "
-               "FP16 1.1 pJ, FP32 3.7 pJ, INT32 3.1 pJ)")
-    asked = [row for row in rows if row.format in wanted]
+def _judgement(rows, judged) -> tuple[str, str]:
+    """(outcome, the judged operations' ratios as text) of an anchor."""
+    from hwgen.cost_models.energy import ANCHOR_TOLERANCE
+
+    asked = [row for row in rows if row.judged]
     inside = sum(row.within for row in asked)
-    context = [row for row in rows if row not in asked]
-    page.raw(verdict("agree" if inside == len(asked) else "partly" if inside else "disagree",
-                     f"{inside} of {len(asked)} of hwgen's float multiplier energy ratios (FP16, FP32 over "
-                     "INT8) land within 2x of Horowitz's: "
-                     + "; ".join(f"{r.format} {r.ours:.1f}x vs {r.paper:.1f}x" for r in asked)
-                     + (". Context, not judged: " + "; ".join(f"{r.format} {r.ours:.1f}x vs {r.paper:.1f}x"
-                                                              for r in context) if context else "")
-                     + ". hwgen's float multipliers are exact products (no normalization, rounding or "
-                     "special values); Horowitz's round."))
+    outcome = "agree" if inside == len(judged) else "partly" if inside else "disagree"
+    text = (f"{inside} of {len(judged)} ratios over the INT8 multiply ({', '.join(judged)}) land within "
+            f"{ANCHOR_TOLERANCE:g}x of Horowitz's: "
+            + "; ".join(f"{r.operation} {r.ours:.2f}x vs {r.paper:.2f}x" for r in asked))
+    context = [row for row in rows if not row.judged]
+    if context:
+        text += ". Context, not judged: " + "; ".join(f"{r.operation} {r.ours:.2f}x vs {r.paper:.2f}x"
+                                                     for r in context)
+    return outcome, text
+
+
+def _gates_anchor(page, energies: Mapping[str, float], store) -> None:
+    from hwgen.cost_models.energy import horowitz_anchor
+    from hwgen.cost_models.html import verdict
+
+    rows = horowitz_anchor(energies, GATES_JUDGED) if "int8 mul" in energies else ()
+    if not {row.operation for row in rows} >= set(GATES_JUDGED):
+        page.paragraph("No gate-level Horowitz anchor: it needs the exact int8, fp16 and fp32 multipliers "
+                       "measured on gates with energy: "
+                       f"`hwgen sweep fpga/sweeps/model.toml --store {store}`.", "note")
+        return
+    table = [{"multiplier": row.operation, "hwgen / hwgen INT8": row.ours,
+              "Horowitz / Horowitz INT8": row.paper, "hwgen / Horowitz": row.factor, "within 2x": row.within}
+             for row in rows]
+    page.table(pd.DataFrame(table), "energy_anchor",
+               "Sanity anchor, gate level: exact multiplier energy ratios vs Horowitz (ISSCC 2014, 45 nm: "
+               "INT8 0.2 pJ, FP16 1.1 pJ, FP32 3.7 pJ, INT32 3.1 pJ)")
+    outcome, text = _judgement(rows, GATES_JUDGED)
+    page.raw(verdict(outcome, text + ". These float multipliers are exact products (no normalization, "
+                     "rounding or special values); Horowitz's round: the asic anchor compares rounding "
+                     "ones."))
+
+
+def _asic_anchors(page, energies: Mapping[tuple[str, float], Mapping[str, float]], store) -> None:
+    from hwgen.cost_models.energy import HOROWITZ_PJ, horowitz_anchor
+    from hwgen.cost_models.html import verdict
+
+    complete = {key: found for key, found in energies.items() if {"int8 mul", *ASIC_JUDGED} <= set(found)}
+    if not complete:
+        if energies:
+            page.paragraph("No standard-cell Horowitz anchor: it needs the int8 multiply, the rounding "
+                           "fp16 and fp32 multiplies and the int32 and fp32 adds measured at one library and "
+                           f"clock: `{ASIC_ANCHOR_SWEEP.format(store=store)}`.", "note")
+        return
+    for (library, clock), found in sorted(complete.items()):
+        rows = horowitz_anchor(found, ASIC_JUDGED)
+        table = [{"operation": "int8 mul", "hwgen pJ": found["int8 mul"], "Horowitz pJ (45 nm)": 0.2,
+                  "hwgen / hwgen INT8 mul": 1.0, "Horowitz / Horowitz INT8 mul": 1.0, "hwgen / Horowitz": 1.0,
+                  "within 2x": True, "judged": False}]
+        table += [{"operation": row.operation, "hwgen pJ": found[row.operation],
+                   "Horowitz pJ (45 nm)": HOROWITZ_PJ[row.operation], "hwgen / hwgen INT8 mul": row.ours,
+                   "Horowitz / Horowitz INT8 mul": row.paper, "hwgen / Horowitz": row.factor,
+                   "within 2x": row.within, "judged": row.judged} for row in rows]
+        name = f"energy_anchor_asic_{library}_{clock:g}ns".replace(".", "_")
+        page.table(pd.DataFrame(table), name,
+                   f"Horowitz anchor, standard cells ({library}, {clock:g} ns clock): energy per operation "
+                   "of hwgen's registered units (int8 exact multiply, float multiplies rounded to nearest "
+                   "even in their own format, two's complement and RNE float adds; pJ from the mapped "
+                   "netlist's switching activity priced with the Liberty tables, registers included) vs "
+                   "Horowitz ISSCC 2014, 45 nm (operator energy only)")
+        outcome, text = _judgement(rows, ASIC_JUDGED)
+        page.raw(verdict(outcome, f"{library} at {clock:g} ns: {text}."))
 
 
 # One format per family of docs/formats.md that a MAC or block dot product takes, for the per-format table.

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 import hwgen
-from hwgen.cost_models import axes, enrich
+from hwgen.cost_models import asic_claims, axes, enrich
 from hwgen.cost_models import claims as claims_module
 from hwgen.cost_models.area import FINN_TARGETS, finn_r_comparison
 from hwgen.cost_models.assemble import fabric_points, join_metrics
@@ -79,16 +79,12 @@ def model_tables(points: pd.DataFrame, models: dict) -> tuple[pd.DataFrame, dict
 
 
 def build_table(settings: ReportSettings):
-    """(store points, models, the fabric table with accuracy and energy joined, the multipliers' stored
-    energies for the Horowitz anchor)."""
+    """(store points, models, the fabric table with accuracy and energy joined, the stored energies
+    per operation for the Horowitz anchors)."""
     rows = read_store(settings.store)
     points = mac_points(rows)
     skipped: list[str] = []
     models = fit_models(points, skipped=skipped)
-    if not models:
-        reasons = "; ".join(skipped) or "no fabric-only MAC points"
-        raise ValueError(f"no area model could be fitted ({reasons}); run `hwgen sweep "
-                         "fpga/sweeps/model.toml` into the same store")
     settings.say(f"{settings.store}: {len(points)} measured points; fitted {len(models)} area models")
     for reason in skipped:
         settings.say(f"no model: {reason}")
@@ -102,7 +98,7 @@ def build_table(settings: ReportSettings):
             table = enrich.join_energy(table, store=settings.store)
         except enrich.MissingEnergyError as error:
             settings.say(f"no energy tables: {error}")
-    return points, models, table, enrich.multiplier_energies(rows)
+    return points, models, table, enrich.stored_operations(rows)
 
 
 def tool_versions(points: pd.DataFrame) -> pd.DataFrame:
@@ -154,16 +150,16 @@ def write_report(settings: ReportSettings) -> Path:
             raise ValueError(f"the report writes the {'folder' if folder else 'file'} {out / name}, "
                              f"but a {'file' if folder else 'folder'} is there")
     with claimed_folder(out, "--out", replaces=REPORT_OWNS):
-        points, models, table, multipliers = build_table(settings)
+        points, models, table, operations = build_table(settings)
         staging = Path(tempfile.mkdtemp(dir=out, prefix=".hwgen-staging-"))
         try:
-            return _write_staged(settings, out, staging, points, models, table, multipliers)
+            return _write_staged(settings, out, staging, points, models, table, operations)
         finally:
             shutil.rmtree(staging, ignore_errors=True)  # made above: a failed run leaves nothing behind
 
 
 def _write_staged(settings: ReportSettings, out: Path, staging: Path, points, models, table,
-                  multipliers) -> Path:
+                  operations) -> Path:
     plots = staging / "plots"
     page = Page("hwgen cost, energy and accuracy report", staging)
     page.paragraph(f"Results store {settings.store}: {len(points)} measured MAC points on "
@@ -172,12 +168,15 @@ def _write_staged(settings: ReportSettings, out: Path, staging: Path, points, mo
                    f"{hwgen.__version__}.")
 
     page.heading("Area models")
+    if not models:
+        page.paragraph("No area model: the store has no fabric-only MAC points to fit one on; `hwgen sweep "
+                       f"fpga/sweeps/model.toml --store {settings.store}` measures them.", "note")
     fit, finn = model_tables(points, models)
-    page.paragraph("One linear model per target and metric, fitted to the fabric-only (no DSP) MACs with "
-                   "fixed accumulators, minimizing relative error. Errors are absolute percentages; "
-                   "LOO = each point "
-                   "predicted by a model fitted without it (held out).")
-    page.table(fit, "area_model_fit", "Area model fit error per target")
+    if len(fit):
+        page.paragraph("One linear model per target and metric, fitted to the fabric-only (no DSP) MACs with "
+                       "fixed accumulators, minimizing relative error. Errors are absolute percentages; "
+                       "LOO = each point predicted by a model fitted without it (held out).")
+        page.table(fit, "area_model_fit", "Area model fit error per target")
     for target, comparison in finn.items():
         page.table(pd.DataFrame(comparison["rows"]), f"finn_r_{target}",
                    f"FINN-R LUT formula vs hwgen's held-out prediction, integer MACs on {target}")
@@ -190,7 +189,7 @@ def _write_staged(settings: ReportSettings, out: Path, staging: Path, points, mo
                          "on the same integer points."))
 
     if settings.energy:
-        enrich.energy_section(page, table, multipliers, store=settings.store)
+        enrich.energy_section(page, table, operations, store=settings.store)
 
     page.heading("Accuracy per format")
     formats = enrich.format_accuracy(settings.cache_dir, minilm=settings.minilm,
@@ -209,7 +208,8 @@ def _write_staged(settings: ReportSettings, out: Path, staging: Path, points, mo
     page.table(fronts, "pareto_points", "Every point with its cost, accuracy and whether it is on a front")
 
     page.heading("The seeds' claims, re-measured")
-    for claim_fn in claims_module.ALL_CLAIMS:
+    asic = asic_claims.ASIC_CLAIMS if (table["target"] == "asic").any() else ()
+    for claim_fn in (*claims_module.ALL_CLAIMS, *asic):
         claim = claim_fn(table)
         page.heading(claim.title, level=3)
         page.paragraph(f"Paper: {claim.paper}.")

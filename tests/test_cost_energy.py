@@ -259,18 +259,27 @@ def test_fpga_estimate_is_weighted_and_validated():
 
 
 def test_horowitz_anchor_ratios():
-    per_format = {"int8": 100.0, "fp16": 200.0, "fp32": 1900.0, "int32": 3000.0}
-    rows = {row.format: row for row in energy.horowitz_anchor(per_format)}
-    # Horowitz, ISSCC 2014, 45 nm: int8 multiply 0.2 pJ, fp16 1.1 pJ, fp32 3.7 pJ, int32 3.1 pJ
-    assert rows["fp16"].ours == 2.0 and rows["fp16"].paper == pytest.approx(1.1 / 0.2)
-    assert not rows["fp16"].within  # 2.0 / 5.5 < 1/2
-    assert rows["fp32"].within and rows["fp32"].factor == pytest.approx(19 / (3.7 / 0.2))
-    assert rows["int32"].paper == pytest.approx(3.1 / 0.2) and rows["int32"].within
-    assert [row.format for row in energy.horowitz_anchor({"int8": 1.0, "fp32": 9.0})] == ["fp32"]
-    with pytest.raises(ValueError, match=r"^anchor formats are int8, fp16, fp32, int32, not 'bf16'$"):
-        energy.horowitz_anchor({"int8": 1.0, "bf16": 2.0})
-    with pytest.raises(ValueError, match="needs the INT8 multiplier"):
-        energy.horowitz_anchor({"fp16": 2.0})
+    per_operation = {"int8 mul": 100.0, "fp16 mul": 200.0, "fp32 mul": 1900.0, "int32 mul": 3000.0,
+                     "int32 add": 120.0, "fp32 add": 90.0}
+    anchor = energy.horowitz_anchor(per_operation, judged=("fp16 mul", "fp32 mul"))
+    rows = {row.operation: row for row in anchor}
+    # Horowitz, ISSCC 2014, 45 nm: int8 multiply 0.2 pJ, fp16 1.1 pJ, fp32 3.7 pJ, int32 3.1 pJ; int32 add
+    # 0.1 pJ, fp32 add 0.9 pJ
+    assert rows["fp16 mul"].ours == 2.0 and rows["fp16 mul"].paper == pytest.approx(1.1 / 0.2)
+    assert not rows["fp16 mul"].within  # 2.0 / 5.5 < 1/2
+    assert rows["fp32 mul"].within and rows["fp32 mul"].factor == pytest.approx(19 / (3.7 / 0.2))
+    assert rows["int32 mul"].paper == pytest.approx(3.1 / 0.2) and rows["int32 mul"].within
+    assert rows["int32 add"].paper == pytest.approx(0.5) and not rows["int32 add"].within  # 1.2 vs 0.5
+    assert rows["int32 add"].factor == pytest.approx(2.4)
+    assert rows["fp32 add"].ours == pytest.approx(0.9) and not rows["fp32 add"].within  # 0.9 vs 4.5
+    assert [row.operation for row in rows.values() if row.judged] == ["fp16 mul", "fp32 mul"]
+    assert list(rows) == ["int32 mul", "fp16 mul", "fp32 mul", "int32 add", "fp32 add"]  # Horowitz's order
+    only_fp32 = energy.horowitz_anchor({"int8 mul": 1.0, "fp32 mul": 9.0})
+    assert [row.operation for row in only_fp32] == ["fp32 mul"]
+    with pytest.raises(ValueError, match=r"^anchor operations are int8 mul, int32 mul, .*, not 'bf16 mul'$"):
+        energy.horowitz_anchor({"int8 mul": 1.0, "bf16 mul": 2.0})
+    with pytest.raises(ValueError, match="needs the energy of the int8 mul"):
+        energy.horowitz_anchor({"fp16 mul": 2.0})
 
 
 COST_MODELS = Path(__file__).resolve().parents[1] / "cost_models"

@@ -199,7 +199,8 @@ def test_multiplier_and_asic_energy_are_read_from_rows():
 
     rows = pd.DataFrame([mul("int8", 1300.0), mul("fp16", 2300.0), mul("fp32", 11000.0, macs=256),
                          mul("fp16", 9.0, created="2024-01-01")])  # older: the newest row counts
-    assert enrich.multiplier_energies(rows) == {"int8": 1300.0, "fp16": 2300.0}  # fp32: another stimulus
+    # fp32: another stimulus
+    assert enrich.multiplier_energies(rows) == {"int8 mul": 1300.0, "fp16 mul": 2300.0}
     assert enrich.multiplier_energies(rows[rows["format_a"] != "int8"]) == {}
 
     measured = (("int8", 10.0, 27771.0, 61.0), ("fp4_e2m1", 10.0, 10725.0, 16.5),

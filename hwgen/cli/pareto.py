@@ -17,6 +17,10 @@ def register(subparsers) -> None:
     parser.add_argument("--target", required=True, metavar="T", help=f"one of {', '.join(TARGETS)}")
     parser.add_argument("--cost", required=True, metavar="C", help=f"one of {', '.join(COSTS)}")
     parser.add_argument("--accuracy", required=True, metavar="M", help=f"one of {', '.join(METRICS)}")
+    parser.add_argument("--clock-ns", type=float, metavar="NS",
+                        help="asic only: the front at this clock period, from the designs synthesized for "
+                             "it that meet it (default: every clock in the store, each point named by its "
+                             "clock)")
     parser.add_argument("--out", required=True, metavar="FILE",
                         help="output image (.png or .svg; both are written)")
     add_store_options(parser)
@@ -35,6 +39,8 @@ def run(args) -> int:
 
     axes.check_target(args.target)
     cost = axes.cost_axis(args.cost, args.target)
+    if args.clock_ns is not None and args.target != "asic":
+        raise ValueError(f"--clock-ns chooses a clock on the asic target only, not on {args.target}")
     metric = axes.accuracy_metric(args.accuracy)
     output_paths(args.out)  # a bad suffix fails before any work
     check_output_folder(Path(args.out).parent, "--out")
@@ -59,13 +65,21 @@ def run(args) -> int:
     table = join_metrics(table, metric_of)
     if energy:  # stored by the sweep; a store without it is one line naming the sweep that measures it
         table = enrich.join_energy(table, store=settings.store)
-    data = axes.pareto_table(table, args.target, args.cost, args.accuracy)
+    data = axes.pareto_table(table, args.target, args.cost, args.accuracy, clock_ns=args.clock_ns)
     if len(data) == 0:
-        raise ValueError(f"no {args.target} point has both {args.cost} and {args.accuracy}")
+        at = "" if args.clock_ns is None else f" and meets {args.clock_ns:g} ns"
+        raise ValueError(f"no {args.target} point has both {args.cost} and {args.accuracy}{at}")
+    clock = "" if args.clock_ns is None else f" at {args.clock_ns:g} ns"
     paths = plot_pareto(data, cost=args.cost, accuracy=args.accuracy, out=args.out, cost_label=cost.label,
-                        accuracy_label=metric.label, title=f"{args.target}: {cost.short} vs {metric.label}",
+                        accuracy_label=metric.label,
+                        title=f"{args.target}{clock}: {cost.short} vs {metric.label}",
                         log_cost=cost.log_scale, log_accuracy=axes.log_accuracy(data, args.accuracy))
     front = data[data["on_front"]].sort_values(args.cost)
+    if args.clock_ns is not None:
+        missed = sorted(set(table.loc[table["target"] == "asic", "label"]) - set(data["design"]))
+        if missed:
+            print(f"left out (not synthesized for {args.clock_ns:g} ns, missing it, or without "
+                  f"{args.accuracy}): {', '.join(missed)}")
     columns = ["design", args.cost, args.accuracy, "predicted"]
     print(f"{len(front)} of {len(data)} points on the front:")
     print_table(columns, [[_show(row[c]) for c in columns] for _, row in front.iterrows()])
