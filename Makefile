@@ -71,7 +71,8 @@ $(INSTALLED): pyproject.toml
 	    | { grep -v "^WARNING: Location '.*' is ignored" || true; }
 	@touch $@
 
-# iverilog and vvp for Icarus; a C++ compiler and perl for Verilator's generated models.
+# iverilog and vvp for Icarus; a C++ compiler and perl for Verilator's generated models; OpenSTA and
+# the three OSU standard-cell libraries (0.18, 0.35, 0.5 um) for the asic target.
 # apt-get talks a lot even when quiet: its output is shown only when it fails.
 system-tools:
 	@missing=""; \
@@ -79,7 +80,9 @@ system-tools:
 	command -v c++ >/dev/null || missing="$$missing g++"; \
 	command -v perl >/dev/null || missing="$$missing perl"; \
 	command -v sta >/dev/null || missing="$$missing opensta"; \
-	[ -f /usr/share/qflow/tech/osu018/osu018_stdcells.lib ] || missing="$$missing qflow-tech-osu018"; \
+	for lib in osu018 osu035 osu050; do \
+	    [ -f /usr/share/qflow/tech/$$lib/$${lib}_stdcells.lef ] || missing="$$missing qflow-tech-$$lib"; \
+	done; \
 	[ -z "$$missing" ] && exit 0; \
 	if [ "$$(id -u)" = 0 ]; then sudo=""; \
 	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo -n"; \

@@ -4,8 +4,8 @@ Run: ``.venv/bin/python bench/bench_asic_energy.py [--macs N] [--clock NS] [--di
 Each design is generated (``hwgen.fpga.units``), mapped to osu018 at the clock
 (``hwgen.fpga.asic.synthesize_asic``) and measured on the energy measurement's operand stream
 (``hwgen.fpga.asic_power.measure_asic_power``); the ratios are to the int8 design of the same unit
-from the same run. The int8 MAC is also compared with OpenSTA (``sta_check``). Work folders go to
-``build/bench_asic_energy/``. Method and numbers: docs/asic.md, "Power and energy".
+from the same run. The int8 MAC is also compared with OpenSTA (``hwgen.fpga.sta_check``). Work
+folders go to ``build/bench_asic_energy/``. Method and numbers: docs/asic.md, "Power and energy".
 """
 
 import argparse
@@ -16,8 +16,9 @@ from hwgen import toolchain
 from hwgen.fpga import activity
 from hwgen.fpga.activity import DISTRIBUTIONS, RESET_CYCLES, WARMUP_CYCLES
 from hwgen.fpga.asic import synthesize_asic
-from hwgen.fpga.asic_power import measure_asic_power, netlist_power, sta_check
+from hwgen.fpga.asic_power import measure_asic_power, netlist_power
 from hwgen.fpga.gate_sim import ActivityError
+from hwgen.fpga.sta_check import sta_check
 from hwgen.fpga.units import get_unit
 
 ROOT = Path(__file__).resolve().parents[1]

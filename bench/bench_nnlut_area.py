@@ -20,51 +20,21 @@ rounding.
 """
 
 import argparse
-import math
 import shutil
 from pathlib import Path
-
-import numpy as np
 
 from hwgen.emit import emit
 from hwgen.fpga.yosys_flow import SynthOptions, synthesize
 from hwgen.gen.build import build_unit
 from hwgen.gen.nnlut_design import lut_design_unit, manifest_details, nnlut_fit
-from hwgen.golden import all_values
-from hwgen.nnlut.evaluate import evaluate
 from hwgen.nnlut.fit import approximation_errors
 from hwgen.nnlut.functions import FUNCTIONS, get_function
-from hwgen.nnlut.table import NnLutTable, uniform_lut_pwl
+from hwgen.nnlut.lut import equal_accuracy_cells, hardware_error
+from hwgen.nnlut.table import uniform_lut_pwl
 from hwgen.specs import NnLutSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = ("xc7", "ecp5", "gates")
-
-
-def equal_accuracy_cells(fn, target_error: float, grid_bits: int, max_entries: int) -> tuple[int, str]:
-    """(cell bits j, how): the coarsest 2^-j cells whose float max error is at most ``target_error``.
-
-    ``how`` is "" when reached; "grid" when the cells reached the input grid first (one entry per
-    input value: no LUT on this input format does better); ">=" when --max-lut-entries stopped it.
-    """
-    cell_bits = math.floor(math.log2(1.0 / (fn.hi - fn.lo)))
-    while True:
-        if approximation_errors(fn, uniform_lut_pwl(fn, cell_bits), fn.lo, fn.hi).max <= target_error:
-            return cell_bits, ""
-        if cell_bits == grid_bits:
-            return cell_bits, "grid"
-        if math.ceil((fn.hi - fn.lo) * 2.0 ** (cell_bits + 1)) > max_entries:
-            return cell_bits, ">="
-        cell_bits += 1
-
-
-def hardware_error(table: NnLutTable) -> float:
-    """Max |unit(x) - f(x)| over every input code with x in the table's range [lo, hi] (for
-    reciprocal and rsqrt the inputs whose results need no scaling: comparable with the float error)."""
-    fn = get_function(table.function)
-    x = all_values(table.in_format)
-    x = x[np.isfinite(x) & (x >= fn.lo) & (x <= fn.hi)]
-    return float(np.abs(evaluate(table, x) - fn(x)).max())
 
 
 def synthesize_unit(unit, name: str, targets, folder: Path) -> dict:
@@ -99,6 +69,8 @@ def main() -> None:
             spec = NnLutSpec(fn.name, entries, args.in_format, args.out_format)
             unit = build_unit(spec)
             error = approximation_errors(fn, nnlut_fit(spec).pwl, fn.lo, fn.hi).max
+            # the coarsest uniform cells of float max error <= error (hwgen.nnlut.lut: "equal", or
+            # "grid": reached the input grid first, or "capped" at --max-lut-entries)
             cell_bits, how = equal_accuracy_cells(fn, error, unit.table.x_frac, args.max_lut_entries)
             lut_unit = lut_design_unit(fn.name, args.in_format, args.out_format, cell_bits)
             lut_error = approximation_errors(fn, uniform_lut_pwl(fn, cell_bits), fn.lo, fn.hi).max
@@ -106,7 +78,7 @@ def main() -> None:
             nnlut_name, lut_name = spec.module_name, f"lut_{fn.name}_c{cell_bits}_{args.in_format}"
             nnlut_cells = synthesize_unit(unit, nnlut_name, args.targets, folder / nnlut_name)
             lut_cells = synthesize_unit(lut_unit, lut_name, args.targets, folder / lut_name)
-            mark = ">=" if how == ">=" else ""
+            mark = ">=" if how == "capped" else ""
             lut_entries = f"{mark}{lut_unit.table.entries}{'*' if how == 'grid' else ''}"
             print(f"{fn.name:<11}{entries:>3}{error:>14.3e}{hardware_error(unit.table):>11.2e}  "
                   f"{lut_entries:>11}{lut_error:>14.3e}{hardware_error(lut_unit.table):>11.2e}"

@@ -10,10 +10,14 @@ the clock is still compared (its row says so, with its slack): its energy is mea
 period, and energy per MAC hardly depends on the clock.
 """
 
+import json
+from collections.abc import Mapping
+
 import pandas as pd
 
 from hwgen.cost_models.claims import Claim, integer_dominance, measured_rows, one_row, ratio
 from hwgen.specs import MacSpec
+from hwgen.specs.lut import twin_key
 
 DINT4_INT8, INT8 = MacSpec("dint4", "int8"), MacSpec("int8", "int8")
 # dINT paper (arXiv 2311.05161), Table 2: the INT8 x INT8 MAC over the W4A8 (dINT4 x INT8) MAC.
@@ -151,3 +155,72 @@ def integer_vs_minifloat_asic(table: pd.DataFrame) -> Claim:
 
 
 ASIC_CLAIMS = (dint4_vs_int8_asic, lmul_vs_exact_asic, integer_vs_minifloat_asic)
+
+LOOKUP_COSTS = ("area_um2", "energy_pj_per_mac", "asic_fmax_mhz", "slack_ns")
+
+
+def lookup_pairs(rows: pd.DataFrame, details: Mapping[str, Mapping]) -> pd.DataFrame:
+    """Each NN-LUT asic row next to its equal-error uniform LUT twin (``hwgen generate lut
+    --match-entries``) at the same library and clock, paired by their stored configs
+    (:func:`hwgen.specs.lut.twin_key`); the float maximum errors come from the stored manifests
+    (*details*, by module: the NN-LUT's fit, the LUT's own), so nothing is fitted again."""
+    if rows.empty or "unit" not in rows.columns:
+        return pd.DataFrame()
+    found = rows[rows["unit"].isin(("nnlut", "lut")) & (rows["target"] == "asic") & (rows["status"] == "ok")]
+    newest: dict[tuple, dict[str, pd.Series]] = {}
+    for _, row in found.sort_values("created_at").iterrows():
+        key = twin_key(row["unit"], json.loads(row["config"]))
+        if key is not None and row["design"] in details:
+            newest.setdefault((row["library"], float(row["clock_ns"]), key), {})[row["unit"]] = row
+    pairs = []
+    for (library, clock, _), pair in newest.items():
+        if set(pair) != {"nnlut", "lut"}:
+            continue
+        nnlut, lut = pair["nnlut"], pair["lut"]
+        fit, table = details[nnlut["design"]], details[lut["design"]]["lut"]
+        pairs.append({"library": library, "clock ns": clock, "function": fit["function"],
+                      "nnlut entries": fit["entries"], "nnlut max error": fit["fit"]["max_error"],
+                      "lut entries": table["entries"], "lut max error": table["max_error"],
+                      "lut reached": table["match"]["how"],
+                      **{f"nnlut {c}": float(nnlut[c]) for c in LOOKUP_COSTS},
+                      **{f"lut {c}": float(lut[c]) for c in LOOKUP_COSTS}})
+    return pd.DataFrame(pairs)
+
+
+def nnlut_vs_rom_asic(pairs: pd.DataFrame) -> Claim:
+    """Each NN-LUT against the uniform lookup table (a ROM indexed by a bit slice of the input) whose
+    float maximum error is at most the NN-LUT's: area and energy per evaluation in standard cells."""
+    title = "NN-LUT vs a lookup table of equal maximum error, standard cells"
+    paper = ("an NN-LUT replaces non-linear operations with significant reductions in area, power and "
+             "latency against lookup-table approximations (NN-LUT paper)")
+    if pairs.empty:
+        return Claim(title, paper, "partly", "not measured: no NN-LUT with its equal-error LUT twin on asic; "
+                     "`hwgen sweep fpga/sweeps/asic_nnlut.toml` measures them", pairs)
+    evidence = pairs.assign(**{"lut / nnlut area": pairs["lut area_um2"] / pairs["nnlut area_um2"],
+                               "lut / nnlut energy": pairs["lut energy_pj_per_mac"]
+                               / pairs["nnlut energy_pj_per_mac"]})
+    cheaper = (evidence["lut / nnlut area"] > 1) & (evidence["lut / nnlut energy"] > 1)
+    # A capped LUT is smaller than the equal-error one: an NN-LUT cheaper than it is cheaper than that
+    # one too; one dearer says nothing. A LUT at the input grid cannot reach the NN-LUT's error at all.
+    judged = (evidence["lut reached"] == "equal") | ((evidence["lut reached"] == "capped") & cheaper)
+    if not judged.any():
+        return Claim(title, paper, "partly", "no LUT twin reached the NN-LUT's error (each stopped at the "
+                     "input grid or the size cap)", evidence)
+    equal, wins = evidence[judged], int((cheaper & judged).sum())
+    outcome = "agree" if wins == len(equal) else "partly" if wins else "disagree"
+    by_size = "; ".join(_size_summary(entries, group, cheaper[group.index])
+                        for entries, group in equal.groupby("nnlut entries"))
+    left = len(evidence) - len(equal)
+    finding = (f"NN-LUT smaller and cheaper per evaluation than its equal-error LUT in {wins} of "
+               f"{len(equal)} pairs: {by_size}"
+               + (f"; {left} LUT twin(s) not judged (at the input grid: less accurate than the NN-LUT "
+                  "whatever its size; or capped and cheaper than the NN-LUT)" if left else "")
+               + ". Both units share the input decode, range reduction and output rounding; the LUT is a ROM "
+               "of the cells' midranges (agree when the NN-LUT wins on area and energy in every pair).")
+    return Claim(title, paper, outcome, finding, evidence)
+
+
+def _size_summary(entries: int, group: pd.DataFrame, cheaper: pd.Series) -> str:
+    area, energy = group["lut / nnlut area"], group["lut / nnlut energy"]
+    return (f"{entries} entries: NN-LUT cheaper in {int(cheaper.sum())} of {len(group)} (LUT / NN-LUT area "
+            f"{area.min():.2f}-{area.max():.2f}x, energy {energy.min():.2f}-{energy.max():.2f}x)")

@@ -80,7 +80,7 @@ def model_tables(points: pd.DataFrame, models: dict) -> tuple[pd.DataFrame, dict
 
 def build_table(settings: ReportSettings):
     """(store points, models, the fabric table with accuracy and energy joined, the stored energies
-    per operation for the Horowitz anchors)."""
+    per operation for the Horowitz anchors, the NN-LUTs paired with their equal-error LUTs)."""
     rows = read_store(settings.store)
     points = mac_points(rows)
     skipped: list[str] = []
@@ -98,7 +98,16 @@ def build_table(settings: ReportSettings):
             table = enrich.join_energy(table, store=settings.store)
         except enrich.MissingEnergyError as error:
             settings.say(f"no energy tables: {error}")
-    return points, models, table, enrich.stored_operations(rows)
+    return points, models, table, enrich.stored_operations(rows), _lookup_pairs(settings.store, rows)
+
+
+def _lookup_pairs(store: Path, rows: pd.DataFrame) -> pd.DataFrame:
+    if not rows["unit"].isin(("nnlut", "lut")).any():
+        return pd.DataFrame()
+    from hwgen.results.store import ResultStore
+
+    with ResultStore(store, read_only=True) as results:
+        return asic_claims.lookup_pairs(rows, results.module_details())
 
 
 def tool_versions(points: pd.DataFrame) -> pd.DataFrame:
@@ -150,16 +159,16 @@ def write_report(settings: ReportSettings) -> Path:
             raise ValueError(f"the report writes the {'folder' if folder else 'file'} {out / name}, "
                              f"but a {'file' if folder else 'folder'} is there")
     with claimed_folder(out, "--out", replaces=REPORT_OWNS):
-        points, models, table, operations = build_table(settings)
+        points, models, table, operations, lookups = build_table(settings)
         staging = Path(tempfile.mkdtemp(dir=out, prefix=".hwgen-staging-"))
         try:
-            return _write_staged(settings, out, staging, points, models, table, operations)
+            return _write_staged(settings, out, staging, points, models, table, operations, lookups)
         finally:
             shutil.rmtree(staging, ignore_errors=True)  # made above: a failed run leaves nothing behind
 
 
 def _write_staged(settings: ReportSettings, out: Path, staging: Path, points, models, table,
-                  operations) -> Path:
+                  operations, lookups) -> Path:
     plots = staging / "plots"
     page = Page("hwgen cost, energy and accuracy report", staging)
     page.paragraph(f"Results store {settings.store}: {len(points)} measured MAC points on "
@@ -209,13 +218,15 @@ def _write_staged(settings: ReportSettings, out: Path, staging: Path, points, mo
 
     page.heading("The seeds' claims, re-measured")
     asic = asic_claims.ASIC_CLAIMS if (table["target"] == "asic").any() else ()
-    for claim_fn in (*claims_module.ALL_CLAIMS, *asic):
-        claim = claim_fn(table)
+    claims = [(claim_fn.__name__, claim_fn(table)) for claim_fn in (*claims_module.ALL_CLAIMS, *asic)]
+    if len(lookups):
+        claims.append(("nnlut_vs_rom_asic", asic_claims.nnlut_vs_rom_asic(lookups)))
+    for name, claim in claims:
         page.heading(claim.title, level=3)
         page.paragraph(f"Paper: {claim.paper}.")
         page.raw(verdict(claim.outcome, claim.finding))
         if len(claim.evidence):
-            page.table(claim.evidence, "claim_" + claim_fn.__name__, f"Numbers behind: {claim.title}")
+            page.table(claim.evidence, "claim_" + name, f"Numbers behind: {claim.title}")
 
     page.heading("Tool versions")
     page.table(tool_versions(points), "tool_versions",

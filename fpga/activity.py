@@ -1,4 +1,4 @@
-"""Switching activity of a MAC or multiplier's gate netlist under realistic operand streams.
+"""Switching activity of a MAC, multiplier or adder's gate netlist under realistic operand streams.
 
 The gate netlist comes from the ``gates`` flow of :mod:`hwgen.fpga.yosys_flow` (a sweep's worker
 passes the one it just synthesized) and is simulated with unit gate delays, glitches included
@@ -8,18 +8,23 @@ item (one MAC) per clock, and ``last`` every K items.
 
 Toggles are counted over a measured window after a warm-up (reset, then :data:`WARMUP_CYCLES` items,
 so every pipeline register holds stream data). The outputs the design produced are checked
-bit-exactly against hwgen's golden model (MACs) or exact products (multipliers): an energy figure is
-only reported for a netlist that computes the right answers.
+bit-exactly against hwgen's golden model (MACs, rounding multipliers, adders) or exact products (exact
+multipliers): an energy figure is only reported for a netlist that computes the right answers.
 
 Operand streams: independent Gaussian or Laplace samples for ``a`` and ``b`` (NumPy's
 ``default_rng(seed)``) in tensors of :data:`TENSOR` values, each scaled so that its largest magnitude
 meets the format's largest value (the scale then does not depend on how many MACs are simulated),
-and encoded by the golden codec (nearest, ties to even, saturating). Unsigned formats get the
+and encoded by the golden codec (nearest, ties to even, saturating). Units that round their result
+(a multiplier with a result format, an adder) scale to a smaller peak so that no result overflows:
+a product's operands to sqrt(result max) (fp16: 256), an adder's to half its max. Unsigned formats get the
 samples' magnitudes (the way post-ReLU activations arrive), not a stream that is half zeros.
+NN-LUT and uniform LUT units get one uniform stream over their table's range instead, whatever the
+distribution (:mod:`hwgen.fpga.nnlut_activity`).
 The stream, its packing into payload words and the check of the outputs are shared with the
 standard-cell power measurement (:mod:`hwgen.fpga.asic_power`).
 """
 
+import math
 import os
 import time
 from collections.abc import Mapping, Sequence
@@ -31,6 +36,7 @@ import numpy as np
 
 from hwgen import toolchain
 from hwgen.formats import scalar_format
+from hwgen.fpga import nnlut_activity
 from hwgen.fpga.gate_sim import (
     SIM_MODULE,
     VCD_NAME,
@@ -48,7 +54,7 @@ WARMUP_CYCLES = 32
 RESET_CYCLES = 2
 SETTLE_MARGIN = 2  # time units between the deepest path settling and the next clock edge
 TB_MODULE = "energy_tb"
-UNITS = ("mac", "mul")  # units whose streams and results this module knows
+UNITS = ("mac", "mul", "add", *nnlut_activity.UNITS)  # units whose streams and results this module knows
 
 __all__ = ["DISTRIBUTIONS", "Activity", "ActivityError", "check_outputs", "measure_activity", "pack_words",
            "quantize", "samples", "stimulus", "stream_fields", "unpack_words"]
@@ -79,7 +85,8 @@ def check_seed(seed) -> int:
 
 
 def check_unit(design) -> None:
-    """``TypeError`` unless *design* is a generated design, ``ValueError`` unless a MAC or multiplier."""
+    """``TypeError`` unless *design* is a generated design, ``ValueError`` unless a MAC, multiplier or
+    adder."""
     if not all(hasattr(design, name) for name in ("unit", "module", "verilog", "details")):
         raise TypeError(f"design must be a GeneratedDesign (hwgen.fpga.units), not {type(design).__name__}")
     if design.unit not in UNITS:
@@ -100,8 +107,9 @@ def samples(distribution: str, count: int, seed: int) -> tuple[np.ndarray, np.nd
     return draw(size=shape), draw(size=shape)
 
 
-def quantize(fmt, x: np.ndarray) -> np.ndarray:
-    """Codes of ``x`` in ``fmt``, each row (tensor) scaled so that its largest magnitude is ``fmt.max``.
+def quantize(fmt, x: np.ndarray, peak: float | None = None) -> np.ndarray:
+    """Codes of ``x`` in ``fmt``, each row (tensor) scaled so that its largest magnitude is *peak*
+    (default ``fmt.max``).
 
     Unsigned formats take the magnitudes. Rounding is the golden codec's (nearest, ties to even,
     saturating).
@@ -110,8 +118,8 @@ def quantize(fmt, x: np.ndarray) -> np.ndarray:
 
     fmt = scalar_format(fmt)
     x = np.atleast_2d(x if fmt.signed else np.abs(x))
-    peak = np.abs(x).max(axis=-1, keepdims=True)
-    scale = np.where(peak > 0, peak / fmt.max, 1.0)
+    largest = np.abs(x).max(axis=-1, keepdims=True)
+    scale = np.where(largest > 0, largest / (fmt.max if peak is None else peak), 1.0)
     return encode(fmt, x / scale, saturate=True)
 
 
@@ -203,7 +211,7 @@ class Activity:
 
 
 def stream_fields(design) -> tuple[dict, dict]:
-    """(input, output) payload fields {name: (offset, width)} of a ``mac`` or ``mul`` design."""
+    """(input, output) payload fields {name: (offset, width)} of a ``mac``, ``mul`` or ``add`` design."""
     details = design.details
     if design.unit not in UNITS:
         raise ValueError(f"energy is measured for units {', '.join(UNITS)}, not {design.unit!r}")
@@ -230,13 +238,31 @@ def unpack_words(fields: Mapping[str, tuple[int, int]], words: Sequence[int]) ->
 
 
 def stimulus(design, distribution: str, count: int, seed: int, terms: int) -> dict[str, np.ndarray]:
-    """Operand codes (and ``last`` flags for a MAC) of ``count`` items."""
+    """Operand codes (and ``last`` flags for a MAC) of ``count`` items (an adder's ``a`` and ``b`` are both
+    in its one format)."""
+    if design.unit in nnlut_activity.UNITS:  # input codes uniform over the table's range
+        return nnlut_activity.stimulus(design, count, seed)
     a_format, b_format = design.formats
     x_a, x_b = samples(distribution, count, seed)
-    values = {"a": quantize(a_format, x_a).ravel()[:count], "b": quantize(b_format, x_b).ravel()[:count]}
+    peak_a, peak_b = _peaks(design)
+    values = {"a": quantize(a_format, x_a, peak_a).ravel()[:count],
+              "b": quantize(b_format, x_b, peak_b).ravel()[:count]}
     if design.unit == "mac":
         values["last"] = (np.arange(count) % terms) == terms - 1
     return values
+
+
+def _peaks(design) -> tuple[float | None, float | None]:
+    """The largest operand magnitudes of the stream (None: the format's max). A rounding unit's stay
+    below overflow: a product's operands at most sqrt(result max), an adder's half its max."""
+    formats = design.details.get("formats") or {}
+    if design.unit == "add":
+        half = scalar_format(formats["result"]).max / 2
+        return half, half
+    if design.unit == "mul" and "result" in formats:
+        root = math.sqrt(scalar_format(formats["result"]).max)
+        return tuple(min(root, scalar_format(formats[name]).max) for name in ("a", "b"))
+    return None, None
 
 
 def measure_activity(design, netlist: GateNetlist, distribution: str = "gaussian", cycles: int = DEFAULT_MACS,
@@ -299,6 +325,10 @@ def check_outputs(design, values: Mapping[str, np.ndarray], outputs: Mapping[str
         raise ActivityError(f"{design.module} produced no output in the simulation")
     if design.unit == "mac":
         expected = _mac_expected(design, values, count, terms)
+    elif design.unit in nnlut_activity.UNITS:
+        expected = nnlut_activity.expected(design, values, count)
+    elif design.unit == "add" or "result" in design.details["formats"]:
+        expected = _rounded_expected(design, values, count)
     else:
         expected = _mul_expected(design, values, count, outputs)
     for name, column in expected.items():
@@ -323,6 +353,19 @@ def _mac_expected(design, values, count: int, terms: int) -> dict[str, list[int]
     mask = (1 << acc["width"]) - 1
     return {"acc": [int(v) & mask for v in result.acc], "nan": [int(v) for v in result.nan],
             "inf": [int(v) for v in result.inf]}
+
+
+def _rounded_expected(design, values, count: int) -> dict[str, list[int]]:
+    """An adder's or a rounding multiplier's result codes (:mod:`hwgen.golden.arith`)."""
+    from hwgen.golden.arith import add, multiply
+
+    a, b = values["a"][:count], values["b"][:count]
+    formats = design.details["formats"]
+    if design.unit == "add":
+        result = add(a, b, formats["result"])
+    else:
+        result = multiply(a, b, formats["a"], formats["b"], formats["result"])
+    return {"result": [int(code) for code in result]}
 
 
 def _mul_expected(design, values, count: int, outputs) -> dict[str, list[int]]:

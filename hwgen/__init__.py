@@ -4,7 +4,7 @@ The Python API (names are imported on first use, so ``import hwgen`` stays light
 
 - formats: :func:`get_format`, :func:`scalar_format`, :func:`listed_formats`;
 - design specs: :class:`MacSpec`, :class:`SystolicSpec`, :class:`MxDotSpec`, :class:`NnLutSpec`,
-  :class:`MulSpec`, :func:`make_spec`;
+  :class:`LutSpec`, :class:`MulSpec`, :class:`AddSpec`, :func:`make_spec`;
 - hardware: :func:`build` (the Amaranth component), :func:`generate` (Verilog + manifest),
   :func:`verify` (simulate against the golden model), :func:`synth` (Yosys / nextpnr);
 - the golden model: :func:`encode`, :func:`decode`, :func:`mac` (``hwgen.golden``).
@@ -18,7 +18,8 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "hwgen.formats": ("get_format", "scalar_format", "listed_formats"),
-    "hwgen.specs": ("MacSpec", "MulSpec", "MxDotSpec", "NnLutSpec", "SystolicSpec", "make_spec"),
+    "hwgen.specs": ("AddSpec", "LutSpec", "MacSpec", "MulSpec", "MxDotSpec", "NnLutSpec", "SystolicSpec",
+                    "make_spec"),
     "hwgen.api": ("build", "generate", "verify", "synth"),
     "hwgen.golden": ("encode", "decode", "mac"),
 }

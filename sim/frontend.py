@@ -15,11 +15,12 @@ import numpy as np
 from hwgen.formats import scalar_format
 from hwgen.formats._check import check_int
 from hwgen.sim.engine import Job, StreamProtocol, verify
+from hwgen.sim.verify_arith import ADD, MUL
 from hwgen.sim.verify_mac import MAC
 from hwgen.sim.verify_mxdot import MXDOT
 from hwgen.sim.verify_nnlut import NNLUT
 from hwgen.sim.verify_systolic import SYSTOLIC
-from hwgen.specs import MacSpec, MxDotSpec, NnLutSpec, SystolicSpec, UnitSpec
+from hwgen.specs import AddSpec, LutSpec, MacSpec, MulSpec, MxDotSpec, NnLutSpec, SystolicSpec, UnitSpec
 
 MAX_RANDOM_ITEMS = 1 << 24  # the items a random stimulus may hold: as much memory as the exhaustive limit
 
@@ -58,7 +59,7 @@ def _mxdot_stimulus(spec: MxDotSpec, vectors: int, exhaustive: bool, seed: int, 
     return random_block_dots(a, b, vectors, max_blocks=max_blocks, seed=seed)
 
 
-def _nnlut_stimulus(spec: NnLutSpec, vectors: int, exhaustive: bool, seed: int):
+def _nnlut_stimulus(spec: NnLutSpec | LutSpec, vectors: int, exhaustive: bool, seed: int):
     bits = scalar_format(spec.in_format).bits
     if exhaustive:
         return np.arange(1 << bits, dtype=np.int64)
@@ -75,10 +76,32 @@ def _systolic_stimulus(spec: SystolicSpec, vectors: int, exhaustive: bool, seed:
                         seed=seed)
 
 
+def _mul_stimulus(spec: MulSpec, vectors: int, exhaustive: bool, seed: int):
+    from hwgen.sim.arith_stimulus import exhaustive_pairs, mul_pairs
+
+    if spec.result is None:
+        raise ValueError("verification of the exact multiplier is not available (its product is the MAC's, "
+                         "verified with `hwgen verify mac`); give a result format to verify a rounding one")
+    if exhaustive:
+        return exhaustive_pairs(spec.a, spec.b)
+    return mul_pairs(spec.a, spec.b, spec.result, vectors, seed=seed)
+
+
+def _add_stimulus(spec: AddSpec, vectors: int, exhaustive: bool, seed: int):
+    from hwgen.sim.arith_stimulus import add_pairs, exhaustive_pairs
+
+    if exhaustive:
+        return exhaustive_pairs(spec.format, spec.format)
+    return add_pairs(spec.format, vectors, seed=seed)
+
+
 PROTOCOLS: dict[type[UnitSpec], UnitProtocol] = {
     MacSpec: UnitProtocol("dot products", 2000, 1_000_000, _mac_stimulus, MAC),
     MxDotSpec: UnitProtocol("block pairs", 2000, 1_000_000, _mxdot_stimulus, MXDOT),
     NnLutSpec: UnitProtocol("inputs", 2000, 1_000_000, _nnlut_stimulus, NNLUT),
+    LutSpec: UnitProtocol("inputs", 2000, 1_000_000, _nnlut_stimulus, NNLUT),  # an NN-LUT unit, uniform table
+    MulSpec: UnitProtocol("operand pairs", 100_000, MAX_RANDOM_ITEMS, _mul_stimulus, MUL),
+    AddSpec: UnitProtocol("operand pairs", 100_000, MAX_RANDOM_ITEMS, _add_stimulus, ADD),
     SystolicSpec: UnitProtocol("matrix-vector products", 500, 200_000, _systolic_stimulus, SYSTOLIC),
 }
 

@@ -130,3 +130,46 @@ def test_asic_anchor_verdict_in_the_report(tmp_path):
     partial = Page("test", tmp_path / "partial")
     enrich._asic_anchors(partial, enrich.asic_operation_energies(pd.DataFrame(ANCHOR_ROWS[:3])), "s.sqlite")
     assert "hwgen sweep fpga/sweeps/asic.toml --store s.sqlite" in partial.render()
+
+
+def lookup_row(unit, entries, area, pj, design, *, function="gelu", created="2026-01-02"):
+    options = {"function": function, "in_format": "fp16", "out_format": "fp16", "lo": -8.0, "hi": 8.0,
+               "frac_bits": None, "x_frac": None, "seed": 0, "pipeline": 4}
+    if unit == "nnlut":
+        options["entries"] = entries
+    else:
+        options.update(match_entries=entries, cell_bits=8, max_entries=None)
+    return {"unit": unit, "target": "asic", "status": "ok", "config": json.dumps(options), "design": design,
+            "library": "osu018", "clock_ns": 10.0, "area_um2": area, "energy_pj_per_mac": pj,
+            "asic_fmax_mhz": 150.0, "slack_ns": 3.0, "created_at": created}
+
+
+def lookup_details(entries, nnlut_error, lut_entries, lut_error, how="equal"):
+    return ({"function": "gelu", "entries": entries, "fit": {"max_error": nnlut_error}},
+            {"function": "gelu", "lut": {"entries": lut_entries, "max_error": lut_error,
+                                         "match": {"how": how}}})
+
+
+def test_nnlut_pairs_with_its_equal_error_lut_twin():
+    rows = pd.DataFrame([
+        lookup_row("nnlut", 16, 140.0, 380.0, "n16"), lookup_row("lut", 16, 100.0, 240.0, "l16"),
+        lookup_row("nnlut", 32, 150.0, 400.0, "n32"), lookup_row("lut", 32, 220.0, 520.0, "l32"),
+        lookup_row("lut", 16, 1.0, 1.0, "old", created="2025-01-01"),  # older: the newest twin counts
+        lookup_row("nnlut", 8, 100.0, 100.0, "n8"),  # no twin: not judged
+    ])
+    n16, l16 = lookup_details(16, 2.8e-3, 4096, 2.1e-3)
+    n32, l32 = lookup_details(32, 7e-4, 16384, 6e-4)
+    details = {"n16": n16, "l16": l16, "n32": n32, "l32": l32, "old": l16, "n8": n16}
+    pairs = asic_claims.lookup_pairs(rows, details)
+    assert sorted(pairs["nnlut entries"]) == [16, 32]
+    assert list(pairs.sort_values("nnlut entries")["lut area_um2"]) == [100.0, 220.0]
+    claim = asic_claims.nnlut_vs_rom_asic(pairs)
+    assert claim.outcome == "partly" and "in 1 of 2 pairs" in claim.finding  # the LUT wins at 16 entries
+    # A LUT twin that stopped at the input grid is less accurate: shown, not judged.
+    grid = dict(details, l32=lookup_details(32, 7e-4, 1024, 9e-4, how="grid")[1])
+    claim = asic_claims.nnlut_vs_rom_asic(asic_claims.lookup_pairs(rows, grid))
+    assert claim.outcome == "disagree" and "1 LUT twin(s) not judged" in claim.finding
+    # A capped LUT that the NN-LUT beats still counts (the equal-error one would be larger still).
+    capped = dict(details, l32=lookup_details(32, 7e-4, 16384, 8e-4, how="capped")[1])
+    assert asic_claims.nnlut_vs_rom_asic(asic_claims.lookup_pairs(rows, capped)).outcome == "partly"
+    assert asic_claims.nnlut_vs_rom_asic(pd.DataFrame()).finding.startswith("not measured")

@@ -123,6 +123,10 @@ def test_synth_script_maps_to_the_library_at_the_clock():
     assert "abc -D 2500 -constr asic_abc.constr -liberty ../../osu018.lib\n" in script
     assert "dfflibmap -liberty ../../osu018.lib\n" in script
     assert "tee -q -o asic_stat.json stat -liberty ../../osu018.lib -json\n" in script
+    # The written netlist read back for the power measurement, in the same Yosys run.
+    assert script.endswith("write_verilog -noattr -noexpr -simple-lhs asic_netlist.v\ndesign -reset\n"
+                           "read_liberty -lib ../../osu018.lib\nread_verilog asic_netlist.v\n"
+                           "hierarchy -top mac\nwrite_json asic_netlist.json\n")
     assert BOUNDARY.abc_constraints() == "set_driving_cell INVX1\nset_load 8.82947\n"  # ABC: fF
 
 

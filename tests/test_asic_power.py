@@ -1,19 +1,26 @@
-"""ASIC power from switching activity (hwgen.fpga.asic_power): known activities give known power, the
-mapped MAC's outputs are checked against the golden model (and a wrong netlist is caught), OpenSTA
-agrees where it can take the same activities, and bad input is one line."""
+"""ASIC power from switching activity (hwgen.fpga.asic_power and the modules it runs): known
+activities give known power, the mapped MAC's outputs are checked against the golden model (and a
+wrong netlist is caught), OpenSTA agrees where it can take the same activities, and bad input is one
+line."""
 
+import json
 import re
 from dataclasses import replace
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import pytest
 
 from hwgen import toolchain
-from hwgen.fpga import asic_power
+from hwgen.fpga import activity, sta_power
 from hwgen.fpga.asic import synthesize_asic
-from hwgen.fpga.asic_power import measure_asic_power, netlist_power, output_columns, read_liberty
+from hwgen.fpga.asic_power import measure_asic_power, netlist_power
 from hwgen.fpga.gate_sim import ActivityError
+from hwgen.fpga.liberty import read_liberty
+from hwgen.fpga.mapped_netlist import CellInstance, MappedNetlist, netlist_from_verilog, read_mapped_netlist
+from hwgen.fpga.netlist_sim import cell_groups, output_columns, simulation_sdf, simulation_verilog
+from hwgen.fpga.sta_check import sta_check
 from hwgen.fpga.units import get_unit
 
 FIXTURES = Path(__file__).parent / "fixtures" / "asic_power"
@@ -54,14 +61,62 @@ def test_power_table_lookup_matches_a_hand_interpolation():
 
 
 def test_parses_opensta_power_reports():
-    totals = asic_power.parse_power_totals((FIXTURES / "mac_int8_vectorless_power.rpt").read_text())
+    totals = sta_power.parse_power_totals((FIXTURES / "mac_int8_vectorless_power.rpt").read_text())
     assert (totals.internal_w, totals.switching_w, totals.leakage_w) == (4.13588062e-03, 1.28505554e-03,
                                                                        5.85141890e-08)
-    rows = asic_power.parse_instance_power((FIXTURES / "mac_int8_instances_head.rpt").read_text())
+    rows = sta_power.parse_instance_power((FIXTURES / "mac_int8_instances_head.rpt").read_text())
     assert list(rows)[:2] == ["_1411_", "_1412_"]
     assert rows["_1411_"].internal_w == 2.21405335e-05
     with pytest.raises(ValueError, match=r"^power report has no 'Leakage' column or no 'Total' row$"):
-        asic_power.parse_power_totals("Total 1 2 3\n")
+        sta_power.parse_power_totals("Total 1 2 3\n")
+
+
+# --- the netlist and SDF that Icarus simulates (no tools) ---------------------------------------------
+
+
+def small_netlist() -> MappedNetlist:
+    """Five cells on a 2-bit input bus, a clock and a 2-bit output bus; one pin tied to 0."""
+    cells = [CellInstance("u0", "INVX1", MappingProxyType({"A": 3, "Y": 5}), frozenset({"Y"})),
+             CellInstance("u1", "NAND2X1", MappingProxyType({"A": 4, "B": "0", "Y": 6}), frozenset({"Y"})),
+             CellInstance("u2", "XOR2X1", MappingProxyType({"A": 5, "B": 6, "Y": 7}), frozenset({"Y"})),
+             CellInstance("f0", "DFFPOSX1", MappingProxyType({"CLK": 2, "D": 7, "Q": 8}), frozenset({"Q"})),
+             CellInstance("u3", "BUFX2", MappingProxyType({"A": 8, "Y": 9}), frozenset({"Y"}))]
+    ports = {"clk": ("input", (2,)), "a": ("input", (3, 4)), "y": ("output", (9, "1"))}
+    return MappedNetlist("small", MappingProxyType(ports), tuple(cells))
+
+
+def test_the_simulation_netlist_has_a_wire_per_net_bit_and_the_cells_in_groups():
+    netlist = small_netlist()
+    verilog = simulation_verilog(netlist)
+    # 5 cells: groups of ceil(sqrt(5)) = 3, so two groups, each a module whose ports are its nets.
+    assert cell_groups(netlist) == {"u0": "_group0_", "u1": "_group0_", "u2": "_group0_",
+                                    "f0": "_group1_", "u3": "_group1_"}
+    assert "module asic_power_group0(_net3_, _net4_, _net5_, _net6_, _net7_);" in verilog
+    assert "  NAND2X1 u1 (.A(_net4_), .B(1'b0), .Y(_net6_));" in verilog
+    group0, group1 = verilog.split("module asic_power_group1")
+    assert "  output _net7_;" in group0 and "  input _net7_;" in group1  # driven by u2, read by f0
+    assert "  asic_power_group1 _group1_ (_net2_, _net7_, _net8_, _net9_);" in verilog
+    for line in ("  input [1:0] a;", "  output [1:0] y;", "  assign _net4_ = a[1];",
+                 "  assign y[0] = _net9_;", "  assign y[1] = 1'b1;"):
+        assert line in verilog
+    assert not re.search(r"wire \[", verilog)  # no vector nets: a bit's change moves one bit
+    clash = replace(netlist, cells=(*netlist.cells[:4], replace(netlist.cells[4], name="_group1_")))
+    with pytest.raises(ValueError, match=r"^small uses the name _group1_, which the simulation netlist "):
+        simulation_verilog(clash)
+
+
+def test_the_simulation_sdf_puts_each_instance_in_its_group_with_the_max_delay():
+    sdf = ('(DELAYFILE (DIVIDER /) (CELL (CELLTYPE "small") (INSTANCE) (DELAY (ABSOLUTE\n'
+           '    (INTERCONNECT a[0] u0/A (0.0220::0.0220)))))\n'
+           ' (CELL (CELLTYPE "BUFX2") (INSTANCE u3)\n'
+           '  (DELAY (ABSOLUTE (IOPATH A Y (0.1::0.2) (0.3::0.4))))))\n')
+    rewritten = simulation_sdf(sdf, small_netlist())
+    assert "(INSTANCE _group1_/u3)\n  (DELAY (ABSOLUTE (IOPATH A Y (0.2:0.2:0.2) (0.4:0.4:0.4))))" in (
+        rewritten)
+    assert "(INSTANCE) " in rewritten
+    with pytest.raises(ActivityError) as caught:
+        simulation_sdf(sdf.replace("u3", "u9"), small_netlist())
+    assert one_line(caught) == "the SDF names an instance u9 that small does not have"
 
 
 # --- known activity, known power (a registered 8-bit XOR mapped to osu018) ----------------------------
@@ -135,8 +190,8 @@ def test_this_opensta_recomputes_annotated_pin_activities(tmp_path):
     per_instance = {}
     for rate in (1.0, 0.25):
         commands = f"sta::set_power_pin_activity [get_pins f/Q] {rate} 0.5\n"
-        per_instance[rate] = asic_power.sta_power(prologue, commands, result.work_dir, "sta", None,
-                                                  instances=True)
+        per_instance[rate] = sta_power.sta_power(prologue, commands, result.work_dir, "sta", None,
+                                                 instances=True)
     # f/Q's switching power follows the input port's activity (propagated through D), not the pin's.
     assert per_instance[1.0]["f"].switching_w == per_instance[0.25]["f"].switching_w > 0
 
@@ -163,8 +218,18 @@ def test_mapped_mac_matches_the_golden_model_and_has_a_power(mac_int8, tmp_path)
     assert power.energy_pj_per_mac == pytest.approx(power.dynamic_uw * CLOCK_NS / 1e3 + power.leakage_nw
                                                     * CLOCK_NS * 1e-6)
     assert 20 < power.energy_pj_per_mac < 200  # osu018 (0.18 um, 1.8 V): about 60 pJ at 2048 MACs
+    # What the flow measured before the simulation netlist and testbench were made faster (commit
+    # 67f1e8e): the same transitions, so the same energy.
+    assert (power.toggles, power.energy_pj_per_mac) == (127780, pytest.approx(61.66892995851317, rel=1e-12))
     assert power.leakage_nw == pytest.approx(power.sta_leakage_nw, rel=1e-5)  # OpenSTA sums in float
     assert set(power.summary()) >= {"energy_pj_per_mac", "dynamic_uw", "leakage_nw", "power_method"}
+
+
+@pytest.mark.tools
+def test_the_netlist_synthesis_reads_back_is_the_one_yosys_reads_here(mac_int8, tmp_path):
+    design, synth = mac_int8  # the sweep passes AsicSynthResult.netlist_json and saves a Yosys run
+    here = netlist_from_verilog(synth.netlist, design.module, osu018(), tmp_path, None)
+    assert read_mapped_netlist(json.loads(synth.netlist_json.read_text()), design.module) == here
 
 
 @pytest.mark.tools
@@ -194,7 +259,7 @@ def test_opensta_agrees_where_it_takes_the_same_activities(mac_int8, tmp_path):
                 "i__valid": [1] * count, "o__ready": [1] * count}
     result = netlist_power(synth.netlist, design.module, "osu018", CLOCK_NS, stimulus, 40, 128,
                            work_dir=tmp_path)
-    check = asic_power.sta_check(result)
+    check = sta_check(result)
     assert check.slew_difference_ns < 1e-6
     assert check.switching_uw == pytest.approx(check.liberty_switching_uw, rel=1e-5)
     assert check.leakage_nw == pytest.approx(check.liberty_leakage_nw, rel=1e-6)
@@ -242,7 +307,8 @@ def test_bad_arguments_are_one_line_errors(mac_int8, tmp_path, options, error, m
 @pytest.mark.tools
 def test_a_design_that_is_no_mac_or_multiplier_is_refused(mac_int8, tmp_path):
     design, synth = mac_int8
-    with pytest.raises(ValueError, match=r"^design unit must be one of mac, mul, not 'systolic'$"):
+    units = ", ".join(activity.UNITS)  # the units whose streams activity knows (mac, mul, ...)
+    with pytest.raises(ValueError, match=rf"^design unit must be one of {units}, not 'systolic'$"):
         measure_asic_power(replace(design, unit="systolic"), synth.netlist, work_dir=tmp_path)
     with pytest.raises(TypeError, match=r"^design must be a GeneratedDesign \(hwgen.fpga.units\), not str$"):
         measure_asic_power("mac_int8_fixed", synth.netlist, work_dir=tmp_path)

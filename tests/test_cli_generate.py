@@ -72,7 +72,10 @@ MINIMAL = {
     "systolic": (["--a", "int8", "--b", "int8", "--pes", "2"], {"a": "int8", "b": "int8", "pes": 2}),
     "nnlut": (["--func", "gelu", "--entries", "8", "--in", "int8_f4", "--out-format", "int8_f3"],
               {"function": "gelu", "entries": 8, "in_format": "int8_f4", "out_format": "int8_f3"}),
+    "lut": (["--func", "gelu", "--cell-bits", "2", "--in", "int8_f4", "--out-format", "int8_f3"],
+            {"function": "gelu", "cell_bits": 2, "in_format": "int8_f4", "out_format": "int8_f3"}),
     "mxdot": (["--elem", "mxfp4"], {"elem": "mxfp4"}),
+    "add": (["--format", "fp32"], {"format": "fp32"}),
 }
 
 

@@ -1,6 +1,6 @@
 # amaranth: UnusedElaboratable=no
 """FloatAccumulate in Amaranth's simulator, bit for bit against the golden model's float accumulation
-step (``hwgen.golden.mac._add_round``; docs/formats.md#float-accumulators): random (acc, product) pairs by
+step (``hwgen.golden.mac.add_round``; docs/formats.md#float-accumulators): random (acc, product) pairs by
 the twenty thousand per configuration, directed ties, cancellation, overflow and underflow (also
 checked against the pure-Python reference), a chain of steps against ``mac()``, Verilog emission."""
 
@@ -18,7 +18,7 @@ from amaranth.sim import Simulator
 from hwgen.formats import IntFormat, MiniFloat, get_format, significand_bits
 from hwgen.gen.float_accumulate import FloatAccumulate
 from hwgen.golden.codec import decode, encode, split
-from hwgen.golden.mac import Products, _add_round, mac, products
+from hwgen.golden.mac import Products, add_round, mac, products
 
 VECTORS = 20_000
 
@@ -114,7 +114,7 @@ def simulate(unit: FloatAccumulate, vectors: Vectors) -> np.ndarray:
 
 def golden(unit: FloatAccumulate, vectors: Vectors) -> np.ndarray:
     fmt = unit.acc_format
-    return _add_round(fmt, split(fmt, vectors.acc), vectors.products(unit.product_lsb_exponent),
+    return add_round(fmt, split(fmt, vectors.acc), vectors.products(unit.product_lsb_exponent),
                       np.arange(len(vectors)))
 
 

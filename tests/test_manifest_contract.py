@@ -14,7 +14,7 @@ import pytest
 from hwgen.cli import main
 from hwgen.emit import render
 from hwgen.gen.build import build_unit, manifest_details
-from hwgen.specs import MacSpec, MxDotSpec, NnLutSpec, SystolicSpec
+from hwgen.specs import AddSpec, LutSpec, MacSpec, MulSpec, MxDotSpec, NnLutSpec, SystolicSpec
 from hwgen.verilog_names import VERILOG_KEYWORDS, check_module_name
 
 UNITS = {
@@ -28,6 +28,10 @@ UNITS = {
     "mxdot-mxfp4-fp32": MxDotSpec("mxfp4", block=4),
     "nnlut-gelu-int8_f4": NnLutSpec("gelu", 8, "int8_f4", "int8_f3", pipeline=1),
     "nnlut-tanh-fp8": NnLutSpec("tanh", 8, "fp8_e4m3fn", "fp8_e4m3fn", pipeline=1),
+    "lut-tanh-fp8": LutSpec("tanh", "fp8_e4m3fn", "fp8_e4m3fn", cell_bits=3, pipeline=1),
+    "mul-fp16-to-fp16": MulSpec("fp16", "fp16", "fp16"),
+    "add-int32": AddSpec("int32"),
+    "add-fp32": AddSpec("fp32"),
 }
 
 
@@ -79,6 +83,8 @@ GENERATE = {
     "systolic": ["--a", "int8", "--b", "int8", "--pes", "2", "--depth", "4"],
     "mxdot": ["--elem", "mxfp4", "--block", "4"],
     "nnlut": ["--func", "gelu", "--entries", "4", "--in", "int8_f4", "--out-format", "int8_f3"],
+    "add": ["--format", "int32"],
+    "lut": ["--func", "gelu", "--cell-bits", "2", "--in", "int8_f4", "--out-format", "int8_f3"],
 }
 
 

@@ -39,7 +39,9 @@ asic = { library = "osu018", clock_ns = 10 }
 # What the report's process may not import: the generators, the simulators' glue, the measurement flows.
 BLOCKED = ("amaranth", "cocotb", "cocotb_tools", "hwgen.gen", "hwgen.sim", "hwgen.fpga.units",
            "hwgen.fpga.yosys_flow", "hwgen.fpga.gate_energy", "hwgen.fpga.activity", "hwgen.fpga.gate_sim",
-           "hwgen.fpga.asic", "hwgen.fpga.asic_power", "hwgen.fpga.points", "hwgen.fpga.sweep",
+           "hwgen.fpga.asic", "hwgen.fpga.asic_power", "hwgen.fpga.liberty", "hwgen.fpga.liberty_energy",
+           "hwgen.fpga.mapped_netlist", "hwgen.fpga.netlist_sim", "hwgen.fpga.sta_power",
+           "hwgen.fpga.sta_check", "hwgen.fpga.points", "hwgen.fpga.sweep",
            "hwgen.fpga.sweep_config", "hwgen.fpga.sweep_progress", "hwgen.fpga.executors")
 # Except: the CLI registers `hwgen doctor`, whose module imports the path of its smoke design (no code).
 ALLOWED = ("hwgen.sim", "hwgen.sim.smoke")
@@ -141,7 +143,8 @@ def test_report_renders_energy_without_tools_generators_or_processes(store, tmp_
     assert not attempts.exists(), attempts.read_text()
     page = (out / "index.html").read_text()
     assert "<h2>Energy</h2>" in page and "energy_gates.csv" in page and "energy_asic.csv" in page
-    assert "No Horowitz anchor" in page  # no multipliers in this store: one line says which sweep has them
+    # no multipliers in this store: one line says which sweep has them
+    assert "No gate-level Horowitz anchor" in page
 
     with ResultStore(store, read_only=True) as results:
         frame = results.dataframe()

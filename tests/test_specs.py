@@ -12,6 +12,7 @@ import pytest
 from hwgen.formats import ALIASES, get_format, listed_formats
 from hwgen.specs import (
     SPEC_KINDS,
+    AddSpec,
     MacSpec,
     MulSpec,
     MxDotSpec,
@@ -32,6 +33,9 @@ EXAMPLES = [
     MacSpec("fp8_e4m3", "fp8_e4m3", mul="lmul"),
     MacSpec("int4", "int4", acc="fixed:024", terms=8),
     MulSpec("bf16", "bf16"),
+    MulSpec("fp16", "fp16", "fp16"),
+    AddSpec("fp32"),
+    AddSpec("int32"),
     SystolicSpec("int8", "int4", pes=2, simd=2, depth=8),
     SystolicSpec("fp8_e4m3", "fp8_e4m3", acc="fp32", pes=1, pipeline=1),
     MxDotSpec("mxfp8_e4m3"),
@@ -91,7 +95,7 @@ def test_json_round_trip(spec):
     ("mxdot", {"elem": "int8"}, "int8 has no MX or NVFP4 block definition"),
     ("nnlut", {"function": "exp", "entries": 0, "in_format": "int8", "out_format": "int8"},
      "entries must be between 1 and"),
-    ("robot", {}, "unit kind must be one of mac, mul, systolic, nnlut, mxdot, null, not 'robot'"),
+    ("robot", {}, "unit kind must be one of mac, mul, add, systolic, nnlut, lut, mxdot, null, not 'robot'"),
     ("null", {"inputs": 3, "outputs": 0}, "null unit outputs must be between 1 and 100000, not 0"),
 ])
 def test_bad_options_are_the_generators_one_line_errors(kind, options, message):
@@ -105,7 +109,7 @@ def test_a_spec_is_frozen_and_hashable():
     with pytest.raises(AttributeError):
         spec.a = "int4"
     assert len({spec, MacSpec("int8", "int8", terms=64)}) == 1
-    assert set(SPEC_KINDS) == {"mac", "mul", "systolic", "nnlut", "mxdot", "null"}
+    assert set(SPEC_KINDS) == {"mac", "mul", "add", "systolic", "nnlut", "lut", "mxdot", "null"}
     assert spec_kind("mac") is MacSpec
 
 
@@ -150,6 +154,7 @@ def test_the_generators_cut_points_are_the_specs():
 REFUSED = {
     "mac": ("hwgen.gen.mac", "MacUnit", ("int8", "int8"), {"pipeline": 0}),
     "mul": ("hwgen.gen.multiplier", "MulUnit", ("int8", "fp9"), {}),
+    "add": ("hwgen.gen.adder", "AddUnit", ("fp4_e2m1",), {}),
     "systolic": ("hwgen.gen.systolic", "SystolicArray", ("bf16", "bf16", "fp32"), {"pes": 1, "simd": 4}),
     "mxdot": ("hwgen.gen.mxdot", "MxDotUnit", ("mxfp4", "nvfp4"), {}),
     "nnlut": ("hwgen.gen.nnlut", "NnLutUnit", ({},), {}),

@@ -154,7 +154,7 @@ def test_parameters_multiply_and_formats_pair_up():
     (config(units=[{"kind": "mac", "formats": ["int4"], "params": {"trems": 4}}]),
      r"^unknown key 'units\[0\]\.params\.trems'; unit mac takes acc, terms, pipeline, mul$"),
     (config(units=[{"kind": "adder", "formats": ["int4"]}]),
-     r"^unit kind must be one of mac, mul, systolic, nnlut, mxdot, null, not 'adder'$"),
+     r"^unit kind must be one of mac, mul, add, systolic, nnlut, lut, mxdot, null, not 'adder'$"),
     (config(units=[{"kind": "mac", "formats": ["int9x"]}]),
      r"^units\[0\]\.formats\[0\]: unknown format 'int9x'"),
     (config(units=[{"kind": "mac", "formats": ["int4"], "params": {"pipeline": 0}}]),

@@ -11,14 +11,16 @@ def check_output_folder(path, option: str) -> None:
     check_folder_path(path, option)
 
 
-def emit_spec_into(spec, name: str, folder, option: str, *, scratch: bool = False):
+def emit_spec_into(spec, name: str, folder, option: str, *, scratch: bool = False, extra: dict | None = None):
     """Build the unit of *spec* and :func:`hwgen.emit.emit_owned` it into *folder* as module *name*
-    (checked by the caller before: a unit built is a unit emitted); (unit, Verilog path, manifest path)."""
+    (checked by the caller before: a unit built is a unit emitted); (unit, Verilog path, manifest path).
+    *extra*: manifest keys beyond the unit's own (``fmax``: the choice of `hwgen generate --fmax`)."""
     from hwgen.emit import emit_owned
     from hwgen.gen.build import build_unit, manifest_details
 
     unit = build_unit(spec)
-    return (unit, *emit_owned(unit, name, folder, manifest_details(spec, unit), option, scratch=scratch))
+    details = {**manifest_details(spec, unit), **(extra or {})}
+    return (unit, *emit_owned(unit, name, folder, details, option, scratch=scratch))
 
 
 def generate_from_args(args, spec, describe) -> int:
@@ -27,7 +29,9 @@ def generate_from_args(args, spec, describe) -> int:
     from hwgen.verilog_names import check_module_name
 
     name = check_module_name(args.name) if args.name else spec.module_name
-    unit, *paths = emit_spec_into(spec, name, args.out, "--out")
+    fmax = getattr(args, "fmax_manifest", None)  # set by `--fmax` (hwgen.cli._fmax)
+    extra = None if fmax is None else {"fmax": fmax}
+    unit, *paths = emit_spec_into(spec, name, args.out, "--out", extra=extra)
     print(describe(name, unit))
     print_written(*paths)
     return 0

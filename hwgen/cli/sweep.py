@@ -49,9 +49,10 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
-def add_store_options(parser, default_store: str | None = DEFAULT_STORE) -> None:
+def add_store_options(parser, default_store: str | None = DEFAULT_STORE,
+                      no_store: str = "none, nothing is cached") -> None:
     parser.add_argument("--store", default=default_store, metavar="FILE",
-                        help=f"SQLite results store (default: {default_store or 'none, nothing is cached'})")
+                        help=f"SQLite results store (default: {default_store or no_store})")
     parser.add_argument("--work-dir", metavar="DIR",
                         help="folder for tool runs (default: next to the store, or build/synth_work)")
     parser.add_argument("--keep-work", action="store_true",
@@ -97,6 +98,7 @@ def run(args) -> int:
         summary = run_sweep(plan, store, executor=executor, work_root=work_root(args),
                             retry_failed=args.retry_failed, progress=Progress(enabled=not args.quiet))
         print_rows(store, summary.keys)
+        print_fmax_choices(summary.fmax)
         print(f"\n{summary.total} points: {summary.cached} from the store, {summary.computed} computed, "
               f"{summary.failed} failed; {summary.seconds:.1f} s; store {args.store}")
         for option, path in exports:
@@ -171,6 +173,17 @@ def print_rows(store, keys) -> None:
             print(f"{name} {record['target']}: {record['status']}: {record['error']}")
 
 
+def print_fmax_choices(choices) -> None:
+    """Each Fmax search's choice (hwgen.fpga.fmax) in two lines, under a heading naming its design."""
+    if choices:
+        print("\nFmax-directed pipelining (the store's fmax_choices table names each chosen row):")
+    for choice in choices:
+        lines = choice.lines()
+        print(f"{choice.search.unit} {choice.search.options}")
+        for line in lines:
+            print(f"  {line}")
+
+
 def _cell(value, column: str) -> str:
     if value is None or (not isinstance(value, str) and _is_missing(value)):
         return "-"
@@ -206,11 +219,12 @@ def _asic_conditions(records) -> list[str]:
 
 def _power_summary(method: str | None) -> str:
     if method is None:
-        return "not measured (MAC and multiplier units only)"
+        return "not measured (MAC, multiplier, adder, NN-LUT and LUT units only)"
     if method.startswith("not measured"):
         return method
     missed = method.partition("; at ")[2]
-    return ("switching activity of the mapped netlist on a Gaussian operand stream, outputs checked "
+    return ("switching activity of the mapped netlist on a Gaussian operand stream (NN-LUT and LUT units: "
+            "inputs uniform over the table's range; energy per evaluation), outputs checked "
             "against the golden model, energy from the Liberty tables (docs/asic.md)"
             + (f"; measured at {missed}" if missed else ""))
 

@@ -6,6 +6,7 @@ result is cached there and reused; without it nothing is kept but the tool folde
 
 from pathlib import Path
 
+from hwgen.cli import _fmax
 from hwgen.cli._output import check_output_folder
 from hwgen.cli._unit_kinds import CLI_KINDS, unit_module
 from hwgen.cli.sweep import add_store_options, print_rows, work_root
@@ -18,11 +19,15 @@ def register(subparsers) -> None:
         description="Synthesize one unit with Yosys for a target and print LUTs, FFs, carries, DSPs, gates, "
                     "transistors; with --pnr also place and route it with nextpnr inside an I/O harness "
                     "and print its Fmax; on asic map it to standard cells at a clock and print area, cells, "
-                    "critical path, slack, Fmax and leakage (OpenSTA).")
+                    "critical path, slack, Fmax and leakage (OpenSTA). With --fmax MHZ (ice40, ecp5, asic) "
+                    "measure pipeline depths 1, 2, ... until one reaches MHZ and print every depth tried "
+                    "and the choice.")
     units = parser.add_subparsers(dest="unit", metavar="UNIT", required=True, parser_class=type(parser))
     for kind in CLI_KINDS:
         unit = units.add_parser(kind, help=f"a {kind} unit (options as in `hwgen generate {kind}`)")
         unit_module(kind).add_options(unit)
+        if _fmax.has_pipeline_option(unit):
+            _fmax.add_fmax_option(unit)
         unit.add_argument("--target", required=True, metavar="T", help="xc7, ice40, ecp5, gates or asic")
         unit.add_argument("--no-dsp", action="store_true", help="keep multipliers out of DSP blocks")
         unit.add_argument("--pnr", action="store_true", help="also place and route (ice40, ecp5)")
@@ -35,7 +40,8 @@ def register(subparsers) -> None:
                           help="asic: clock period that synthesis sizes for and timing checks (default 10)")
         unit.add_argument("--timeout", type=float, default=3600, metavar="S",
                           help="seconds allowed per tool run (default 3600)")
-        add_store_options(unit, default_store=None)
+        add_store_options(unit, default_store=None, no_store="none, nothing is cached; with --fmax "
+                          "the work folder's fmax_cache.sqlite")
         unit.set_defaults(func=run)
 
 
@@ -49,6 +55,9 @@ def run(args) -> int:
     from hwgen.results.store import ResultStore, check_store_file
 
     get_target(args.target)
+    pipeline_given = _fmax.resolve_pipeline(args)
+    if getattr(args, "fmax", None) is not None:
+        return _fmax.run_synth(args, pipeline_given)
     if (args.seed or args.freq is not None) and not args.pnr:
         raise ValueError("--seed and --freq need --pnr")
     if (args.library is not None or args.clock_ns is not None) and args.target != "asic":

@@ -1,33 +1,60 @@
-"""`hwgen generate mul`: an exact multiplier on its own (the energy model's per-multiply anchor)."""
+"""`hwgen generate mul` and `hwgen verify mul`: a multiplier on its own, exact or rounded (the energy
+model's per-multiply anchor)."""
 
 from hwgen.cli._output import generate_from_args
+from hwgen.cli._verify_options import add_verify_options, verify_spec
 from hwgen.specs import MulSpec
 
 
 def add_options(parser) -> None:
-    """The multiplier's design options (`hwgen generate mul`, `hwgen synth mul`)."""
+    """The multiplier's design options (`hwgen generate mul`, `verify mul`, `synth mul`)."""
     parser.add_argument("--a", required=True, metavar="FMT", help="operand A format, e.g. int8, fp16, bf16")
     parser.add_argument("--b", required=True, metavar="FMT", help="operand B format")
+    parser.add_argument("--result", metavar="FMT",
+                        help="round the product to this minifloat (fp16, bf16, fp32, fp8_e4m3fn, ...; it "
+                             "needs a NaN code, the operands must be minifloats): RNE(a * b), as a float "
+                             "multiplier does (default: the exact, unnormalized product)")
 
 
 def spec_from_args(args) -> MulSpec:
-    return MulSpec(args.a, args.b)
+    return MulSpec(args.a, args.b, args.result)
 
 
 def run_generate(args) -> int:
     def describe(name, unit) -> str:
-        product = "one signed integer" if unit.integer else "sign, significand and exponent, unnormalized"
-        return f"{name}: {unit.a.name} x {unit.b.name}, exact product ({product}), latency {unit.latency}, " \
-               f"II {unit.ii}"
+        if unit.result is not None:
+            what = f"rounded to {unit.result.name} (nearest even)"
+        else:
+            product = "one signed integer" if unit.integer else "sign, significand and exponent, unnormalized"
+            what = f"exact product ({product})"
+        return f"{name}: {unit.a.name} x {unit.b.name}, {what}, latency {unit.latency}, II {unit.ii}"
 
     return generate_from_args(args, spec_from_args(args), describe)
 
 
+def run_verify(args) -> int:
+    return verify_spec(args, spec_from_args(args), products="products", vectors_name="pairs",
+                       describe=lambda pairs: f"{len(pairs.a_codes)} operand pairs")
+
+
 def register_generate(units) -> None:
-    parser = units.add_parser("mul", help="an exact multiplier (no accumulator)",
-                              description="Generate a registered exact multiplier: the MAC's product stage "
-                                          "on its own, nothing rounded (valid/ready streams, II = 1).")
+    parser = units.add_parser("mul", help="a multiplier (no accumulator): exact, or rounded with --result",
+                              description="Generate a registered multiplier: the MAC's product stage on its "
+                                          "own, nothing rounded, or with --result the product rounded to a "
+                                          "float format (valid/ready streams, II = 1).")
     add_options(parser)
     parser.add_argument("--name", metavar="NAME", help="Verilog module name (default: from the options)")
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder for NAME.v and NAME.json")
     parser.set_defaults(func=run_generate)
+
+
+def register_verify(units) -> None:
+    parser = units.add_parser("mul", help="a rounding multiplier (same options as `hwgen generate mul`, "
+                                          "--result needed)",
+                              description="Verify a rounding multiplier against the golden model "
+                                          "(hwgen.golden.arith.multiply).")
+    add_options(parser)
+    add_verify_options(parser, default_vectors=100_000, what="operand pairs (built to hit ties, subnormals, "
+                       "overflow, underflow and special values)",
+                       exhaustive="every operand code pair once (at most 2^24 pairs: 8-bit x 16-bit)")
+    parser.set_defaults(func=run_verify)

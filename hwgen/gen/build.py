@@ -6,7 +6,7 @@ The spec has validated every option, so building fails on no user input; the NN-
 
 from importlib import import_module
 
-from hwgen.specs import MacSpec, MulSpec, MxDotSpec, NnLutSpec, SystolicSpec, UnitSpec
+from hwgen.specs import AddSpec, LutSpec, MacSpec, MulSpec, MxDotSpec, NnLutSpec, SystolicSpec, UnitSpec
 
 # spec class -> (generator module, its component class, the module with manifest_details(unit))
 _GENERATORS = {
@@ -14,7 +14,9 @@ _GENERATORS = {
     SystolicSpec: ("systolic", "SystolicArray", "systolic_design"),
     MxDotSpec: ("mxdot", "MxDotUnit", "mxdot_design"),
     MulSpec: ("multiplier", "MulUnit", "multiplier"),
+    AddSpec: ("adder", "AddUnit", "adder"),
     NnLutSpec: ("nnlut", "NnLutUnit", "nnlut_design"),
+    LutSpec: ("nnlut", "NnLutUnit", "nnlut_design"),  # a uniform LUT is an NN-LUT unit of a uniform table
 }
 
 
@@ -38,6 +40,10 @@ def manifest_details(spec: UnitSpec, unit) -> dict:
         from hwgen.gen.nnlut_design import nnlut_fit
 
         return details(unit, nnlut_fit(spec))
+    if isinstance(spec, LutSpec):
+        from hwgen.gen.nnlut_design import lut_details
+
+        return {**details(unit), "lut": lut_details(spec)}
     return details(unit)
 
 

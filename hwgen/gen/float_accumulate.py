@@ -3,12 +3,13 @@
 Contract: docs/formats.md#float-accumulators (hwgen's golden model, ``hwgen.golden.mac``).
 """
 
-from amaranth import Cat, Const, Module, Mux, Signal, Value, signed
+from amaranth import Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from hwgen.formats import MiniFloat
 from hwgen.formats._check import check_int
+from hwgen.gen.float_round import Unrounded, leading_zeros, round_to_format, shift_right_sticky
 from hwgen.specs.systolic import MAX_PRODUCT_SIGNIFICAND_BITS
 
 # Bits kept below the larger operand's significand: guard, round and a sticky that ORs everything
@@ -17,29 +18,6 @@ from hwgen.specs.systolic import MAX_PRODUCT_SIGNIFICAND_BITS
 GUARD_BITS = 3
 MAX_PRODUCT_SHIFT_BITS = 16
 MAX_EXPONENT = 1 << 16
-
-
-def leading_zeros(m: Module, value: Value, name: str) -> Signal:
-    """The number of leading zeros of ``value`` (``len(value)`` when it is 0)."""
-    width = len(value)
-    count = Signal(range(width + 1), name=name, init=width)
-    for position in range(width):  # a later, higher one wins
-        with m.If(value[position]):
-            m.d.comb += count.eq(width - 1 - position)
-    return count
-
-
-def shift_right_sticky(value: Value, amount: Value) -> Value:
-    """``value >> amount`` with every bit shifted out ORed into the result's LSB (a jam bit)."""
-    width = len(value)
-    stages = max(width - 1, 0).bit_length()  # amounts of ``width`` and more shift everything out
-    far = amount[stages:].any()
-    lost = far & value.any()
-    for stage in range(stages):
-        # Bits the shift by 2^stage pushes out after the lower stages have shifted.
-        pushed_out = (value >> amount[:stage])[:1 << stage]
-        lost |= amount[stage] & pushed_out.any()
-    return Mux(far, 0, value >> amount[:stages]) | lost
 
 
 class FloatAccumulate(wiring.Component):
@@ -189,38 +167,11 @@ class FloatAccumulate(wiring.Component):
         add.d.comb += magnitude.eq((total ^ flip.replicate(len(total))) + flip)  # |total|, one adder
         sum_negative = Mux(magnitude == 0, acc_negative & self.p_negative, large_negative ^ flip)
 
-        # -- normalize, but not below emin (gradual underflow) --------------------------------------
-        leading = leading_zeros(normalize, magnitude, "leading_zeros")
-        headroom = large_exponent + 1 - fmt.emin  # >= 1
-        shift = Mux(leading > headroom, headroom, leading)[:len(leading)]
-        normalized = Signal(window + 1)
-        normalize.d.comb += normalized.eq((magnitude << shift)[:window + 1])
-
-        # -- round to nearest even on the code: a carry out of the fraction bumps the exponent ------
-        field_bits = (max_exponent + 1 + fmt.bias).bit_length()
-        biased = Mux(normalized[window], large_exponent + 1 - shift + fmt.bias, 0)[:field_bits]
-        truncated = Cat(normalized[window - man:window], biased)
-        guard = normalized[window - man - 1]
-        sticky = normalized[:window - man - 1].any()
-        round_up = guard & (sticky | truncated[0])  # the code's LSB: the exponent's when man = 0
-        code_magnitude = Signal(len(truncated) + 1)
-        round_.d.comb += code_magnitude.eq(truncated + round_up)
-        overflow = code_magnitude > fmt.max_code_magnitude
-
-        # -- specials and the final code ----------------------------------------------------------
+        # -- normalize (never below emin: the larger addend's exponent is at least emin), round,
+        # specials: hwgen.gen.float_round.
         nan = acc_nan | self.p_nan | (acc_inf & self.p_inf & (acc_negative != self.p_negative))
-        inf_negative = Mux(acc_inf, acc_negative, self.p_negative)
-        # fnuz has no -0: its sign bit there would make the NaN code.
-        finite_negative = sum_negative if fmt.has_negative_zero else sum_negative & (code_magnitude != 0)
-        # Beyond max comes the code magnitude max + 1: inf (ieee), NaN (fn), or fnuz's unsigned NaN.
-        beyond_max = fmt.max_code_magnitude + 1
-        sign_bit = 0 if fmt.policy == "fnuz" else 1 << (fmt.bits - 1)
-        with m.If(nan):
-            m.d.comb += self.result.eq(fmt.nan_code(False))
-        with m.Elif(acc_inf | self.p_inf):
-            m.d.comb += self.result.eq(Mux(inf_negative, sign_bit | beyond_max, beyond_max))
-        with m.Elif(overflow):
-            m.d.comb += self.result.eq(Mux(finite_negative, sign_bit | beyond_max, beyond_max))
-        with m.Else():
-            m.d.comb += self.result.eq(Cat(code_magnitude[:fmt.bits - 1], finite_negative))
+        exact = Unrounded(negative=sum_negative, magnitude=magnitude, exponent=large_exponent + 1,
+                          exponent_range=(fmt.emin + 1, max_exponent + 1), nan=nan,
+                          inf=acc_inf | self.p_inf, inf_negative=Mux(acc_inf, acc_negative, self.p_negative))
+        round_to_format(m, fmt, exact, self.result, normalize=normalize, round_=round_)
         return m

@@ -18,11 +18,12 @@ from hwgen.gen.exact_product import TABLE_INPUT_BITS, align, multiply, product_t
 from hwgen.gen.lane import absolute_value, integer_operands, lmul_parts, product_bits
 from hwgen.gen.operands import decode_operand, exponent_offset, signed_value, split_operand
 from hwgen.gen.pipeline import Pipeline, PipelinedUnit, stall_control
-from hwgen.specs.mac import DEFAULT_PIPELINE, MAX_PIPELINE, MacSpec
+from hwgen.specs.mac import DEFAULT_PIPELINE, MAC_CUT_POINTS, MAX_PIPELINE, MacSpec
 
 # Where pipeline registers go, in order: after the multiplier (a DSP's M register), after the
 # operand decode (its A/B registers), after the product shifter. Deeper pipelines add input registers.
 CUT_POINTS = ("product", "operands", "term")
+assert len(CUT_POINTS) == MAC_CUT_POINTS  # the spec's Fmax search stops after the last cut
 
 
 def _unsigned_bits(value: int) -> int:

@@ -30,12 +30,13 @@ from hwgen.formats.block_dot import (
 from hwgen.gen.accumulate import FixedTerm, FloatTerm, accumulate, output_layout
 from hwgen.gen.operands import Operand, decode_operand, signed_value
 from hwgen.gen.pipeline import CONTROL, Pipeline, PipelinedUnit, stall_control
-from hwgen.specs.mxdot import DEFAULT_ACC, DEFAULT_PIPELINE, MAX_PIPELINE, MxDotSpec
+from hwgen.specs.mxdot import DEFAULT_ACC, DEFAULT_PIPELINE, MAX_PIPELINE, MXDOT_CUT_POINTS, MxDotSpec
 
 # Where pipeline registers go, in order: after the block sum (S and the block's flags: narrow),
 # after the element multipliers, after the scaling (before the accumulator), after the element
 # decode, after the product shifters (widest). Deeper pipelines add input registers.
 CUT_POINTS = ("tree", "product", "scale", "operands", "term")
+assert len(CUT_POINTS) == MXDOT_CUT_POINTS  # the spec's Fmax search stops after the last cut
 DATA_KEYS = ("scale_a", "scale_b")  # carried unchanged until the scale stage uses them
 ELEMENT_FLAGS = ("element_nan", "element_pos_inf", "element_neg_inf")  # of a block's element products
 

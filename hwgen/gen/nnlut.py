@@ -18,6 +18,7 @@ from hwgen.gen.nnlut_round import RoundToFormat, as_signed, signed_bits
 from hwgen.gen.operands import Operand, decode_operand
 from hwgen.gen.pipeline import Pipeline, PipelinedUnit, stall_control
 from hwgen.nnlut.table import NnLutTable
+from hwgen.specs.lut import LutSpec
 from hwgen.specs.nnlut import DEFAULT_PIPELINE, MAX_PIPELINE, NnLutSpec
 
 # Where pipeline registers go, in order, after the output register: after the multiply-add, after the
@@ -76,11 +77,11 @@ class NnLutUnit(PipelinedUnit, wiring.Component):
         })
 
     @classmethod
-    def from_spec(cls, spec: NnLutSpec) -> "NnLutUnit":
-        """The unit of *spec*, its table fitted (cached) and quantized."""
-        from hwgen.gen.nnlut_design import nnlut_table  # that module imports this one
+    def from_spec(cls, spec: "NnLutSpec | LutSpec") -> "NnLutUnit":
+        """The unit of *spec*: an NN-LUT's table fitted (cached) and quantized, or a uniform LUT's."""
+        from hwgen.gen.nnlut_design import spec_table  # that module imports this one
 
-        return cls(nnlut_table(spec), pipeline=spec.pipeline)
+        return cls(spec_table(spec), pipeline=spec.pipeline)
 
     # -- facts the testbench, manifest and cost model read ----------------------------------------
     @property

@@ -1,9 +1,12 @@
-"""An NN-LUT spec's table (fitted, cached, then quantized) and the NN-LUT manifest entries."""
+"""An NN-LUT spec's table (fitted, cached, then quantized), a uniform LUT spec's table, and the NN-LUT
+manifest entries (a uniform LUT unit is an NN-LUT unit: same manifest, plus its ``lut`` facts)."""
 
 from hwgen.gen.nnlut import NnLutUnit
-from hwgen.nnlut.fit import NnLutFit, cached_fit
+from hwgen.nnlut.fit import NnLutFit, approximation_errors, cached_fit
 from hwgen.nnlut.functions import get_function
+from hwgen.nnlut.lut import lut_error
 from hwgen.nnlut.table import NnLutTable, quantize_pwl, uniform_lut_table
+from hwgen.specs.lut import LutSpec
 from hwgen.specs.nnlut import DEFAULT_PIPELINE, NnLutSpec
 
 
@@ -16,6 +19,34 @@ def nnlut_table(spec: NnLutSpec) -> NnLutTable:
                         frac_bits=spec.frac_bits, x_frac=spec.x_frac)
 
 
+def lut_table(spec: LutSpec) -> NnLutTable:
+    """The uniform LUT of *spec* (cells 2^-cell_bits wide on its range), quantized."""
+    return uniform_lut_table(spec.function, spec.in_format, spec.out_format, spec.cell_bits, lo=spec.lo,
+                             hi=spec.hi, frac_bits=spec.frac_bits, x_frac=spec.x_frac)
+
+
+def spec_table(spec: NnLutSpec | LutSpec) -> NnLutTable:
+    """The quantized table of an ``nnlut`` or a ``lut`` spec."""
+    if isinstance(spec, LutSpec):
+        return lut_table(spec)
+    return nnlut_table(spec)
+
+
+def lut_details(spec: LutSpec) -> dict:
+    """A uniform LUT's own manifest facts: its cells and float maximum error, and for a
+    ``match_entries`` spec the NN-LUT it matches (entries, fit seed, float maximum error) and how the
+    search ended (``equal``, ``grid`` or ``capped``: :mod:`hwgen.nnlut.lut`)."""
+    match = spec.match()
+    return {
+        "cell_bits": spec.cell_bits,
+        "entries": spec.entries,
+        "max_error": lut_error(spec.function, spec.cell_bits, spec.lo, spec.hi),
+        "match": None if match is None else {
+            "entries": match.nnlut_entries, "seed": match.seed, "max_error": match.nnlut_error,
+            "how": match.how, "max_entries": spec.max_entries},
+    }
+
+
 def lut_design_unit(function: str, in_format: str, out_format: str, cell_bits: int, *, frac_bits=None,
                     x_frac=None, pipeline: int = DEFAULT_PIPELINE) -> NnLutUnit:
     """A uniform lookup-table unit (a ROM indexed by a bit slice) with cells 2^-cell_bits wide."""
@@ -24,7 +55,9 @@ def lut_design_unit(function: str, in_format: str, out_format: str, cell_bits: i
 
 
 def manifest_details(unit: NnLutUnit, fit: NnLutFit | None = None) -> dict:
-    """The NN-LUT-specific manifest keys: latency, formats, function, entries, range and the table."""
+    """The NN-LUT-specific manifest keys: latency, formats, function, entries, range and the table; with
+    *fit*, the fit's seed, winning start, neurons and float maximum error on the range
+    (:func:`~hwgen.nnlut.fit.approximation_errors`)."""
     table = unit.table
     details = {
         "unit": "nnlut",
@@ -40,5 +73,6 @@ def manifest_details(unit: NnLutUnit, fit: NnLutFit | None = None) -> dict:
         "table": table.describe(),
     }
     if fit is not None:
-        details["fit"] = {"seed": fit.seed, "start": fit.start, "neurons": fit.network.neurons}
+        details["fit"] = {"seed": fit.seed, "start": fit.start, "neurons": fit.network.neurons,
+                          "max_error": approximation_errors(fit.function, fit.pwl, fit.lo, fit.hi).max}
     return details

@@ -236,13 +236,21 @@ def _float(prods: Products, starts, lengths, spec: Accumulator) -> MacResult:
     for step in range(int(lengths.max()) if len(lengths) else 0):
         active = np.flatnonzero(lengths > step)
         index = starts[active] + step
-        codes[active] = _add_round(fmt, split(fmt, codes[active]), prods, index)
+        codes[active] = add_round(fmt, split(fmt, codes[active]), prods, index)
     zeros = np.zeros(len(starts), dtype=np.int64)
     return MacResult(spec, codes.astype(object), zeros.astype(bool), zeros)
 
 
-def _add_round(fmt: MiniFloat, acc: Parts, prods: Products, index) -> np.ndarray:
-    """RNE(acc + product) as accumulator codes: one rounding of the exact sum."""
+def add_round(fmt: MiniFloat, acc: Parts, prods: Products, index) -> np.ndarray:
+    """RNE(acc + product) as codes of ``fmt``: one rounding of the exact sum.
+
+    *acc* holds split codes of ``fmt`` (:func:`hwgen.golden.codec.split`), one per result; ``index``
+    picks the product added to each. The exact sum's zero is -0 only when both addends are -0;
+    NaN if either is NaN or infinities of both signs meet; else inf if either is inf. Codes are
+    encoded by :func:`hwgen.golden.codec.encode` (NaN positive; an fn overflow keeps its sign).
+    With a -0 accumulator it is RNE(product) with the product's own zero sign
+    (:func:`hwgen.golden.arith.multiply`).
+    """
     p_neg, p_sig = prods.negative[index], prods.significand[index]
     p_exp = prods.shift[index] + prods.lsb_exponent
     p_nan, p_inf = prods.nan[index], prods.inf[index]

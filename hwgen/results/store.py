@@ -119,6 +119,27 @@ STATUSES = ("ok", "failed", "timeout")
 
 _DESIGN_COLUMNS = ("design_key", "unit", "config", "module", "verilog", "ports", "details", "created_at")
 
+# Fmax-directed pipelining (hwgen.fpga.fmax): one row per search, naming the results row it chose. The
+# table is an addition beside ``results`` (no schema step): a store without it has made no choice yet.
+FMAX_TABLE = "fmax_choices"
+FMAX_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("choice_key", "TEXT NOT NULL PRIMARY KEY", "SHA-256 of the request and the keys of the points tried"),
+    ("unit", "TEXT NOT NULL", "unit kind"),
+    ("options", "TEXT NOT NULL", "the unit's options without pipeline, canonical JSON"),
+    ("target", "TEXT NOT NULL", "ice40, ecp5 or asic"),
+    ("flow", "TEXT NOT NULL", "the flow every depth was measured with, canonical JSON"),
+    ("seed", "INTEGER", "nextpnr seed (ice40, ecp5)"),
+    ("requested_mhz", "REAL NOT NULL", "the Fmax asked for"),
+    ("achieved_mhz", "REAL", "the chosen depth's measured Fmax"),
+    ("met", "INTEGER NOT NULL", "1: achieved_mhz >= requested_mhz"),
+    ("pipeline", "INTEGER", "the chosen pipeline depth"),
+    ("design", "TEXT", "the chosen design's Verilog module name"),
+    ("result_key", "TEXT", "the chosen design's row in results (its key)"),
+    ("tried", "TEXT NOT NULL", "every depth tried, in order: [{pipeline, fmax_mhz, status, key}], JSON"),
+    ("created_at", "TEXT NOT NULL", "UTC time the choice was stored"),
+)
+FMAX_COLUMN_NAMES = tuple(name for name, _, _ in FMAX_COLUMNS)
+
 
 def content_key(parts: Mapping) -> str:
     """SHA-256 of the canonical JSON of *parts* (sorted keys, no spaces)."""
@@ -182,6 +203,7 @@ class ResultStore:
                     self._version = "4"
                 if self._version == str(SCHEMA_VERSION):
                     _canonical_configs(db)
+                    _create_fmax_table(db)
         except sqlite3.OperationalError as error:  # a read-only file, a full disk
             connection.close()
             raise ValueError(f"cannot write results store {self.path}: {error}") from None
@@ -277,6 +299,13 @@ class ResultStore:
         found = self._connection.execute("SELECT module, ports FROM designs")
         return {module: json.loads(ports) for module, ports in found}
 
+    def module_details(self) -> dict[str, dict]:
+        """Every stored module's manifest details (its unit's manifest keys: formats, accumulator, an
+        NN-LUT's table and fit, a uniform LUT's ``lut``), by module name; the newest where a module was
+        generated more than once (another generator version)."""
+        found = self._connection.execute("SELECT module, details FROM designs ORDER BY created_at")
+        return {module: json.loads(details) for module, details in found}
+
     def add_design(self, design_key: str, *, unit: str, config: str, module: str, verilog: str,
                    ports: Sequence[Mapping], details: Mapping) -> None:
         with self._transaction() as db:
@@ -284,6 +313,33 @@ class ResultStore:
                        f"({', '.join('?' * len(_DESIGN_COLUMNS))})",
                        (design_key, unit, config, module, verilog, json.dumps(list(ports), sort_keys=True),
                         json.dumps(details, sort_keys=True), now()))
+
+    # --- Fmax-directed pipelining: which row a search chose (hwgen.fpga.fmax)
+
+    def add_fmax_choice(self, choice: Mapping) -> int:
+        """Store one search's choice (a dict of :data:`FMAX_COLUMNS`); a stored ``choice_key`` is kept.
+        Returns how many rows were written (0 or 1)."""
+        unknown = sorted(set(choice) - set(FMAX_COLUMN_NAMES))
+        if unknown:
+            raise ValueError(f"unknown fmax choice column {unknown[0]!r}")
+        values = {"created_at": now(), **choice}
+        marks = ", ".join("?" * len(FMAX_COLUMN_NAMES))
+        with self._transaction() as db:
+            before = db.total_changes
+            db.execute(f"INSERT INTO {FMAX_TABLE} ({', '.join(FMAX_COLUMN_NAMES)}) VALUES ({marks}) "
+                       "ON CONFLICT(choice_key) DO NOTHING",
+                       tuple(_sql_value(values.get(name)) for name in FMAX_COLUMN_NAMES))
+            return db.total_changes - before
+
+    def fmax_choices(self) -> list[dict]:
+        """Every stored choice, oldest first (none in a store no search has written to)."""
+        found = self._connection.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                         (FMAX_TABLE,)).fetchone()
+        if found is None:
+            return []
+        cursor = self._connection.execute(
+            f"SELECT {', '.join(FMAX_COLUMN_NAMES)} FROM {FMAX_TABLE} ORDER BY created_at, choice_key")
+        return [dict(zip(FMAX_COLUMN_NAMES, values, strict=True)) for values in cursor]
 
     # --- tables and exports
 
@@ -401,6 +457,12 @@ def _create_tables(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE designs (design_key TEXT PRIMARY KEY, unit TEXT NOT NULL, "
                "config TEXT NOT NULL, module TEXT NOT NULL, verilog TEXT NOT NULL, "
                "ports TEXT NOT NULL, details TEXT NOT NULL, created_at TEXT NOT NULL)")
+
+
+def _create_fmax_table(db: sqlite3.Connection) -> None:
+    """The Fmax choices' table, in a store opened for writing that lacks it (inside its transaction)."""
+    columns = ",\n  ".join(f"{name} {sql_type}" for name, sql_type, _ in FMAX_COLUMNS)
+    db.execute(f"CREATE TABLE IF NOT EXISTS {FMAX_TABLE} (\n  {columns})")
 
 
 def _inapplicable_targets() -> dict[str, tuple[str, ...]]:

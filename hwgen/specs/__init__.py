@@ -16,7 +16,9 @@ has a stable JSON form (:meth:`UnitSpec.to_json`), which is the results store's 
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from hwgen.specs.adder import AddSpec
 from hwgen.specs.base import UnitSpec, canonical_json
+from hwgen.specs.lut import LutSpec
 from hwgen.specs.mac import MacSpec
 from hwgen.specs.multiplier import MulSpec
 from hwgen.specs.mxdot import MxDotSpec
@@ -25,11 +27,13 @@ from hwgen.specs.null import NullSpec
 from hwgen.specs.systolic import SystolicSpec
 
 SPEC_KINDS: Mapping[str, type[UnitSpec]] = MappingProxyType(
-    {spec.kind: spec for spec in (MacSpec, MulSpec, SystolicSpec, NnLutSpec, MxDotSpec, NullSpec)})
+    {spec.kind: spec for spec in (MacSpec, MulSpec, AddSpec, SystolicSpec, NnLutSpec, LutSpec, MxDotSpec,
+                                  NullSpec)})
 
 
 def spec_kind(kind: str) -> type[UnitSpec]:
-    """The spec class of unit *kind* (``mac``, ``mul``, ``systolic``, ``nnlut``, ``mxdot``, ``null``)."""
+    """The spec class of unit *kind* (``mac``, ``mul``, ``add``, ``systolic``, ``nnlut``, ``lut``,
+    ``mxdot``, ``null``)."""
     if not isinstance(kind, str):
         raise TypeError(f"unit kind must be a str, not {type(kind).__name__}")
     try:
@@ -47,5 +51,5 @@ def spec_from_json(kind: str, text: str) -> UnitSpec:
     return spec_kind(kind).from_json(text)
 
 
-__all__ = ["SPEC_KINDS", "MacSpec", "MulSpec", "MxDotSpec", "NnLutSpec", "NullSpec", "SystolicSpec",
-           "UnitSpec", "canonical_json", "make_spec", "spec_from_json", "spec_kind"]
+__all__ = ["SPEC_KINDS", "AddSpec", "LutSpec", "MacSpec", "MulSpec", "MxDotSpec", "NnLutSpec", "NullSpec",
+           "SystolicSpec", "UnitSpec", "canonical_json", "make_spec", "spec_from_json", "spec_kind"]

@@ -9,6 +9,7 @@ from hwgen.specs.base import UnitSpec
 
 DEFAULT_PIPELINE = 3
 MAX_PIPELINE = 16
+MAC_CUT_POINTS = 3  # register cuts of hwgen.gen.mac: product, operands, term; deeper adds input registers
 
 
 def canonical_acc(acc: Accumulator) -> str:
@@ -45,6 +46,10 @@ class MacSpec(UnitSpec):
     """
 
     kind: ClassVar[str] = "mac"
+    # The depths an Fmax search tries (hwgen.fpga.fmax): past the last cut point a deeper pipeline only
+    # adds input registers, which cannot shorten the critical path (what they seem to gain is placement
+    # noise).
+    max_pipeline: ClassVar[int] = MAC_CUT_POINTS + 1
 
     a: str
     b: str

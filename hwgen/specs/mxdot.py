@@ -12,6 +12,7 @@ from hwgen.specs.mac import canonical_acc, operands_name, shape_parts
 DEFAULT_ACC = "fp32"
 DEFAULT_PIPELINE = 3
 MAX_PIPELINE = 16
+MXDOT_CUT_POINTS = 5  # register cuts of hwgen.gen.mxdot: tree, product, scale, operands, term
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,8 @@ class MxDotSpec(UnitSpec):
     """
 
     kind: ClassVar[str] = "mxdot"
+    # The depths an Fmax search tries (hwgen.fpga.fmax): deeper only adds input registers.
+    max_pipeline: ClassVar[int] = MXDOT_CUT_POINTS + 1
 
     elem: str
     elem_b: str | None = None

@@ -25,6 +25,7 @@ class NnLutSpec(UnitSpec):
     """
 
     kind: ClassVar[str] = "nnlut"
+    max_pipeline: ClassVar[int] = MAX_PIPELINE  # pipeline depths 1..max_pipeline (hwgen.fpga.fmax)
 
     function: str
     entries: int

@@ -29,6 +29,7 @@ class SystolicSpec(UnitSpec):
     """
 
     kind: ClassVar[str] = "systolic"
+    max_pipeline: ClassVar[int] = MAX_PIPELINE  # pipeline depths 1..max_pipeline (hwgen.fpga.fmax)
 
     a: str
     b: str
