@@ -239,7 +239,8 @@ def test_bad_measurement_options(options, error, message):
 
 def test_unsupported_unit_is_rejected():
     design = types.SimpleNamespace(unit="systolic", module="m", verilog="", details={})
-    with pytest.raises(ValueError, match=r"^design unit must be one of mac, mul, not 'systolic'$"):
+    known = r"mac, mul, add, nnlut, lut"
+    with pytest.raises(ValueError, match=rf"^design unit must be one of {known}, not 'systolic'$"):
         gate_energy.measure_energy(design)
 
 
