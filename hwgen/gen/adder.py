@@ -15,7 +15,7 @@ from amaranth.lib.wiring import In, Out
 from hwgen.formats import IntFormat
 from hwgen.gen.float_accumulate import FloatAccumulate
 from hwgen.gen.operands import decode_operand
-from hwgen.gen.pipeline import register_stage, stall_control
+from hwgen.gen.pipeline import registered_operation
 from hwgen.specs.adder import LATENCY, AddSpec, adder_format
 
 
@@ -72,14 +72,7 @@ class AddUnit(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        advance = stall_control(m, self.o, self.i)
-        operands = register_stage(m, {"a": self.i.payload.a, "b": self.i.payload.b, "valid": self.i.valid},
-                                  advance, "operands")
-        with m.If(advance):
-            m.d.sync += self.o.valid.eq(operands["valid"])
-        result = self._sum(m, operands["a"], operands["b"])
-        with m.If(advance):
-            m.d.sync += self.o.payload.result.eq(result)
+        registered_operation(m, self.i, self.o, lambda m, a, b: {"result": self._sum(m, a, b)})
         return m
 
     def _sum(self, m, a, b):

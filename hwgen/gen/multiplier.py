@@ -18,7 +18,7 @@ from amaranth.lib.wiring import In, Out
 from hwgen.formats import IntFormat, MiniFloat, TableFormat, scalar_format, significand_bits
 from hwgen.gen.float_round import Unrounded, round_to_format
 from hwgen.gen.operands import exponent_offset, signed_value, signed_width, split_operand
-from hwgen.gen.pipeline import register_stage, stall_control
+from hwgen.gen.pipeline import registered_operation
 from hwgen.specs.multiplier import LATENCY, MulSpec, rounding_formats
 
 
@@ -116,14 +116,7 @@ class MulUnit(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        advance = stall_control(m, self.o, self.i)
-        operands = register_stage(m, {"a": self.i.payload.a, "b": self.i.payload.b, "valid": self.i.valid},
-                                  advance, "operands")
-        with m.If(advance):
-            m.d.sync += self.o.valid.eq(operands["valid"])
-        result = self._product(m, operands["a"], operands["b"])
-        with m.If(advance):
-            m.d.sync += [getattr(self.o.payload, name).eq(value) for name, value in result.items()]
+        registered_operation(m, self.i, self.o, self._product)
         return m
 
     def _product(self, m, a, b) -> dict:

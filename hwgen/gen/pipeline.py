@@ -45,6 +45,19 @@ def register_stage(m, item: dict, advance: Value, name: str) -> dict:
             else register(value, key) for key, value in item.items()}
 
 
+def registered_operation(m, i, o, compute: Callable) -> None:
+    """Input stream ``i`` (payload ``a``, ``b``) -> an input register -> ``compute(m, a, b)`` (a dict of
+    output payload fields) -> an output register -> output stream ``o``: latency 2, II 1;
+    backpressure stalls both registers (``i.ready = ~o.valid | o.ready``)."""
+    advance = stall_control(m, o, i)
+    operands = register_stage(m, {"a": i.payload.a, "b": i.payload.b, "valid": i.valid}, advance, "operands")
+    with m.If(advance):
+        m.d.sync += o.valid.eq(operands["valid"])
+    result = compute(m, operands["a"], operands["b"])
+    with m.If(advance):
+        m.d.sync += [getattr(o.payload, name).eq(value) for name, value in result.items()]
+
+
 class PipelinedUnit:
     """The timing facts of a pipelined unit: a mixin for components that keep their depth in
     ``_pipeline`` (testbenches, manifests and cost models read these). A unit with registers beyond
