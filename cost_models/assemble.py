@@ -81,6 +81,15 @@ def fabric_points(points: pd.DataFrame, models: Mapping[tuple[str, str], AreaMod
     return _with_placed(table.reset_index(drop=True), points)
 
 
+def placed_points(points: pd.DataFrame) -> pd.DataFrame:
+    """The measured points that were placed and routed (ice40 / ecp5, DSPs allowed or not), each with its
+    own LUTs and nextpnr Fmax: the rows a front at a clock and the area-against-Fmax plots read."""
+    placed = points[points["fmax_mhz"].notna()].copy()
+    placed["predicted"] = False
+    placed["placed_dsps"] = placed["dsps"]
+    return placed.reset_index(drop=True)
+
+
 def _with_placed(table: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:
     """Join each design's placed-and-routed run (DSPs allowed, as the default sweep places it):
     ``placed_fmax_mhz``, ``placed_luts``, ``placed_dsps`` and ``lut_per_mmacs`` = LUTs / Fmax in MHz

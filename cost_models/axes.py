@@ -11,6 +11,8 @@ from hwgen.cost_models.dataset import default_shape
 from hwgen.cost_models.pareto import pareto_front
 
 TARGETS = ("xc7", "ice40", "ecp5", "gates", "asic")
+PLACED_TARGETS = ("ice40", "ecp5")  # nextpnr's achieved Fmax per point (the asic target: OpenSTA's)
+PLACED_LUTS_LABEL = "LUTs per MAC (placed; DSP blocks allowed, not counted)"
 
 
 @dataclass(frozen=True)
@@ -71,9 +73,9 @@ def pareto_table(table: pd.DataFrame, target: str, cost: str, accuracy: str, *,
     """The points of ``target`` that have both values, with ``on_front`` (the column names as given).
 
     ``plain``: only designs at the default pipeline depth and dot-product length (one point per format
-    and accumulator, as the report's plots show them). ``clock_ns`` (asic): the front at that clock,
-    from the designs synthesized for it that meet it (slack >= 0); a ``ValueError`` names the clocks
-    the table has when it has none at ``clock_ns``.
+    and accumulator, as the report's plots show them). ``clock_ns``: the front of the points that meet
+    that clock (:func:`at_clock`: asic rows synthesized for it with slack >= 0, ice40 / ecp5 rows whose
+    placed Fmax reaches it; there *table* holds the placed points and names DSP blocks on the points).
     """
     check_target(target)
     axis = cost_axis(cost, target)
@@ -93,7 +95,8 @@ def pareto_table(table: pd.DataFrame, target: str, cost: str, accuracy: str, *,
     data = data.rename(columns={"design": "module"}).rename(columns={"label": "design"})
     if target == "asic":
         data = _name_asic_conditions(data)
-    if cost == "lut_per_mmacs":  # DSP blocks are not in the LUT count: say so on the point
+    if cost == "lut_per_mmacs" or (clock_ns is not None and target in PLACED_TARGETS):
+        # DSP blocks are not in the LUT count: say so on the point
         dsps = data["placed_dsps"].fillna(0).astype(int)
         data["design"] = [d if n == 0 else f"{d} (+{n} DSP)"
                           for d, n in zip(data["design"], dsps, strict=True)]
@@ -101,11 +104,21 @@ def pareto_table(table: pd.DataFrame, target: str, cost: str, accuracy: str, *,
 
 
 def at_clock(rows: pd.DataFrame, target: str, clock_ns: float) -> pd.DataFrame:
-    """The *target* rows synthesized for a clock of *clock_ns* that meet it (asic only)."""
-    if target != "asic":
-        raise ValueError(f"a clock is chosen on the asic target only, not on {target}")
+    """The *target* rows that meet a clock of *clock_ns*: on ``asic`` the rows synthesized for that clock
+    with slack >= 0; on ``ice40`` / ``ecp5`` the placed rows whose nextpnr Fmax (mean over seeds) is at
+    least 1000 / *clock_ns* MHz. xc7 and gates have no timing: a ``ValueError`` says so."""
     if isinstance(clock_ns, bool) or not isinstance(clock_ns, int | float) or not clock_ns > 0:
         raise ValueError(f"clock must be a period in ns > 0, not {clock_ns!r}")
+    if target in PLACED_TARGETS:
+        placed = rows[rows["fmax_mhz"].notna()] if "fmax_mhz" in rows.columns else rows.iloc[:0]
+        if placed.empty:
+            raise ValueError(f"no {target} point in the store was placed and routed, so none has an Fmax; "
+                             f"a sweep with `{target} = {{ pnr = true }}` measures it (e.g. "
+                             "fpga/sweeps/fmax.toml)")
+        return placed[placed["fmax_mhz"].astype(float) >= 1000.0 / float(clock_ns)]
+    if target != "asic":
+        raise ValueError(f"a clock is chosen on asic, {' and '.join(PLACED_TARGETS)} (measured timing), "
+                         f"not on {target}: its points have no timing")
     at = rows[np.isclose(rows["clock_ns"].astype(float), float(clock_ns))]
     if at.empty:
         known = sorted(rows["clock_ns"].dropna().astype(float).unique())
@@ -113,6 +126,40 @@ def at_clock(rows: pd.DataFrame, target: str, clock_ns: float) -> pd.DataFrame:
         raise ValueError(f"no asic point synthesized for a {clock_ns:g} ns clock; clocks in the store (ns): "
                          f"{clocks}; `hwgen sweep` with `asic = {{ clock_ns = {clock_ns:g} }}` measures it")
     return at[at["slack_ns"].astype(float) >= 0]
+
+
+def area_against_fmax(placed: pd.DataFrame, target: str) -> dict[str, tuple[list, list, list]]:
+    """{design without its depth: (placed Fmax MHz, LUT + FF, depth) per pipeline depth, by depth} on a
+    placed
+    *target*, from the placed points (:func:`hwgen.cost_models.assemble.placed_points`), for the designs
+    placed at two depths or more (a line per design in the report's plot).
+    DSP-allowed and fabric-only rows are separate series (``+DSP`` in the name)."""
+    if target not in PLACED_TARGETS:
+        raise ValueError(f"area against Fmax needs a placed target ({', '.join(PLACED_TARGETS)}), "
+                         f"not {target}")
+    rows = placed[placed["target"] == target]
+    rows = rows[rows["fmax_mhz"].notna() & rows["luts"].notna()]
+    series = {}
+    for (label, dsp), group in rows.groupby([_without_depth(rows), rows["dsp_allowed"]], sort=True):
+        group = group.sort_values("pipeline").drop_duplicates("pipeline")
+        if len(group) < 2:
+            continue
+        name = label + (" +DSP" if dsp else "")
+        series[name] = ([float(v) for v in group["fmax_mhz"]],
+                        [float(v) for v in group["luts"] + group["ffs"].fillna(0)],
+                        [int(v) for v in group["pipeline"]])
+    return series
+
+
+def _without_depth(rows: pd.DataFrame) -> pd.Series:
+    """Each row's design label with the pipeline depth left out (its depths are one line)."""
+    from dataclasses import replace
+
+    from hwgen.specs import MacSpec
+    from hwgen.specs.mac import DEFAULT_PIPELINE
+
+    return pd.Series([replace(MacSpec.from_json(config), pipeline=DEFAULT_PIPELINE).label
+                      for config in rows["config"]], index=rows.index)
 
 
 def _name_asic_conditions(data: pd.DataFrame) -> pd.DataFrame:

@@ -346,11 +346,13 @@ def plot_pareto(df: pd.DataFrame, *, cost: str, accuracy: str, out, cost_label: 
 
 
 def plot_lines(series: Mapping[str, tuple], *, out, x_label: str, y_label: str, title: str,
-               log_x: bool = False, log_y: bool = False) -> list[Path]:
+               log_x: bool = False, log_y: bool = False,
+               point_labels: Mapping[str, Sequence[str]] | None = None) -> list[Path]:
     """One line (with markers) per entry of ``series`` = {legend name: (x values, y values)}; PNG and SVG.
 
-    NaN in a series leaves a gap. Labels and title are drawn exactly as given. Returns the PNG and SVG
-    paths written (``out`` as in ``plot_pareto``).
+    NaN in a series leaves a gap. Labels and title are drawn exactly as given; ``point_labels`` (same
+    names, one text per point) writes a small text beside each marker. Returns the PNG and SVG paths
+    written (``out`` as in ``plot_pareto``).
     """
     if not isinstance(series, Mapping):
         raise TypeError(f"series must be a mapping of name -> (x, y), not {type(series).__name__}")
@@ -383,6 +385,13 @@ def plot_lines(series: Mapping[str, tuple], *, out, x_label: str, y_label: str, 
         (line,) = axes.plot(x, y, marker=_MARKERS[number % len(_MARKERS)], markersize=5, linewidth=1.6,
                             color=f"C{number % 10}", label=name)
         handles.append(line)
+        texts = (point_labels or {}).get(name)
+        if texts is not None:
+            if len(texts) != x.size:
+                raise ValueError(f"series {name!r} has {x.size} points but {len(texts)} point labels")
+            for text, px, py in zip(texts, x, y, strict=True):
+                axes.annotate(str(text), (px, py), xytext=(3, 3), textcoords="offset points", fontsize=7,
+                              color=f"C{number % 10}")
     _decorate(figure, axes, x_label=x_label, y_label=y_label, title=title, log_x=log_x, log_y=log_y,
               handles=handles, x_values=np.concatenate([x for _, x, _ in lines]),
               y_values=np.concatenate([y for _, _, y in lines]))

@@ -22,9 +22,10 @@ import hwgen
 from hwgen.cost_models import asic_claims, axes, enrich
 from hwgen.cost_models import claims as claims_module
 from hwgen.cost_models.area import FINN_TARGETS, finn_r_comparison
-from hwgen.cost_models.assemble import fabric_points, join_metrics
+from hwgen.cost_models.assemble import fabric_points, join_metrics, placed_points
 from hwgen.cost_models.dataset import default_shape, fit_models, mac_points, modelled, read_store
 from hwgen.cost_models.files import write_atomic
+from hwgen.cost_models.fmax_section import fmax_section
 from hwgen.cost_models.html import Page, verdict
 from hwgen.formats import DEFAULT_TERMS, scalar_format
 from hwgen.outputs import check_replaceable, claimed_folder, record_written
@@ -38,6 +39,7 @@ class ReportSettings:
     minilm_sentences: int | None = None  # None: all 64
     minilm: bool = True
     energy: bool = True  # False: leave the energy section out
+    clock_mhz: float | None = None  # the FPGA fronts' clock (None: each target's median placed Fmax)
     progress: Callable[[str], None] | None = None
 
     @property
@@ -79,8 +81,9 @@ def model_tables(points: pd.DataFrame, models: dict) -> tuple[pd.DataFrame, dict
 
 
 def build_table(settings: ReportSettings):
-    """(store points, models, the fabric table with accuracy and energy joined, the stored energies
-    per operation for the Horowitz anchors, the NN-LUTs paired with their equal-error LUTs)."""
+    """(store points, models, the fabric table with accuracy and energy joined, the placed points with
+    accuracy joined, the stored energies per operation for the Horowitz anchors, the NN-LUTs paired with
+    their equal-error LUTs)."""
     rows = read_store(settings.store)
     points = mac_points(rows)
     skipped: list[str] = []
@@ -93,12 +96,14 @@ def build_table(settings: ReportSettings):
                                                 minilm_sentences=settings.minilm_sentences,
                                                 measured=set(points["label"]), progress=settings.say)
     table = join_metrics(table, metric_of)
+    placed = placed_points(points)
+    placed = join_metrics(placed, metric_of) if len(placed) else placed
     if settings.energy:
         try:
             table = enrich.join_energy(table, store=settings.store)
         except enrich.MissingEnergyError as error:
             settings.say(f"no energy tables: {error}")
-    return points, models, table, enrich.stored_operations(rows), _lookup_pairs(settings.store, rows)
+    return points, models, table, placed, enrich.stored_operations(rows), _lookup_pairs(settings.store, rows)
 
 
 def _lookup_pairs(store: Path, rows: pd.DataFrame) -> pd.DataFrame:
@@ -159,15 +164,15 @@ def write_report(settings: ReportSettings) -> Path:
             raise ValueError(f"the report writes the {'folder' if folder else 'file'} {out / name}, "
                              f"but a {'file' if folder else 'folder'} is there")
     with claimed_folder(out, "--out", replaces=REPORT_OWNS):
-        points, models, table, operations, lookups = build_table(settings)
+        points, models, table, placed, operations, lookups = build_table(settings)
         staging = Path(tempfile.mkdtemp(dir=out, prefix=".hwgen-staging-"))
         try:
-            return _write_staged(settings, out, staging, points, models, table, operations, lookups)
+            return _write_staged(settings, out, staging, points, models, table, placed, operations, lookups)
         finally:
             shutil.rmtree(staging, ignore_errors=True)  # made above: a failed run leaves nothing behind
 
 
-def _write_staged(settings: ReportSettings, out: Path, staging: Path, points, models, table,
+def _write_staged(settings: ReportSettings, out: Path, staging: Path, points, models, table, placed,
                   operations, lookups) -> Path:
     plots = staging / "plots"
     page = Page("hwgen cost, energy and accuracy report", staging)
@@ -215,6 +220,7 @@ def _write_staged(settings: ReportSettings, out: Path, staging: Path, points, mo
         _front_plot(page, table, target, cost, accuracy, plots)
     fronts = axes.front_tables(table)
     page.table(fronts, "pareto_points", "Every point with its cost, accuracy and whether it is on a front")
+    fmax_section(page, placed, plots, settings.clock_mhz)
 
     page.heading("The seeds' claims, re-measured")
     asic = asic_claims.ASIC_CLAIMS if (table["target"] == "asic").any() else ()

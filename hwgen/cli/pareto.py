@@ -18,9 +18,10 @@ def register(subparsers) -> None:
     parser.add_argument("--cost", required=True, metavar="C", help=f"one of {', '.join(COSTS)}")
     parser.add_argument("--accuracy", required=True, metavar="M", help=f"one of {', '.join(METRICS)}")
     parser.add_argument("--clock-ns", type=float, metavar="NS",
-                        help="asic only: the front at this clock period, from the designs synthesized for "
-                             "it that meet it (default: every clock in the store, each point named by its "
-                             "clock)")
+                        help="the front at this clock period: on asic the designs synthesized for it "
+                             "that meet it (default: every clock in the store, each point named by its "
+                             "clock); on ice40 / ecp5 the placed designs (any depth, DSPs allowed or not) "
+                             "whose nextpnr Fmax reaches 1000 / NS MHz")
     parser.add_argument("--out", required=True, metavar="FILE",
                         help="output image (.png or .svg; both are written)")
     add_store_options(parser)
@@ -32,15 +33,17 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from hwgen.cost_models import axes, enrich
-    from hwgen.cost_models.assemble import fabric_points, join_metrics
+    from hwgen.cost_models.assemble import fabric_points, join_metrics, placed_points
     from hwgen.cost_models.dataset import fit_models, mac_points, read_store
     from hwgen.cost_models.plots import output_paths, plot_pareto
     from hwgen.cost_models.report import ReportSettings, progress_printer
 
     axes.check_target(args.target)
     cost = axes.cost_axis(args.cost, args.target)
-    if args.clock_ns is not None and args.target != "asic":
-        raise ValueError(f"--clock-ns chooses a clock on the asic target only, not on {args.target}")
+    placed = args.clock_ns is not None and args.target in axes.PLACED_TARGETS
+    if args.clock_ns is not None and args.target not in ("asic", *axes.PLACED_TARGETS):
+        raise ValueError(f"--clock-ns chooses a clock on asic, ice40 or ecp5 (measured timing), not on "
+                         f"{args.target}: its points have no timing")
     metric = axes.accuracy_metric(args.accuracy)
     output_paths(args.out)  # a bad suffix fails before any work
     check_output_folder(Path(args.out).parent, "--out")
@@ -54,7 +57,7 @@ def run(args) -> int:
     models = fit_models(points, targets=[args.target], skipped=skipped)
     for reason in skipped:
         settings.say(f"no model (measured points only): {reason}")
-    table = fabric_points(points, models)
+    table = placed_points(points) if placed else fabric_points(points, models)
     energy = args.cost in ("energy", "energy_estimate")
     if not energy:  # energy needs the gates rows (activity) whatever the target
         table = table[table["target"] == args.target]
@@ -70,16 +73,18 @@ def run(args) -> int:
         at = "" if args.clock_ns is None else f" and meets {args.clock_ns:g} ns"
         raise ValueError(f"no {args.target} point has both {args.cost} and {args.accuracy}{at}")
     clock = "" if args.clock_ns is None else f" at {args.clock_ns:g} ns"
-    paths = plot_pareto(data, cost=args.cost, accuracy=args.accuracy, out=args.out, cost_label=cost.label,
+    cost_label = axes.PLACED_LUTS_LABEL if placed and args.cost == "luts" else cost.label
+    paths = plot_pareto(data, cost=args.cost, accuracy=args.accuracy, out=args.out, cost_label=cost_label,
                         accuracy_label=metric.label,
                         title=f"{args.target}{clock}: {cost.short} vs {metric.label}",
                         log_cost=cost.log_scale, log_accuracy=axes.log_accuracy(data, args.accuracy))
     front = data[data["on_front"]].sort_values(args.cost)
     if args.clock_ns is not None:
-        missed = sorted(set(table.loc[table["target"] == "asic", "label"]) - set(data["design"]))
+        kept = {name.split(" (+")[0].split(" @ ")[0] for name in data["design"]}
+        missed = sorted(set(table.loc[table["target"] == args.target, "label"]) - kept)
         if missed:
-            print(f"left out (not synthesized for {args.clock_ns:g} ns, missing it, or without "
-                  f"{args.accuracy}): {', '.join(missed)}")
+            why = "below that Fmax" if placed else f"not synthesized for {args.clock_ns:g} ns, missing it"
+            print(f"left out ({why}, or without {args.accuracy}): {', '.join(missed)}")
     columns = ["design", args.cost, args.accuracy, "predicted"]
     print(f"{len(front)} of {len(data)} points on the front:")
     print_table(columns, [[_show(row[c]) for c in columns] for _, row in front.iterrows()])

@@ -19,6 +19,9 @@ def register(subparsers) -> None:
                         help="score MiniLM on the first N of its 64 sentences (default: all)")
     parser.add_argument("--no-minilm", action="store_true", help="leave out the MiniLM accuracy metric")
     parser.add_argument("--no-energy", action="store_true", help="leave out the energy section")
+    parser.add_argument("--clock-mhz", type=float, metavar="F",
+                        help="draw the ice40 / ecp5 fronts of the placed designs that reach F MHz (default: "
+                             "each target's median placed Fmax)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on standard error")
     parser.set_defaults(func=run)
 
@@ -37,6 +40,7 @@ def check_sentences(value: int | None) -> int | None:
 
 
 def run(args) -> int:
+    from hwgen.cost_models.fmax_section import check_clock_mhz
     from hwgen.cost_models.report import ReportSettings, progress_printer, write_report
 
     check_output_folder(args.out, "--out")  # claimed (hwgen.outputs) by write_report before any work
@@ -45,6 +49,7 @@ def run(args) -> int:
     settings = ReportSettings(store=Path(args.store), out=Path(args.out), cache=args.cache,
                               minilm_sentences=check_sentences(args.minilm_sentences),
                               minilm=not args.no_minilm, energy=not args.no_energy,
+                              clock_mhz=check_clock_mhz(args.clock_mhz),
                               progress=None if args.quiet else progress_printer)
     index = write_report(settings)
     print(f"wrote {index}")
