@@ -434,15 +434,21 @@ def _package_version() -> str:
 
 
 def minilm_key(weights, acts, acc: str = "fixed", nonlin: str = "exact", limit: int | None = None,
-               version: str | None = None) -> str:
+               version: str | None = None, scales="max") -> str:
     """The cache key of one MiniLM run: canonical JSON of formats, accumulator, nonlinearities,
-    sentence limit and the weights package's version."""
+    sentence limit, the weights package's version and the scale recipe (left out for ``max``, the
+    recipe every earlier cache entry was computed with, so those entries stay valid)."""
     if not isinstance(nonlin, str):
         raise TypeError(f"nonlin must be a string ('exact' or 'nnlut:N') to be cached, not "
                         f"{type(nonlin).__name__}")
+    from hwgen.workload.scales import recipe_of
+
     key = {"weights": get_format(weights).name, "acts": get_format(acts).name, "acc": acc,
            "nonlin": nonlin.strip(), "limit": limit,
            "package_version": _package_version() if version is None else version}
+    recipe = recipe_of(scales).name
+    if recipe != "max":
+        key["scales"] = recipe
     return json.dumps(key, sort_keys=True, separators=(",", ":"))
 
 
@@ -452,8 +458,9 @@ _CACHE_WHAT = f"version-{CACHE_VERSION} MiniLM cosine cache"
 
 def minilm_cosine(weights, acts, acc: str = "fixed", limit: int | None = None,
                   cache: str | os.PathLike | None = DEFAULT_MINILM_CACHE, nonlin: str = "exact",
-                  progress=None) -> dict:
-    """MiniLM embedding scores of weights ``weights`` x activations ``acts`` (``hwgen.workload.accuracy``).
+                  progress=None, scales="max") -> dict:
+    """MiniLM embedding scores of weights ``weights`` x activations ``acts`` (``hwgen.workload.accuracy``)
+    with the scale recipe ``scales`` (``max``, ``mse``, ``aqas`` or a ScaleRecipe).
 
     Returns the run's summary dict (``mean_cosine``, ``min_cosine``, ``ranking_kept``, ...). Results
     are kept in the JSON file ``cache`` (None: no cache) under :func:`minilm_key`; each finished run
@@ -462,8 +469,8 @@ def minilm_cosine(weights, acts, acc: str = "fixed", limit: int | None = None,
     """
     from hwgen.workload import QuantizedArithmetic, accuracy
 
-    QuantizedArithmetic(weights, acts, acc)  # the workload's own checks, before any cache lookup
-    key = minilm_key(weights, acts, acc, nonlin, limit)
+    QuantizedArithmetic(weights, acts, acc, scales)  # the workload's own checks, before any cache lookup
+    key = minilm_key(weights, acts, acc, nonlin, limit, scales=scales)
     path = None if cache is None else Path(cache)
     if path is not None:
         entry = read_cache(path, _CACHE_HEADER, _CACHE_WHAT).get(key)
@@ -471,7 +478,7 @@ def minilm_cosine(weights, acts, acc: str = "fixed", limit: int | None = None,
             if progress:
                 progress(f"MiniLM W {entry['weights']} / A {entry['acts']} / {acc}: from the cache")
             return dict(entry)
-    summary = accuracy(weights, acts, acc, nonlin, limit, progress=progress).summary()
+    summary = accuracy(weights, acts, acc, nonlin, limit, progress=progress, scales=scales).summary()
     if path is not None:
         add_to_cache(path, _CACHE_HEADER, _CACHE_WHAT, key, summary)
     return summary

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 import hwgen
-from hwgen.cost_models import asic_claims, axes, enrich
+from hwgen.cost_models import asic_claims, axes, enrich, split_law
 from hwgen.cost_models import claims as claims_module
 from hwgen.cost_models.area import FINN_TARGETS, finn_r_comparison
 from hwgen.cost_models.assemble import fabric_points, join_metrics, placed_points
@@ -27,6 +27,7 @@ from hwgen.cost_models.dataset import default_shape, fit_models, mac_points, mod
 from hwgen.cost_models.files import write_atomic
 from hwgen.cost_models.fmax_section import fmax_section
 from hwgen.cost_models.html import Page, verdict
+from hwgen.cost_models.recipes_section import recipes_section
 from hwgen.formats import DEFAULT_TERMS, scalar_format
 from hwgen.outputs import check_replaceable, claimed_folder, record_written
 
@@ -146,6 +147,9 @@ def _front_plot(page: Page, table: pd.DataFrame, target: str, cost: str, accurac
     page.figures(paths, f"{target}: {cost} vs {accuracy} (front highlighted; hollow = predicted)")
 
 
+# Every accuracy number of the claims section is computed with one recipe; the verdict names it.
+RECIPE_NOTE = (" Scale recipe of its accuracy numbers: max (weights per output channel, activations per "
+               "tensor; see 'Scale recipes' for the others).")
 REPORT_FOLDERS = ("plots", "tables")  # what the report owns in its folder, with REPORT_PAGE
 REPORT_PAGE = "index.html"
 REPORT_OWNS = (*REPORT_FOLDERS, REPORT_PAGE)
@@ -213,6 +217,10 @@ def _write_staged(settings: ReportSettings, out: Path, staging: Path, points, mo
     page.heading("Accuracy per design")
     page.table(axes.accuracy_table(table), "accuracy", "Accuracy metrics of every design in the table")
 
+    if settings.minilm:
+        recipes_section(page, settings.cache_dir, minilm_sentences=settings.minilm_sentences,
+                        progress=settings.say, table=table)
+
     page.heading("Pareto fronts")
     page.paragraph("Filled markers are measured, hollow ones predicted by the area model; the line marks "
                    "the front.")
@@ -230,9 +238,20 @@ def _write_staged(settings: ReportSettings, out: Path, staging: Path, points, mo
     for name, claim in claims:
         page.heading(claim.title, level=3)
         page.paragraph(f"Paper: {claim.paper}.")
-        page.raw(verdict(claim.outcome, claim.finding))
+        page.raw(verdict(claim.outcome, claim.finding + RECIPE_NOTE))
         if len(claim.evidence):
             page.table(claim.evidence, "claim_" + name, f"Numbers behind: {claim.title}")
+
+    page.heading("Exponent / mantissa split against the FP scaling law", level=3)
+    page.paragraph("Paper: Sun et al., arXiv 2501.02423: the loss-optimal mantissa width M = nu P / "
+                   "(delta + nu) - 0.5 (delta 3.1926, nu 2.9543), rounded: E2M1, E2M2, E3M2, E3M3, E4M3 "
+                   "for 4 to 8 bits. hwgen: the most accurate split per width, every split used for both "
+                   "operands, recipe max.")
+    metric_of = split_law.default_metric_of(settings.cache_dir, minilm=settings.minilm,
+                                            minilm_sentences=settings.minilm_sentences, progress=settings.say)
+    splits = split_law.split_table(metric_of)
+    page.raw(verdict(*split_law.verdict(splits)))
+    page.table(splits, "split_law", "Best split per width and metric next to the scaling law's")
 
     page.heading("Tool versions")
     page.table(tool_versions(points), "tool_versions",

@@ -66,6 +66,9 @@ def test_formats_json_lists_the_registry(capsys):
     assert entries["mxfp4"]["block_size"] == 32
     assert entries["nvfp4"]["scale"] == "fp8_e4m3fn"
     assert entries["dint4"]["values"][:2] == [0.5, 1.0]
+    assert entries["dint4z"]["values"][7:9] == [7.0, -0.5]
+    assert (entries["nf4"]["values"][7], entries["nf4"]["lsb_exponent"]) == (0.0, -10)
+    assert entries["fp4_e2m1_sr"]["values"][8] == 8.0 and entries["fp4_e2m1_sp"]["values"][8] == 5.0
 
 
 def test_formats_table_names_aliases(capsys):

@@ -149,8 +149,8 @@ def test_mxint8_sqnr_matches_an_integer_oracle():
     np.testing.assert_array_equal(quality.quantize("mxint8", x[None, :])[0], expected)
 
 
-@pytest.mark.parametrize("name", ["int8", "uint8", "dint4", "fp8_e4m3fn", "fp6_e2m3", "mxint8", "mxfp4",
-                                  "nvfp4"])
+@pytest.mark.parametrize("name", ["int8", "uint8", "dint4", "dint4z", "nf4", "sf4", "fp4_e2m1_sr",
+                                  "fp4_e2m1_sp", "fp8_e4m3fn", "fp6_e2m3", "mxint8", "mxfp4", "nvfp4"])
 def test_quantize_is_the_workloads_quantizer(name):
     x = quality.samples_of("student_t", 3 * 96, seed=6).reshape(3, 96)
     np.testing.assert_array_equal(quality.quantize(name, x), quantize_rows(x, name, "row").values())
@@ -397,8 +397,8 @@ class FakeResult:
 def fake_workload(monkeypatch):
     calls = []
 
-    def fake_accuracy(weights, acts, acc="fixed", nonlin="exact", limit=None, progress=None):
-        calls.append((weights, acts, acc, nonlin, limit))
+    def fake_accuracy(weights, acts, acc="fixed", nonlin="exact", limit=None, progress=None, scales="max"):
+        calls.append((weights, acts, acc, nonlin, limit) + (() if scales == "max" else (scales,)))
         return FakeResult(weights, acts, acc, nonlin, limit)
 
     monkeypatch.setattr("hwgen.workload.accuracy", fake_accuracy)
@@ -419,11 +419,16 @@ def test_minilm_cache_round_trip(tmp_path, fake_workload):
     assert data["kind"] == quality.CACHE_KIND and len(data["entries"]) == 2
     key = json.loads(next(iter(data["entries"])))
     assert key == {"acc": "fixed", "acts": "fp8_e4m3fn", "limit": 3, "nonlin": "exact",
-                   "package_version": "9.9.9", "weights": "int8"}
+                   "package_version": "9.9.9", "weights": "int8"}  # max: the key of every earlier entry
+    # another scale recipe is another entry, its key names it
+    quality.minilm_cosine("int8", "fp8_e4m3fn", limit=3, cache=cache, scales="mse")
+    assert fake_workload[-1] == ("int8", "fp8_e4m3fn", "fixed", "exact", 3, "mse")
+    keys = [json.loads(k) for k in json.loads(cache.read_text())["entries"]]
+    assert len(keys) == 3 and {**key, "scales": "mse"} in keys
     assert list(tmp_path.joinpath("sub").iterdir()) == [cache]  # no temporary files left
     metrics = quality.design_metrics("int8", "fp8_e4m3fn", metrics=["minilm_min_cosine", "minilm_cosine"],
                                      minilm_limit=3, minilm_cache=cache)
-    assert metrics == {"minilm_min_cosine": 0.25, "minilm_cosine": 0.5 + 3 / 100} and len(fake_workload) == 2
+    assert metrics == {"minilm_min_cosine": 0.25, "minilm_cosine": 0.5 + 3 / 100} and len(fake_workload) == 3
 
 
 def test_minilm_cache_keeps_the_old_file_when_a_write_dies(tmp_path, fake_workload, monkeypatch):

@@ -217,7 +217,8 @@ def test_listed_formats():
     assert len(names) == len(set(names))
     for name in ["int4", "int8", "int16", "uint8", "fp8_e4m3fn", "fp8_e5m2", "fp8_e4m3fnuz", "fp8_e5m2fnuz",
                  "fp8_e4m3_ieee", "fp8_e3m4", "fp6_e2m3", "fp6_e3m2", "fp4_e2m1", "fp16", "bf16", "fp32",
-                 "dint4", "mxfp8_e4m3", "mxfp4", "mxint8", "nvfp4"]:
+                 "dint4", "dint4z", "nf4", "sf4", "fp4_e2m1_sr", "fp4_e2m1_sp", "mxfp8_e4m3", "mxfp4",
+                 "mxint8", "nvfp4"]:
         assert name in names
     for fmt in listed_formats():
         assert get_format(fmt.name) == fmt

@@ -11,7 +11,7 @@ refused (in bursts) throughout:
    tenth of one term, a tenth of 64 terms, the rest uniform (mean 32.5 terms); a quarter without
    NaN or inf operands.
 
-Verilator (about 2 million items a second over the whole batch) runs the 17 configurations below at
+Verilator (about 2 million items a second over the whole batch) runs the 18 configurations below at
 pipeline depths 1 and 3, each with the exhaustive pairs and 20,000 random dot products (about
 650,000 items). Icarus is about 100 times slower per unit and cycle, so it runs the exhaustive pairs
 at both depths but fewer random dot products: 2,000 at pipeline depth 3 and 500 at depth 1.
@@ -63,6 +63,7 @@ CONFIGS = [
     *(Config(fmt, fmt) for fmt in ("int8", "int4", "uint8", "fp8_e4m3fn", "fp8_e5m2", "fp8_e4m3fnuz",
                                    "fp6_e3m2", "fp6_e2m3", "fp4_e2m1")),
     Config("dint4", "int8"),
+    Config("nf4", "int8"),
     *(Config(fmt, fmt, acc) for fmt in ("fp8_e4m3fn", "fp8_e5m2", "int8") for acc in ("fp32", "bf16")),
     Config("fp8_e4m3fn", "fp8_e4m3fn", mul="lmul"),
 ]

@@ -171,7 +171,8 @@ def test_fixed_random(a, b):
 
 INT4_HALF = TableFormat("int4_half", (0.5, *range(-7, 8)))  # a user table: INT4 with -8 -> 0.5
 EXTRA_FIXED = [("dint4", "fp8_e4m3fn"), (INT4_HALF, "int8"), ("fp8_e4m3fnuz", "fp8_e5m2fnuz"),
-               ("uint8", "int8"), ("fp8_e3m4", "fp6_e2m3")]
+               ("uint8", "int8"), ("fp8_e3m4", "fp6_e2m3"), ("dint4z", "int8"), ("nf4", "int8"),
+               ("sf4", "fp8_e4m3fn"), ("fp4_e2m1_sr", "fp4_e2m1_sp"), ("fp4_e2m1_sp", "int8")]
 
 
 @pytest.mark.parametrize(("a", "b"), EXTRA_FIXED, ids=[f"{get_format(a).name}x{b}" for a, b in EXTRA_FIXED])
@@ -183,7 +184,7 @@ def test_fixed_random_more_formats(a, b):
 
 
 NARROW = [("int8", "int8", 16), ("int8", "int8", 18), ("dint4", "int8", 12), ("fp8_e4m3fn", "fp8_e4m3fn", 37),
-          ("fp8_e5m2", "fp8_e5m2", 65), ("fp4_e2m1", "fp4_e2m1", 9), ("int4", "int4", 8)]
+          ("fp8_e5m2", "fp8_e5m2", 65), ("fp4_e2m1", "fp4_e2m1", 9), ("int4", "int4", 8), ("nf4", "int8", 19)]
 
 
 @pytest.mark.parametrize(("a", "b", "width"), NARROW, ids=[f"{a}x{b}-W{w}" for a, b, w in NARROW])
@@ -220,7 +221,8 @@ def test_float_random(op, acc):
 EXTRA_FLOAT = [("int8", "int8", "fp16"), ("int8", "int8", "fp32"), ("int8", "int8", "bf16"),
                ("fp4_e2m1", "fp8_e4m3fn", "bf16"),
                ("fp8_e4m3fn", "fp8_e4m3fn", "fp8_e5m2fnuz"), ("fp8_e5m2", "fp8_e5m2", "fp8_e4m3_ieee"),
-               ("dint4", "fp6_e3m2", "fp16")]
+               ("dint4", "fp6_e3m2", "fp16"), ("nf4", "fp8_e4m3fn", "fp32"), ("sf4", "fp8_e5m2", "bf16"),
+               ("dint4z", "fp8_e4m3fn", "fp16"), ("fp4_e2m1_sr", "fp6_e3m2", "bf16")]
 
 
 @pytest.mark.parametrize(("a", "b", "acc"), EXTRA_FLOAT, ids=[f"{a}x{b}-{c}" for a, b, c in EXTRA_FLOAT])

@@ -23,7 +23,7 @@ from hwgen.workload.wide import WideInt
 PAIRS = [("int8", "int8"), ("int8", "int4"), ("int8", "dint4"), ("fp8_e4m3fn", "fp8_e4m3fn"),
          ("fp8_e5m2", "fp8_e5m2"), ("fp6_e3m2", "fp6_e3m2"), ("fp8_e4m3fn", "fp4_e2m1"),
          ("fp4_e2m1", "fp4_e2m1"), ("int8_sym_f6", "int8_sym_f6"), ("fp8_e5m2", "int4"), ("fp16", "fp16"),
-         ("int16", "dint4")]
+         ("int16", "dint4"), ("int8", "nf4"), ("fp8_e4m3fn", "fp4_e2m1_sr")]
 
 
 def wrapped(value: int, width: int) -> int:

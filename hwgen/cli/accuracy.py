@@ -15,15 +15,17 @@ def _progress(start: float):
 
 def run(args) -> int:
     from hwgen.workload import accuracy  # the workload (safetensors, tokenizers) loads only when asked
+    from hwgen.workload.scales import ScaleRecipe
 
+    recipe = ScaleRecipe(args.scales, args.smooth, args.act_scales)
     start = time.perf_counter()
     result = accuracy(args.weights, args.acts, args.acc, args.nonlin, args.limit,
-                      progress=None if args.quiet else _progress(start))
+                      progress=None if args.quiet else _progress(start), scales=recipe)
     if args.json:
         print_json(result.summary())
         return 0
     print(f"all-MiniLM-L6-v2: weights {result.weights}, activations {result.acts}, "
-          f"accumulator {result.acc}, nonlinearities {result.nonlin}")
+          f"accumulator {result.acc}, nonlinearities {result.nonlin}, scales {result.scales}")
     rows = [["sentences", f"{result.sentences} ({result.tokens} tokens)"],
             ["mean cosine", f"{result.mean_cosine:.6f}"],
             ["min cosine", f"{result.min_cosine:.6f}"],
@@ -40,6 +42,16 @@ def _limit(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number >= 1, not {text!r}")
     return int(text)
+
+
+def _alpha(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, not {text!r}")
+    return value
 
 
 def register(subparsers) -> None:
@@ -61,6 +73,15 @@ def register(subparsers) -> None:
                         help="nonlinearities (GELU, softmax exp and reciprocal, LayerNorm rsqrt): exact "
                              "(float64, the default) or nnlut:N (hwgen's N-entry NN-LUT units, fp16 in "
                              "and out, bit-exact)")
+    parser.add_argument("--scales", default="max", choices=("max", "mse", "aqas"),
+                        help="scale recipe (docs/minilm.md, 'Scale recipes'): max (default; max|x| maps to "
+                             "the format's largest value), mse (clip ratio per scale group minimising the "
+                             "quantization MSE), aqas (per layer, migration and weight clip minimising the "
+                             "layer's output error on calibration sentences)")
+    parser.add_argument("--smooth", type=_alpha, metavar="ALPHA",
+                        help="SmoothQuant migration strength 0..1 (with --scales max or mse)")
+    parser.add_argument("--act-scales", default="tensor", choices=("tensor", "token"),
+                        help="one activation scale per tensor (each sentence; default) or per token")
     parser.add_argument("--limit", type=_limit, metavar="N", help="use only the first N sentences")
     parser.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines on standard error")

@@ -12,12 +12,23 @@ from hwgen.formats.minifloat import POLICIES, MiniFloat
 from hwgen.formats.registry import (
     ALIASES,
     BLOCK_FORMATS,
+    TABLE_FORMATS,
     aliases_of,
     get_format,
     listed_formats,
     scalar_format,
 )
-from hwgen.formats.table import DINT4, TableFormat, dint_table
+from hwgen.formats.table import (
+    DINT4,
+    DINT4Z,
+    FP4_E2M1_SP,
+    FP4_E2M1_SR,
+    NF4,
+    SF4,
+    TableFormat,
+    dint_table,
+    dint_zero_table,
+)
 
 
 def accumulator(spec, a, b, terms=None, mul="exact") -> Accumulator:
@@ -26,7 +37,8 @@ def accumulator(spec, a, b, terms=None, mul="exact") -> Accumulator:
 
 
 __all__ = [
-    "ALIASES", "BLOCK_FORMATS", "DEFAULT_TERMS", "DINT4", "E8M0", "MULTIPLY_MODES", "POLICIES",
-    "SCALE_E8M0", "Accumulator", "BlockFormat", "IntFormat", "MiniFloat", "TableFormat", "accumulator",
-    "aliases_of", "dint_table", "get_format", "listed_formats", "scalar_format", "significand_bits",
+    "ALIASES", "BLOCK_FORMATS", "DEFAULT_TERMS", "DINT4", "DINT4Z", "E8M0", "FP4_E2M1_SP", "FP4_E2M1_SR",
+    "MULTIPLY_MODES", "NF4", "POLICIES", "SCALE_E8M0", "SF4", "TABLE_FORMATS", "Accumulator", "BlockFormat",
+    "IntFormat", "MiniFloat", "TableFormat", "accumulator", "aliases_of", "dint_table", "dint_zero_table",
+    "get_format", "listed_formats", "scalar_format", "significand_bits",
 ]

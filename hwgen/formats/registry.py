@@ -6,7 +6,7 @@ import re
 from hwgen.formats.block import SCALE_E8M0, BlockFormat
 from hwgen.formats.integer import IntFormat
 from hwgen.formats.minifloat import PREFERRED_NAMES, MiniFloat
-from hwgen.formats.table import DINT4
+from hwgen.formats.table import DINT4, DINT4Z, FP4_E2M1_SP, FP4_E2M1_SR, NF4, SF4
 
 _INT = re.compile(r"(u?)int(\d+)(_sym)?(?:_f(\d+))?")
 _FLOAT = re.compile(r"fp(\d+)_e(\d+)m(\d+)(?:_?(fnuz|fn)|_(ieee|finite))?(?:_b(\d+))?")
@@ -21,7 +21,7 @@ BLOCK_FORMATS = {
     "mxint8": BlockFormat("mxint8", IntFormat(8, symmetric=True, frac_bits=6), 32),
     "nvfp4": BlockFormat("nvfp4", MiniFloat(2, 1, "finite"), 16, _FP8_E4M3),
 }
-TABLE_FORMATS = {"dint4": DINT4}
+TABLE_FORMATS = {fmt.name: fmt for fmt in (DINT4, DINT4Z, NF4, SF4, FP4_E2M1_SR, FP4_E2M1_SP)}
 
 ALIASES = {alias: name for name, aliases in PREFERRED_NAMES.values() for alias in aliases}
 ALIASES.update({"mxfp8": "mxfp8_e4m3", "mxfp6": "mxfp6_e3m2"})
@@ -29,7 +29,7 @@ ALIASES.update({"mxfp8": "mxfp8_e4m3", "mxfp6": "mxfp6_e3m2"})
 KNOWN_SUMMARY = (
     "int2..int32, uint1..uint32, intN_sym, fpN_eEmM[fn|fnuz|_finite][_bB], "
     + ", ".join(name for name, _ in PREFERRED_NAMES.values())
-    + ", dint4, "
+    + ", " + ", ".join(TABLE_FORMATS) + ", "
     + ", ".join(BLOCK_FORMATS)
 )
 
@@ -83,7 +83,7 @@ def scalar_format(name):
 
 
 def listed_formats():
-    """The formats `hwgen formats` lists: the common ones, int4/8/16, dint4 and the block formats."""
+    """The formats `hwgen formats` lists: the common ones, int4/8/16, the tables and the block formats."""
     formats = [IntFormat(4), IntFormat(8), IntFormat(16), IntFormat(4, signed=False),
                IntFormat(8, signed=False), IntFormat(8, symmetric=True)]
     formats += [MiniFloat(*key) for key in PREFERRED_NAMES]
@@ -96,5 +96,5 @@ def aliases_of(fmt) -> list:
     return sorted(alias for alias, target in ALIASES.items() if target == fmt.name)
 
 
-__all__ = ["ALIASES", "BLOCK_FORMATS", "SCALE_E8M0", "aliases_of", "get_format", "listed_formats",
-           "scalar_format"]
+__all__ = ["ALIASES", "BLOCK_FORMATS", "SCALE_E8M0", "TABLE_FORMATS", "aliases_of", "get_format",
+           "listed_formats", "scalar_format"]

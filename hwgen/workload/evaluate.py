@@ -28,6 +28,7 @@ class AccuracyResult:
     ranking: Ranking
     seconds: float
     sum_bits: dict  # widest exact dot product, two's complement bits: {"linear": ..., "attention": ...}
+    scales: str = "max"  # the scale recipe's name (hwgen.workload.scales.ScaleRecipe.name)
 
     @property
     def mean_cosine(self) -> float:
@@ -40,6 +41,7 @@ class AccuracyResult:
     def summary(self) -> dict:
         """Plain numbers and strings (for JSON, result tables and the cost model)."""
         return {"weights": self.weights, "acts": self.acts, "acc": self.acc, "nonlin": self.nonlin,
+                "scales": self.scales,
                 "sentences": self.sentences, "tokens": self.tokens, "mean_cosine": self.mean_cosine,
                 "min_cosine": self.min_cosine, "ranking_kept": self.ranking.fraction,
                 "ranking_orderings": self.ranking.total, "linear_sum_bits": self.sum_bits["linear"],
@@ -70,7 +72,7 @@ def float_reference(limit: int | None = None) -> np.ndarray:
 
 
 def accuracy(weights, acts, acc: str = "fixed", nonlin="exact", limit: int | None = None,
-             progress=None) -> AccuracyResult:
+             progress=None, scales="max") -> AccuracyResult:
     """Run all-MiniLM-L6-v2 with every matrix product quantized and score it.
 
     Parameters
@@ -84,15 +86,20 @@ def accuracy(weights, acts, acc: str = "fixed", nonlin="exact", limit: int | Non
         :class:`~hwgen.workload.nonlin.Nonlinearities`.
     limit:
         Use only the first ``limit`` sentences (default: all).
+    scales:
+        The scale recipe: ``max`` (default), ``mse``, ``aqas`` or a
+        :class:`~hwgen.workload.scales.ScaleRecipe` (SmoothQuant alpha, per-token activation scales).
     progress:
         Called with a short message after each encoder layer.
     """
-    arithmetic = QuantizedArithmetic(weights, acts, acc)  # bad formats fail before any loading
+    arithmetic = QuantizedArithmetic(weights, acts, acc, scales)  # bad input fails before any loading
     sentences = sentence_set(limit)
     check_installed()
     if progress and fits_tables(nonlin):
         progress(f"fitting the {nonlin} tables")
     nonlinearities = resolve_nonlin(nonlin)
+    if progress and arithmetic.recipe.calibrated:
+        progress(f"calibrating the {arithmetic.recipe.name} scales on the calibration sentences")
     ids = [list(ids) for ids in _token_ids(limit)]
     if progress:
         progress(f"float64 reference on {len(ids)} sentences")
@@ -102,4 +109,5 @@ def accuracy(weights, acts, acc: str = "fixed", nonlin="exact", limit: int | Non
     seconds = time.perf_counter() - start
     return AccuracyResult(arithmetic.weights.name, arithmetic.acts.name, acc, nonlinearities.name,
                           len(ids), sum(len(i) for i in ids), cosines(reference, embeddings),
-                          ranking(reference, embeddings, sentences.pairs), seconds, dict(arithmetic.sum_bits))
+                          ranking(reference, embeddings, sentences.pairs), seconds, dict(arithmetic.sum_bits),
+                          arithmetic.recipe.name)

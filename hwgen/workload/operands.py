@@ -92,8 +92,15 @@ def from_codes(fmt, codes, scale=None) -> QuantizedRows:
 def quantize_scalar(x: np.ndarray, fmt, scale_groups=None) -> QuantizedRows:
     """Scale each group to the format's largest value and encode (nearest, ties to even, saturating)."""
     fmt = scalar_format(fmt)
-    scale = _scale_for(_group_absmax(x, scale_groups), fmt.max)
-    codes = encode(fmt, x / scale[..., None], saturate=True)
+    return quantize_scaled(x, fmt, _scale_for(_group_absmax(x, scale_groups), fmt.max))
+
+
+def quantize_scaled(x: np.ndarray, fmt, scale: np.ndarray) -> QuantizedRows:
+    """Encode ``x / scale`` row by row (one scale per row, ..., R; nearest, ties to even, saturating:
+    values beyond the format's range clip to its largest)."""
+    fmt = scalar_format(fmt)
+    scale = np.asarray(scale, dtype=np.float64)
+    codes = encode(fmt, np.asarray(x, dtype=np.float64) / scale[..., None], saturate=True)
     return from_codes(fmt, codes, scale)
 
 

@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 SENTENCES_FILE = "sentences.tsv"
+CALIBRATION_FILE = "calibration.tsv"  # the scale recipes' calibration set, disjoint from the sentences
 NO_PAIR = "-"
 
 
@@ -55,11 +56,16 @@ def sentences_path() -> Path:
     return Path(__file__).resolve().with_name(SENTENCES_FILE)
 
 
-def load_sentences(path=None) -> SentenceSet:
-    """The shipped sentence set, or the one in ``path``."""
+def load_sentences(path=None, name: str = SENTENCES_FILE) -> SentenceSet:
+    """The shipped sentence set (or the shipped file *name*), or the one in ``path``."""
     if path is None:
-        text = resources.files(__package__).joinpath(SENTENCES_FILE).read_text(encoding="utf-8") \
-            if __package__ else sentences_path().read_text(encoding="utf-8")
+        text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8") \
+            if __package__ else Path(__file__).resolve().with_name(name).read_text(encoding="utf-8")
     else:
         text = Path(path).read_text(encoding="utf-8")
     return parse_sentences(text)
+
+
+def load_calibration() -> SentenceSet:
+    """The calibration sentences of the scale recipes (none of them is in the evaluation set)."""
+    return load_sentences(name=CALIBRATION_FILE)
