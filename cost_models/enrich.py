@@ -26,8 +26,9 @@ from hwgen.cost_models.energy import (
     operation_name,
 )
 from hwgen.cost_models.features import design_label
-from hwgen.formats import DEFAULT_TERMS
+from hwgen.formats import DEFAULT_TERMS, get_format
 from hwgen.specs.mac import DEFAULT_PIPELINE
+from hwgen.workload.scales import recipe_of
 
 
 def _clean(value):
@@ -36,10 +37,12 @@ def _clean(value):
 
 def design_metrics_provider(cache_dir: Path, *, minilm: bool, minilm_sentences: int | None,
                             measured: Collection[str], wanted: Collection[str] | None = None,
-                            progress: Callable[[str], None] | None = None):
+                            progress: Callable[[str], None] | None = None, scales="max"):
     """A function from design options to its accuracy metrics (see the module docstring); ``wanted``
-    limits them to those names."""
+    limits them to those names. MiniLM runs with the scale recipe ``scales``; a design the recipe does
+    not apply to (``mse`` on a block format) has no MiniLM metrics."""
     minilm_cache = Path(cache_dir) / "minilm_cosine.json"
+    recipe = recipe_of(scales)
 
     def metric_of(options: Mapping) -> dict:
         a, b, acc, mul = options["format_a"], options["format_b"], options["acc"], options["mul"]
@@ -48,7 +51,7 @@ def design_metrics_provider(cache_dir: Path, *, minilm: bool, minilm_sentences: 
         pipeline = int(options.get("pipeline") or DEFAULT_PIPELINE)
         label = design_label(a, b, acc, terms, pipeline, mul)
         plain = pipeline == DEFAULT_PIPELINE and terms in (None, DEFAULT_TERMS)
-        if not (minilm and label in measured and plain):
+        if not (minilm and label in measured and plain and _recipe_applies(recipe, a, b)):
             names = [name for name in names if name not in quality.MINILM_METRICS]
         if wanted is not None:
             names = [name for name in names if name in wanted]
@@ -56,9 +59,17 @@ def design_metrics_provider(cache_dir: Path, *, minilm: bool, minilm_sentences: 
             return {}
         return quality.design_metrics(a, b, acc, mul, names, terms=terms if acc == "fixed" else None,
                                       minilm_limit=minilm_sentences, minilm_cache=minilm_cache,
-                                      progress=progress)
+                                      progress=progress, scales=recipe)
 
     return metric_of
+
+
+def _recipe_applies(recipe, a, b) -> bool:
+    try:
+        recipe.check_formats(get_format(a), get_format(b))
+    except ValueError:
+        return False
+    return True
 
 
 class MissingEnergyError(ValueError):
@@ -328,16 +339,18 @@ FORMAT_TABLE = ("int8", "int4", "uint8", "dint4", "fp8_e4m3fn", "fp8_e5m2", "fp8
 
 
 def format_accuracy(cache_dir: Path, *, minilm: bool, minilm_sentences: int | None,
-                    progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+                    progress: Callable[[str], None] | None = None, scales="max") -> pd.DataFrame:
     """Accuracy of each format of :data:`FORMAT_TABLE` used for both operands (block formats with
-    their MX / NVFP4 block scaling), fixed accumulator: one row per format."""
+    their MX / NVFP4 block scaling), fixed accumulator: one row per format (MiniLM with the scale
+    recipe ``scales``, left out where it does not apply)."""
+    recipe = recipe_of(scales)
     rows = []
     for name in FORMAT_TABLE:
         names = list(quality.applicable_metrics(name, name, "fixed", "exact"))
-        if not minilm:
+        if not (minilm and _recipe_applies(recipe, name, name)):
             names = [n for n in names if n not in quality.MINILM_METRICS]
         values = quality.format_metrics(name, "fixed", "exact", names, minilm_limit=minilm_sentences,
                                         minilm_cache=Path(cache_dir) / "minilm_cosine.json",
-                                        progress=progress)
+                                        progress=progress, scales=recipe)
         rows.append({"format": name, **values})
     return pd.DataFrame(rows)

@@ -553,7 +553,8 @@ def applicable_metrics(format_a, format_b=None, acc: str = "fixed", mul: str = "
 def design_metrics(format_a, format_b=None, acc: str = "fixed", mul: str = "exact", metrics=None, *,
                    terms: int | None = None, samples: int = SAMPLES, dot_counts=None, seed: int = 0,
                    nonlin: str = "exact", minilm_limit: int | None = None,
-                   minilm_cache: str | os.PathLike | None = DEFAULT_MINILM_CACHE, progress=None) -> dict:
+                   minilm_cache: str | os.PathLike | None = DEFAULT_MINILM_CACHE, progress=None,
+                   scales="max") -> dict:
     """Every requested metric (default: :data:`DEFAULT_METRICS`, all but MiniLM) of the MAC
     ``format_a`` x ``format_b`` with accumulator ``acc`` and multiplier ``mul``, as {name: float}.
 
@@ -561,7 +562,8 @@ def design_metrics(format_a, format_b=None, acc: str = "fixed", mul: str = "exac
     operand bounds the product's signal-to-noise ratio. Dot-product errors run the actual MAC
     (:func:`dot_error`, ``terms`` sizes a fixed accumulator; default exact for each length).
     MiniLM takes ``format_a`` as the weights and ``format_b`` as the activations (dint4 x int8 is
-    W4A8), cached in ``minilm_cache``. A metric the design cannot have (MiniLM with a float
+    W4A8) with the scale recipe ``scales`` (SQNR and dot-product errors always scale by max), cached
+    in ``minilm_cache``. A metric the design cannot have (MiniLM with a float
     accumulator or L-Mul, see :func:`applicable_metrics`) raises ValueError. ``progress`` is called
     with a short message before each metric (and with the workload's messages during MiniLM).
     """
@@ -589,7 +591,7 @@ def design_metrics(format_a, format_b=None, acc: str = "fixed", mul: str = "exac
             raise ValueError(refusal)
         if progress:
             progress(f"{design}: MiniLM")
-        scores = minilm_cosine(a.name, b.name, acc, minilm_limit, minilm_cache, nonlin, progress)
+        scores = minilm_cosine(a.name, b.name, acc, minilm_limit, minilm_cache, nonlin, progress, scales)
         fields = {"minilm_cosine": "mean_cosine", "minilm_min_cosine": "min_cosine"}
         result.update({name: scores[field] for name, field in fields.items() if name in names})
     return {name: float(result[name]) for name in names}

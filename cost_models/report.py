@@ -41,6 +41,7 @@ class ReportSettings:
     minilm: bool = True
     energy: bool = True  # False: leave the energy section out
     clock_mhz: float | None = None  # the FPGA fronts' clock (None: each target's median placed Fmax)
+    scales: str = "max"  # the scale recipe of the MiniLM metrics (hwgen.workload.scales)
     progress: Callable[[str], None] | None = None
 
     @property
@@ -95,7 +96,8 @@ def build_table(settings: ReportSettings):
     table = fabric_points(points, models)
     metric_of = enrich.design_metrics_provider(settings.cache_dir, minilm=settings.minilm,
                                                 minilm_sentences=settings.minilm_sentences,
-                                                measured=set(points["label"]), progress=settings.say)
+                                                measured=set(points["label"]), progress=settings.say,
+                                                scales=settings.scales)
     table = join_metrics(table, metric_of)
     placed = placed_points(points)
     placed = join_metrics(placed, metric_of) if len(placed) else placed
@@ -148,8 +150,8 @@ def _front_plot(page: Page, table: pd.DataFrame, target: str, cost: str, accurac
 
 
 # Every accuracy number of the claims section is computed with one recipe; the verdict names it.
-RECIPE_NOTE = (" Scale recipe of its accuracy numbers: max (weights per output channel, activations per "
-               "tensor; see 'Scale recipes' for the others).")
+RECIPE_NOTE = (" Scale recipe of its accuracy numbers: {recipe} (MiniLM; SQNR and dot-product errors scale "
+               "by max; see 'Scale recipes').")
 REPORT_FOLDERS = ("plots", "tables")  # what the report owns in its folder, with REPORT_PAGE
 REPORT_PAGE = "index.html"
 REPORT_OWNS = (*REPORT_FOLDERS, REPORT_PAGE)
@@ -211,7 +213,8 @@ def _write_staged(settings: ReportSettings, out: Path, staging: Path, points, mo
 
     page.heading("Accuracy per format")
     formats = enrich.format_accuracy(settings.cache_dir, minilm=settings.minilm,
-                                     minilm_sentences=settings.minilm_sentences, progress=settings.say)
+                                     minilm_sentences=settings.minilm_sentences, progress=settings.say,
+                                     scales=settings.scales)
     page.table(formats, "accuracy_formats", "Accuracy of each format as both operands (MX / NVFP4 with their "
                "block scaling, the others per-tensor max scaling), fixed accumulator")
     page.heading("Accuracy per design")
@@ -238,7 +241,7 @@ def _write_staged(settings: ReportSettings, out: Path, staging: Path, points, mo
     for name, claim in claims:
         page.heading(claim.title, level=3)
         page.paragraph(f"Paper: {claim.paper}.")
-        page.raw(verdict(claim.outcome, claim.finding + RECIPE_NOTE))
+        page.raw(verdict(claim.outcome, claim.finding + RECIPE_NOTE.format(recipe=settings.scales)))
         if len(claim.evidence):
             page.table(claim.evidence, "claim_" + name, f"Numbers behind: {claim.title}")
 

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from hwgen.cost_models.recipes_section import supernormal_pareto, w4_hardware
+from hwgen.workload.scales import ScaleRecipe
 
 
 def asic_row(weights, area, pj=10.0, acts="int8", mul="exact", predicted=False, target="asic"):
@@ -55,3 +56,26 @@ def test_the_supernormal_pareto_claim(areas, cosines, outcome, front):
 def test_without_w4a8_macs_the_claim_names_the_sweep():
     claim = supernormal_pareto(pd.DataFrame(), recipes({"int4": 0.9}))
     assert claim.outcome == "partly" and "fpga/sweeps/asic_w4.toml" in claim.finding
+
+
+def test_report_metrics_run_minilm_with_the_chosen_recipe(tmp_path, monkeypatch):
+    from hwgen.cost_models import enrich, quality
+
+    calls = []
+
+    def fake_minilm(weights, acts, acc="fixed", limit=None, cache=None, nonlin="exact", progress=None,
+                    scales="max"):
+        calls.append((weights, acts, getattr(scales, "name", scales)))
+        return {"mean_cosine": 0.9, "min_cosine": 0.8}
+
+    monkeypatch.setattr(quality, "minilm_cosine", fake_minilm)
+    options = {"format_a": "int4", "format_b": "int8", "acc": "fixed", "mul": "exact", "terms": None,
+               "pipeline": 3}
+    metric_of = enrich.design_metrics_provider(tmp_path, minilm=True, minilm_sentences=2,
+                                               measured={"int4xint8"}, wanted={"minilm_cosine"},
+                                               scales="mse")
+    assert metric_of(options) == {"minilm_cosine": 0.9} and calls == [("int4", "int8", "mse")]
+    # the per-format table leaves MiniLM out where the recipe does not apply (mse on a block format)
+    assert not enrich._recipe_applies(ScaleRecipe("mse"), "mxfp4", "mxfp4")
+    assert enrich._recipe_applies(ScaleRecipe("aqas"), "mxfp4", "mxfp4")
+    assert enrich._recipe_applies(ScaleRecipe("mse"), "int4", "int8")

@@ -379,3 +379,30 @@ def test_verify_cli_exhaustive(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "vectors checked 4096, dot products checked 4096, mismatches 0" in result.stdout
     assert result.stdout.splitlines()[-1] == "PASS"
+
+
+def test_a_user_table_goes_through_the_same_path(monkeypatch):
+    """register_table: the name then works wherever a format name does (spec, generator, golden MAC)."""
+    from fractions import Fraction
+
+    from hwgen.formats import TABLE_FORMATS, register_table
+    from hwgen.golden.mac import mac
+    from hwgen.specs import MacSpec
+
+    monkeypatch.setattr("hwgen.formats.registry.TABLE_FORMATS", dict(TABLE_FORMATS))
+    table = register_table("apot3", (0.0, 0.25, 0.5, 1.0, -0.125, -0.25, -0.5, -1.0))
+    assert get_format("apot3") is table and table.bits == 3
+    spec = MacSpec("apot3", "int8", terms=4)
+    from hwgen.fpga.units import generate_design
+
+    design = generate_design(spec)
+    assert "module" in design.verilog and design.details["acc"]["width"] > 0
+    codes_a, codes_b = [3, 7, 4, 1], [127, 128, 5, 200]  # int8 codes: 127, -128, 5, -56
+    exact = sum(Fraction(table.values[a]) * ((b ^ 0x80) - 0x80)
+                for a, b in zip(codes_a, codes_b, strict=True))
+    result = mac(codes_a, codes_b, [False, False, False, True], "apot3", "int8", "fixed", terms=4)
+    lsb = Fraction(2) ** result.accumulator.lsb_exponent
+    assert Fraction(int(result.acc[0])) * lsb == exact
+    for taken in ("dint4", "int5", "fp6_e3m2", "mxfp4", "e4m3"):
+        with pytest.raises(ValueError, match="is taken"):
+            register_table(taken, (0.0, 1.0))

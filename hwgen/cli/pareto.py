@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from hwgen.cli._output import check_output_folder, print_table
-from hwgen.cli.report import add_store_options, check_sentences
+from hwgen.cli.report import add_scales_option, add_store_options, check_sentences
 
 
 def register(subparsers) -> None:
@@ -27,6 +27,7 @@ def register(subparsers) -> None:
     add_store_options(parser)
     parser.add_argument("--minilm-sentences", type=int, metavar="N",
                         help="for the MiniLM metrics: the first N of the 64 sentences (default: all)")
+    add_scales_option(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress lines on standard error")
     parser.set_defaults(func=run)
 
@@ -64,7 +65,7 @@ def run(args) -> int:
     metric_of = enrich.design_metrics_provider(settings.cache_dir, minilm=True,
                                                minilm_sentences=settings.minilm_sentences,
                                                measured=set(points["label"]), wanted={args.accuracy},
-                                               progress=settings.say)
+                                               progress=settings.say, scales=args.scales)
     table = join_metrics(table, metric_of)
     if energy:  # stored by the sweep; a store without it is one line naming the sweep that measures it
         table = enrich.join_energy(table, store=settings.store)

@@ -19,11 +19,18 @@ def register(subparsers) -> None:
                         help="score MiniLM on the first N of its 64 sentences (default: all)")
     parser.add_argument("--no-minilm", action="store_true", help="leave out the MiniLM accuracy metric")
     parser.add_argument("--no-energy", action="store_true", help="leave out the energy section")
+    add_scales_option(parser)
     parser.add_argument("--clock-mhz", type=float, metavar="F",
                         help="draw the ice40 / ecp5 fronts of the placed designs that reach F MHz (default: "
                              "each target's median placed Fmax)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on standard error")
     parser.set_defaults(func=run)
+
+
+def add_scales_option(parser) -> None:
+    parser.add_argument("--scales", default="max", choices=("max", "mse", "aqas"),
+                        help="scale recipe of the MiniLM metrics (default max; docs/minilm.md, 'Scale "
+                             "recipes'); SQNR and dot-product errors always scale by max")
 
 
 def add_store_options(parser) -> None:
@@ -49,7 +56,7 @@ def run(args) -> int:
     settings = ReportSettings(store=Path(args.store), out=Path(args.out), cache=args.cache,
                               minilm_sentences=check_sentences(args.minilm_sentences),
                               minilm=not args.no_minilm, energy=not args.no_energy,
-                              clock_mhz=check_clock_mhz(args.clock_mhz),
+                              clock_mhz=check_clock_mhz(args.clock_mhz), scales=args.scales,
                               progress=None if args.quiet else progress_printer)
     index = write_report(settings)
     print(f"wrote {index}")

@@ -16,6 +16,7 @@ from hwgen.formats.registry import (
     aliases_of,
     get_format,
     listed_formats,
+    register_table,
     scalar_format,
 )
 from hwgen.formats.table import (
@@ -40,5 +41,5 @@ __all__ = [
     "ALIASES", "BLOCK_FORMATS", "DEFAULT_TERMS", "DINT4", "DINT4Z", "E8M0", "FP4_E2M1_SP", "FP4_E2M1_SR",
     "MULTIPLY_MODES", "NF4", "POLICIES", "SCALE_E8M0", "SF4", "TABLE_FORMATS", "Accumulator", "BlockFormat",
     "IntFormat", "MiniFloat", "TableFormat", "accumulator", "aliases_of", "dint_table", "dint_zero_table",
-    "get_format", "listed_formats", "scalar_format", "significand_bits",
+    "get_format", "listed_formats", "register_table", "scalar_format", "significand_bits",
 ]

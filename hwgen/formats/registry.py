@@ -6,7 +6,7 @@ import re
 from hwgen.formats.block import SCALE_E8M0, BlockFormat
 from hwgen.formats.integer import IntFormat
 from hwgen.formats.minifloat import PREFERRED_NAMES, MiniFloat
-from hwgen.formats.table import DINT4, DINT4Z, FP4_E2M1_SP, FP4_E2M1_SR, NF4, SF4
+from hwgen.formats.table import DINT4, DINT4Z, FP4_E2M1_SP, FP4_E2M1_SR, NF4, SF4, TableFormat
 
 _INT = re.compile(r"(u?)int(\d+)(_sym)?(?:_f(\d+))?")
 _FLOAT = re.compile(r"fp(\d+)_e(\d+)m(\d+)(?:_?(fnuz|fn)|_(ieee|finite))?(?:_b(\d+))?")
@@ -74,6 +74,22 @@ def get_format(name):
     raise ValueError(f"unknown format {name!r}; known: {KNOWN_SUMMARY} (see `hwgen formats`)")
 
 
+def register_table(name: str, values) -> TableFormat:
+    """Add a user table format (code c means ``values[c]``; see :class:`TableFormat`) to this process's
+    registry, so that every name-taking API (specs, generators, golden model, accuracy) finds it. The
+    name must be new: not a registered format, an alias or a name the int / minifloat grammar parses.
+    Sweep workers in other processes do not see it."""
+    fmt = TableFormat(name, values)
+    key = fmt.name.lower()
+    names = {*TABLE_FORMATS, *BLOCK_FORMATS, *ALIASES, *(name for name, _ in PREFERRED_NAMES.values())}
+    if key in names or _INT.fullmatch(key) or _FLOAT.fullmatch(key):
+        raise ValueError(f"table format name {name!r} is taken: choose a name that is not a format already")
+    if key != fmt.name:
+        raise ValueError(f"table format names are lower case, not {name!r}")
+    TABLE_FORMATS[key] = fmt
+    return fmt
+
+
 def scalar_format(name):
     """Like :func:`get_format`, but a block format is an error (for MAC operands and quantizers)."""
     fmt = get_format(name)
@@ -97,4 +113,4 @@ def aliases_of(fmt) -> list:
 
 
 __all__ = ["ALIASES", "BLOCK_FORMATS", "SCALE_E8M0", "TABLE_FORMATS", "aliases_of", "get_format",
-           "listed_formats", "scalar_format"]
+           "listed_formats", "register_table", "scalar_format"]
