@@ -138,3 +138,14 @@ def test_a_claim_without_its_numbers_is_partly_and_says_why(claim_fn):
     claim = claim_fn(table([row("int8", "int8", "xc7", luts=1.0)]))
     assert claim.outcome == "partly"
     assert re.search(r"no |fewer than|needs|not measured", claim.finding), claim.finding
+
+
+def test_integer_claim_adds_the_dsp_and_throughput_views_as_context():
+    frame = fronts(200.0, 30.0)  # dominated on fabric LUTs everywhere: disagree
+    frame["placed_luts"] = [10.0 if label == "int8" else 140.0 for label in frame["label"]]  # int8 in a DSP
+    frame["lut_per_mmacs"] = frame["placed_luts"] / 100.0
+    claim = claims.integer_on_fpga_fronts(frame)
+    assert claim.outcome == "disagree"  # judged on the paper's fabric LUTs only
+    assert "With DSPs allowed (placed LUTs): INTn undominated in 3 of 3." in claim.finding
+    assert "With LUTs per MMAC/s (equal throughput): INTn undominated in 3 of 3." in claim.finding
+    assert list(claim.evidence["cost"]) == ["luts"] * 3 + ["placed_luts"] * 3 + ["lut_per_mmacs"] * 3
