@@ -15,10 +15,13 @@ from hwgen.cost_models.files import write_atomic
 
 _STYLE = """
 body { font-family: sans-serif; max-width: 1200px; margin: 2em auto; color: #222; line-height: 1.4; }
+.scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.85em; }
 th, td { border: 1px solid #ccc; padding: 2px 6px; text-align: right; }
 th { background: #eee; } td:first-child, th:first-child { text-align: left; }
-figure { display: inline-block; margin: 0.5em; } figure img { max-width: 560px; border: 1px solid #ddd; }
+figure { display: block; margin: 0.5em 0 1.5em; }
+figure img { width: 100%; max-width: 1100px; border: 1px solid #ddd; }
+ul.decide li { margin: 0.3em 0; }
 .agree { color: #186a1e; font-weight: bold; } .disagree { color: #a01010; font-weight: bold; }
 .partly { color: #8a5a00; font-weight: bold; } .note { color: #555; font-size: 0.9em; }
 code { background: #f4f4f4; padding: 0 3px; }
@@ -55,7 +58,7 @@ class Page:
         body = shown.to_html(index=False, escape=True, na_rep="", border=0)
         link = os.path.relpath(csv_path, self.folder)
         self.parts.append(f"<p><b>{html.escape(caption)}</b> "
-                          f"(<a href=\"{html.escape(link)}\">CSV</a>)</p>{body}")
+                          f"(<a href=\"{html.escape(link)}\">CSV</a>)</p><div class=\"scroll\">{body}</div>")
         return csv_path
 
     def figures(self, paths: list[Path], caption: str) -> None:

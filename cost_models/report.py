@@ -7,6 +7,7 @@ generated and no tool is started. Accuracy is computed from the golden models, a
 are cached next to the store, so a second report is quick.
 """
 
+import html
 import os
 import shutil
 import sys
@@ -19,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 import hwgen
-from hwgen.cost_models import asic_claims, axes, enrich, split_law
+from hwgen.cost_models import asic_claims, axes, decision, enrich, split_law
 from hwgen.cost_models import claims as claims_module
 from hwgen.cost_models.area import FINN_TARGETS, finn_r_comparison
 from hwgen.cost_models.assemble import fabric_points, join_metrics, placed_points
@@ -42,6 +43,7 @@ class ReportSettings:
     energy: bool = True  # False: leave the energy section out
     clock_mhz: float | None = None  # the FPGA fronts' clock (None: each target's median placed Fmax)
     scales: str = "max"  # the scale recipe of the MiniLM metrics (hwgen.workload.scales)
+    recipes: bool = True  # False: leave out the section comparing scale recipes (many MiniLM runs)
     progress: Callable[[str], None] | None = None
 
     @property
@@ -187,6 +189,8 @@ def _write_staged(settings: ReportSettings, out: Path, staging: Path, points, mo
                    f"predicted points (marked). Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by hwgen "
                    f"{hwgen.__version__}.")
 
+    decision_section(page, table, placed, settings)
+
     page.heading("Area models")
     if not models:
         page.paragraph("No area model: the store has no fabric-only MAC points to fit one on; `hwgen sweep "
@@ -220,7 +224,7 @@ def _write_staged(settings: ReportSettings, out: Path, staging: Path, points, mo
     page.heading("Accuracy per design")
     page.table(axes.accuracy_table(table), "accuracy", "Accuracy metrics of every design in the table")
 
-    if settings.minilm:
+    if settings.minilm and settings.recipes:
         recipes_section(page, settings.cache_dir, minilm_sentences=settings.minilm_sentences,
                         progress=settings.say, table=table)
 
@@ -265,6 +269,47 @@ def _write_staged(settings: ReportSettings, out: Path, staging: Path, points, mo
     index = _publish(staging, out)
     settings.say(f"wrote {index}")
     return index
+
+
+def decision_section(page: Page, table: pd.DataFrame, placed: pd.DataFrame, settings: ReportSettings) -> None:
+    """The first screen: per target, the cheapest measured design for each accuracy budget."""
+    page.heading("Which format for my target?", anchor="decide")
+    metrics = ["sqnr_gaussian_db"]
+    if "minilm_cosine" in table.columns and table["minilm_cosine"].notna().any():
+        metrics.append("minilm_cosine")
+    for metric in metrics:
+        choices = decision.decisions(table, metric, placed)
+        if choices.empty or choices["design"].isna().all():
+            page.paragraph(f"No measured MAC has {metric} and a cost here; `hwgen sweep default --store "
+                           f"{settings.store}` measures ten formats on four targets.", "note")
+            continue
+        page.paragraph(f"The cheapest measured design (one per format: fixed exact accumulator, default "
+                       f"depth and length; model predictions never answer) that meets each "
+                       f"{decision.BUDGETS[metric][0]} budget, per target; cost in the target's unit "
+                       f"(FPGA: fabric LUTs without DSP, or with DSPs allowed where the store placed only "
+                       f"that, DSP blocks named; gates: 2-input gates; asic: um2). Scale recipe: "
+                       f"{settings.scales}.")
+        page.raw('<ul class="decide">' + "".join(f"<li>{html.escape(line)}</li>"
+                                                 for line in decision.sentences(choices, metric)) + "</ul>")
+        page.table(decision.grid(choices, metric), f"decide_{metric}",
+                   f"Cheapest measured design per target and {decision.BUDGETS[metric][0]} budget")
+    measured = set(table["target"]) | (set(placed["target"]) if len(placed) else set())
+    missing = [t for t in decision.TARGET_ORDER if t not in measured]
+    if missing:
+        page.paragraph("Not in this store: " + ", ".join(missing) + " (`hwgen sweep default` measures xc7, "
+                       "gates, ice40 and ecp5; `hwgen sweep asic` the standard-cell target).", "note")
+
+
+def report_summary(out: Path) -> list[str]:
+    """The first screen's answer, for the terminal: one line per target and metric, read back from the
+    report's own ``tables/decide_*.csv`` (empty when the report has none)."""
+    lines = []
+    for path in sorted(Path(out, "tables").glob("decide_*.csv")):
+        frame = pd.read_csv(path, keep_default_na=False)
+        for _, row in frame.iterrows():
+            cells = [f"{column}: {row[column]}" for column in frame.columns[1:]]
+            lines.append(f"{row['target']}: " + "; ".join(cells))
+    return lines
 
 
 def _publish(staging: Path, out: Path) -> Path:

@@ -43,13 +43,13 @@ def assert_one_line_error(stderr: str) -> None:
     assert not usage or usage[0].startswith("usage:"), stderr
 
 
-def test_no_arguments_prints_help():
+def test_no_arguments_prints_help_as_a_usage_error():
     result = run_hwgen()
-    assert result.returncode == 0
-    assert result.stdout.startswith("usage: hwgen")
+    assert result.returncode == 2
+    assert result.stderr.startswith("usage: hwgen")
     for command in ("doctor", "formats", "quantize"):
-        assert command in result.stdout
-    assert result.stderr == ""
+        assert command in result.stderr
+    assert result.stdout == ""
 
 
 def test_version():

@@ -102,6 +102,9 @@ def test_report_renders_every_section(tmp_path, capsys):
                                "--no-minilm", "--quiet"], capsys)
     assert code == 0 and "index.html" in stdout
     page = (out / "index.html").read_text()
+    # the first screen answers "which format": its heading comes before every other section
+    assert page.index("<h2") == page.index('<h2 id="decide">Which format for my target?</h2>')
+    assert "xc7 (" in page and " designs measured): SQNR &gt;= 15 dB: " in page
     for section in ("Area models", "Accuracy per design", "Pareto fronts",
                     "The seeds&#x27; claims, re-measured",
                     "dINT4 x INT8 vs INT8 x INT8", "Minifloat vs integer on FPGAs", "Precision alignment",

@@ -86,7 +86,8 @@ def test_json_round_trip(spec):
 @pytest.mark.parametrize("kind, options, message", [
     ("mac", {"a": "int8", "b": "int8", "pipeline": 17}, "pipeline depth must be between 1 and 16, not 17"),
     ("mac", {"a": "int8", "b": "fp9"}, "unknown format 'fp9'"),
-    ("mac", {"a": "int8", "b": "int8", "acc": "fixd"}, "accumulator must be 'fixed', 'fixed:W'"),
+    ("mac", {"a": "int8", "b": "int8", "acc": "fixd"},
+     "accumulator must be fixed, fixed:W (W-bit, wrapping) or a float format"),
     ("mac", {"a": "mxfp4", "b": "int8"}, "is a block format"),
     ("mac", {"a": "int8"}, "a mac unit needs b"),
     ("mac", {"a": "int8", "b": "int8", "width": 3}, "unknown option 'width' for unit mac"),

@@ -12,6 +12,8 @@ import os
 import sys
 
 from hwgen import __version__
+from hwgen.cli._examples import add_examples
+from hwgen.cli._help import HelpFormatter, chosen_parser, subcommands, unrecognized
 from hwgen.errors import HwgenError
 
 EXIT_USAGE = 2
@@ -22,11 +24,25 @@ COMMAND_MODULES = ("doctor", "formats", "quantize", "generate", "verify", "accur
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but an error is the usage line plus one error line (exit 2)."""
+    """argparse, but an error is the usage line plus one error line (exit 2), help shows defaults and
+    keeps example lines (:class:`hwgen.cli._help.HelpFormatter`), and an unrecognized argument is
+    reported by the subcommand that was given it."""
+
+    def __init__(self, *args, formatter_class=HelpFormatter, **kwargs):
+        super().__init__(*args, formatter_class=formatter_class, **kwargs)
 
     def error(self, message):
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+    def parse_args(self, args=None, namespace=None):
+        # argparse leaves a subcommand's unknown arguments to the top-level parser, whose usage line
+        # (`hwgen [-h] [--version] COMMAND ...`) says nothing about the option that was mistyped.
+        namespace, extras = self.parse_known_args(args, namespace)
+        if extras:
+            parser = chosen_parser(self, namespace)
+            parser.error(unrecognized(extras, parser))
+        return namespace
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,15 +54,16 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
         importlib.import_module(f"hwgen.cli.{name}").register(subparsers)
+    add_examples(subcommands(parser))
     return parser
 
 
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
+    if args.command is None:  # no command is a usage error (`hwgen --help` is the way to ask for help)
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
     return run_reporting_errors(f"hwgen {args.command}", lambda: args.func(args))
 
 

@@ -2,8 +2,9 @@
 module ``hwgen.cli.unit_<kind>`` (the ``null`` unit, the I/O harness's stand-in, has none: sweeps
 measure it).
 
-A unit module provides ``add_options(parser)`` (its design options, defaults from its spec),
-``spec_from_args(args)``, ``register_generate(units)`` and, for a unit with a verifier,
+A unit module provides ``ABOUT`` (one or two sentences on what the unit is, which begins the description
+of its `generate`, `verify` and `synth` parsers), ``add_options(parser)`` (its design options, defaults
+from its spec), ``spec_from_args(args)``, ``register_generate(units)`` and, for a unit with a verifier,
 ``register_verify(units)``.
 """
 

@@ -1,5 +1,6 @@
 """Options and report lines shared by every `hwgen verify UNIT` subcommand."""
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -25,25 +26,29 @@ def simulators(choice: str) -> tuple[str, ...]:
 
 
 def add_verify_options(parser, *, default_vectors: int = 2000, what: str = "dot products",
-                       exhaustive: str = "every input code (combination) once") -> None:
-    """--sim, --runner, --exhaustive | --vectors, --seed, --idle, --stall, --build-dir."""
+                       exhaustive: str | None = "every input code (combination) once") -> None:
+    """--sim, --runner, --exhaustive | --vectors, --seed, --idle, --stall, --build-dir.
+
+    *exhaustive*: the help of --exhaustive, or None for a unit that cannot enumerate its inputs: then the
+    option is left out of the help, and the unit's verify refuses it with the reason."""
     parser.add_argument("--sim", choices=SIMULATOR_CHOICES, default="verilator",
-                        help="simulator (default verilator)")
+                        help="simulator (default: verilator)")
     parser.add_argument("--runner", choices=RUNNER_CHOICES, default="cocotb",
                         help="what drives the harness: the cocotb test (default), or a Verilog testbench "
                              "(Icarus) / C++ loop (Verilator) without cocotb, about 0.3 s faster a run; "
                              "the same harness and checks")
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--exhaustive", action="store_true",
-                       help=exhaustive)
+                       help=argparse.SUPPRESS if exhaustive is None else exhaustive)
     which.add_argument("--vectors", type=int, default=default_vectors, metavar="N",
-                       help=f"random {what} to check (default {default_vectors})")
-    parser.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
-    parser.add_argument("--idle", default="0.2", metavar="R", help="share of idle input cycles (default 0.2)")
+                       help=f"random {what} to check (default: {default_vectors})")
+    parser.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default: 0)")
+    parser.add_argument("--idle", default="0.2", metavar="R",
+                        help="share of idle input cycles (default: 0.2)")
     parser.add_argument("--stall", default="0.3", metavar="R",
-                        help="share of refused output cycles (default 0.3)")
+                        help="share of refused output cycles (default: 0.3)")
     parser.add_argument("--build-dir", default="build/verify", metavar="DIR",
-                        help="where units are emitted and simulated (default build/verify)")
+                        help="where units are emitted and simulated (default: build/verify)")
 
 
 def verify_spec(args, spec, *, describe, products: str = "dot products", vectors_name: str = "vectors",

@@ -72,7 +72,9 @@ def register(subparsers):
         "packages, run a tiny smoke design through each tool, and exit 0 only when all work.",
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument("--quick", action="store_true", help="find tools and versions only; no smoke runs")
+    parser.add_argument("--quick", action="store_true",
+                        help="find tools and versions only: no smoke runs, so no tool is said to work "
+                             "(exit 0 when every tool is found)")
     parser.set_defaults(func=run)
 
 
@@ -91,8 +93,27 @@ def run(args) -> int:
         print(json.dumps(_as_json(reports, packages, ok, args.quick), indent=2))
     else:
         print(_table(reports.values(), packages))
-        print("\nall tools work" if ok else "\nsome tools are missing or broken (see above)")
+        print()
+        print(_verdict(reports.values(), packages))
     return 0 if ok else 1
+
+
+def _verdict(reports, packages: dict[str, str | None]) -> str:
+    """The report's last line: what was checked and what it showed. "all tools work" only when every
+    tool's smoke run passed; a tool only found (--quick) is never said to work."""
+    by_status = {status: [report.name for report in reports if report.status == status]
+                 for status in (WORKS, BROKEN, MISSING, FOUND)}
+    absent = [name for name in REQUIRED_PACKAGES if not packages[name]]
+    not_run = f"found, not run (--quick): {', '.join(by_status[FOUND])}" if by_status[FOUND] else ""
+    problems = [f"{what}: {', '.join(names)}" for what, names in (
+        ("missing", by_status[MISSING]), ("broken", by_status[BROKEN]),
+        ("required packages not installed", absent)) if names]
+    if problems:
+        return "; ".join(["some tools are missing or broken (see above): " + problems[0], *problems[1:],
+                          *([not_run] if not_run else [])])
+    if by_status[FOUND]:
+        return f"{not_run}; run `hwgen doctor` without --quick to check that they work"
+    return f"all tools work (smoke runs passed: {', '.join(by_status[WORKS])})"
 
 
 def _say(line: str, end: str = "\n") -> None:

@@ -1,6 +1,6 @@
 """`hwgen formats`: the format registry as a table (or JSON), and one format in detail."""
 
-from hwgen.cli._output import print_json, print_table
+from hwgen.cli._output import json_number, print_json, print_table
 from hwgen.formats import aliases_of, get_format, listed_formats
 from hwgen.golden import all_values
 
@@ -10,6 +10,9 @@ POLICY_TEXT = {
     "fnuz": "NaN only (1000..0), no -0",
     "finite": "no inf, no NaN",
 }
+
+# A code table is one line per code: 4096 lines is already more than anyone reads (fp16 would be 65536).
+MAX_CODE_TABLE_BITS = 12
 
 
 def describe(fmt) -> dict:
@@ -63,10 +66,30 @@ def _print_codes(fmt) -> None:
     print_table(["code", "value"], [[f"0x{c:0{digits}x}", f"{v:.10g}"] for c, v in enumerate(values)])
 
 
+def check_code_tables(formats) -> None:
+    """``ValueError`` (before anything is printed) unless every format has a code table to print."""
+    if not formats:
+        raise ValueError("--codes lists the codes of the named formats: give FORMAT, e.g. "
+                         "`hwgen formats fp8_e4m3 --codes`")
+    for fmt in formats:
+        if fmt.kind == "block":
+            raise ValueError(f"--codes: {fmt.name} is a block format; its elements' codes are those of "
+                             f"{fmt.element.name} (`hwgen formats {fmt.element.name} --codes`)")
+        if fmt.bits > MAX_CODE_TABLE_BITS:
+            raise ValueError(f"--codes: the code table is printed only for formats of at most "
+                             f"{MAX_CODE_TABLE_BITS} bits; {fmt.name} has {fmt.bits}")
+
+
 def run(args) -> int:
     formats = [get_format(name) for name in args.names] if args.names else listed_formats()
+    if args.codes:
+        check_code_tables(formats if args.names else [])
     if args.json:
-        print_json([describe(f) for f in formats])
+        entries = [describe(f) for f in formats]
+        if args.codes:
+            for entry, fmt in zip(entries, formats, strict=True):
+                entry["codes"] = [json_number(v) for v in all_values(fmt)]
+        print_json(entries)
         return 0
     if not args.names:
         _print_registry(formats)
@@ -74,7 +97,7 @@ def run(args) -> int:
     for fmt in formats:
         for key, value in describe(fmt).items():
             print(f"{key:>16}: {value}")
-        if fmt.kind != "block" and fmt.bits <= 8 and args.codes:
+        if args.codes:
             _print_codes(fmt)
         print()
     return 0
@@ -87,5 +110,7 @@ def register(subparsers) -> None:
     )
     parser.add_argument("names", nargs="*", metavar="FORMAT", help="formats to describe in detail")
     parser.add_argument("--json", action="store_true", help="print the registry as JSON")
-    parser.add_argument("--codes", action="store_true", help="with FORMAT: also list every code's value")
+    parser.add_argument("--codes", action="store_true",
+                        help=f"with FORMAT: also list every code's value (formats of at most "
+                             f"{MAX_CODE_TABLE_BITS} bits)")
     parser.set_defaults(func=run)

@@ -1,5 +1,6 @@
 """`hwgen pareto --target T --cost C --accuracy M --out FILE`: one Pareto front as PNG and SVG."""
 
+import sys
 from pathlib import Path
 
 from hwgen.cli._output import check_output_folder, print_table
@@ -37,7 +38,7 @@ def run(args) -> int:
     from hwgen.cost_models.assemble import fabric_points, join_metrics, placed_points
     from hwgen.cost_models.dataset import fit_models, mac_points, read_store
     from hwgen.cost_models.plots import output_paths, plot_pareto
-    from hwgen.cost_models.report import ReportSettings, progress_printer
+    from hwgen.cost_models.report import ReportSettings
 
     axes.check_target(args.target)
     cost = axes.cost_axis(args.cost, args.target)
@@ -92,6 +93,11 @@ def run(args) -> int:
     for path in paths:
         print(f"wrote {path}")
     return 0
+
+
+def progress_printer(message: str) -> None:
+    """A progress line on standard error, named for this command (the report's printer says [report])."""
+    print(f"[pareto] {message}", file=sys.stderr, flush=True)
 
 
 def _show(value) -> str:

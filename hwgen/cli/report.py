@@ -19,6 +19,8 @@ def register(subparsers) -> None:
                         help="score MiniLM on the first N of its 64 sentences (default: all)")
     parser.add_argument("--no-minilm", action="store_true", help="leave out the MiniLM accuracy metric")
     parser.add_argument("--no-energy", action="store_true", help="leave out the energy section")
+    parser.add_argument("--no-recipes", action="store_true",
+                        help="leave out the section comparing scale recipes (24 MiniLM runs, minutes cold)")
     add_scales_option(parser)
     parser.add_argument("--clock-mhz", type=float, metavar="F",
                         help="draw the ice40 / ecp5 fronts of the placed designs that reach F MHz (default: "
@@ -48,7 +50,7 @@ def check_sentences(value: int | None) -> int | None:
 
 def run(args) -> int:
     from hwgen.cost_models.fmax_section import check_clock_mhz
-    from hwgen.cost_models.report import ReportSettings, progress_printer, write_report
+    from hwgen.cost_models.report import ReportSettings, progress_printer, report_summary, write_report
 
     check_output_folder(args.out, "--out")  # claimed (hwgen.outputs) by write_report before any work
     if args.cache:
@@ -57,7 +59,10 @@ def run(args) -> int:
                               minilm_sentences=check_sentences(args.minilm_sentences),
                               minilm=not args.no_minilm, energy=not args.no_energy,
                               clock_mhz=check_clock_mhz(args.clock_mhz), scales=args.scales,
+                              recipes=not args.no_recipes,
                               progress=None if args.quiet else progress_printer)
     index = write_report(settings)
+    for line in report_summary(Path(args.out)):
+        print(line)
     print(f"wrote {index}")
     return 0

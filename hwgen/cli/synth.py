@@ -24,22 +24,26 @@ def register(subparsers) -> None:
                     "and the choice.")
     units = parser.add_subparsers(dest="unit", metavar="UNIT", required=True, parser_class=type(parser))
     for kind in CLI_KINDS:
-        unit = units.add_parser(kind, help=f"a {kind} unit (options as in `hwgen generate {kind}`)")
-        unit_module(kind).add_options(unit)
+        module = unit_module(kind)
+        unit = units.add_parser(kind, help=f"a {kind} unit (options as in `hwgen generate {kind}`)",
+                                description=f"{module.ABOUT} Synthesize it for --target and print its cost "
+                                            "(--pnr: also place and route it; --fmax: choose its pipeline "
+                                            "depth).")
+        module.add_options(unit)
         if _fmax.has_pipeline_option(unit):
             _fmax.add_fmax_option(unit)
         unit.add_argument("--target", required=True, metavar="T", help="xc7, ice40, ecp5, gates or asic")
         unit.add_argument("--no-dsp", action="store_true", help="keep multipliers out of DSP blocks")
         unit.add_argument("--pnr", action="store_true", help="also place and route (ice40, ecp5)")
         unit.add_argument("--seed", type=int, action="append", metavar="S",
-                          help="nextpnr seed; repeat for several (default 1)")
-        unit.add_argument("--freq", type=float, metavar="MHZ", help="nextpnr target frequency (default 100)")
+                          help="nextpnr seed; repeat for several (default: 1)")
+        unit.add_argument("--freq", type=float, metavar="MHZ", help="nextpnr target frequency (default: 100)")
         unit.add_argument("--library", metavar="LIB",
-                          help="asic: standard-cell library, osu018 (default), osu035 or osu050")
+                          help="asic: standard-cell library: osu018 (default), osu035 or osu050")
         unit.add_argument("--clock-ns", type=float, metavar="NS",
-                          help="asic: clock period that synthesis sizes for and timing checks (default 10)")
+                          help="asic: clock period that synthesis sizes for and timing checks (default: 10)")
         unit.add_argument("--timeout", type=float, default=3600, metavar="S",
-                          help="seconds allowed per tool run (default 3600)")
+                          help="seconds allowed per tool run (default: 3600)")
         add_store_options(unit, default_store=None, no_store="none, nothing is cached; with --fmax "
                           "the work folder's fmax_cache.sqlite")
         unit.set_defaults(func=run)

@@ -4,6 +4,9 @@ from hwgen.cli._output import generate_from_args
 from hwgen.cli._verify_options import add_verify_options, verify_spec
 from hwgen.specs import AddSpec
 
+ABOUT = ("An adder of two operands of one format: integers wrap modulo 2^bits, floats are rounded once to "
+         "nearest even.")
+
 
 def add_options(parser) -> None:
     """The adder's design options (`hwgen generate add`, `verify add`, `synth add`)."""
@@ -33,7 +36,7 @@ def run_verify(args) -> int:
 
 def register_generate(units) -> None:
     parser = units.add_parser("add", help="an adder: integer (wrapping) or float (rounded once)",
-                              description="Generate a registered adder of two operands of one format "
+                              description=f"{ABOUT} Generate it, registered, as Verilog plus a JSON manifest "
                                           "(valid/ready streams, II = 1).")
     add_options(parser)
     parser.add_argument("--name", metavar="NAME", help="Verilog module name (default: from the options)")
@@ -43,8 +46,8 @@ def register_generate(units) -> None:
 
 def register_verify(units) -> None:
     parser = units.add_parser("add", help="an adder (same options as `hwgen generate add`)",
-                              description="Verify an adder against the golden model "
-                                          "(hwgen.golden.arith.add).")
+                              description=f"{ABOUT} Simulate it and check every sum against the golden "
+                                          "model (hwgen.golden.arith.add).")
     add_options(parser)
     add_verify_options(parser, default_vectors=100_000, what="operand pairs (floats: built to hit ties, "
                        "cancellation, subnormals, overflow and special values)",

@@ -8,6 +8,9 @@ from hwgen.nnlut.lut import MAX_LUT_ENTRIES
 from hwgen.specs import LutSpec
 from hwgen.specs.nnlut import MAX_PIPELINE
 
+ABOUT = ("A uniform lookup-table unit, the NN-LUT's baseline: the function's values in a ROM of equal cells "
+         "indexed by a bit slice of the input, with the NN-LUT's input front end and output rounding.")
+
 
 def add_options(parser) -> None:
     """The uniform LUT's design options (`hwgen generate`, `verify` and `synth lut`)."""
@@ -34,12 +37,12 @@ def add_options(parser) -> None:
                         help="input grid fraction bits (default: exact for fixed point, else min(F, "
                              "the input's))")
     parser.add_argument("--fit-seed", type=int, default=seed, metavar="S",
-                        help=f"--match-entries: seed of the NN-LUT's fit (default {seed})")
+                        help=f"--match-entries: seed of the NN-LUT's fit (default: {seed})")
     parser.add_argument("--max-entries", type=int, metavar="M",
                         help=f"--match-entries: at most M LUT entries; a capped LUT is less accurate than "
-                             f"the NN-LUT (default {MAX_LUT_ENTRIES})")
+                             f"the NN-LUT (default: {MAX_LUT_ENTRIES})")
     parser.add_argument("--pipeline", type=int, default=pipeline, metavar="N",
-                        help=f"register stages 1..{MAX_PIPELINE}; latency = N cycles (default {pipeline})")
+                        help=f"register stages 1..{MAX_PIPELINE}; latency = N cycles (default: {pipeline})")
 
 
 def spec_from_args(args) -> LutSpec:
@@ -73,8 +76,7 @@ def run_verify(args) -> int:
 
 def register_generate(units) -> None:
     parser = units.add_parser("lut", help="a uniform lookup-table unit (the NN-LUT's baseline)",
-                              description="Generate a uniform lookup-table unit: the NN-LUT's front end "
-                                          "and output rounding around a ROM indexed by a bit slice "
+                              description=f"{ABOUT} Generate it as Verilog plus a JSON manifest "
                                           "(valid/ready streams, II = 1).")
     add_options(parser)
     parser.add_argument("--name", metavar="NAME", help="Verilog module name (default: from the options)")
@@ -84,8 +86,8 @@ def register_generate(units) -> None:
 
 def register_verify(units) -> None:
     parser = units.add_parser("lut", help="a uniform LUT unit (same options as `hwgen generate lut`)",
-                              description="Verify a uniform LUT unit against the golden model (the "
-                                          "NN-LUT protocol on its table).")
+                              description=f"{ABOUT} Simulate it and check every output against the golden "
+                                          "model (the NN-LUT protocol on its table).")
     add_options(parser)
     add_verify_options(parser, what="input codes", exhaustive="every input code once")
     parser.set_defaults(func=run_verify)

@@ -6,6 +6,11 @@ from hwgen.cli._verify_options import add_verify_options, verify_spec
 from hwgen.formats import DEFAULT_TERMS, MULTIPLY_MODES
 from hwgen.formats._check import check_int
 from hwgen.specs import MacSpec
+from hwgen.specs.mac import MAX_PIPELINE
+
+ABOUT = ("A multiply-accumulate (MAC) unit: each clock it multiplies two scalar operands and adds the "
+         "product to a fixed-point or float accumulator; an item marked last ends a dot product and outputs "
+         "its sum.")
 
 
 def add_options(parser) -> None:
@@ -18,11 +23,11 @@ def add_options(parser) -> None:
                         help="accumulator: fixed (exact, sized by --terms), fixed:W (wraps), or a float "
                              f"format such as fp32, bf16, fp16 (default: {acc})")
     parser.add_argument("--terms", type=int, metavar="K", help="dot-product length a fixed accumulator is "
-                        f"sized for (default {DEFAULT_TERMS})")
+                        f"sized for (default: {DEFAULT_TERMS})")
     parser.add_argument("--pipeline", type=int, default=pipeline, metavar="N",
-                        help=f"register stages, >= 1; latency = N cycles (default {pipeline})")
+                        help=f"register stages 1..{MAX_PIPELINE}; latency = N cycles (default: {pipeline})")
     parser.add_argument("--mul", choices=MULTIPLY_MODES, default=mul,
-                        help=f"multiplier: exact, or lmul (L-Mul approximate, minifloats); default {mul}")
+                        help=f"multiplier: exact, or lmul (L-Mul approximate, minifloats) (default: {mul})")
 
 
 def spec_from_args(args) -> MacSpec:
@@ -43,7 +48,8 @@ def run_verify(args) -> int:
 
 def register_generate(units) -> None:
     mac = units.add_parser("mac", help="a pipelined multiply-accumulate unit",
-                           description="Generate a pipelined MAC unit (valid/ready streams, II = 1).")
+                           description=f"{ABOUT} Generate it as Verilog plus a JSON manifest (valid/ready "
+                                       "streams, II = 1).")
     add_options(mac)
     mac.add_argument("--name", metavar="NAME", help="Verilog module name (default: from the options)")
     mac.add_argument("--out", required=True, metavar="DIR", help="output folder for NAME.v and NAME.json")
@@ -52,9 +58,9 @@ def register_generate(units) -> None:
 
 def register_verify(units) -> None:
     mac = units.add_parser("mac", help="a MAC unit (same design options as `hwgen generate mac`)",
-                           description="Verify a MAC unit against the golden model.")
+                           description=f"{ABOUT} Simulate it and check every sum against the golden model.")
     add_options(mac)
     add_verify_options(mac, exhaustive="every operand code pair, each as a one-term dot product")
     mac.add_argument("--max-terms", type=int, default=64, metavar="K",
-                     help="longest random dot product (default 64)")
+                     help="longest random dot product (default: 64)")
     mac.set_defaults(func=run_verify)

@@ -5,6 +5,9 @@ from hwgen.cli._output import generate_from_args
 from hwgen.cli._verify_options import add_verify_options, verify_spec
 from hwgen.specs import MulSpec
 
+ABOUT = ("A multiplier on its own, the MAC's product stage: the exact product of two operands, or with "
+         "--result the product rounded once to a float format, as a float multiplier does.")
+
 
 def add_options(parser) -> None:
     """The multiplier's design options (`hwgen generate mul`, `verify mul`, `synth mul`)."""
@@ -39,9 +42,8 @@ def run_verify(args) -> int:
 
 def register_generate(units) -> None:
     parser = units.add_parser("mul", help="a multiplier (no accumulator): exact, or rounded with --result",
-                              description="Generate a registered multiplier: the MAC's product stage on its "
-                                          "own, nothing rounded, or with --result the product rounded to a "
-                                          "float format (valid/ready streams, II = 1).")
+                              description=f"{ABOUT} Generate it, registered, as Verilog plus a JSON manifest "
+                                          "(valid/ready streams, II = 1).")
     add_options(parser)
     parser.add_argument("--name", metavar="NAME", help="Verilog module name (default: from the options)")
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder for NAME.v and NAME.json")
@@ -51,8 +53,8 @@ def register_generate(units) -> None:
 def register_verify(units) -> None:
     parser = units.add_parser("mul", help="a rounding multiplier (same options as `hwgen generate mul`, "
                                           "--result needed)",
-                              description="Verify a rounding multiplier against the golden model "
-                                          "(hwgen.golden.arith.multiply).")
+                              description=f"{ABOUT} Simulate a rounding one (--result) and check every "
+                                          "product against the golden model (hwgen.golden.arith.multiply).")
     add_options(parser)
     add_verify_options(parser, default_vectors=100_000, what="operand pairs (built to hit ties, subnormals, "
                        "overflow, underflow and special values)",

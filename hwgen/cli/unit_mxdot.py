@@ -5,6 +5,11 @@ from hwgen.cli._verify_options import add_verify_options, verify_spec
 from hwgen.formats import BLOCK_FORMATS, DEFAULT_TERMS
 from hwgen.formats._check import check_int
 from hwgen.specs import MxDotSpec
+from hwgen.specs.mxdot import MAX_PIPELINE
+
+ABOUT = ("A block dot-product unit for block-scaled formats (MX: 32 elements and an E8M0 scale per block; "
+         "NVFP4: 16 E2M1 elements and an E4M3 scale): each clock one block pair and its two scales, the "
+         "products summed exactly, scaled and accumulated over the blocks of a dot product.")
 
 
 def add_options(parser) -> None:
@@ -22,11 +27,11 @@ def add_options(parser) -> None:
                         help="elements per block (default: the spec's, 32 for MX and 16 for NVFP4)")
     parser.add_argument("--acc", default=acc, metavar="SPEC",
                         help="accumulator: a float format such as fp32 or bf16 (one rounding per block), "
-                             f"fixed (exact, sized by --terms), fixed:W (wraps) (default {acc})")
+                             f"fixed (exact, sized by --terms), fixed:W (wraps) (default: {acc})")
     parser.add_argument("--terms", type=int, metavar="K", help="blocks per dot product a fixed accumulator "
-                        f"is sized for (default {DEFAULT_TERMS})")
+                        f"is sized for (default: {DEFAULT_TERMS})")
     parser.add_argument("--pipeline", type=int, default=pipeline, metavar="N",
-                        help=f"register stages, >= 1; latency = N cycles (default {pipeline})")
+                        help=f"register stages 1..{MAX_PIPELINE}; latency = N cycles (default: {pipeline})")
 
 
 def spec_from_args(args) -> MxDotSpec:
@@ -49,8 +54,7 @@ def run_verify(args) -> int:
 def register_generate(units) -> None:
     mxdot = units.add_parser(
         "mxdot", help="a block dot-product unit (MX, NVFP4)",
-        description="Generate a pipelined block dot-product unit: one block pair and its two scales per "
-                    "clock (valid/ready streams, II = 1).")
+        description=f"{ABOUT} Generate it as Verilog plus a JSON manifest (valid/ready streams, II = 1).")
     add_options(mxdot)
     mxdot.add_argument("--name", metavar="NAME", help="Verilog module name (default: from the options)")
     mxdot.add_argument("--out", required=True, metavar="DIR", help="output folder for NAME.v and NAME.json")
@@ -60,10 +64,10 @@ def register_generate(units) -> None:
 def register_verify(units) -> None:
     mxdot = units.add_parser(
         "mxdot", help="a block dot-product unit (same options as `hwgen generate mxdot`)",
-        description="Verify a block dot-product unit against the golden model.")
+        description=f"{ABOUT} Simulate it and check every dot product against the golden model.")
     add_options(mxdot)
     add_verify_options(mxdot, what="block pairs",
                        exhaustive="every element code pair once, one pair per block (unit scales)")
     mxdot.add_argument("--max-blocks", type=int, default=4, metavar="K",
-                       help="longest random dot product, in blocks (default 4)")
+                       help="longest random dot product, in blocks (default: 4)")
     mxdot.set_defaults(func=run_verify)

@@ -11,6 +11,10 @@ from hwgen.specs.nnlut import MAX_PIPELINE
 # argparse takes "-8:8" for an option (it only knows plain negative numbers): let "--range -8:8" work.
 _NEGATIVE_ARGUMENT = re.compile(r"^-\d+$|^-\d*\.\d+$|^-[0-9.eE+-]*:[0-9.eE+-]*$")
 
+ABOUT = ("An NN-LUT unit: a nonlinearity (GELU, exp, reciprocal, rsqrt, ...) as a piecewise-linear table "
+         "fitted as a small ReLU network and quantized; per input a segment lookup, one multiply, one add "
+         "and one rounding into the output format.")
+
 
 def add_options(parser) -> None:
     """The NN-LUT's design options (`hwgen generate`, `verify` and `synth nnlut`)."""
@@ -33,9 +37,9 @@ def add_options(parser) -> None:
                         help="input grid fraction bits (default: exact for fixed point, else min(F, "
                              "the input's))")
     parser.add_argument("--fit-seed", type=int, default=seed, metavar="S",
-                        help=f"seed of the fit (default {seed})")
+                        help=f"seed of the fit (default: {seed})")
     parser.add_argument("--pipeline", type=int, default=pipeline, metavar="N",
-                        help=f"register stages 1..{MAX_PIPELINE}; latency = N cycles (default {pipeline})")
+                        help=f"register stages 1..{MAX_PIPELINE}; latency = N cycles (default: {pipeline})")
 
 
 def spec_from_args(args) -> NnLutSpec:
@@ -64,8 +68,9 @@ def run_verify(args) -> int:
 
 def register_generate(units) -> None:
     parser = units.add_parser("nnlut", help="an NN-LUT piecewise-linear nonlinearity unit",
-                              description="Fit an NN-LUT table to a function, quantize it and generate "
-                                          "its pipelined unit (valid/ready streams, II = 1).")
+                              description=f"{ABOUT} Fit the table, quantize it and generate the pipelined "
+                                          "unit as Verilog plus a JSON manifest (valid/ready streams, "
+                                          "II = 1).")
     add_options(parser)
     parser.add_argument("--name", metavar="NAME", help="Verilog module name (default: from the options)")
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder for NAME.v and NAME.json")
@@ -74,7 +79,8 @@ def register_generate(units) -> None:
 
 def register_verify(units) -> None:
     parser = units.add_parser("nnlut", help="an NN-LUT unit (same options as `hwgen generate nnlut`)",
-                              description="Verify an NN-LUT unit against the golden model.")
+                              description=f"{ABOUT} Simulate it and check every output against the golden "
+                                          "model.")
     add_options(parser)
     add_verify_options(parser, what="input codes", exhaustive="every input code once")
     parser.set_defaults(func=run_verify)

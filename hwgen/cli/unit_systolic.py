@@ -5,7 +5,11 @@ from hwgen.cli._output import accumulator_text, generate_from_args
 from hwgen.cli._verify_options import add_verify_options, verify_spec
 from hwgen.formats import MULTIPLY_MODES
 from hwgen.specs import SystolicSpec
-from hwgen.specs.systolic import MAX_PIPELINE
+from hwgen.specs.systolic import MAX_DEPTH, MAX_PES, MAX_PIPELINE, MAX_SIMD
+
+ABOUT = ("A 1-D systolic array of MAC processing elements (PEs) with stationary weights: activations move "
+         "one PE per clock down the chain, each PE holds one output's weights and sums simd products exactly "
+         "before its accumulator; it computes matrix-vector products.")
 
 
 def add_options(parser) -> None:
@@ -15,18 +19,20 @@ def add_options(parser) -> None:
     parser.add_argument("--a", required=True, metavar="FMT", help="weight format, e.g. int8, dint4, fp8_e4m3")
     parser.add_argument("--b", required=True, metavar="FMT", help="activation format")
     parser.add_argument("--acc", default=acc, metavar="SPEC",
-                        help=f"accumulator: fixed, fixed:W or a float format such as fp32 (default {acc})")
+                        help=f"accumulator: fixed, fixed:W or a float format such as fp32 (default: {acc})")
     parser.add_argument("--pes", type=int, required=True, metavar="N",
-                        help="processing elements (outputs), >= 1")
+                        help=f"processing elements (outputs), 1..{MAX_PES}")
     parser.add_argument("--simd", type=int, default=simd, metavar="S",
-                        help=f"elements per activation item, summed exactly in each PE (default {simd})")
+                        help=f"elements per activation item, summed exactly in each PE, 1..{MAX_SIMD} "
+                             f"(default: {simd})")
     parser.add_argument("--depth", type=int, default=depth, metavar="D",
-                        help=f"weight words per PE: the longest dot product in items (default {depth})")
+                        help=f"weight words per PE: the longest dot product in items, 1..{MAX_DEPTH} "
+                             f"(default: {depth})")
     parser.add_argument("--terms", type=int, metavar="K",
-                        help="elements a fixed accumulator is sized for (default depth * simd)")
+                        help="elements a fixed accumulator is sized for (default: depth * simd)")
     parser.add_argument("--pipeline", type=int, default=pipeline, metavar="N",
-                        help=f"PE register stages, 1..{MAX_PIPELINE} (default {pipeline})")
-    parser.add_argument("--mul", choices=MULTIPLY_MODES, default=mul, help=f"multiplier (default {mul})")
+                        help=f"PE register stages 1..{MAX_PIPELINE} (default: {pipeline})")
+    parser.add_argument("--mul", choices=MULTIPLY_MODES, default=mul, help=f"multiplier (default: {mul})")
 
 
 def spec_from_args(args) -> SystolicSpec:
@@ -43,7 +49,7 @@ def run_generate(args) -> int:
 
 def run_verify(args) -> int:
     spec = spec_from_args(args)
-    if args.exhaustive:
+    if args.exhaustive:  # hidden from the help, kept for the reason and the alternative
         raise ValueError("--exhaustive is not available for systolic arrays (weights x vectors do not "
                          "enumerate); use --vectors N")
     return verify_spec(args, spec, describe=lambda tiles: f"{args.vectors} matrix-vector products",
@@ -52,7 +58,7 @@ def run_verify(args) -> int:
 
 def register_generate(units) -> None:
     parser = units.add_parser("systolic", help="a 1-D systolic array of MAC PEs (stationary weights)",
-                              description="Generate a 1-D systolic array: pes PEs with simd lanes each.")
+                              description=f"{ABOUT} Generate it as Verilog plus a JSON manifest.")
     add_options(parser)
     parser.add_argument("--name", metavar="NAME", help="Verilog module name (default: from the options)")
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder for NAME.v and NAME.json")
@@ -61,8 +67,8 @@ def register_generate(units) -> None:
 
 def register_verify(units) -> None:
     parser = units.add_parser("systolic", help="a systolic array (same options as `hwgen generate systolic`)",
-                              description="Verify a systolic array against the golden model.")
+                              description=f"{ABOUT} Simulate it and check every matrix-vector product "
+                                          "against the golden model.")
     add_options(parser)
-    add_verify_options(parser, default_vectors=500, what="matrix-vector products",
-                       exhaustive="(not available for systolic arrays)")
+    add_verify_options(parser, default_vectors=500, what="matrix-vector products", exhaustive=None)
     parser.set_defaults(func=run_verify)

@@ -75,13 +75,17 @@ def fixed_width(spec: str) -> int:
     return int(text)
 
 
+# The three accumulator spellings first: the registry's list of every format would bury them.
+ACCUMULATOR_SPELLINGS = "fixed, fixed:W (W-bit, wrapping) or a float format such as fp32, bf16, fp16"
+
+
 def accumulator(spec: str, a, b, terms: int | None = None, mul: str = "exact", lookup=None) -> Accumulator:
     """Resolve an accumulator spec string for operand formats ``a`` and ``b``.
 
     ``lookup`` turns a format name into a format (the registry passes its own ``get_format``).
     """
     if not isinstance(spec, str) or not spec:
-        raise ValueError("accumulator must be 'fixed', 'fixed:W' or a float format name such as fp32")
+        raise ValueError(f"accumulator must be {ACCUMULATOR_SPELLINGS}; not {spec!r}")
     check_multiply(a, b, mul)
     k = DEFAULT_TERMS if terms is None else check_int(terms, "terms", 1, MAX_TERMS)
     lsb = a.lsb_exponent + b.lsb_exponent
@@ -99,14 +103,10 @@ def accumulator(spec: str, a, b, terms: int | None = None, mul: str = "exact", l
         return Accumulator(spec, "fixed", width, lsb, None, terms)
     try:
         fmt = lookup(spec) if lookup else None
-    except ValueError:  # the registry's list of every format would bury the three accumulator kinds
-        raise ValueError(f"accumulator must be 'fixed', 'fixed:W' or a minifloat format (fp32, fp16, bf16, "
-                         f"...): unknown format {spec!r}") from None
+    except ValueError:
+        raise ValueError(f"accumulator must be {ACCUMULATOR_SPELLINGS}; unknown format {spec!r}") from None
     if not isinstance(fmt, MiniFloat):
-        raise ValueError(
-            f"accumulator must be 'fixed', 'fixed:W' or a minifloat format (fp32, fp16, bf16, ...), "
-            f"not {spec!r}"
-        )
+        raise ValueError(f"accumulator must be {ACCUMULATOR_SPELLINGS}; not {spec!r}")
     if not fmt.has_nan:
         raise ValueError(
             f"a float accumulator needs a NaN code for NaN and inf products; {fmt.name} "
