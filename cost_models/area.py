@@ -105,7 +105,7 @@ def fit_metric(target: str, metric: str, features: Sequence[MacFeatures | Mappin
     needed = len(terms) + 1 + MIN_POINTS_OVER_TERMS
     if len(measured) < needed:
         raise ValueError(f"{target} {metric}: {len(measured)} measured points, the model needs at least "
-                         f"{needed} (run the cost-model sweep: hwgen sweep fpga/sweeps/model.toml)")
+                         f"{needed} (run the cost-model sweep: hwgen sweep model)")
     rows = [f.as_dict() if isinstance(f, MacFeatures) else f for f in features]
     x = np.stack([_design_row(r, terms) for r in rows])
     y = np.asarray(measured, dtype=float)

@@ -58,7 +58,7 @@ def _where(library: str, clock: float) -> str:
 
 def _not_measured(title: str, paper: str, what: str) -> Claim:
     return Claim(title, paper, "partly",
-                 f"not measured: {what}; `hwgen sweep fpga/sweeps/asic.toml` measures it", pd.DataFrame())
+                 f"not measured: {what}; `hwgen sweep asic` measures it", pd.DataFrame())
 
 
 def dint4_vs_int8_asic(table: pd.DataFrame) -> Claim:
@@ -195,7 +195,7 @@ def nnlut_vs_rom_asic(pairs: pd.DataFrame) -> Claim:
              "latency against lookup-table approximations (NN-LUT paper)")
     if pairs.empty:
         return Claim(title, paper, "partly", "not measured: no NN-LUT with its equal-error LUT twin on asic; "
-                     "`hwgen sweep fpga/sweeps/asic_nnlut.toml` measures them", pairs)
+                     "`hwgen sweep asic_nnlut` measures them", pairs)
     evidence = pairs.assign(**{"lut / nnlut area": pairs["lut area_um2"] / pairs["nnlut area_um2"],
                                "lut / nnlut energy": pairs["lut energy_pj_per_mac"]
                                / pairs["nnlut energy_pj_per_mac"]})

@@ -1,14 +1,19 @@
 """The axes of a Pareto front: cost metrics (per target) and accuracy metrics, and the point tables
 that `hwgen pareto` and the report draw from."""
 
+# The names (TARGETS, COSTS) build `hwgen pareto`'s parser, so this module loads without pandas (an
+# extra: `hwgen[report]`); the point tables import it when they are drawn.
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from hwgen.cost_models import quality
-from hwgen.cost_models.dataset import default_shape
-from hwgen.cost_models.pareto import pareto_front
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TARGETS = ("xc7", "ice40", "ecp5", "gates", "asic")
 PLACED_TARGETS = ("ice40", "ecp5")  # nextpnr's achieved Fmax per point (the asic target: OpenSTA's)
@@ -77,6 +82,11 @@ def pareto_table(table: pd.DataFrame, target: str, cost: str, accuracy: str, *,
     that clock (:func:`at_clock`: asic rows synthesized for it with slack >= 0, ice40 / ecp5 rows whose
     placed Fmax reaches it; there *table* holds the placed points and names DSP blocks on the points).
     """
+    import pandas as pd
+
+    from hwgen.cost_models.dataset import default_shape
+    from hwgen.cost_models.pareto import pareto_front
+
     check_target(target)
     axis = cost_axis(cost, target)
     metric = accuracy_metric(accuracy)
@@ -114,7 +124,7 @@ def at_clock(rows: pd.DataFrame, target: str, clock_ns: float) -> pd.DataFrame:
         if placed.empty:
             raise ValueError(f"no {target} point in the store was placed and routed, so none has an Fmax; "
                              f"a sweep with `{target} = {{ pnr = true }}` measures it (e.g. "
-                             "fpga/sweeps/fmax.toml)")
+                             "`hwgen sweep fmax`)")
         return placed[placed["fmax_mhz"].astype(float) >= 1000.0 / float(clock_ns)]
     if target != "asic":
         raise ValueError(f"a clock is chosen on asic, {' and '.join(PLACED_TARGETS)} (measured timing), "
@@ -154,6 +164,8 @@ def area_against_fmax(placed: pd.DataFrame, target: str) -> dict[str, tuple[list
 def _without_depth(rows: pd.DataFrame) -> pd.Series:
     """Each row's design label with the pipeline depth left out (its depths are one line)."""
     from dataclasses import replace
+
+    import pandas as pd
 
     from hwgen.specs import MacSpec
     from hwgen.specs.mac import DEFAULT_PIPELINE
@@ -203,6 +215,8 @@ def front_plan(table: pd.DataFrame) -> list[tuple[str, str, str]]:
 
 def front_tables(table: pd.DataFrame) -> pd.DataFrame:
     """Every point of every planned front, with its front flag (the report's CSV of fronts)."""
+    import pandas as pd
+
     frames = []
     for target, cost, accuracy in front_plan(table):
         data = pareto_table(table, target, cost, accuracy, plain=True)

@@ -66,13 +66,13 @@ def read_store(path: str | Path) -> pd.DataFrame:
         raise EmptyStoreError(f"results store {path} is a folder, not a SQLite file")
     if not path.is_file():
         raise EmptyStoreError(f"results store {path} does not exist; run `hwgen sweep "
-                              f"fpga/sweeps/default.toml --store {path}` first")
+                              f"default --store {path}` first")
     from hwgen.results.store import ResultStore
 
     with ResultStore(path, read_only=True) as store:
         frame = store.dataframe()
     if frame.empty:
-        raise EmptyStoreError(f"results store {path} has no rows; run `hwgen sweep fpga/sweeps/default.toml "
+        raise EmptyStoreError(f"results store {path} has no rows; run `hwgen sweep default "
                               f"--store {path}` first")
     return frame
 
@@ -82,7 +82,7 @@ def mac_points(frame: pd.DataFrame) -> pd.DataFrame:
     rows = frame[(frame["unit"] == "mac") & (frame["status"] == "ok")]
     if rows.empty:
         raise EmptyStoreError("the results store has no successful MAC rows; run "
-                              "`hwgen sweep fpga/sweeps/default.toml` first")
+                              "`hwgen sweep default` first")
     specs = {config: _spec(config) for config in rows["config"].unique()}
     rows = rows.assign(_design=[specs[c].to_json() for c in rows["config"]])
     for column in (*ASIC_COLUMNS, *_ASIC_CONDITIONS, *_ASIC_METHOD, *ENERGY_COLUMNS,
@@ -155,5 +155,5 @@ def fit_models(points: pd.DataFrame, targets: Sequence[str] | None = None,
                 skipped.append(str(error))
     if not models and skipped is None:
         raise EmptyStoreError("no fabric-only MAC points to fit the area model on; run "
-                              "`hwgen sweep fpga/sweeps/model.toml` into the same store")
+                              "`hwgen sweep model` into the same store")
     return models

@@ -28,7 +28,7 @@ DISTRIBUTIONS = tuple(ENERGY_COLUMNS)
 # What makes two stored energies comparable: the same stimulus length and method.
 MEASUREMENT = ("energy_macs", "energy_method")
 BASELINE_FORMAT = "int8"
-MEASURE_COMMAND = "hwgen sweep fpga/sweeps/default.toml --store {store}"
+MEASURE_COMMAND = "hwgen sweep default --store {store}"
 
 
 def is_baseline(table: pd.DataFrame) -> pd.Series:

@@ -217,7 +217,7 @@ def stored_operations(rows: pd.DataFrame) -> StoredOperations:
 
 GATES_JUDGED = ("fp16 mul", "fp32 mul")  # the gate-level anchor: exact multipliers only
 ASIC_JUDGED = ("fp16 mul", "fp32 mul", "int32 add", "fp32 add")  # the five operations, over INT8
-ASIC_ANCHOR_SWEEP = "hwgen sweep fpga/sweeps/asic.toml --store {store}"
+ASIC_ANCHOR_SWEEP = "hwgen sweep asic --store {store}"
 
 
 def energy_section(page, table: pd.DataFrame, operations: StoredOperations, *, store) -> None:
@@ -287,7 +287,7 @@ def _gates_anchor(page, energies: Mapping[str, float], store) -> None:
     if not {row.operation for row in rows} >= set(GATES_JUDGED):
         page.paragraph("No gate-level Horowitz anchor: it needs the exact int8, fp16 and fp32 multipliers "
                        "measured on gates with energy: "
-                       f"`hwgen sweep fpga/sweeps/model.toml --store {store}`.", "note")
+                       f"`hwgen sweep model --store {store}`.", "note")
         return
     table = [{"multiplier": row.operation, "hwgen / hwgen INT8": row.ours,
               "Horowitz / Horowitz INT8": row.paper, "hwgen / Horowitz": row.factor, "within 2x": row.within}

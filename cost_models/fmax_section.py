@@ -34,7 +34,7 @@ def fmax_section(page: Page, placed: pd.DataFrame, plots: Path, clock_mhz: float
     targets = [t for t in axes.PLACED_TARGETS if (placed["target"] == t).any()] if len(placed) else []
     page.heading("Area against Fmax")
     if not targets:
-        page.paragraph("No placed-and-routed point in the store; `hwgen sweep fpga/sweeps/fmax.toml` places "
+        page.paragraph("No placed-and-routed point in the store; `hwgen sweep fmax` places "
                        "six formats at every pipeline depth on iCE40 and ECP5.", "note")
         return
     page.paragraph("LUT + FF of each design (DSP blocks not counted; +DSP: DSPs allowed) against its nextpnr "

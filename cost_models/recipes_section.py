@@ -95,7 +95,7 @@ def supernormal_pareto(hardware: pd.DataFrame, recipes: pd.DataFrame, recipe: st
              "larger")
     if hardware.empty or recipes.empty:
         return Claim(title, paper, "partly", "not measured: the store has no W4A8 MACs on the asic target "
-                     "(`hwgen sweep fpga/sweeps/asic_w4.toml` measures them)", pd.DataFrame())
+                     "(`hwgen sweep asic_w4` measures them)", pd.DataFrame())
     data = hardware.merge(recipes[["weights", f"{recipe} mean"]], on="weights")
     data = data.rename(columns={f"{recipe} mean": "cosine", "weights": "design"})
     front = pareto_front(data, "area um2", "cosine", accuracy_higher_is_better=True)

@@ -194,7 +194,7 @@ def _write_staged(settings: ReportSettings, out: Path, staging: Path, points, mo
     page.heading("Area models")
     if not models:
         page.paragraph("No area model: the store has no fabric-only MAC points to fit one on; `hwgen sweep "
-                       f"fpga/sweeps/model.toml --store {settings.store}` measures them.", "note")
+                       f"model --store {settings.store}` measures them.", "note")
     fit, finn = model_tables(points, models)
     if len(fit):
         page.paragraph("One linear model per target and metric, fitted to the fabric-only (no DSP) MACs with "

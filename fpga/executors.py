@@ -62,7 +62,7 @@ class DaskExecutor:
         try:
             from distributed import Client
         except ImportError:
-            raise ValueError("--scheduler needs Dask: pip install 'dask[distributed]'") from None
+            raise ValueError("--scheduler needs Dask: pip install 'hwgen[sweep]'") from None
         try:
             self.client = Client(address, timeout="30s")
         except OSError as error:

@@ -160,6 +160,7 @@ def place_and_route(netlist_json: os.PathLike | str, target: str, *, options: Pn
     for stale in (log, report):
         stale.unlink(missing_ok=True)
     tool = toolchain.find_tool(device.tool)
+    toolchain.warm_up(device.tool)  # a first YoWASP run compiles its WebAssembly: not part of `seconds`
     argv = [*tool.argv, *nextpnr_args(target, os.path.relpath(netlist_json.resolve(), work_dir), options)]
     started = time.monotonic()
     try:

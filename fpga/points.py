@@ -185,6 +185,9 @@ class Task:
 
 def run_task(task: Task) -> list[dict]:
     """Measure one task; one row per seed, failures included. Never raises for a tool's failure."""
+    # A YoWASP tool's first run compiles its WebAssembly (Yosys: minutes): done before the clock starts,
+    # so neither the row's run_seconds nor the task's time-out include it.
+    toolchain.warm_up(*task.flow.tools)
     started = time.monotonic()
     work = Path(task.work_dir)
     base = _base_row(task)

@@ -12,6 +12,7 @@ import os
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from hwgen import toolchain
@@ -101,9 +102,10 @@ _GATES_KEYS = (*_TARGET_KEYS, "energy", "energy_macs")
 _ASIC_KEYS = ("library", "clock_ns", "fmax_mhz")
 
 
-def load_config(path: os.PathLike | str) -> SweepPlan:
-    """Read a sweep TOML file; ``ValueError`` with one line naming the file and the bad key or value."""
-    path = Path(path)
+def load_config(path: os.PathLike | str | Traversable) -> SweepPlan:
+    """Read a sweep TOML file (a path, or a shipped one from :func:`hwgen.fpga.sweeps.resolve`);
+    ``ValueError`` with one line naming the file and the bad key or value."""
+    path = path if isinstance(path, Traversable) else Path(path)
     try:
         text = path.read_text()
     except OSError as error:

@@ -19,6 +19,7 @@ from types import MappingProxyType
 import hwgen
 from hwgen.fpga import io_harness
 from hwgen.specs import SPEC_KINDS, NullSpec, UnitSpec, canonical_json, spec_kind
+from hwgen.verilog_header import NULL_WAIVERS, annotate
 
 
 @dataclass(frozen=True)
@@ -77,16 +78,19 @@ def generate_design(spec: UnitSpec) -> GeneratedDesign:
     """The Verilog, ports and manifest keys of *spec*."""
     if isinstance(spec, NullSpec):
         verilog, ports = io_harness.null_unit(spec.module_name, spec.inputs, spec.outputs)
-        return GeneratedDesign(spec.kind, spec.to_json(), spec.module_name, verilog, tuple(ports),
-                               {"unit": "null"})
-    from hwgen.emit import describe_ports, to_verilog
+        details = {"unit": "null"}
+        verilog = annotate(verilog, {"module": spec.module_name, "ports": ports, **details}, NULL_WAIVERS)
+        return GeneratedDesign(spec.kind, spec.to_json(), spec.module_name, verilog, tuple(ports), details)
+    from hwgen.emit import render
     from hwgen.gen.build import build_unit, manifest_details
 
     unit = build_unit(spec)
-    ports, streams = describe_ports(unit)
-    details = {**manifest_details(spec, unit), "streams": streams}  # payload fields, as in the manifest
-    return GeneratedDesign(spec.kind, spec.to_json(), spec.module_name, to_verilog(unit, spec.module_name),
-                           tuple(ports), details)
+    details = manifest_details(spec, unit)
+    # The Verilog `hwgen generate` writes, byte for byte: its manifest's sha256 names the measured design.
+    verilog, manifest = render(unit, spec.module_name, details)
+    details = {**details, "streams": manifest["streams"]}  # payload fields, as in the manifest
+    return GeneratedDesign(spec.kind, spec.to_json(), spec.module_name, verilog, tuple(manifest["ports"]),
+                           details)
 
 
 UNITS: Mapping[str, UnitKind] = MappingProxyType({name: UnitKind(spec) for name, spec in SPEC_KINDS.items()})

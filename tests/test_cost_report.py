@@ -175,7 +175,7 @@ def test_report_energy_columns():
     assert pd.isna(fpga.loc["int4", "energy_fpga_rel"])  # no gate-level toggle rate to weight it by
     with pytest.raises(enrich.MissingEnergyError) as caught:
         enrich.join_energy(small[small["label"] != "int8"], store="results.sqlite")
-    assert str(caught.value).endswith("`hwgen sweep fpga/sweeps/default.toml --store results.sqlite` "
+    assert str(caught.value).endswith("`hwgen sweep default --store results.sqlite` "
                                       "measures it (only the gates points are computed again)")
 
 

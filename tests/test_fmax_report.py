@@ -56,7 +56,7 @@ def test_a_clock_needs_measured_timing():
         axes.at_clock(ROWS.assign(target="xc7"), "xc7", 10)
     unplaced = ROWS.assign(fmax_mhz=float("nan"))
     with pytest.raises(ValueError, match=r"^no ice40 point in the store was placed and routed.*"
-                                         r"fmax\.toml\)$"):
+                                         r"`hwgen sweep fmax`\)$"):
         axes.at_clock(unplaced[unplaced["target"] == "ice40"], "ice40", 10)
     with pytest.raises(ValueError, match=r"^clock must be a period in ns > 0"):
         axes.at_clock(ROWS, "ice40", 0)

@@ -55,7 +55,7 @@ def test_the_supernormal_pareto_claim(areas, cosines, outcome, front):
 
 def test_without_w4a8_macs_the_claim_names_the_sweep():
     claim = supernormal_pareto(pd.DataFrame(), recipes({"int4": 0.9}))
-    assert claim.outcome == "partly" and "fpga/sweeps/asic_w4.toml" in claim.finding
+    assert claim.outcome == "partly" and "hwgen sweep asic_w4" in claim.finding
 
 
 def test_report_metrics_run_minilm_with_the_chosen_recipe(tmp_path, monkeypatch):

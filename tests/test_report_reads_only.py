@@ -192,7 +192,7 @@ def test_a_store_without_energy_renders_and_names_the_sweep(tmp_path):
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert not attempts.exists()
     page = (out / "index.html").read_text()
-    command = f"hwgen sweep fpga/sweeps/default.toml --store {old}"
+    command = f"hwgen sweep default --store {old}"
     assert "<h2>Energy</h2>" not in page and command in page
     assert not (out / "tables" / "energy_gates.csv").exists()
     assert "Area models" in page and "Pareto fronts" in page
@@ -209,5 +209,5 @@ def test_pareto_energy_without_energy_is_one_line(tmp_path, capsys):
                      "--store", str(old), "--out", str(tmp_path / "front.png"), "--quiet"])
         err = capsys.readouterr().err
         assert code == 2 and err.count("\n") == 1, err
-        assert f"`hwgen sweep fpga/sweeps/default.toml --store {old}` measures it" in err
+        assert f"`hwgen sweep default --store {old}` measures it" in err
     assert not (tmp_path / "front.png").exists()

@@ -166,7 +166,7 @@ def test_sweep_and_synth_refuse_a_foreign_database(tmp_path, capsys, no_sweep):
 def test_sweep_creates_its_store_in_a_new_or_empty_file(tmp_path, capsys, no_sweep):
     for store in (make_file("empty", tmp_path / "empty.sqlite"), tmp_path / "new" / "r.sqlite"):
         code, _, err = run_cli(["sweep", SMOKE, "--store", store, "--quiet"], capsys)
-        assert (code, err.count("\n")) == (0, 1)
+        assert (code, err) == (0, "")  # --quiet: no plan line
         with ResultStore(store, read_only=True) as results:
             assert results.count() == 2
     assert no_sweep == ["smoke", "smoke"]
@@ -287,7 +287,7 @@ def test_opening_an_older_store_for_writing_migrates_it_all_the_way(tmp_path, ve
 
 def test_sweep_prints_and_exports_not_applicable_metrics_as_blanks(tmp_path, capsys, no_sweep):
     csv = tmp_path / "r.csv"
-    argv = ["sweep", SMOKE, "--store", tmp_path / "r.sqlite", "--csv", csv, "--quiet"]
+    argv = ["sweep", SMOKE, "--store", tmp_path / "r.sqlite", "--csv", csv]
     code, out, _ = run_cli(argv, capsys)
     assert code == 0
     header, _, gates_line, ice40_line = out.splitlines()[:4]
@@ -337,6 +337,6 @@ def test_an_export_failing_after_the_sweep_is_one_line(tmp_path, capsys, no_swee
     argv = ["sweep", SMOKE, "--store", tmp_path / "r.sqlite", "--csv", csv, "--quiet"]
     code, _, err = run_cli(argv, capsys)
     assert code == 2
-    assert err.splitlines()[1:] == [f"hwgen sweep: error: --csv {csv}: cannot write it: "
-                                    "No space left on device"]  # after the plan's line
+    assert err.splitlines() == [f"hwgen sweep: error: --csv {csv}: cannot write it: "
+                                "No space left on device"]
     assert no_sweep == ["smoke"]

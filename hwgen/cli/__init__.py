@@ -15,12 +15,13 @@ from hwgen import __version__
 from hwgen.cli._examples import add_examples
 from hwgen.cli._help import HelpFormatter, chosen_parser, subcommands, unrecognized
 from hwgen.errors import HwgenError
+from hwgen.extras import missing_message
 
 EXIT_USAGE = 2
 
 # Order is the order shown in `hwgen --help`.
 COMMAND_MODULES = ("doctor", "formats", "quantize", "generate", "verify", "accuracy", "nnlut_report",
-                   "synth", "sweep", "pareto", "report")
+                   "synth", "sweep", "sweeps", "pareto", "report")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -74,6 +75,12 @@ def run_reporting_errors(name: str, function) -> int:
         return int(function() or 0)
     except (HwgenError, ValueError, TypeError) as error:
         print(f"{name}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except ModuleNotFoundError as error:
+        hint = missing_message(error.name, name.removeprefix("hwgen ").partition(" ")[0])
+        if hint is None:  # not a package of an extra: a broken install or a bug, shown as such
+            raise
+        print(f"{name}: error: {hint}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # output piped into `head` and friends: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

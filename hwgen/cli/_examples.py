@@ -124,9 +124,10 @@ EXAMPLES = {
         "hwgen synth mxdot --elem mxfp8_e4m3 --target asic --clock-ns 5",
     ),
     "hwgen sweep": (
-        "hwgen sweep fpga/sweeps/smoke.toml --dry-run",
-        "hwgen sweep fpga/sweeps/smoke.toml --jobs 2 --csv results.csv",
+        "hwgen sweep smoke --dry-run",
+        "hwgen sweep smoke --jobs 2 --csv results.csv",
     ),
+    "hwgen sweeps": ("hwgen sweeps",),
     "hwgen pareto": (
         "hwgen pareto --target ice40 --cost luts --accuracy sqnr_gaussian_db --out pareto.png",
         "hwgen pareto --target asic --cost area_um2 --accuracy minilm_cosine --clock-ns 5 --out asic.svg",

