@@ -7,6 +7,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PYTHON ?= python3
+# pytest workers for `make test` (pytest-xdist): each test file runs whole on one worker, so a file's
+# module fixtures (simulator builds, sweeps) are built once.
+TEST_WORKERS ?= 2
 VENV ?= .venv
 VENV_PYTHON := $(VENV)/bin/python
 HWGEN := $(VENV)/bin/hwgen
@@ -52,7 +55,7 @@ study: $(INSTALLED) system-tools
 test: MISSING_TOOLS_FATAL := yes
 test: $(INSTALLED) system-tools
 	$(VENV)/bin/ruff check $(PYTHON_DIRS)
-	PYTHONWARNINGS=error $(VENV_PYTHON) -m pytest
+	PYTHONWARNINGS=error $(VENV_PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check $(PYTHON_DIRS)
