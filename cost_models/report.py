@@ -301,14 +301,27 @@ def decision_section(page: Page, table: pd.DataFrame, placed: pd.DataFrame, sett
 
 
 def report_summary(out: Path) -> list[str]:
-    """The first screen's answer, for the terminal: one line per target and metric, read back from the
-    report's own ``tables/decide_*.csv`` (empty when the report has none)."""
+    """The first screen's answer, for the terminal: one line per metric and target, budgets with the
+    same answer merged, read back from the report's own ``tables/decide_*.csv`` (SQNR first; empty when
+    the report has none)."""
     lines = []
-    for path in sorted(Path(out, "tables").glob("decide_*.csv")):
+    for metric in ("sqnr_gaussian_db", "minilm_cosine"):
+        path = Path(out, "tables", f"decide_{metric}.csv")
+        if not path.is_file():
+            continue
         frame = pd.read_csv(path, keep_default_na=False)
         for _, row in frame.iterrows():
-            cells = [f"{column}: {row[column]}" for column in frame.columns[1:]]
-            lines.append(f"{row['target']}: " + "; ".join(cells))
+            runs = []  # [first budget column, last budget column, answer]
+            for column in frame.columns[1:]:
+                if runs and runs[-1][2] == row[column]:
+                    runs[-1][1] = column
+                else:
+                    runs.append([column, column, row[column]])
+            parts = [first if first == last else f"{first} .. {last.split('>= ')[-1]}"
+                     for first, last, _ in runs]
+            lines.append(f"{row['target']}: " + "; ".join(f"{span}: {answer}"
+                                                         for span, (_, _, answer) in zip(parts, runs,
+                                                                                         strict=True)))
     return lines
 
 

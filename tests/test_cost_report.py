@@ -101,6 +101,7 @@ def test_report_renders_every_section(tmp_path, capsys):
     code, stdout, _ = run_cli(["report", "--out", str(out), "--store", str(small), "--no-energy",
                                "--no-minilm", "--quiet"], capsys)
     assert code == 0 and "index.html" in stdout
+    assert "\nxc7: SQNR >= 15 dB" in "\n" + stdout  # the first screen's answer, in the terminal too
     page = (out / "index.html").read_text()
     # the first screen answers "which format": its heading comes before every other section
     assert page.index("<h2") == page.index('<h2 id="decide">Which format for my target?</h2>')
