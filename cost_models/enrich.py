@@ -250,6 +250,7 @@ def energy_section(page, table: pd.DataFrame, operations: StoredOperations, *, s
         fpga = table[table["energy_fpga_rel"].notna()]
         if len(fpga):
             wide = fpga.pivot_table(index="label", columns="target", values="energy_fpga_rel").reset_index()
+            wide.columns.name = None  # a column per target; the pivot's own name would be a stray header
             page.table(wide, "energy_fpga_estimate",
                        "FPGA energy per MAC relative to INT8 x INT8: an ESTIMATE (mapped LUT / FF / "
                        "carry / DSP counts weighted by the gate-level toggle rate; weights in "

@@ -135,20 +135,21 @@ def tool_versions(points: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _front_plot(page: Page, table: pd.DataFrame, target: str, cost: str, accuracy: str, plots: Path) -> None:
+def _front_plot(page: Page, table: pd.DataFrame, target: str, cost: str, accuracy: str, plots: Path) -> bool:
+    """Draw one front; False (nothing drawn) when fewer than two points have both values."""
     from hwgen.cost_models.plots import plot_pareto
 
     cost_spec, accuracy_spec = axes.cost_axis(cost, target), axes.accuracy_metric(accuracy)
     data = axes.pareto_table(table, target, cost, accuracy, plain=True)
     if len(data) < 2:
-        page.paragraph(f"{target}: fewer than two points with {cost} and {accuracy}; no front.", "note")
-        return
+        return False
     out = plots / f"pareto_{target}_{cost}_{accuracy}.svg"
     paths = plot_pareto(data, cost=cost, accuracy=accuracy, out=out,
                         cost_label=cost_spec.label, accuracy_label=accuracy_spec.label,
                         title=f"{target}: {cost_spec.short} vs {accuracy_spec.label}",
                         log_cost=cost_spec.log_scale, log_accuracy=axes.log_accuracy(data, accuracy))
     page.figures(paths, f"{target}: {cost} vs {accuracy} (front highlighted; hollow = predicted)")
+    return True
 
 
 # Every accuracy number of the claims section is computed with one recipe; the verdict names it.
@@ -231,8 +232,11 @@ def _write_staged(settings: ReportSettings, out: Path, staging: Path, points, mo
     page.heading("Pareto fronts")
     page.paragraph("Filled markers are measured, hollow ones predicted by the area model; the line marks "
                    "the front.")
-    for target, cost, accuracy in axes.front_plan(table):
-        _front_plot(page, table, target, cost, accuracy, plots)
+    skipped = [f"{target} {cost} vs {accuracy}" for target, cost, accuracy in axes.front_plan(table)
+               if not _front_plot(page, table, target, cost, accuracy, plots)]
+    if skipped:
+        page.paragraph("Not drawn, fewer than two measured points with both values: " + "; ".join(skipped)
+                       + ".", "note")
     fronts = axes.front_tables(table)
     page.table(fronts, "pareto_points", "Every point with its cost, accuracy and whether it is on a front")
     fmax_section(page, placed, plots, settings.clock_mhz)
