@@ -173,12 +173,45 @@ def write_report(settings: ReportSettings) -> Path:
             raise ValueError(f"the report writes the {'folder' if folder else 'file'} {out / name}, "
                              f"but a {'file' if folder else 'folder'} is there")
     with claimed_folder(out, "--out", replaces=REPORT_OWNS):
-        points, models, table, placed, operations, lookups = build_table(settings)
+        rows = read_store(settings.store)
         staging = Path(tempfile.mkdtemp(dir=out, prefix=".hwgen-staging-"))
         try:
+            if not ((rows["unit"] == "mac") & (rows["status"] == "ok")).any():
+                return _write_without_macs(settings, out, staging, rows)
+            points, models, table, placed, operations, lookups = build_table(settings)
             return _write_staged(settings, out, staging, points, models, table, placed, operations, lookups)
         finally:
             shutil.rmtree(staging, ignore_errors=True)  # made above: a failed run leaves nothing behind
+
+
+def _write_without_macs(settings: ReportSettings, out: Path, staging: Path, rows: pd.DataFrame) -> Path:
+    """A store with no MAC rows (only multipliers, adders, lookup units, ...): what the store has, the
+    standard-cell claims that need no MAC, and a line naming the sweep that adds the rest."""
+    page = Page("hwgen cost, energy and accuracy report", staging)
+    page.paragraph(f"Results store {settings.store}: {len(rows)} rows, no measured MAC. Generated "
+                   f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC by hwgen {hwgen.__version__}.")
+    page.heading("Which format for my target?", anchor="decide")
+    page.paragraph(f"Not answered: the store has no MAC rows. `hwgen sweep demo --store {settings.store}` "
+                   "measures six formats on four targets (about a minute on 2 cores); `hwgen sweep default` "
+                   "ten.", "note")
+    counts = rows.groupby(["unit", "target", "status"]).size().reset_index(name="rows")
+    page.table(counts, "store_contents", "What the store holds: rows per unit kind, target and status")
+    operations = enrich.stored_operations(rows)
+    if operations.asic:
+        enrich.energy_section(page, pd.DataFrame({"target": pd.Series(dtype=str)}), operations,
+                              store=settings.store)
+    lookups = _lookup_pairs(settings.store, rows)
+    if len(lookups):
+        claim = asic_claims.nnlut_vs_rom_asic(lookups)
+        page.heading(claim.title, level=3)
+        page.paragraph(f"Paper: {claim.paper}.")
+        page.raw(verdict(claim.outcome, claim.finding))
+        if len(claim.evidence):
+            page.table(claim.evidence, "claim_nnlut_vs_rom_asic", f"Numbers behind: {claim.title}")
+    write_atomic(staging / REPORT_PAGE, page.render())
+    index = _publish(staging, out)
+    settings.say(f"wrote {index}")
+    return index
 
 
 def _write_staged(settings: ReportSettings, out: Path, staging: Path, points, models, table, placed,

@@ -299,3 +299,20 @@ def test_an_unusable_output_path_is_one_line(tmp_path, capsys):
                             "--dry-run", "--csv", str(blocker / "x.csv")], capsys)
     assert code == 2 and "--csv" in err and "is a file, not a folder" in err, err
     assert blocker.read_text() == "x"
+
+
+@pytest.mark.tools
+def test_a_store_without_macs_renders_what_it_has_and_names_the_sweep(tmp_path, capsys):
+    sweep = tmp_path / "ops.toml"
+    sweep.write_text('[sweep]\nname = "ops"\n[[units]]\nkind = "mul"\nformats = ["int4"]\n'
+                     '[[units]]\nkind = "add"\nparams = { format = ["int8"] }\n[targets]\ngates = {}\n')
+    store = tmp_path / "ops.sqlite"
+    code, _, _ = run_cli(["sweep", str(sweep), "--store", str(store), "--quiet"], capsys)
+    assert code == 0
+    out = tmp_path / "report"
+    code, stdout, err = run_cli(["report", "--out", str(out), "--store", str(store), "--quiet"], capsys)
+    assert code == 0 and err == "" and stdout.strip() == f"wrote {out / 'index.html'}"
+    page = (out / "index.html").read_text()
+    assert "no measured MAC" in page and f"`hwgen sweep demo --store {store}`" in page
+    contents = pd.read_csv(out / "tables" / "store_contents.csv")
+    assert set(zip(contents["unit"], contents["target"], strict=True)) == {("mul", "gates"), ("add", "gates")}
