@@ -111,7 +111,7 @@ def test_sweeps_lists_each_shipped_sweep_with_points_and_summary(capsys):
     assert header.split()[:2] == ["name", "points"] and set(rule) <= {"-", " "}
     table = {row.split()[0]: row.split(maxsplit=2)[1:] for row in rows[:len(NAMES)]}
     assert sorted(table) == NAMES
-    assert table["smoke"] == ["4", "A tiny sweep for tests and `make demo`: 2 formats x 2 targets, one of "
+    assert table["smoke"] == ["4", "A tiny sweep for tests and a first try: 2 formats x 2 targets, one of "
                                     "them placed and routed."]
     for name, (points, summary) in table.items():
         assert int(points) == load_config(resolve(name)).points, name
