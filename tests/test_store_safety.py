@@ -54,7 +54,7 @@ def make_file(kind: str, path: Path) -> Path:
             db.execute("INSERT INTO mydata VALUES (42)")
         db.close()
     else:
-        with ResultStore(path) as store:  # no MAC row: report and pareto stop after reading it
+        with ResultStore(path) as store:  # no MAC row: pareto stops, report renders what it holds
             store.add_rows([gates_row(unit="null")])
     return path
 
