@@ -2,11 +2,10 @@
 
 from hwgen.cli._output import generate_from_args
 from hwgen.cli._verify_options import add_verify_options, verify_spec
-from hwgen.cli.unit_nnlut import _NEGATIVE_ARGUMENT
-from hwgen.nnlut.functions import FUNCTIONS, parse_range
+from hwgen.cli.unit_nnlut import _NEGATIVE_ARGUMENT, add_pipeline_option, add_table_options, table_range
+from hwgen.nnlut.functions import FUNCTIONS
 from hwgen.nnlut.lut import MAX_LUT_ENTRIES
 from hwgen.specs import LutSpec
-from hwgen.specs.nnlut import MAX_PIPELINE
 
 ABOUT = ("A uniform lookup-table unit, the NN-LUT's baseline: the function's values in a ROM of equal cells "
          "indexed by a bit slice of the input, with the NN-LUT's input front end and output rounding.")
@@ -24,29 +23,17 @@ def add_options(parser) -> None:
     cells.add_argument("--match-entries", type=int, metavar="N",
                        help="the coarsest cells whose float max error is at most that of the N-entry "
                             "NN-LUT with the same options (`hwgen synth nnlut --entries N`)")
-    parser.add_argument("--in", dest="in_format", required=True, metavar="FMT",
-                        help="input format: fixed point (int8_f4, int16_f12, ...) or a minifloat "
-                             "(fp8_e4m3, fp8_e5m2, fp16, bf16, ...)")
-    parser.add_argument("--out-format", required=True, metavar="FMT", help="output format (as --in)")
-    parser.add_argument("--range", metavar="LO:HI",
-                        help="input range the table covers; inputs beyond it clamp (default: the "
-                             "function's; reciprocal and rsqrt take none: they reduce by powers of two)")
-    parser.add_argument("--frac-bits", type=int, metavar="F",
-                        help="table value fraction bits (default: output bits + 2, 8 .. 16)")
-    parser.add_argument("--x-frac", type=int, metavar="X",
-                        help="input grid fraction bits (default: exact for fixed point, else min(F, "
-                             "the input's))")
+    add_table_options(parser, "table value")
     parser.add_argument("--fit-seed", type=int, default=seed, metavar="S",
                         help=f"--match-entries: seed of the NN-LUT's fit (default: {seed})")
     parser.add_argument("--max-entries", type=int, metavar="M",
                         help=f"--match-entries: at most M LUT entries; a capped LUT is less accurate than "
                              f"the NN-LUT (default: {MAX_LUT_ENTRIES})")
-    parser.add_argument("--pipeline", type=int, default=pipeline, metavar="N",
-                        help=f"register stages 1..{MAX_PIPELINE}; latency = N cycles (default: {pipeline})")
+    add_pipeline_option(parser, pipeline)
 
 
 def spec_from_args(args) -> LutSpec:
-    lo, hi = (None, None) if args.range is None else parse_range(args.range)
+    lo, hi = table_range(args)
     return LutSpec(args.function, args.in_format, args.out_format, args.cell_bits, args.match_entries, lo, hi,
                    args.frac_bits, args.x_frac, args.fit_seed, args.max_entries, args.pipeline)
 

@@ -24,6 +24,15 @@ def add_options(parser) -> None:
                         help=f"the function: {', '.join(FUNCTIONS)}")
     parser.add_argument("--entries", required=True, type=int, metavar="N",
                         help="table entries (segments), e.g. 8, 16, 32")
+    add_table_options(parser, "slope and intercept")
+    parser.add_argument("--fit-seed", type=int, default=seed, metavar="S",
+                        help=f"seed of the fit (default: {seed})")
+    add_pipeline_option(parser, pipeline)
+
+
+def add_table_options(parser, values: str) -> None:
+    """The options a table unit (NN-LUT, uniform LUT) shares: formats, range and grids; *values* names
+    what --frac-bits sets."""
     parser.add_argument("--in", dest="in_format", required=True, metavar="FMT",
                         help="input format: fixed point (int8_f4, int16_f12, ...) or a minifloat "
                              "(fp8_e4m3, fp8_e5m2, fp16, bf16, ...)")
@@ -32,18 +41,24 @@ def add_options(parser) -> None:
                         help="input range the table covers; inputs beyond it clamp (default: the "
                              "function's; reciprocal and rsqrt take none: they reduce by powers of two)")
     parser.add_argument("--frac-bits", type=int, metavar="F",
-                        help="slope and intercept fraction bits (default: output bits + 2, 8 .. 16)")
+                        help=f"{values} fraction bits (default: output bits + 2, 8 .. 16)")
     parser.add_argument("--x-frac", type=int, metavar="X",
                         help="input grid fraction bits (default: exact for fixed point, else min(F, "
                              "the input's))")
-    parser.add_argument("--fit-seed", type=int, default=seed, metavar="S",
-                        help=f"seed of the fit (default: {seed})")
-    parser.add_argument("--pipeline", type=int, default=pipeline, metavar="N",
-                        help=f"register stages 1..{MAX_PIPELINE}; latency = N cycles (default: {pipeline})")
+
+
+def add_pipeline_option(parser, default: int) -> None:
+    parser.add_argument("--pipeline", type=int, default=default, metavar="N",
+                        help=f"register stages 1..{MAX_PIPELINE}; latency = N cycles (default: {default})")
+
+
+def table_range(args) -> tuple:
+    """(lo, hi) of --range, or (None, None) for the function's own."""
+    return (None, None) if args.range is None else parse_range(args.range)
 
 
 def spec_from_args(args) -> NnLutSpec:
-    lo, hi = (None, None) if args.range is None else parse_range(args.range)
+    lo, hi = table_range(args)
     return NnLutSpec(args.function, args.entries, args.in_format, args.out_format, lo, hi, args.frac_bits,
                      args.x_frac, args.fit_seed, args.pipeline)
 

@@ -28,11 +28,11 @@ from typing import ClassVar
 
 from hwgen.formats._check import check_int
 from hwgen.nnlut.fit import MAX_ENTRIES
-from hwgen.nnlut.functions import check_range, get_function
+from hwgen.nnlut.functions import get_function
 from hwgen.nnlut.lut import MAX_LUT_ENTRIES, MIN_CELL_BITS, lut_entries, match_nnlut, table_grid_bits
-from hwgen.nnlut.table import MAX_FRAC_BITS, check_io_format, check_output_holds
+from hwgen.nnlut.table import MAX_FRAC_BITS
 from hwgen.specs.base import UnitSpec
-from hwgen.specs.nnlut import DEFAULT_PIPELINE, MAX_PIPELINE, _number, _optional_frac_bits
+from hwgen.specs.nnlut import DEFAULT_PIPELINE, MAX_PIPELINE, table_module_name, table_options
 
 
 @dataclass(frozen=True)
@@ -62,16 +62,10 @@ class LutSpec(UnitSpec):
     pipeline: int = DEFAULT_PIPELINE
 
     def __post_init__(self):
-        fn = get_function(self.function)
-        lo, hi = check_range(fn, self.lo, self.hi)
-        in_fmt = check_io_format(self.in_format, "input")
-        out_fmt = check_io_format(self.out_format, "output")
-        check_output_holds(fn, lo, hi, out_fmt)
-        frac_bits = _optional_frac_bits(self.frac_bits, "coefficient frac bits")
-        x_frac = _optional_frac_bits(self.x_frac, "input frac bits")
-        grid = table_grid_bits(fn, in_fmt, out_fmt, frac_bits, x_frac)
-        seed = check_int(self.seed, "seed", 0, 2**32 - 1)
-        pipeline = check_int(self.pipeline, "pipeline depth", 1, MAX_PIPELINE)
+        options = table_options(self)
+        fn, lo, hi, seed = get_function(options["function"]), options["lo"], options["hi"], options["seed"]
+        grid = table_grid_bits(fn, options["in_format"], options["out_format"], options["frac_bits"],
+                               options["x_frac"])
         cell_bits = None if self.cell_bits is None else _check_cell_bits(self.cell_bits, grid, lo, hi)
         if self.match_entries is None:
             if cell_bits is None:
@@ -92,9 +86,7 @@ class LutSpec(UnitSpec):
                                  f"cell_bits or match_entries")
             cell_bits = match.cell_bits
             max_entries = match.entries if match.how == "capped" else None
-        self._canonical(function=fn.name, in_format=in_fmt.name, out_format=out_fmt.name, cell_bits=cell_bits,
-                        match_entries=match_entries, lo=lo, hi=hi, frac_bits=frac_bits, x_frac=x_frac,
-                        seed=seed, max_entries=max_entries, pipeline=pipeline)
+        self._canonical(cell_bits=cell_bits, match_entries=match_entries, max_entries=max_entries, **options)
 
     @property
     def entries(self) -> int:
@@ -118,21 +110,8 @@ class LutSpec(UnitSpec):
         """``lut_<func>_c<cell_bits>_<in>_<out>[_r<lo>_<hi>][_f<F>][_x<X>][_m<N>][_s<seed>][_p<N>]``
         (a negative cell_bits is written ``cm2``)."""
         cells = f"c{self.cell_bits}".replace("-", "m")
-        parts = ["lut", self.function, cells, self.in_format, self.out_format]
-        fn = get_function(self.function)
-        if (self.lo, self.hi) != (fn.lo, fn.hi):
-            parts.append(f"r{_number(self.lo)}_{_number(self.hi)}")
-        if self.frac_bits is not None:
-            parts.append(f"f{self.frac_bits}")
-        if self.x_frac is not None:
-            parts.append(f"x{self.x_frac}")
-        if self.match_entries is not None:
-            parts.append(f"m{self.match_entries}")
-        if self.seed:
-            parts.append(f"s{self.seed}")
-        if self.pipeline != DEFAULT_PIPELINE:
-            parts.append(f"p{self.pipeline}")
-        return "_".join(parts)
+        match = () if self.match_entries is None else (f"m{self.match_entries}",)
+        return table_module_name(self, "lut", cells, match)
 
     @property
     def label(self) -> str:

@@ -39,36 +39,14 @@ class NnLutSpec(UnitSpec):
     pipeline: int = DEFAULT_PIPELINE
 
     def __post_init__(self):
-        fn = get_function(self.function)
+        options = table_options(self)
         entries = check_int(self.entries, "entries", 1, MAX_ENTRIES)
-        lo, hi = check_range(fn, self.lo, self.hi)
-        in_fmt = check_io_format(self.in_format, "input")
-        out_fmt = check_io_format(self.out_format, "output")
-        check_output_holds(fn, lo, hi, out_fmt)
-        frac_bits = _optional_frac_bits(self.frac_bits, "coefficient frac bits")
-        x_frac = _optional_frac_bits(self.x_frac, "input frac bits")
-        seed = check_int(self.seed, "seed", 0, 2**32 - 1)
-        pipeline = check_int(self.pipeline, "pipeline depth", 1, MAX_PIPELINE)
-        self._canonical(function=fn.name, entries=entries, lo=lo, hi=hi, in_format=in_fmt.name,
-                        out_format=out_fmt.name, frac_bits=frac_bits, x_frac=x_frac, seed=seed,
-                        pipeline=pipeline)
+        self._canonical(entries=entries, **options)
 
     @property
     def module_name(self) -> str:
         """``nnlut_<func>_<entries>_<in>_<out>[_r<lo>_<hi>][_f<F>][_x<X>][_s<seed>][_p<N>]``."""
-        parts = ["nnlut", self.function, str(self.entries), self.in_format, self.out_format]
-        fn = get_function(self.function)
-        if (self.lo, self.hi) != (fn.lo, fn.hi):
-            parts.append(f"r{_number(self.lo)}_{_number(self.hi)}")
-        if self.frac_bits is not None:
-            parts.append(f"f{self.frac_bits}")
-        if self.x_frac is not None:
-            parts.append(f"x{self.x_frac}")
-        if self.seed:
-            parts.append(f"s{self.seed}")
-        if self.pipeline != DEFAULT_PIPELINE:
-            parts.append(f"p{self.pipeline}")
-        return "_".join(parts)
+        return table_module_name(self, "nnlut", str(self.entries))
 
     @property
     def label(self) -> str:
@@ -77,6 +55,40 @@ class NnLutSpec(UnitSpec):
     @property
     def latency(self) -> int:
         return self.pipeline
+
+
+def table_options(spec) -> dict:
+    """The checked, canonical options a table unit (NN-LUT, uniform LUT) shares: function, range,
+    formats, fraction bits, seed and pipeline, as ``_canonical`` keywords (a ValueError names a bad one)."""
+    fn = get_function(spec.function)
+    lo, hi = check_range(fn, spec.lo, spec.hi)
+    in_fmt = check_io_format(spec.in_format, "input")
+    out_fmt = check_io_format(spec.out_format, "output")
+    check_output_holds(fn, lo, hi, out_fmt)
+    return {"function": fn.name, "lo": lo, "hi": hi, "in_format": in_fmt.name, "out_format": out_fmt.name,
+            "frac_bits": _optional_frac_bits(spec.frac_bits, "coefficient frac bits"),
+            "x_frac": _optional_frac_bits(spec.x_frac, "input frac bits"),
+            "seed": check_int(spec.seed, "seed", 0, 2**32 - 1),
+            "pipeline": check_int(spec.pipeline, "pipeline depth", 1, MAX_PIPELINE)}
+
+
+def table_module_name(spec, prefix: str, size: str, extra: tuple = ()) -> str:
+    """``<prefix>_<func>_<size>_<in>_<out>[_r<lo>_<hi>][_f<F>][_x<X>][<extra>][_s<seed>][_p<N>]``: the
+    module name of a table unit; *extra* parts come after the grids."""
+    parts = [prefix, spec.function, size, spec.in_format, spec.out_format]
+    fn = get_function(spec.function)
+    if (spec.lo, spec.hi) != (fn.lo, fn.hi):
+        parts.append(f"r{_number(spec.lo)}_{_number(spec.hi)}")
+    if spec.frac_bits is not None:
+        parts.append(f"f{spec.frac_bits}")
+    if spec.x_frac is not None:
+        parts.append(f"x{spec.x_frac}")
+    parts.extend(extra)
+    if spec.seed:
+        parts.append(f"s{spec.seed}")
+    if spec.pipeline != DEFAULT_PIPELINE:
+        parts.append(f"p{spec.pipeline}")
+    return "_".join(parts)
 
 
 def _optional_frac_bits(value, name: str) -> int | None:
