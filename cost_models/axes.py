@@ -106,11 +106,14 @@ def pareto_table(table: pd.DataFrame, target: str, cost: str, accuracy: str, *,
     if target == "asic":
         data = _name_asic_conditions(data)
     if cost == "lut_per_mmacs" or (clock_ns is not None and target in PLACED_TARGETS):
-        # DSP blocks are not in the LUT count: say so on the point
-        dsps = data["placed_dsps"].fillna(0).astype(int)
-        data["design"] = [d if n == 0 else f"{d} (+{n} DSP)"
-                          for d, n in zip(data["design"], dsps, strict=True)]
+        data["design"] = with_dsp_names(data["design"], data["placed_dsps"])
     return pareto_front(data, cost, accuracy, accuracy_higher_is_better=metric.higher_is_better)
+
+
+def with_dsp_names(names, dsps) -> list[str]:
+    """Each design name with its DSP blocks, which a LUT count leaves out: ``int8 (+1 DSP)``."""
+    counts = [0 if n is None or n != n else int(n) for n in dsps]  # n != n: NaN
+    return [name if n == 0 else f"{name} (+{n} DSP)" for name, n in zip(names, counts, strict=True)]
 
 
 def at_clock(rows: pd.DataFrame, target: str, clock_ns: float) -> pd.DataFrame:

@@ -10,6 +10,7 @@ LUTs and names the DSP blocks ("int8 (+1 DSP), 28 LUT").
 
 import pandas as pd
 
+from hwgen.cost_models.axes import with_dsp_names
 from hwgen.cost_models.dataset import default_shape
 
 # target -> (cost column, unit in the sentence); the fabric targets read their fabric-only LUTs.
@@ -35,9 +36,19 @@ def _candidates(table: pd.DataFrame, target: str, metric: str) -> pd.DataFrame:
 
 
 def _with_dsps(rows: pd.DataFrame) -> pd.DataFrame:
-    dsps = rows["dsps"].fillna(0).astype(int)
-    return rows.assign(label=[label if n == 0 else f"{label} (+{n} DSP)"
-                              for label, n in zip(rows["label"], dsps, strict=True)])
+    return rows.assign(label=with_dsp_names(rows["label"], rows["dsps"]))
+
+
+def merged_runs(answers: list) -> list:
+    """``[(budget, answer), ...]`` in budget order -> ``[(first, last, answer), ...]``: consecutive budgets
+    with the same answer as one run."""
+    runs = []
+    for budget, answer in answers:
+        if runs and runs[-1][2] == answer:
+            runs[-1][1] = budget
+        else:
+            runs.append([budget, budget, answer])
+    return [tuple(run) for run in runs]
 
 
 def decisions(table: pd.DataFrame, metric: str = "sqnr_gaussian_db",
@@ -81,14 +92,9 @@ def sentences(choices: pd.DataFrame, metric: str = "sqnr_gaussian_db") -> list[s
     suffix = f" {unit}" if unit else ""
     lines = []
     for target, group in choices.groupby("target", sort=False):
-        runs = []  # [first budget, last budget, answer]
-        for _, row in group.iterrows():
-            answer = "none measured" if row["design"] is None or pd.isna(row["design"]) else \
-                f"{row['design']}, {_number(row['cost'], row['unit'])}"
-            if runs and runs[-1][2] == answer:
-                runs[-1][1] = row["budget"]
-            else:
-                runs.append([row["budget"], row["budget"], answer])
+        runs = merged_runs([(row["budget"], "none measured" if row["design"] is None or pd.isna(row["design"])
+                             else f"{row['design']}, {_number(row['cost'], row['unit'])}")
+                            for _, row in group.iterrows()])
         parts = []
         for number, (first, last, answer) in enumerate(runs):
             span = f"{first:g}" if first == last else f"{first:g}-{last:g}"

@@ -348,17 +348,10 @@ def report_summary(out: Path) -> list[str]:
             continue
         frame = pd.read_csv(path, keep_default_na=False)
         for _, row in frame.iterrows():
-            runs = []  # [first budget column, last budget column, answer]
-            for column in frame.columns[1:]:
-                if runs and runs[-1][2] == row[column]:
-                    runs[-1][1] = column
-                else:
-                    runs.append([column, column, row[column]])
-            parts = [first if first == last else f"{first} .. {last.split('>= ')[-1]}"
-                     for first, last, _ in runs]
-            lines.append(f"{row['target']}: " + "; ".join(f"{span}: {answer}"
-                                                         for span, (_, _, answer) in zip(parts, runs,
-                                                                                         strict=True)))
+            runs = decision.merged_runs([(column, row[column]) for column in frame.columns[1:]])
+            lines.append(f"{row['target']}: " + "; ".join(
+                f"{first if first == last else first + ' .. ' + last.split('>= ')[-1]}: {answer}"
+                for first, last, answer in runs))
     return lines
 
 

@@ -23,6 +23,13 @@ def emit_spec_into(spec, name: str, folder, option: str, *, scratch: bool = Fals
     return (unit, *emit_owned(unit, name, folder, details, option, scratch=scratch))
 
 
+def add_generate_outputs(parser, run) -> None:
+    """`hwgen generate <unit>`'s output options (--name, --out), with *run* as the command."""
+    parser.add_argument("--name", metavar="NAME", help="Verilog module name (default: from the options)")
+    parser.add_argument("--out", required=True, metavar="DIR", help="output folder for NAME.v and NAME.json")
+    parser.set_defaults(func=run)
+
+
 def generate_from_args(args, spec, describe) -> int:
     """`hwgen generate KIND`: *spec* emitted into ``--out`` as ``--name`` (or its module name), then the
     line ``describe(name, unit)`` and the files written."""

@@ -1,6 +1,6 @@
 """`hwgen generate lut` and `hwgen verify lut`: the uniform lookup-table unit (:mod:`hwgen.specs.lut`)."""
 
-from hwgen.cli._output import generate_from_args
+from hwgen.cli._output import add_generate_outputs, generate_from_args
 from hwgen.cli._verify_options import add_verify_options, verify_spec
 from hwgen.cli.unit_nnlut import _NEGATIVE_ARGUMENT, add_pipeline_option, add_table_options, table_range
 from hwgen.nnlut.functions import FUNCTIONS
@@ -66,9 +66,7 @@ def register_generate(units) -> None:
                               description=f"{ABOUT} Generate it as Verilog plus a JSON manifest "
                                           "(valid/ready streams, II = 1).")
     add_options(parser)
-    parser.add_argument("--name", metavar="NAME", help="Verilog module name (default: from the options)")
-    parser.add_argument("--out", required=True, metavar="DIR", help="output folder for NAME.v and NAME.json")
-    parser.set_defaults(func=run_generate)
+    add_generate_outputs(parser, run_generate)
 
 
 def register_verify(units) -> None:

@@ -1,7 +1,7 @@
 """`hwgen generate mac` and `hwgen verify mac`."""
 
 
-from hwgen.cli._output import accumulator_text, generate_from_args
+from hwgen.cli._output import accumulator_text, add_generate_outputs, generate_from_args
 from hwgen.cli._verify_options import add_verify_options, verify_spec
 from hwgen.formats import DEFAULT_TERMS, MULTIPLY_MODES
 from hwgen.formats._check import check_int
@@ -51,9 +51,7 @@ def register_generate(units) -> None:
                            description=f"{ABOUT} Generate it as Verilog plus a JSON manifest (valid/ready "
                                        "streams, II = 1).")
     add_options(mac)
-    mac.add_argument("--name", metavar="NAME", help="Verilog module name (default: from the options)")
-    mac.add_argument("--out", required=True, metavar="DIR", help="output folder for NAME.v and NAME.json")
-    mac.set_defaults(func=run_generate)
+    add_generate_outputs(mac, run_generate)
 
 
 def register_verify(units) -> None:

@@ -1,6 +1,6 @@
 """`hwgen generate mxdot` and `hwgen verify mxdot`: block dot-product units (MX, NVFP4)."""
 
-from hwgen.cli._output import accumulator_text, generate_from_args
+from hwgen.cli._output import accumulator_text, add_generate_outputs, generate_from_args
 from hwgen.cli._verify_options import add_verify_options, verify_spec
 from hwgen.formats import BLOCK_FORMATS, DEFAULT_TERMS
 from hwgen.formats._check import check_int
@@ -56,9 +56,7 @@ def register_generate(units) -> None:
         "mxdot", help="a block dot-product unit (MX, NVFP4)",
         description=f"{ABOUT} Generate it as Verilog plus a JSON manifest (valid/ready streams, II = 1).")
     add_options(mxdot)
-    mxdot.add_argument("--name", metavar="NAME", help="Verilog module name (default: from the options)")
-    mxdot.add_argument("--out", required=True, metavar="DIR", help="output folder for NAME.v and NAME.json")
-    mxdot.set_defaults(func=run_generate)
+    add_generate_outputs(mxdot, run_generate)
 
 
 def register_verify(units) -> None:

@@ -2,7 +2,7 @@
 
 import re
 
-from hwgen.cli._output import generate_from_args
+from hwgen.cli._output import add_generate_outputs, generate_from_args
 from hwgen.cli._verify_options import add_verify_options, verify_spec
 from hwgen.nnlut.functions import FUNCTIONS, parse_range
 from hwgen.specs import NnLutSpec
@@ -87,9 +87,7 @@ def register_generate(units) -> None:
                                           "unit as Verilog plus a JSON manifest (valid/ready streams, "
                                           "II = 1).")
     add_options(parser)
-    parser.add_argument("--name", metavar="NAME", help="Verilog module name (default: from the options)")
-    parser.add_argument("--out", required=True, metavar="DIR", help="output folder for NAME.v and NAME.json")
-    parser.set_defaults(func=run_generate)
+    add_generate_outputs(parser, run_generate)
 
 
 def register_verify(units) -> None:

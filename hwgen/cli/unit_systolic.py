@@ -1,7 +1,7 @@
 """`hwgen generate systolic` and `hwgen verify systolic`."""
 
 
-from hwgen.cli._output import accumulator_text, generate_from_args
+from hwgen.cli._output import accumulator_text, add_generate_outputs, generate_from_args
 from hwgen.cli._verify_options import add_verify_options, verify_spec
 from hwgen.formats import MULTIPLY_MODES
 from hwgen.specs import SystolicSpec
@@ -60,9 +60,7 @@ def register_generate(units) -> None:
     parser = units.add_parser("systolic", help="a 1-D systolic array of MAC PEs (stationary weights)",
                               description=f"{ABOUT} Generate it as Verilog plus a JSON manifest.")
     add_options(parser)
-    parser.add_argument("--name", metavar="NAME", help="Verilog module name (default: from the options)")
-    parser.add_argument("--out", required=True, metavar="DIR", help="output folder for NAME.v and NAME.json")
-    parser.set_defaults(func=run_generate)
+    add_generate_outputs(parser, run_generate)
 
 
 def register_verify(units) -> None:
