@@ -8,18 +8,17 @@ accumulator ``a`` and the "product" ``b``: one rounding of the exact sum, to nea
 specials, every NaN result canonical. Contract: docs/formats.md#rounding-multiply-and-add-units.
 """
 
-from amaranth import Module
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from hwgen.formats import IntFormat
 from hwgen.gen.float_accumulate import FloatAccumulate
 from hwgen.gen.operands import decode_operand
-from hwgen.gen.pipeline import registered_operation
-from hwgen.specs.adder import LATENCY, AddSpec, adder_format
+from hwgen.gen.pipeline import RegisteredOperationUnit
+from hwgen.specs.adder import AddSpec, adder_format
 
 
-class AddUnit(wiring.Component):
+class AddUnit(RegisteredOperationUnit, wiring.Component):
     """``a + b`` between an input and an output register.
 
     Parameters
@@ -62,18 +61,8 @@ class AddUnit(wiring.Component):
         """An integer (wrapping) adder, not a float one."""
         return isinstance(self._format, IntFormat)
 
-    @property
-    def latency(self) -> int:
-        return LATENCY
-
-    @property
-    def ii(self) -> int:
-        return 1
-
-    def elaborate(self, platform):
-        m = Module()
-        registered_operation(m, self.i, self.o, lambda m, a, b: {"result": self._sum(m, a, b)})
-        return m
+    def _operation(self, m, a, b) -> dict:
+        return {"result": self._sum(m, a, b)}
 
     def _sum(self, m, a, b):
         fmt = self._format

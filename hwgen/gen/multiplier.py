@@ -18,15 +18,15 @@ from amaranth.lib.wiring import In, Out
 from hwgen.formats import IntFormat, MiniFloat, TableFormat, scalar_format, significand_bits
 from hwgen.gen.float_round import Unrounded, round_to_format
 from hwgen.gen.operands import exponent_offset, signed_value, signed_width, split_operand
-from hwgen.gen.pipeline import registered_operation
-from hwgen.specs.multiplier import LATENCY, MulSpec, rounding_formats
+from hwgen.gen.pipeline import RegisteredOperationUnit
+from hwgen.specs.multiplier import MulSpec, rounding_formats
 
 
 def _integer_pair(a, b) -> bool:
     return all(isinstance(f, (IntFormat, TableFormat)) for f in (a, b))
 
 
-class MulUnit(wiring.Component):
+class MulUnit(RegisteredOperationUnit, wiring.Component):
     """Exact or rounded product of two operands between an input and an output register.
 
     Parameters
@@ -106,20 +106,7 @@ class MulUnit(wiring.Component):
         """Both operands integer / table: the output is one signed ``product``."""
         return _integer_pair(self._a, self._b)
 
-    @property
-    def latency(self) -> int:
-        return LATENCY
-
-    @property
-    def ii(self) -> int:
-        return 1
-
-    def elaborate(self, platform):
-        m = Module()
-        registered_operation(m, self.i, self.o, self._product)
-        return m
-
-    def _product(self, m, a, b) -> dict:
+    def _operation(self, m, a, b) -> dict:
         if self._result is not None:
             return {"result": self._rounded(m, a, b)}
         if self.integer:

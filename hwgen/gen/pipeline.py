@@ -14,7 +14,9 @@ by lane.
 
 from collections.abc import Callable, Sequence
 
-from amaranth import Signal, Value
+from amaranth import Module, Signal, Value
+
+from hwgen.specs.multiplier import LATENCY as REGISTERED_LATENCY
 
 # Fields a stage passes on unchanged before its own: an item's stream control.
 CONTROL = ("valid", "last")
@@ -56,6 +58,25 @@ def registered_operation(m, i, o, compute: Callable) -> None:
     result = compute(m, operands["a"], operands["b"])
     with m.If(advance):
         m.d.sync += [getattr(o.payload, name).eq(value) for name, value in result.items()]
+
+
+class RegisteredOperationUnit:
+    """The timing and datapath of a unit that is one :func:`registered_operation` (mul, add): a mixin for
+    components with streams ``i`` / ``o`` and a method ``_operation(m, a, b)`` returning the output
+    payload fields."""
+
+    @property
+    def latency(self) -> int:
+        return REGISTERED_LATENCY
+
+    @property
+    def ii(self) -> int:
+        return 1
+
+    def elaborate(self, platform):
+        m = Module()
+        registered_operation(m, self.i, self.o, self._operation)
+        return m
 
 
 class PipelinedUnit:

@@ -5,9 +5,7 @@ from typing import ClassVar
 
 from hwgen.formats import IntFormat, MiniFloat, scalar_format
 from hwgen.specs.base import UnitSpec
-from hwgen.specs.multiplier import float_result, kind_text
-
-LATENCY = 2  # input register, then output register
+from hwgen.specs.multiplier import LATENCY, float_result, kind_text
 
 FORMAT_CHOICES = ("an integer format (int32, int16, uint32, int8_f4, ...) or a minifloat with a NaN code "
                   "(fp32, fp16, bf16, fp8_e4m3fn, ...)")

@@ -7,7 +7,7 @@ from hwgen.formats import MiniFloat, scalar_format
 from hwgen.specs.base import UnitSpec
 from hwgen.specs.mac import operands_name
 
-LATENCY = 2  # input register, then output register
+LATENCY = 2  # a registered operation (mul, add): input register, then output register
 
 RESULT_CHOICES = "a minifloat with a NaN code (policy ieee, fn or fnuz: fp32, fp16, bf16, fp8_e4m3fn, ...)"
 
