@@ -16,16 +16,15 @@ import json
 import sys
 import time
 
+from hwgen.cost_models.recipes_section import W4_FORMATS
 from hwgen.workload import accuracy
 from hwgen.workload.quantized import clear_weight_cache
 from hwgen.workload.scales import RECIPES, ScaleRecipe
 
-WEIGHTS = ("int4", "dint4", "dint4z", "fp4_e2m1", "fp4_e2m1_sr", "fp4_e2m1_sp", "nf4", "sf4")
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--weights", nargs="+", default=list(WEIGHTS))
+    parser.add_argument("--weights", nargs="+", default=list(W4_FORMATS))
     parser.add_argument("--acts", default="int8")
     parser.add_argument("--recipes", nargs="+", default=list(RECIPES), choices=RECIPES)
     parser.add_argument("--limit", type=int, help="first N sentences only (default: all 64)")

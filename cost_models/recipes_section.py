@@ -22,7 +22,7 @@ DINT_RECIPE = "aqas"  # the dINT paper pairs dINT with activation-quantization-a
 def recipe_table(cache_dir: Path, *, minilm_sentences: int | None = None, progress=None,
                  formats=W4_FORMATS, recipes=RECIPES) -> pd.DataFrame:
     """One row per weight format: MiniLM mean / min cosine at W<format> A int8 for every recipe."""
-    cache = Path(cache_dir) / "minilm_cosine.json"
+    cache = quality.minilm_cache_in(cache_dir)
     rows = []
     for weights in formats:
         row = {"weights": weights, "acts": ACTIVATIONS}

@@ -147,7 +147,7 @@ def default_metric_of(cache_dir: Path, minilm: bool, minilm_sentences: int | Non
     per-format table computes it (format x format, fixed accumulator, exact products): the SQNRs
     always, MiniLM cosine when ``minilm`` and the workload can run the format, cached in
     ``cache_dir / minilm_cosine.json`` (the report's file) over ``minilm_sentences`` (None: all)."""
-    minilm_cache = Path(cache_dir) / "minilm_cosine.json"
+    minilm_cache = quality.minilm_cache_in(cache_dir)
 
     def metric_of(name: str) -> dict:
         names = [metric for metric in quality.applicable_metrics(name, name, "fixed", "exact")

@@ -41,6 +41,8 @@ end value.
 import math
 from dataclasses import dataclass
 
+from hwgen.formats.minifloat import MiniFloat
+
 MAX_TABLE_BITS = 12
 
 
@@ -160,12 +162,21 @@ SF4_VALUES = (
     0.065513, 0.132965, 0.204661, 0.283835, 0.375805, 0.491076, 0.656781, 1.0,
 )
 
-E2M1_MAGNITUDES = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0)
+def minifloat_magnitudes(fmt: MiniFloat) -> tuple:
+    """The value of each of a finite minifloat's positive codes (0 .. 2^(bits-1) - 1), in code order."""
+    values = []
+    for code in range(1 << (fmt.bits - 1)):
+        exponent, fraction = code >> fmt.man_bits, code & ((1 << fmt.man_bits) - 1)
+        significand = fraction / (1 << fmt.man_bits) + (exponent != 0)
+        values.append(significand * 2.0 ** (max(exponent, 1) - fmt.bias))
+    return tuple(values)
 
 
 def e2m1_supernormal_table(extra: float) -> tuple:
-    """E2M1's sign-magnitude codes with the negative-zero code 0x8 meaning ``extra``."""
-    return (*E2M1_MAGNITUDES, float(extra), *(-m for m in E2M1_MAGNITUDES[1:]))
+    """OCP E2M1's sign-magnitude codes (the registry's fp4_e2m1) with the negative-zero code 0x8 meaning
+    ``extra``."""
+    magnitudes = minifloat_magnitudes(MiniFloat(2, 1, "finite"))
+    return (*magnitudes, float(extra), *(-m for m in magnitudes[1:]))
 
 
 DINT4 = TableFormat("dint4", dint_table(3))
