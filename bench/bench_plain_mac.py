@@ -83,6 +83,9 @@ TARGETS = {
     "gates": ("gates", False, False),
 }
 SIDES = ("hwgen", "plain")
+# hwgen's MAC with dsp = "sb_mac16" (two instantiated SB_MAC16 blocks), measured beside the two on ice40
+# where the spec allows it (integer operands of up to 8 bits, pipeline >= 2).
+DSP_SIDE, DSP_TARGET = "sb_mac16", "ice40"
 TERMS = 8
 QUICK_FORMAT = "fp4_e2m1"
 
@@ -143,11 +146,17 @@ def designs(fmt_name: str, depth: int, plain_input_regs: bool = False,
     if split_product and not e:
         module += "_split"
         regs["split_product"] = True
-    return {
+    sides = {
         "hwgen": {"module": hw.module, "verilog": hw.verilog, "ports": list(hw.ports), "width": width},
         "plain": {"module": module, "verilog": plain_verilog(module, e, m, width, depth, **regs),
                   "ports": plain_ports(fmt.bits, width), "width": width},
     }
+    try:
+        dsp = generate_design(MacSpec(fmt_name, fmt_name, "fixed", terms=TERMS, pipeline=depth, dsp=DSP_SIDE))
+    except ValueError:  # a minifloat, or depth 1
+        return sides
+    return {**sides, DSP_SIDE: {"module": dsp.module, "verilog": dsp.verilog, "ports": list(dsp.ports),
+                                "width": width}}
 
 
 # -- one measurement (runs in a worker process) ------------------------------------------------
@@ -282,6 +291,7 @@ def print_table(rows: list[dict], formats, targets, depths, out=sys.stdout) -> N
         all_fmax = [v for d in depths for v in per_depth[d][1]]
         summary.append((target, geomean(all_area), geomean(all_fmax), geomean(equivalent),
                         {d: (geomean(per_depth[d][0]), geomean(per_depth[d][1])) for d in depths}))
+    print_dsp_table(index, formats, depths, out)
     print("\ngeometric means of hwgen / plain per target (all formats and depths; then per depth); "
           "+CCU2C: ECP5 LUT+FF with each CCU2C counted as 2 LUT4", file=out)
     print(f"{'target':<11}{'LUT+FF':>8}{'Fmax':>8}{'+CCU2C':>8}"
@@ -290,6 +300,29 @@ def print_table(rows: list[dict], formats, targets, depths, out=sys.stdout) -> N
         print(f"{target:<11}{fmt_num(area, '.2f'):>8}{fmt_num(fmax, '.2f'):>8}{fmt_num(equivalent, '.2f'):>8}"
               + "".join(f"{fmt_num(a, '.2f'):>10}{fmt_num(f, '.2f'):>10}" for a, f in by_depth.values()),
               file=out)
+
+
+def print_dsp_table(index: dict, formats, depths, out=sys.stdout) -> None:
+    """hwgen's MAC with dsp = sb_mac16 on ice40 beside the inferred one and the plain MAC."""
+    lines = []
+    for fmt in formats:
+        for depth in depths:
+            dsp, hw, pl = (index.get((fmt, depth, side, DSP_TARGET)) for side in (DSP_SIDE, *SIDES))
+            if not dsp:
+                continue
+            fmax = [mean_fmax(r) for r in (dsp, hw, pl)]
+            lines.append(f"{fmt:<12}{depth:>2}{fmt_num(dsp.get('area'), 'd'):>9}{fmt_num(fmax[0], '.1f'):>10}"
+                         f"{fmt_num(fmax[1], '.1f'):>10}{fmt_num(fmax[2], '.1f'):>10}"
+                         f"{fmt_num(ratio(fmax[0], fmax[1]), '.2f'):>11}"
+                         f"{fmt_num(ratio(fmax[0], fmax[2]), '.2f'):>10}"
+                         f"   {cells_text(dsp)}")
+    if lines:
+        print(f"\n{DSP_TARGET}, hwgen with dsp = {DSP_SIDE} (MAC registers inside two SB_MAC16): LUT+FF "
+              "outside the DSPs, Fmax (MHz) beside hwgen's inferred MAC and the plain one", file=out)
+        print(f"{'format':<12}{'p':>2}{'L+F':>9}{'Fmax':>10}{'inferred':>10}{'plain':>10}{'/inferred':>11}"
+              f"{'/plain':>10}   cells", file=out)
+        for line in lines:
+            print(line, file=out)
 
 
 # -- functional check of plain_mac.v ------------------------------------------------------------
@@ -488,7 +521,9 @@ def main() -> None:
         order = sorted(points, key=lambda p: -points[p]["hwgen"]["width"])
         for target in sorted(args.targets, key=lambda t: not TARGETS[t][2]):
             for fmt, depth in order:
-                for side in SIDES:
+                dsp = target == DSP_TARGET and DSP_SIDE in points[fmt, depth]
+                sides = [*SIDES, *([DSP_SIDE] if dsp else [])]
+                for side in sides:
                     tasks.append({"format": fmt, "depth": depth, "side": side, "target": target,
                                   "design": points[fmt, depth][side], "seeds": args.seeds, "freq": args.freq,
                                   "timeout": args.timeout, "keep": args.keep_work,

@@ -30,7 +30,8 @@ from types import MappingProxyType
 from hwgen import lifetime, toolchain
 from hwgen.errors import HwgenError
 from hwgen.fpga.mapped_netlist import readback_commands
-from hwgen.fpga.yosys_flow import quote_path, run_yosys, stage_sources
+from hwgen.fpga.targets import ASIC, get_target
+from hwgen.fpga.yosys_flow import primitive_commands, quote_path, run_yosys, source_primitives, stage_sources
 from hwgen.toolchain import CellLibrary
 
 DEFAULT_LIBRARY = "osu018"
@@ -319,6 +320,8 @@ def synthesize_asic(
     cells = cell_library(library)
     boundary = io_boundary(cells)
     work_dir, sources = stage_sources(verilog_path, work_dir)
+    # A vendor primitive has no standard-cell mapping: refused in one line.
+    primitive_commands(source_primitives([work_dir / source for source in sources]), get_target(ASIC), top)
     script, log, stat_json, netlist, netlist_json = (work_dir / name for name in (
         SYNTH_SCRIPT, SYNTH_LOG, STAT_JSON, NETLIST, NETLIST_JSON))
     for stale in (netlist, netlist_json):

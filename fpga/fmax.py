@@ -153,16 +153,44 @@ def achieved_mhz(row: Mapping | None) -> float | None:
 
 
 @dataclass(frozen=True)
-class Trial:
-    """One depth tried: its Fmax (None: the point failed) and its row (None in unit tests)."""
+class Candidate:
+    """One design a search may choose: a pipeline depth and the other options that place its registers
+    (``(("dsp", "sb_mac16"),)``: the MAC's product register and accumulator inside iCE40 DSPs)."""
 
     pipeline: int
+    options: tuple[tuple[str, object], ...] = ()
+
+    def __str__(self) -> str:
+        return " ".join([str(self.pipeline), *(str(value) for _, value in self.options)])
+
+
+def candidate_pipeline(candidate) -> int:
+    """The pipeline depth of a search item: a :class:`Candidate` or a bare depth."""
+    return candidate.pipeline if isinstance(candidate, Candidate) else candidate
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One candidate tried (a :class:`Candidate`, or a bare depth): its Fmax (None: the point failed)
+    and its row (None in unit tests)."""
+
+    candidate: object
     fmax_mhz: float | None
     row: Mapping | None = field(default=None, compare=False, repr=False)
 
+    @property
+    def pipeline(self) -> int:
+        return candidate_pipeline(self.candidate)
+
+    @property
+    def options(self) -> dict:
+        """The candidate's options besides the pipeline depth."""
+        return dict(self.candidate.options) if isinstance(self.candidate, Candidate) else {}
+
 
 class DepthSearch:
-    """The search over *depths* (tried in the order given) for the first Fmax >= *requested_mhz*.
+    """The search over *depths* (tried in the order given; bare depths or :class:`Candidate`) for the
+    first Fmax >= *requested_mhz*.
 
     Drive it with :meth:`next_depth` and :meth:`record` (so that many searches can share rounds of
     measurements), or call :func:`search_pipeline` with a measuring function.
@@ -233,13 +261,21 @@ class FmaxSearch:
         pipeline_depths(unit)  # a unit without a pipeline option is refused in one line
         return cls(unit, canonical_json({k: v for k, v in options.items() if k != "pipeline"}), request)
 
-    def point(self, depth: int):
-        """The design at pipeline *depth* (a sweep's DesignPoint: canonical options, defaults filled)."""
+    @property
+    def candidates(self) -> tuple[Candidate, ...]:
+        """What the search tries, in order: the spec kind's candidates for the request's target."""
+        found = spec_kind(self.unit).fmax_candidates(json.loads(self.options), self.request.target)
+        return tuple(Candidate(depth, tuple(overrides)) for depth, overrides in found)
+
+    def point(self, candidate):
+        """The design of *candidate* (or of a bare pipeline depth): a sweep's DesignPoint, canonical
+        options, defaults filled."""
         from hwgen.fpga.sweep_config import DesignPoint
         from hwgen.fpga.units import canonical_options
 
-        options = canonical_options(self.unit, {**json.loads(self.options), "pipeline": depth})
-        return DesignPoint(self.unit, canonical_json(options))
+        overrides = dict(candidate.options) if isinstance(candidate, Candidate) else {}
+        options = {**json.loads(self.options), **overrides, "pipeline": candidate_pipeline(candidate)}
+        return DesignPoint(self.unit, canonical_json(canonical_options(self.unit, options)))
 
 
 @dataclass(frozen=True)
@@ -264,6 +300,16 @@ class FmaxChoice:
         return None if self.chosen is None else self.chosen.pipeline
 
     @property
+    def options(self) -> dict:
+        """The chosen candidate's options besides the pipeline depth (``{"dsp": "sb_mac16"}``)."""
+        return {} if self.chosen is None else self.chosen.options
+
+    @property
+    def point(self):
+        """The chosen design (a DesignPoint); None when nothing was chosen."""
+        return None if self.chosen is None else self.search.point(self.chosen.candidate)
+
+    @property
     def achieved_mhz(self) -> float | None:
         return None if self.chosen is None else self.chosen.fmax_mhz
 
@@ -277,7 +323,7 @@ class FmaxChoice:
         return sum(trial.fmax_mhz is None for trial in self.trials)
 
     def tried(self) -> list[dict]:
-        return [{"pipeline": trial.pipeline, "fmax_mhz": trial.fmax_mhz,
+        return [{"pipeline": trial.pipeline, **trial.options, "fmax_mhz": trial.fmax_mhz,
                  "status": None if trial.row is None else trial.row["status"],
                  "key": None if trial.row is None else trial.row["key"]} for trial in self.trials]
 
@@ -308,37 +354,48 @@ class FmaxChoice:
         timing = ("OpenSTA, unit alone" if request.target == ASIC else
                   f"{request.tool} after place and route inside the I/O harness")
         return {"target": request.target, "requested_mhz": request.fmax_mhz,
-                "achieved_mhz": self.achieved_mhz, "met": self.met, "pipeline": self.pipeline,
+                "achieved_mhz": self.achieved_mhz, "met": self.met, "pipeline": self.pipeline, **self.options,
                 "flow": request.flow.as_json(), "seed": request.seed, "timing": timing,
-                "area": area_columns(row), "measured_module": row["design"],
+                "area": area_columns(row), "critical_path": critical_path(row),
+                "measured_module": row["design"],
                 "measured_verilog_sha256": row["verilog_sha256"], "tools": versions,
-                "tried": [{"pipeline": t["pipeline"], "fmax_mhz": t["fmax_mhz"], "status": t["status"]}
-                          for t in self.tried()]}
+                "tried": [{k: v for k, v in t.items() if k != "key"} for t in self.tried()]}
 
     def lines(self) -> list[str]:
         """The choice in two lines: the result, and every depth tried with its Fmax."""
         request = self.request
-        tried = ", ".join(f"{trial.pipeline}: " + ("failed" if trial.fmax_mhz is None else
+        tried = ", ".join(f"{trial.candidate}: " + ("failed" if trial.fmax_mhz is None else
                                                     f"{trial.fmax_mhz:.2f} MHz") for trial in self.trials)
         label = f"fmax {request.describe()}"
         if self.chosen is None:
             return [f"{label}: no pipeline depth could be measured (every point failed; errors above)",
                     f"  tried pipeline {tried}"]
         area = area_text(self.row)
+        chosen = self.chosen.candidate
         if self.met:
-            result = (f"pipeline {self.pipeline} reaches {self.achieved_mhz:.2f} MHz (met: true), the "
+            result = (f"pipeline {chosen} reaches {self.achieved_mhz:.2f} MHz (met: true), the "
                       f"smallest depth that does; {area}")
         else:
             depths = self.search_depths
             result = (f"not reached by any pipeline {depths.start}..{depths.stop - 1}: the highest is "
-                      f"{self.achieved_mhz:.2f} MHz with pipeline {self.pipeline}, chosen (met: false); "
+                      f"{self.achieved_mhz:.2f} MHz with pipeline {chosen}, chosen (met: false); "
                       f"{area}")
         failed = f"; {self.failed} depth(s) failed and were passed over" if self.failed else ""
-        return [f"{label}: {result}{failed}", f"  tried pipeline {tried}"]
+        lines = [f"{label}: {result}{failed}", f"  tried pipeline {tried}"]
+        if not self.met:
+            lines.append(f"  why: the chosen design's critical path is {critical_path(self.row)}")
+        return lines
 
     @property
     def search_depths(self) -> range:
         return pipeline_depths(self.search.unit)
+
+
+def critical_path(row: Mapping) -> str:
+    """What limits a row's Fmax, as its timing tool reported it."""
+    if row["target"] == ASIC:
+        return f"{row['critical_path_ns']:.3f} ns of data arrival (OpenSTA, unit alone)"
+    return row.get("pnr_critical_path") or "not recorded (the row was measured before hwgen kept it)"
 
 
 def area_columns(row: Mapping) -> dict:
@@ -385,8 +442,7 @@ def run_searches(searches: Sequence[FmaxSearch], store, *, executor, work_root, 
 
     run = FmaxRun()
     searches = list(dict.fromkeys(searches))
-    states = {search: DepthSearch(pipeline_depths(search.unit), search.request.fmax_mhz)
-              for search in searches}
+    states = {search: DepthSearch(search.candidates, search.request.fmax_mhz) for search in searches}
 
     def measure(wanted: list[tuple[FmaxSearch, object, FlowSpec, tuple]]) -> dict:
         """Measure (search, point, flow, seeds) items in as few plans as possible; rows by (point, flow,
@@ -411,25 +467,26 @@ def run_searches(searches: Sequence[FmaxSearch], store, *, executor, work_root, 
         return found
 
     while True:
-        wanted = []
+        wanted, candidates = [], {}
         for search, state in states.items():
-            depth = state.next_depth()
-            if depth is not None:
+            candidate = state.next_depth()
+            if candidate is not None:
                 request = search.request
-                wanted.append((search, search.point(depth), request.flow, (request.seed or DEFAULT_SEED,)))
+                candidates[search] = candidate
+                seeds_ = (request.seed or DEFAULT_SEED,)
+                wanted.append((search, search.point(candidate), request.flow, seeds_))
         if not wanted:
             break
         found = measure(wanted)
         for search, point, flow, seeds_ in wanted:
             row = found.get((point, flow, seeds_[0] if flow.pnr else None))
-            depth = json.loads(point.config)["pipeline"]
-            states[search].record(depth, achieved_mhz(row), row)
+            states[search].record(candidates[search], achieved_mhz(row), row)
 
     for search, state in states.items():
         choice = FmaxChoice(search, tuple(state.trials), state.chosen)
         run.choices.append(choice)
         store.add_fmax_choice(choice.store_row())
-    more = [(choice.search, choice.search.point(choice.pipeline), choice.request.flow, others)
+    more = [(choice.search, choice.point, choice.request.flow, others)
             for choice in run.choices if choice.chosen is not None and choice.request.flow.pnr
             and (others := tuple(seed for seed in seeds if seed != choice.request.seed))]
     if more:  # the chosen designs on the sweep's other seeds: ordinary points
@@ -453,7 +510,7 @@ def _layers(wanted: list) -> list[list]:
     return layers
 
 
-__all__ = ["FMAX_TARGETS", "MAX_FMAX_MHZ", "DepthSearch", "FmaxChoice", "FmaxRequest", "FmaxRun",
+__all__ = ["FMAX_TARGETS", "MAX_FMAX_MHZ", "Candidate", "DepthSearch", "FmaxChoice", "FmaxRequest", "FmaxRun",
            "FmaxSearch", "Trial", "achieved_mhz", "area_text", "check_fmax", "check_fmax_target",
            "clock_ns_for", "fmax_error", "has_pipeline", "pipeline_depths", "run_searches",
            "search_pipeline"]

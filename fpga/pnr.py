@@ -69,6 +69,7 @@ class PnrReport:
     fmax: Mapping[str, float]  # achieved MHz per clock (clock names as nextpnr gives them)
     constraint: Mapping[str, float]  # target MHz per clock
     utilization: Mapping[str, tuple[int, int]]  # BEL type -> (used, available)
+    critical_path: str | None = None  # of the slowest clock, one line (critical_path_text)
 
     @property
     def fmax_mhz(self) -> float | None:
@@ -94,8 +95,34 @@ def parse_report(report: Mapping | str) -> PnrReport:
         constraint[clock] = float(entry["constraint"])
     utilization = {bel: (int(entry["used"]), int(entry["available"]))
                    for bel, entry in sorted(report["utilization"].items())}
+    slowest = min(fmax, key=fmax.get) if fmax else None
     return PnrReport(MappingProxyType(dict(sorted(fmax.items()))),
-                     MappingProxyType(dict(sorted(constraint.items()))), MappingProxyType(utilization))
+                     MappingProxyType(dict(sorted(constraint.items()))), MappingProxyType(utilization),
+                     critical_path_text(report, slowest))
+
+
+def critical_path_text(report: Mapping, clock: str | None) -> str | None:
+    """The critical path of *clock* (register to register) in one line: first and last cell and pin,
+    the logic steps (LUTs, DSPs, carry cells) between them, and its delay as logic + routing, e.g.
+    ``dut.o__valid_..._LC.O -> dut.product_DSP.CE: 1 logic step, 2.72 ns logic + 5.40 ns routing``.
+    None without such a path."""
+    if clock is None:
+        return None
+    for path in report.get("critical_paths", []):
+        if path.get("from") != f"posedge {clock}" or path.get("to") != f"posedge {clock}":
+            continue
+        steps = path.get("path") or []
+        if not steps:
+            return None
+        logic = sum(step.get("delay", 0.0) for step in steps if step.get("type") != "routing")
+        routing = sum(step.get("delay", 0.0) for step in steps if step.get("type") == "routing")
+        # a carry chain is many steps of one adder: count the cells a signal goes through instead
+        cells = [step["to"]["cell"] for step in steps if step.get("type") == "logic"]
+        first, last = steps[0]["from"], steps[-1]["to"]
+        count = len(dict.fromkeys(cells))
+        return (f"{first['cell']}.{first['port']} -> {last['cell']}.{last['port']}: {count} logic "
+                f"cell{'s' * (count != 1)}, {logic:.2f} ns logic + {routing:.2f} ns routing")
+    return None
 
 
 @dataclass(frozen=True)

@@ -396,6 +396,7 @@ _PNR_BELS = {
 def _pnr_columns(target: str, report) -> dict:
     columns = {column: report.used(bel) for column, bel in _PNR_BELS[target].items()}
     columns["fmax_mhz"] = None if report.fmax_mhz is None else round(report.fmax_mhz, 3)
+    columns["pnr_critical_path"] = report.critical_path
     columns["pnr_utilization"] = json.dumps({bel: list(n) for bel, n in report.used_bels().items()},
                                             sort_keys=True)
     return columns

@@ -24,6 +24,7 @@ from hwgen.fpga.pnr import DEFAULT_FREQ_MHZ, DEFAULT_SEED, PNR_TARGETS
 from hwgen.fpga.points import GATES, FlowSpec
 from hwgen.fpga.targets import ASIC, TARGET_NAMES
 from hwgen.fpga.units import canonical_json
+from hwgen.specs import spec_kind
 
 MAX_POINTS = 100_000
 DEFAULT_TIMEOUT_S = 3600.0
@@ -166,6 +167,7 @@ def parse_config(data: Mapping) -> SweepPlan:
         else:
             flows.extend(_target_flows(target, options, freq))
     _check_fmax_pipelines(unit_tables, requests, targets)
+    _restrict_to_spec_targets(designs, only, targets)
     restricted = tuple((point, tuple(sorted(targets))) for point, targets in only.items()
                        if targets is not None)
     plan = SweepPlan(designs, tuple(dict.fromkeys(flows)), seeds, timeout, harness_cost, name, restricted,
@@ -173,6 +175,20 @@ def parse_config(data: Mapping) -> SweepPlan:
     if plan.points > MAX_POINTS:
         raise ValueError(f"the sweep has {plan.points} points, more than {MAX_POINTS}")
     return plan
+
+
+def _restrict_to_spec_targets(designs, only: dict, targets: Mapping) -> None:
+    """Limit every design that maps to some targets only (it instantiates their primitives) to those, in
+    *only*; one line when the sweep's [targets] names none of them."""
+    for point in designs:
+        spec = spec_kind(point.unit).from_options(point.options)
+        allowed = spec.targets
+        if allowed is None:
+            continue
+        if not set(allowed) & set(targets):
+            raise ValueError(f"{spec.label} synthesizes for {', '.join(allowed)} only: add it to [targets] "
+                             f"or drop the design")
+        only[point] = set(allowed) if only[point] is None else only[point] & set(allowed)
 
 
 def _unit_targets(table: Mapping, where: str, data: Mapping) -> set[str] | None:

@@ -59,6 +59,9 @@ class Target:
     stat_args: tuple[str, ...]
     cell_patterns: Mapping[str, str]
     template: bool = True  # False: measured by its own flow, not yosys_flow's template (asic)
+    # The cell library (a Yosys share path) that defines the vendor primitives a unit may instantiate
+    # (PRIMITIVES): read before `hierarchy`, so that it knows them.
+    cell_library: str | None = None
 
     @property
     def counts_transistors(self) -> bool:
@@ -118,6 +121,16 @@ def _own_flow(top: str, dsp: bool) -> tuple[str, ...]:
                      "the Yosys template")
 
 
+# Vendor primitives a generated unit may instantiate (hwgen.gen.sb_mac16), and the target whose synthesis
+# maps them; every other target refuses such a unit (hwgen.fpga.yosys_flow.primitive_commands).
+PRIMITIVES: Mapping[str, str] = {"SB_MAC16": "ice40"}
+
+
+def instantiated_primitives(verilog: str) -> tuple[str, ...]:
+    """The :data:`PRIMITIVES` that Verilog text instantiates (``SB_MAC16 #(`` or ``SB_MAC16 name (``)."""
+    return tuple(name for name in PRIMITIVES if re.search(rf"^\s*{name}\s+(#\s*\(|\w+\s*\()", verilog, re.M))
+
+
 _FINE_FF = r"\$_(S?DFFC?E?|ALDFFE?|DFFSRE?|DLATCHS?R?|SR)_[NP01]*_"
 
 TARGETS: Mapping[str, Target] = {
@@ -147,6 +160,7 @@ TARGETS: Mapping[str, Target] = {
             synth=_ice40,
             post_synth=(),
             stat_args=(),
+            cell_library="+/ice40/cells_sim.v",
             cell_patterns={
                 LUT: r"SB_LUT4",
                 FF: r"SB_DFF\w*",

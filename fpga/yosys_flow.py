@@ -27,8 +27,10 @@ from hwgen.fpga.targets import (
     FF,
     GATE2,
     LUT,
+    PRIMITIVES,
     Target,
     get_target,
+    instantiated_primitives,
 )
 
 HOOKS = ("read", "pre_synth", "synth", "post_synth", "report")
@@ -164,22 +166,59 @@ def parse_stat(stat: Mapping | str, top: str, target: Target | str) -> CellCount
     )
 
 
-def render_script(sources: Sequence[str], top: str, target: Target | str, options: SynthOptions) -> str:
+# A primitive instance is renamed to this while the target's synthesis runs (then back), so that no
+# inference pass takes it for one of its own: Yosys's ice40_dsp re-packs every SB_MAC16 it meets,
+# parameters, clock and enables included.
+KEPT_PRIMITIVE = "hwgen_kept_{}"
+
+
+def primitive_commands(primitives: Sequence[str], target: Target, what: str) -> dict[str, tuple[str, ...]]:
+    """The commands per hook that let *target* synthesize a unit instantiating *primitives*: its cell
+    library read before ``hierarchy``, each primitive kept out of inference. A one-line ``ValueError``
+    when another target owns one of them."""
+    foreign = [name for name in primitives if PRIMITIVES[name] != target.name]
+    if foreign:
+        name = foreign[0]
+        raise ValueError(f"{what} instantiates {name}, an {PRIMITIVES[name]} primitive: synthesize it for "
+                         f"target {PRIMITIVES[name]}, not {target.name}")
+    if not primitives:
+        return {}
+    kept = [(name, KEPT_PRIMITIVE.format(name)) for name in primitives]
+    return {
+        "library": (f"read_verilog -lib {target.cell_library}",),
+        "pre_synth": tuple(command for name, keep in kept
+                           for command in (f"copy {name} {keep}", f"chtype -map {name} {keep}")),
+        "post_synth": tuple(command for name, keep in kept
+                            for command in (f"chtype -map {keep} {name}", f"delete {keep}")),
+    }
+
+
+def source_primitives(paths: Sequence[Path]) -> tuple[str, ...]:
+    """The vendor primitives the Verilog files instantiate."""
+    found = dict.fromkeys(name for path in paths for name in instantiated_primitives(path.read_text()))
+    return tuple(found)
+
+
+def render_script(sources: Sequence[str], top: str, target: Target | str, options: SynthOptions,
+                  primitives: Sequence[str] = ()) -> str:
     """The Yosys script, one ``# hook`` comment line before each hook's commands.
 
-    *sources* are paths as Yosys will see them (relative to the work folder).
+    *sources* are paths as Yosys will see them (relative to the work folder); *primitives* the vendor
+    primitives they instantiate (:func:`primitive_commands`).
     """
     if isinstance(target, str):
         target = get_target(target)
     stat_command = " ".join(("stat", "-json", *target.stat_args))
+    extra = primitive_commands(primitives, target, top)
     own = {
         "read": (
+            *extra.get("library", ()),
             *(f"read_verilog -sv {quote_path(source)}" for source in sources),
             f"hierarchy -check -top {top}",
         ),
-        "pre_synth": (),
+        "pre_synth": extra.get("pre_synth", ()),
         "synth": target.synth(top, options.dsp),
-        "post_synth": target.post_synth,
+        "post_synth": (*target.post_synth, *extra.get("post_synth", ())),
         "report": (
             # $scopeinfo would make `stat -tech cmos` print its estimate as a lower bound.
             "delete t:$scopeinfo",
@@ -226,8 +265,9 @@ def synthesize(
     if not isinstance(top, str) or not top:
         raise ValueError(f"top must be a module name, not {top!r}")
     work_dir, sources = stage_sources(verilog_path, work_dir)
+    primitives = source_primitives([work_dir / source for source in sources])
     script = work_dir / SCRIPT_NAME
-    script.write_text(render_script(sources, top, target_spec, options))
+    script.write_text(render_script(sources, top, target_spec, options, primitives))
     log, stat_json = work_dir / LOG_NAME, work_dir / STAT_NAME
     yosys = run_yosys(work_dir, SCRIPT_NAME, LOG_NAME, stat_json, f"yosys ({target}, {top})", timeout)
     stat = json.loads(stat_json.read_text())

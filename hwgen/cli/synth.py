@@ -74,7 +74,9 @@ def run(args) -> int:
     check_output_folder(work_root(args), "--work-dir")
     if args.store:
         check_output_folder(Path(args.store).parent, "--store")
-    config = unit_module(args.unit).spec_from_args(args).to_json()
+    spec = unit_module(args.unit).spec_from_args(args)
+    spec.check_target(args.target)
+    config = spec.to_json()
     flow = FlowSpec(args.target, dsp=not args.no_dsp, pnr=args.pnr,
                     freq_mhz=DEFAULT_FREQ_MHZ if args.freq is None else args.freq, library=args.library,
                     clock_ns=args.clock_ns)

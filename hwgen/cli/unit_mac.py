@@ -6,7 +6,7 @@ from hwgen.cli._verify_options import add_verify_options, verify_spec
 from hwgen.formats import DEFAULT_TERMS, MULTIPLY_MODES
 from hwgen.formats._check import check_int
 from hwgen.specs import MacSpec
-from hwgen.specs.mac import MAX_PIPELINE
+from hwgen.specs.mac import DSP_MAPPINGS, MAX_PIPELINE
 
 ABOUT = ("A multiply-accumulate (MAC) unit: each clock it multiplies two scalar operands and adds the "
          "product to a fixed-point or float accumulator; an item marked last ends a dot product and outputs "
@@ -18,7 +18,7 @@ def add_options(parser) -> None:
     parser.add_argument("--a", required=True, metavar="FMT",
                         help="operand A format, e.g. fp8_e4m3, int8, dint4")
     parser.add_argument("--b", required=True, metavar="FMT", help="operand B format")
-    acc, pipeline, mul = (MacSpec.default(name) for name in ("acc", "pipeline", "mul"))
+    acc, pipeline, mul, dsp = (MacSpec.default(name) for name in ("acc", "pipeline", "mul", "dsp"))
     parser.add_argument("--acc", default=acc, metavar="SPEC",
                         help="accumulator: fixed (exact, sized by --terms), fixed:W (wraps), or a float "
                              f"format such as fp32, bf16, fp16 (default: {acc})")
@@ -28,10 +28,15 @@ def add_options(parser) -> None:
                         help=f"register stages 1..{MAX_PIPELINE}; latency = N cycles (default: {pipeline})")
     parser.add_argument("--mul", choices=MULTIPLY_MODES, default=mul,
                         help=f"multiplier: exact, or lmul (L-Mul approximate, minifloats) (default: {mul})")
+    parser.add_argument("--dsp", choices=DSP_MAPPINGS, default=dsp,
+                        help="DSP mapping: inferred (portable Verilog, synthesis decides), or sb_mac16 (two "
+                             "iCE40 UltraPlus SB_MAC16 blocks instantiated: multiplier, product register and "
+                             "accumulator in the DSPs at every depth; integer operands of up to 8 bits, "
+                             f"pipeline >= 2; synthesizes for ice40 only) (default: {dsp})")
 
 
 def spec_from_args(args) -> MacSpec:
-    return MacSpec(args.a, args.b, args.acc, args.terms, args.pipeline, args.mul)
+    return MacSpec(args.a, args.b, args.acc, args.terms, args.pipeline, args.mul, args.dsp)
 
 
 def run_generate(args) -> int:

@@ -9,6 +9,7 @@ A float accumulator rounds the exact sum once per step (round to nearest, ties t
 from dataclasses import dataclass
 
 from hwgen.formats._check import check_int
+from hwgen.formats.integer import IntFormat
 from hwgen.formats.minifloat import MiniFloat
 
 DEFAULT_TERMS = 64
@@ -43,6 +44,14 @@ def lmul_max_units(fmt: MiniFloat) -> int:
     s = 2 * x - bias * (1 << m) + (1 << (m - lmul_offset_bits(m)))
     shift = (s >> m) + bias + m - 2  # see hwgen.golden.mac: product units = significand << shift
     return ((1 << m) + (s & ((1 << m) - 1))) << shift
+
+
+def signed_width(fmt) -> int:
+    """Bits of an integer or table format's code values (in units of 2^lsb_exponent) as two's
+    complement: what one operand of a signed multiplier needs."""
+    if isinstance(fmt, IntFormat):
+        return fmt.bits if fmt.signed else fmt.bits + 1
+    return fmt.max_units.bit_length() + 1
 
 
 def max_product_units(a, b, mul: str = "exact") -> int:

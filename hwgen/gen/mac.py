@@ -18,7 +18,7 @@ from hwgen.gen.exact_product import TABLE_INPUT_BITS, align, multiply, product_t
 from hwgen.gen.lane import absolute_value, integer_operands, lmul_parts, product_bits
 from hwgen.gen.operands import decode_operand, exponent_offset, signed_value, split_operand
 from hwgen.gen.pipeline import Pipeline, PipelinedUnit, stall_control
-from hwgen.specs.mac import DEFAULT_PIPELINE, MAC_CUT_POINTS, MAX_PIPELINE, MacSpec
+from hwgen.specs.mac import DEFAULT_PIPELINE, MAC_CUT_POINTS, MAX_PIPELINE, MacSpec, check_dsp
 
 # Where pipeline registers go, in order: after the multiplier (a DSP's M register), after the
 # operand decode (its A/B registers), after the product shifter. Deeper pipelines add input registers.
@@ -46,18 +46,23 @@ class MacUnit(PipelinedUnit, wiring.Component):
         transfer carrying ``last`` to ``o.valid`` (no backpressure); initiation interval 1.
     mul:
         ``"exact"`` or ``"lmul"`` (L-Mul, same-format minifloats).
+    dsp:
+        ``"inferred"`` (portable Verilog) or ``"sb_mac16"`` (two instantiated iCE40 SB_MAC16 blocks:
+        :mod:`hwgen.gen.sb_mac16`).
 
     Backpressure stalls the whole pipeline: ``i.ready = ~o.valid | o.ready``.
     """
 
-    def __new__(cls, a, b, acc="fixed", *, terms=None, pipeline=DEFAULT_PIPELINE, mul="exact"):
+    def __new__(cls, a, b, acc="fixed", *, terms=None, pipeline=DEFAULT_PIPELINE, mul="exact",
+                dsp="inferred"):
         # Checked before the object exists: Amaranth warns about every component it never
         # elaborates, and a refused design is not an unused one.
         a, b = scalar_format(a), scalar_format(b)
         acc = accumulator(acc, a, b, terms, mul)
         pipeline = check_int(pipeline, "pipeline depth", 1, MAX_PIPELINE)
+        dsp = check_dsp(dsp, a, b, acc, mul, pipeline)
         unit = super().__new__(cls, src_loc_at=1)
-        unit._a, unit._b, unit._acc, unit._pipeline, unit._mul = a, b, acc, pipeline, mul
+        unit._a, unit._b, unit._acc, unit._pipeline, unit._mul, unit._dsp = a, b, acc, pipeline, mul, dsp
         return unit
 
     def __init__(self, *_options, **_keywords):  # the options: checked and kept by __new__
@@ -67,7 +72,8 @@ class MacUnit(PipelinedUnit, wiring.Component):
 
     @classmethod
     def from_spec(cls, spec: MacSpec) -> "MacUnit":
-        return cls(spec.a, spec.b, spec.acc, terms=spec.terms, pipeline=spec.pipeline, mul=spec.mul)
+        return cls(spec.a, spec.b, spec.acc, terms=spec.terms, pipeline=spec.pipeline, mul=spec.mul,
+                   dsp=spec.dsp)
 
     # -- facts the testbench, manifest and cost model read ----------------------------------------
     @property
@@ -86,8 +92,33 @@ class MacUnit(PipelinedUnit, wiring.Component):
     def mul(self) -> str:
         return self._mul
 
+    @property
+    def dsp(self) -> str:
+        return self._dsp
+
+    @property
+    def primitives(self) -> dict:
+        """Vendor primitives the Verilog instantiates: name -> the one target that synthesizes it."""
+        if self._dsp == "sb_mac16":
+            from hwgen.gen import sb_mac16
+
+            return {sb_mac16.PRIMITIVE: sb_mac16.FAMILY}
+        return {}
+
+    def simulation_models(self) -> tuple[str, ...]:
+        """Verilog the emitted file carries for simulators (models of :attr:`primitives`)."""
+        if self._dsp == "sb_mac16":
+            from hwgen.gen import sb_mac16
+
+            return (sb_mac16.simulation_model(),)
+        return ()
+
     # -- datapath ---------------------------------------------------------------------------------
     def elaborate(self, platform):
+        if self._dsp == "sb_mac16":
+            from hwgen.gen import sb_mac16
+
+            return sb_mac16.elaborate(self)
         m = Module()
         advance = stall_control(m, self.o, self.i)
         pipe = Pipeline(m, advance, CUT_POINTS, self._pipeline)

@@ -14,4 +14,5 @@ def manifest_details(unit: MacUnit) -> dict:
         "formats": {"a": unit.a.name, "b": unit.b.name},
         "acc": manifest_entry(unit.accumulator),
         "mul": unit.mul,
+        **({"dsp": unit.dsp, "primitives": unit.primitives} if unit.primitives else {}),
     }

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from amaranth import Array, Cat, Const, Module, Mux, Signal, Value, signed, unsigned
 
 from hwgen.formats import IntFormat, MiniFloat, TableFormat
+from hwgen.formats.accumulator import signed_width
 
 
 @dataclass(frozen=True)
@@ -129,13 +130,6 @@ def decode_operand(m: Module, fmt, code: Value, name: str) -> Operand:
     if isinstance(fmt, IntFormat):
         return _integer(fmt, code)
     return _table(fmt, code)
-
-
-def signed_width(fmt) -> int:
-    """Bits of :func:`signed_value` for an integer or table format."""
-    if isinstance(fmt, IntFormat):
-        return fmt.bits if fmt.signed else fmt.bits + 1
-    return fmt.max_units.bit_length() + 1
 
 
 def signed_value(fmt, code: Value) -> Value:

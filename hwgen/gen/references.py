@@ -11,6 +11,7 @@ REFERENCE_DESIGNS = (
     MacSpec("fp8_e5m2", "fp8_e5m2", "fp32"),
     MacSpec("fp4_e2m1", "fp4_e2m1", "fixed"),
     MacSpec("dint4", "int8", "fixed"),
+    MacSpec("int8", "int8", "fixed", dsp="sb_mac16"),  # instantiates iCE40 SB_MAC16 blocks
 )
 
 

@@ -98,3 +98,22 @@ class UnitSpec:
     @property
     def ii(self) -> int:
         return 1
+
+    @classmethod
+    def fmax_candidates(cls, options: Mapping, target: str) -> tuple[tuple[int, tuple], ...]:
+        """What an Fmax search on *target* tries for the design of *options* (its pipeline ignored), in
+        order: (pipeline depth, other option overrides) pairs. Every depth of ``max_pipeline``."""
+        del options, target
+        return tuple((depth, ()) for depth in range(1, cls.max_pipeline + 1))
+
+    @property
+    def targets(self) -> tuple[str, ...] | None:
+        """The only synthesis targets the design maps to (it instantiates their primitives); None: all."""
+        return None
+
+    def check_target(self, target: str, option: str = "--target") -> str:
+        """*target*, or a one-line ``ValueError`` naming *option* when the design cannot map to it."""
+        if self.targets is not None and target not in self.targets:
+            targets = ", ".join(self.targets)
+            raise ValueError(f"{option} {target}: {self.label} synthesizes for {targets} only")
+        return target

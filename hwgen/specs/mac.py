@@ -1,15 +1,27 @@
-"""The MAC spec: operand formats, accumulator, dot-product length, pipeline depth, multiply mode."""
+"""The MAC spec: operand formats, accumulator, dot-product length, pipeline depth, multiply mode, DSP
+mapping."""
 
 from dataclasses import dataclass
 from typing import ClassVar
 
-from hwgen.formats import DEFAULT_TERMS, Accumulator, accumulator, scalar_format
+from hwgen.formats import DEFAULT_TERMS, Accumulator, IntFormat, TableFormat, accumulator, scalar_format
 from hwgen.formats._check import check_int
+from hwgen.formats.accumulator import signed_width
 from hwgen.specs.base import UnitSpec
 
 DEFAULT_PIPELINE = 3
 MAX_PIPELINE = 16
 MAC_CUT_POINTS = 3  # register cuts of hwgen.gen.mac: product, operands, term; deeper adds input registers
+
+# How the multiplier and accumulator map onto DSP blocks: "inferred" leaves it to synthesis (portable
+# Verilog); "sb_mac16" instantiates two iCE40 UltraPlus SB_MAC16 blocks (hwgen.gen.sb_mac16): Yosys
+# packs no pipeline register that has a clock enable into an SB_MAC16, so a stallable pipeline only
+# reaches its DSP registers by instantiation.
+DSP_MAPPINGS = ("inferred", "sb_mac16")
+SB_MAC16_OPERAND_BITS = 8  # two's complement bits per operand in the SB_MAC16's 8x8 mode
+SB_MAC16_ACC_BITS = 32
+SB_MAC16_MIN_PIPELINE = 2  # the product register and the accumulator (depth 1 infers one SB_MAC16)
+SB_MAC16_TARGETS = ("ice40",)  # the synthesis targets that map an instantiated SB_MAC16
 
 
 def canonical_acc(acc: Accumulator) -> str:
@@ -19,9 +31,10 @@ def canonical_acc(acc: Accumulator) -> str:
     return "fixed" if acc.spec == "fixed" else f"fixed:{acc.width}"
 
 
-def shape_parts(acc: str, terms, default_terms, mul: str, pipeline: int, default_pipeline: int) -> list[str]:
+def shape_parts(acc: str, terms, default_terms, mul: str, pipeline: int, default_pipeline: int,
+                dsp: str = "inferred") -> list[str]:
     """What a non-default shape adds to a name, in order: ``k<K>`` (a fixed accumulator sized for
-    another length), the multiply mode, ``p<N>``."""
+    another length), the multiply mode, ``p<N>``, the DSP mapping."""
     parts = []
     if acc == "fixed" and terms != default_terms:
         parts.append(f"k{terms}")
@@ -29,7 +42,31 @@ def shape_parts(acc: str, terms, default_terms, mul: str, pipeline: int, default
         parts.append(mul)
     if pipeline != default_pipeline:
         parts.append(f"p{pipeline}")
+    if dsp != "inferred":
+        parts.append(dsp)
     return parts
+
+
+def check_dsp(dsp, a, b, acc: Accumulator, mul: str, pipeline: int) -> str:
+    """*dsp* if it is a DSP mapping the MAC can take; else one line naming what it needs."""
+    if dsp not in DSP_MAPPINGS:
+        raise ValueError(f"dsp must be one of {', '.join(DSP_MAPPINGS)}, not {dsp!r}")
+    if dsp == "sb_mac16":
+        why = None
+        formats = (a, b)
+        if mul != "exact" or not all(isinstance(f, IntFormat | TableFormat) for f in formats):
+            why = f"integer or table operands and the exact multiplier, not {a.name} x {b.name} ({mul})"
+        elif max(signed_width(f) for f in formats) > SB_MAC16_OPERAND_BITS:
+            why = f"operands of at most {SB_MAC16_OPERAND_BITS} two's complement bits ({a.name} x {b.name})"
+        elif acc.kind != "fixed" or acc.width > SB_MAC16_ACC_BITS:
+            why = (f"a fixed accumulator of at most {SB_MAC16_ACC_BITS} bits, not "
+                   + (f"{acc.spec} ({acc.width} bits)" if acc.kind == "fixed" else acc.spec))
+        elif pipeline < SB_MAC16_MIN_PIPELINE:
+            why = (f"pipeline {SB_MAC16_MIN_PIPELINE} or more (at pipeline 1 the inferred MAC is one "
+                   "SB_MAC16 already)")
+        if why:
+            raise ValueError(f"dsp sb_mac16 needs {why}")
+    return dsp
 
 
 def operands_name(a, b) -> str:
@@ -43,6 +80,8 @@ class MacSpec(UnitSpec):
 
     ``terms``: the dot-product length a ``fixed`` accumulator is sized for (filled in: 64); other
     accumulators keep what was given. ``pipeline``: register stages, latency = ``pipeline`` cycles.
+    ``dsp``: one of :data:`DSP_MAPPINGS`; left out of the canonical options while ``inferred``, so
+    designs stored before the option existed keep their identity.
     """
 
     kind: ClassVar[str] = "mac"
@@ -57,12 +96,20 @@ class MacSpec(UnitSpec):
     terms: int | None = None
     pipeline: int = DEFAULT_PIPELINE
     mul: str = "exact"
+    dsp: str = "inferred"
 
     def __post_init__(self):
         a, b = scalar_format(self.a), scalar_format(self.b)
         acc = accumulator(self.acc, a, b, self.terms, self.mul)
         pipeline = check_int(self.pipeline, "pipeline depth", 1, MAX_PIPELINE)
+        check_dsp(self.dsp, a, b, acc, self.mul, pipeline)
         self._canonical(a=a.name, b=b.name, acc=canonical_acc(acc), terms=acc.terms, pipeline=pipeline)
+
+    def options(self) -> dict:
+        options = super().options()
+        if options["dsp"] == "inferred":
+            del options["dsp"]
+        return options
 
     @property
     def format_a(self):
@@ -78,19 +125,47 @@ class MacSpec(UnitSpec):
 
     @property
     def module_name(self) -> str:
-        """``mac_<a>[_<b>]_<acc>[_k<K>][_lmul][_p<N>]``, e.g. ``mac_fp8_e4m3fn_fixed``."""
+        """``mac_<a>[_<b>]_<acc>[_k<K>][_lmul][_p<N>][_sb_mac16]``, e.g. ``mac_fp8_e4m3fn_fixed``."""
         return "_".join(["mac", operands_name(self.format_a, self.format_b), self.acc.replace(":", ""),
                          *self._shape()])
 
     @property
     def label(self) -> str:
-        """``fp8_e4m3fn``, ``dint4xint8``, ``int8 p1``, ``fp8_e5m2/fp32``, ``fp8_e4m3fn lmul``."""
+        """``fp8_e4m3fn``, ``dint4xint8``, ``int8 p1``, ``fp8_e5m2/fp32``, ``fp8_e4m3fn lmul``,
+        ``int8 p3 sb_mac16``."""
         label = self.a if self.a == self.b else f"{self.a}x{self.b}"
         return " ".join([label + ("" if self.acc == "fixed" else f"/{self.acc}"), *self._shape()])
 
     def _shape(self) -> list[str]:
-        return shape_parts(self.acc, self.terms, DEFAULT_TERMS, self.mul, self.pipeline, DEFAULT_PIPELINE)
+        return shape_parts(self.acc, self.terms, DEFAULT_TERMS, self.mul, self.pipeline, DEFAULT_PIPELINE,
+                           self.dsp)
 
     @property
     def latency(self) -> int:
         return self.pipeline
+
+    @property
+    def targets(self) -> tuple[str, ...] | None:
+        return SB_MAC16_TARGETS if self.dsp == "sb_mac16" else None
+
+    @classmethod
+    def fmax_candidates(cls, options, target: str) -> tuple[tuple[int, tuple], ...]:
+        """Every depth; on iCE40 each depth also with ``dsp = "sb_mac16"`` (product register and
+        accumulator in the DSPs) where the design allows it, after the inferred one; a design that
+        names ``sb_mac16`` tries only that."""
+        named = options.get("dsp", "inferred")
+        candidates = []
+        for depth, _ in super().fmax_candidates(options, target):
+            if named == "inferred":
+                candidates.append((depth, ()))
+            if target in SB_MAC16_TARGETS and cls._allows(options, depth, "sb_mac16"):
+                candidates.append((depth, (("dsp", "sb_mac16"),)))
+        return tuple(candidates)
+
+    @classmethod
+    def _allows(cls, options, depth: int, dsp: str) -> bool:
+        try:
+            cls.from_options({**options, "pipeline": depth, "dsp": dsp})
+        except ValueError:
+            return False
+        return True
