@@ -83,9 +83,12 @@ TARGETS = {
     "gates": ("gates", False, False),
 }
 SIDES = ("hwgen", "plain")
-# hwgen's MAC with dsp = "sb_mac16" (two instantiated SB_MAC16 blocks), measured beside the two on ice40
-# where the spec allows it (integer operands of up to 8 bits, pipeline >= 2).
-DSP_SIDE, DSP_TARGET = "sb_mac16", "ice40"
+# hwgen's MAC with its registers placed otherwise (what `hwgen synth --fmax` also tries), measured beside
+# the two where the spec allows it: side -> (MacSpec options, the targets it is measured on, what it is).
+VARIANTS = {
+    "sb_mac16": ({"dsp": "sb_mac16"}, ("ice40",), "dsp = sb_mac16: the MAC's registers inside two SB_MAC16"),
+    "acc2": ({"acc_stages": 2}, ("ice40", "ecp5"), "acc_stages = 2: the accumulator's addition split in two"),
+}
 TERMS = 8
 QUICK_FORMAT = "fp4_e2m1"
 
@@ -151,12 +154,15 @@ def designs(fmt_name: str, depth: int, plain_input_regs: bool = False,
         "plain": {"module": module, "verilog": plain_verilog(module, e, m, width, depth, **regs),
                   "ports": plain_ports(fmt.bits, width), "width": width},
     }
-    try:
-        dsp = generate_design(MacSpec(fmt_name, fmt_name, "fixed", terms=TERMS, pipeline=depth, dsp=DSP_SIDE))
-    except ValueError:  # a minifloat, or depth 1
-        return sides
-    return {**sides, DSP_SIDE: {"module": dsp.module, "verilog": dsp.verilog, "ports": list(dsp.ports),
-                                "width": width}}
+    for side, (options, _, _) in VARIANTS.items():
+        try:
+            spec = MacSpec(fmt_name, fmt_name, "fixed", terms=TERMS, pipeline=depth, **options)
+            variant = generate_design(spec)
+        except ValueError:  # the spec refuses it here (a minifloat in SB_MAC16s, depth 1)
+            continue
+        sides[side] = {"module": variant.module, "verilog": variant.verilog, "ports": list(variant.ports),
+                       "width": width}
+    return sides
 
 
 # -- one measurement (runs in a worker process) ------------------------------------------------
@@ -291,7 +297,7 @@ def print_table(rows: list[dict], formats, targets, depths, out=sys.stdout) -> N
         all_fmax = [v for d in depths for v in per_depth[d][1]]
         summary.append((target, geomean(all_area), geomean(all_fmax), geomean(equivalent),
                         {d: (geomean(per_depth[d][0]), geomean(per_depth[d][1])) for d in depths}))
-    print_dsp_table(index, formats, depths, out)
+    print_variant_tables(index, formats, targets, depths, out)
     print("\ngeometric means of hwgen / plain per target (all formats and depths; then per depth); "
           "+CCU2C: ECP5 LUT+FF with each CCU2C counted as 2 LUT4", file=out)
     print(f"{'target':<11}{'LUT+FF':>8}{'Fmax':>8}{'+CCU2C':>8}"
@@ -302,27 +308,30 @@ def print_table(rows: list[dict], formats, targets, depths, out=sys.stdout) -> N
               file=out)
 
 
-def print_dsp_table(index: dict, formats, depths, out=sys.stdout) -> None:
-    """hwgen's MAC with dsp = sb_mac16 on ice40 beside the inferred one and the plain MAC."""
-    lines = []
-    for fmt in formats:
-        for depth in depths:
-            dsp, hw, pl = (index.get((fmt, depth, side, DSP_TARGET)) for side in (DSP_SIDE, *SIDES))
-            if not dsp:
-                continue
-            fmax = [mean_fmax(r) for r in (dsp, hw, pl)]
-            lines.append(f"{fmt:<12}{depth:>2}{fmt_num(dsp.get('area'), 'd'):>9}{fmt_num(fmax[0], '.1f'):>10}"
-                         f"{fmt_num(fmax[1], '.1f'):>10}{fmt_num(fmax[2], '.1f'):>10}"
-                         f"{fmt_num(ratio(fmax[0], fmax[1]), '.2f'):>11}"
-                         f"{fmt_num(ratio(fmax[0], fmax[2]), '.2f'):>10}"
-                         f"   {cells_text(dsp)}")
-    if lines:
-        print(f"\n{DSP_TARGET}, hwgen with dsp = {DSP_SIDE} (MAC registers inside two SB_MAC16): LUT+FF "
-              "outside the DSPs, Fmax (MHz) beside hwgen's inferred MAC and the plain one", file=out)
-        print(f"{'format':<12}{'p':>2}{'L+F':>9}{'Fmax':>10}{'inferred':>10}{'plain':>10}{'/inferred':>11}"
-              f"{'/plain':>10}   cells", file=out)
-        for line in lines:
-            print(line, file=out)
+def print_variant_tables(index: dict, formats, targets, depths, out=sys.stdout) -> None:
+    """hwgen's MAC with its registers placed otherwise (VARIANTS) beside its default and the plain MAC."""
+    for side, (_, variant_targets, what) in VARIANTS.items():
+        lines = []
+        for target in (t for t in targets if t in variant_targets):
+            for fmt in formats:
+                for depth in depths:
+                    rows = [index.get((fmt, depth, name, target)) for name in (side, *SIDES)]
+                    if not rows[0]:
+                        continue
+                    area = [r.get("area") if r else None for r in rows]
+                    fmax = [mean_fmax(r) for r in rows]
+                    lines.append(f"{target:<11}{fmt:<12}{depth:>2}{fmt_num(area[0], 'd'):>8}"
+                                 f"{fmt_num(ratio(area[0], area[2]), '.2f'):>8}{fmt_num(fmax[0], '.1f'):>9}"
+                                 f"{fmt_num(fmax[1], '.1f'):>9}{fmt_num(fmax[2], '.1f'):>9}"
+                                 f"{fmt_num(ratio(fmax[0], fmax[1]), '.2f'):>10}"
+                                 f"{fmt_num(ratio(fmax[0], fmax[2]), '.2f'):>8}   {cells_text(rows[0])}")
+        if lines:
+            print(f"\nhwgen with {what}: LUT+FF (the unit's, / plain), Fmax (MHz) beside hwgen's default "
+                  "placement and the plain MAC", file=out)
+            print(f"{'target':<11}{'format':<12}{'p':>2}{'L+F':>8}{'/plain':>8}{'Fmax':>9}{'default':>9}"
+                  f"{'plain':>9}{'/default':>10}{'/plain':>8}   cells", file=out)
+            for line in lines:
+                print(line, file=out)
 
 
 # -- functional check of plain_mac.v ------------------------------------------------------------
@@ -521,8 +530,8 @@ def main() -> None:
         order = sorted(points, key=lambda p: -points[p]["hwgen"]["width"])
         for target in sorted(args.targets, key=lambda t: not TARGETS[t][2]):
             for fmt, depth in order:
-                dsp = target == DSP_TARGET and DSP_SIDE in points[fmt, depth]
-                sides = [*SIDES, *([DSP_SIDE] if dsp else [])]
+                sides = [*SIDES, *(side for side, (_, where, _) in VARIANTS.items()
+                                   if target in where and side in points[fmt, depth])]
                 for side in sides:
                     tasks.append({"format": fmt, "depth": depth, "side": side, "target": target,
                                   "design": points[fmt, depth][side], "seeds": args.seeds, "freq": args.freq,

@@ -376,8 +376,8 @@ class FmaxChoice:
             result = (f"pipeline {chosen} reaches {self.achieved_mhz:.2f} MHz (met: true), the "
                       f"smallest depth that does; {area}")
         else:
-            depths = self.search_depths
-            result = (f"not reached by any pipeline {depths.start}..{depths.stop - 1}: the highest is "
+            depths = sorted({trial.pipeline for trial in self.trials})
+            result = (f"not reached by any pipeline {depths[0]}..{depths[-1]}: the highest is "
                       f"{self.achieved_mhz:.2f} MHz with pipeline {chosen}, chosen (met: false); "
                       f"{area}")
         failed = f"; {self.failed} depth(s) failed and were passed over" if self.failed else ""
@@ -385,10 +385,6 @@ class FmaxChoice:
         if not self.met:
             lines.append(f"  why: the chosen design's critical path is {critical_path(self.row)}")
         return lines
-
-    @property
-    def search_depths(self) -> range:
-        return pipeline_depths(self.search.unit)
 
 
 def critical_path(row: Mapping) -> str:

@@ -51,8 +51,8 @@ _UNIT_NAMES = {
 # The manifest keys that state a unit's spec, in the order the header lists them. Not listed: keys
 # rendered elsewhere (ports, streams, latency, ii), bulky or machine-dependent ones (the NN-LUT table,
 # fit errors) and later annotations (fmax).
-_SPEC_KEYS = ("formats", "acc", "mul", "dsp", "product", "sum", "pipeline", "pes", "simd", "depth",
-              "last_spacing", "weight_order", "block", "block_sum_bits", "element_order", "function",
+_SPEC_KEYS = ("formats", "acc", "acc_stages", "mul", "dsp", "product", "sum", "pipeline", "pes", "simd",
+              "depth", "last_spacing", "weight_order", "block", "block_sum_bits", "element_order", "function",
               "entries", "range", "reduction", "index", "lut")
 _LEFT_OUT = ("max_error",)  # of nested entries (lut, its match): a fit's float, not the hardware
 _CLOCK_AND_RESET = {"clk": "clock: every transfer happens on its rising edge",
@@ -240,9 +240,10 @@ def _handshake_lines(manifest: Mapping, kind: str) -> list[str]:
                   "  o__payload holds while o__valid & !o__ready"]
         if manifest.get("primitives"):
             names = ", ".join(manifest["primitives"])
-            lines += [f"Vendor primitives: {names}, instantiated; the file carries their simulation model for",
-                      "simulators (skipped when SYNTHESIS is defined). The control flip-flops power up 0, as",
-                      "the FPGA's do: hold rst high for one rising clk edge before the first item."]
+            lines += [f"Vendor primitives: {names}, instantiated; the file carries their simulation",
+                      "model for simulators (skipped when SYNTHESIS is defined). The control flip-flops",
+                      "power up 0, as the FPGA's do: hold rst high for one rising clk edge before the",
+                      "first item."]
         return lines
     timing = manifest["timing"]
     return [*lines,

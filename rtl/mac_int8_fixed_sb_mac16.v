@@ -33,9 +33,10 @@
 //   the dot product since the previous last (the sum then restarts from zero)
 //   backpressure stalls the whole pipeline: i__ready = !o__valid | o__ready;
 //   o__payload holds while o__valid & !o__ready
-// Vendor primitives: SB_MAC16, instantiated; the file carries their simulation model for
-// simulators (skipped when SYNTHESIS is defined). The control flip-flops power up 0, as
-// the FPGA's do: hold rst high for one rising clk edge before the first item.
+// Vendor primitives: SB_MAC16, instantiated; the file carries their simulation
+// model for simulators (skipped when SYNTHESIS is defined). The control flip-flops
+// power up 0, as the FPGA's do: hold rst high for one rising clk edge before the
+// first item.
 //
 // Warnings of verilator --lint-only -Wall silenced in this file only, each one benign:
 //   PROCASSINIT   a register is declared with its reset value (its power-on value) and driven by an always

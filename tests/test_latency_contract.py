@@ -41,6 +41,8 @@ UNITS = [
     Unit("mac-fp8_e5m2-fp32-p3", ("mac", "--a", "fp8_e5m2", "--b", "fp8_e5m2", "--acc", "fp32")),
     Unit("mac-int8-fixed-p2-sb_mac16", ("mac", "--a", "int8", "--b", "int8", "--pipeline", "2", "--dsp",
                                          "sb_mac16")),
+    Unit("mac-fp8_e4m3fn-fixed-p2-acc2", ("mac", "--a", "fp8_e4m3fn", "--b", "fp8_e4m3fn", "--pipeline", "2",
+                                           "--acc-stages", "2")),
     Unit("systolic-int8-pe1-s1-p1", ("systolic", "--a", "int8", "--b", "int8", "--pes", "1", "--simd", "1",
                                      "--pipeline", "1", "--depth", "4")),
     Unit("systolic-fp8_e4m3fn-pe3-s2-p2", ("systolic", "--a", "fp8_e4m3fn", "--b", "fp8_e4m3fn", "--pes", "3",

@@ -6,7 +6,7 @@ from hwgen.cli._verify_options import add_verify_options, verify_spec
 from hwgen.formats import DEFAULT_TERMS, MULTIPLY_MODES
 from hwgen.formats._check import check_int
 from hwgen.specs import MacSpec
-from hwgen.specs.mac import DSP_MAPPINGS, MAX_PIPELINE
+from hwgen.specs.mac import ACC_STAGES, DSP_MAPPINGS, MAX_PIPELINE
 
 ABOUT = ("A multiply-accumulate (MAC) unit: each clock it multiplies two scalar operands and adds the "
          "product to a fixed-point or float accumulator; an item marked last ends a dot product and outputs "
@@ -18,7 +18,8 @@ def add_options(parser) -> None:
     parser.add_argument("--a", required=True, metavar="FMT",
                         help="operand A format, e.g. fp8_e4m3, int8, dint4")
     parser.add_argument("--b", required=True, metavar="FMT", help="operand B format")
-    acc, pipeline, mul, dsp = (MacSpec.default(name) for name in ("acc", "pipeline", "mul", "dsp"))
+    acc, pipeline, mul, dsp, stages = (MacSpec.default(name) for name in ("acc", "pipeline", "mul", "dsp",
+                                                                          "acc_stages"))
     parser.add_argument("--acc", default=acc, metavar="SPEC",
                         help="accumulator: fixed (exact, sized by --terms), fixed:W (wraps), or a float "
                              f"format such as fp32, bf16, fp16 (default: {acc})")
@@ -33,10 +34,14 @@ def add_options(parser) -> None:
                              "iCE40 UltraPlus SB_MAC16 blocks instantiated: multiplier, product register and "
                              "accumulator in the DSPs at every depth; integer operands of up to 8 bits, "
                              f"pipeline >= 2; synthesizes for ice40 only) (default: {dsp})")
+    parser.add_argument("--acc-stages", type=int, choices=ACC_STAGES, default=stages,
+                        help="register stages of a fixed accumulator: 1, or 2 (its addition split in two "
+                             "halves with a register between, for a wide accumulator whose carry chain is "
+                             f"the critical path; one of the --pipeline stages) (default: {stages})")
 
 
 def spec_from_args(args) -> MacSpec:
-    return MacSpec(args.a, args.b, args.acc, args.terms, args.pipeline, args.mul, args.dsp)
+    return MacSpec(args.a, args.b, args.acc, args.terms, args.pipeline, args.mul, args.dsp, args.acc_stages)
 
 
 def run_generate(args) -> int:

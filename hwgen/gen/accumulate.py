@@ -24,12 +24,19 @@ FLAGS = ("nan", "pos_inf", "neg_inf")  # a fixed accumulator's sticky flags
 @dataclass(frozen=True)
 class FixedTerm:
     """What one item adds to a fixed accumulator: ``addend`` (wraps at the accumulator's width) and,
-    when the operands have specials, whether the item is NaN, +inf or -inf (None: no flags)."""
+    when the operands have specials, whether the item is NaN, +inf or -inf (None: no flags).
+
+    ``carry_in``: when given, ``addend`` is ``value + carry_in`` (a ones' complement and its +1), and the
+    split accumulator takes the two apart so that the +1 is its low adder's carry-in rather than an
+    adder of its own.
+    """
 
     addend: Value
     nan: Value | None = None
     pos_inf: Value | None = None
     neg_inf: Value | None = None
+    value: Value | None = None
+    carry_in: Value | None = None
 
     @property
     def flags(self) -> tuple:
@@ -88,7 +95,7 @@ def float_add(m, fmt, feedback: Value, term: FloatTerm, name: str = "add") -> Va
 
 
 def accumulate(m, o, item: dict, advance: Value, acc: Accumulator, term: FixedTerm | FloatTerm, *,
-               flags_apart: bool = True) -> None:
+               flags_apart: bool = True, stages: int = 1) -> None:
     """Add *term* of the pipeline's last stage (*item*: its ``valid`` and ``last``) into accumulator
     *acc* while *advance*; drive stream *o* (``valid`` and payload) one clock edge later.
 
@@ -98,7 +105,13 @@ def accumulate(m, o, item: dict, advance: Value, acc: Accumulator, term: FixedTe
     *flags_apart*: a fixed accumulator's sticky flags load under an enable of their own (the MAC's
     netlist) rather than the sum's (False: the MX dot unit's). Same logic; Amaranth builds one enable
     gate per conditional, so the choice only keeps each unit's emitted Verilog as it is.
+
+    *stages* 2 (fixed accumulators): the addition split in two halves with a register between
+    (:func:`accumulate_in_two_stages`); ``o.valid`` rises one clock edge later.
     """
+    if stages == 2:
+        accumulate_in_two_stages(m, o, item, advance, acc, term)
+        return
     restart = Signal(init=1)
     step = advance & item["valid"]
     with m.If(advance):
@@ -121,5 +134,58 @@ def accumulate(m, o, item: dict, advance: Value, acc: Accumulator, term: FixedTe
     if flags and flags_apart:
         with m.If(step):
             m.d.sync += flags
+    if seen:
+        m.d.comb += [o.payload[name].eq(value) for name, value in flag_outputs(*seen).items()]
+
+
+def accumulate_in_two_stages(m, o, item: dict, advance: Value, acc: Accumulator, term: FixedTerm) -> None:
+    """:func:`accumulate` of a fixed accumulator whose addition is split in two, for an accumulator whose
+    carry chain is the critical path: the low half (``acc_low``, ceil(W / 2) bits) adds the term's low
+    bits and registers its carry-out; one clock edge later the high half (``acc_high``) adds the term's
+    high bits, registered meanwhile, and that carry. Each half is its own loop of half the length. The
+    output is the high half beside a copy of the low half taken at the same edge (``acc_low_out``), so
+    it is the exact sum of the same items; the sticky flags are taken at the second stage too. The
+    restart reaches the high half with the item that restarts the low one.
+    """
+    width = acc.width
+    low_bits = (width + 1) // 2
+    value = term.addend if term.value is None else term.value
+    carry_in = 0 if term.carry_in is None else term.carry_in
+    addend = Signal(signed(width), name="acc_addend")
+    m.d.comb += addend.eq(value)
+    # The term's bits above the low half that are not all copies of its sign, and one sign bit: the
+    # second stage sign-extends them (for a narrow term, the sign alone).
+    sign = 0 if value.shape().signed else 1  # an unsigned term's sign is the 0 above it
+    top = min(width, max(len(value) + sign, low_bits + 1))
+    high_part = addend[low_bits:top]
+    restart = Signal(init=1)
+    step = advance & item["valid"]
+    low = Signal(low_bits, name="acc_low", reset_less=True)
+    carry = Signal(name="acc_carry", reset_less=True)
+    high_term = Signal(signed(len(high_part)), name="acc_high_term", reset_less=True)
+    low_sum = Signal(low_bits + 1, name="acc_low_sum")
+    m.d.comb += low_sum.eq(Mux(restart, 0, low) + addend[:low_bits] + carry_in)
+    # The second stage's item: valid, last, whether it restarts the high half, its flags.
+    second = {name: Signal(name=f"acc_{name}", reset_less=name != "valid")
+              for name in ("valid", "last", "restart")}
+    flags = [Signal(name=f"acc_{flag}_new", reset_less=True) for flag in FLAGS if term.flags]
+    with m.If(advance):
+        m.d.sync += second["valid"].eq(item["valid"])
+    with m.If(step):
+        m.d.sync += [restart.eq(item["last"]), low.eq(low_sum[:low_bits]), carry.eq(low_sum[low_bits]),
+                     high_term.eq(high_part.as_signed()), second["last"].eq(item["last"]),
+                     second["restart"].eq(restart),
+                     *(new.eq(value) for new, value in zip(flags, term.flags, strict=True))]
+    high = Signal(width - low_bits, name="acc_high", reset_less=True)
+    low_out = Signal(low_bits, name="acc_low_out", reset_less=True)
+    seen = [Signal(name=f"{flag}_seen", reset_less=True) for flag in FLAGS if term.flags]
+    second_step = advance & second["valid"]
+    with m.If(advance):
+        m.d.sync += o.valid.eq(second["valid"] & second["last"])
+    with m.If(second_step):
+        m.d.sync += [high.eq(Mux(second["restart"], 0, high) + high_term + carry), low_out.eq(low),
+                     *(flag.eq(Mux(second["restart"], 0, flag) | new)
+                       for flag, new in zip(seen, flags, strict=True))]
+    m.d.comb += o.payload.acc.eq(Cat(low_out, high))
     if seen:
         m.d.comb += [o.payload[name].eq(value) for name, value in flag_outputs(*seen).items()]

@@ -18,7 +18,14 @@ from hwgen.gen.exact_product import TABLE_INPUT_BITS, align, multiply, product_t
 from hwgen.gen.lane import absolute_value, integer_operands, lmul_parts, product_bits
 from hwgen.gen.operands import decode_operand, exponent_offset, signed_value, split_operand
 from hwgen.gen.pipeline import Pipeline, PipelinedUnit, stall_control
-from hwgen.specs.mac import DEFAULT_PIPELINE, MAC_CUT_POINTS, MAX_PIPELINE, MacSpec, check_dsp
+from hwgen.specs.mac import (
+    DEFAULT_PIPELINE,
+    MAC_CUT_POINTS,
+    MAX_PIPELINE,
+    MacSpec,
+    check_acc_stages,
+    check_dsp,
+)
 
 # Where pipeline registers go, in order: after the multiplier (a DSP's M register), after the
 # operand decode (its A/B registers), after the product shifter. Deeper pipelines add input registers.
@@ -49,20 +56,25 @@ class MacUnit(PipelinedUnit, wiring.Component):
     dsp:
         ``"inferred"`` (portable Verilog) or ``"sb_mac16"`` (two instantiated iCE40 SB_MAC16 blocks:
         :mod:`hwgen.gen.sb_mac16`).
+    acc_stages:
+        1, or 2: a fixed accumulator's addition split in two halves with a register between
+        (:func:`~hwgen.gen.accumulate.accumulate_in_two_stages`), one of the ``pipeline`` stages.
 
     Backpressure stalls the whole pipeline: ``i.ready = ~o.valid | o.ready``.
     """
 
     def __new__(cls, a, b, acc="fixed", *, terms=None, pipeline=DEFAULT_PIPELINE, mul="exact",
-                dsp="inferred"):
+                dsp="inferred", acc_stages=1):
         # Checked before the object exists: Amaranth warns about every component it never
         # elaborates, and a refused design is not an unused one.
         a, b = scalar_format(a), scalar_format(b)
         acc = accumulator(acc, a, b, terms, mul)
         pipeline = check_int(pipeline, "pipeline depth", 1, MAX_PIPELINE)
         dsp = check_dsp(dsp, a, b, acc, mul, pipeline)
+        acc_stages = check_acc_stages(acc_stages, acc, dsp, pipeline)
         unit = super().__new__(cls, src_loc_at=1)
-        unit._a, unit._b, unit._acc, unit._pipeline, unit._mul, unit._dsp = a, b, acc, pipeline, mul, dsp
+        unit._a, unit._b, unit._acc, unit._pipeline, unit._mul = a, b, acc, pipeline, mul
+        unit._dsp, unit._acc_stages = dsp, acc_stages
         return unit
 
     def __init__(self, *_options, **_keywords):  # the options: checked and kept by __new__
@@ -73,7 +85,7 @@ class MacUnit(PipelinedUnit, wiring.Component):
     @classmethod
     def from_spec(cls, spec: MacSpec) -> "MacUnit":
         return cls(spec.a, spec.b, spec.acc, terms=spec.terms, pipeline=spec.pipeline, mul=spec.mul,
-                   dsp=spec.dsp)
+                   dsp=spec.dsp, acc_stages=spec.acc_stages)
 
     # -- facts the testbench, manifest and cost model read ----------------------------------------
     @property
@@ -95,6 +107,10 @@ class MacUnit(PipelinedUnit, wiring.Component):
     @property
     def dsp(self) -> str:
         return self._dsp
+
+    @property
+    def acc_stages(self) -> int:
+        return self._acc_stages
 
     @property
     def primitives(self) -> dict:
@@ -121,7 +137,8 @@ class MacUnit(PipelinedUnit, wiring.Component):
             return sb_mac16.elaborate(self)
         m = Module()
         advance = stall_control(m, self.o, self.i)
-        pipe = Pipeline(m, advance, CUT_POINTS, self._pipeline)
+        # A split accumulator's first stage takes the place of one cut register.
+        pipe = Pipeline(m, advance, CUT_POINTS, self._pipeline - (self._acc_stages - 1))
         item = pipe.inputs({"valid": self.i.valid, "last": self.i.payload.last,
                             "a": self.i.payload.a, "b": self.i.payload.b})
         item = pipe.stage(item, "operands", self._decode)
@@ -221,14 +238,16 @@ class MacUnit(PipelinedUnit, wiring.Component):
 
     def _accumulate(self, m, item, advance):
         accumulate(m, self.o, item, advance, self._acc,
-                   self._float_term(item) if self._acc.kind == "float" else self._fixed_term(item))
+                   self._float_term(item) if self._acc.kind == "float" else self._fixed_term(item),
+                   stages=self._acc_stages)
 
     def _fixed_term(self, item) -> FixedTerm:
         if self._integer_product():  # no specials
             return FixedTerm(item["product"])
         # For minifloats, + negative completes the two's complement of the term (see _term).
         inf, negative = item["inf"], item["negative"]
-        return FixedTerm(item["term"] + negative, item["nan"], inf & ~negative, inf & negative)
+        return FixedTerm(item["term"] + negative, item["nan"], inf & ~negative, inf & negative,
+                         value=item["term"], carry_in=negative)
 
     def _float_term(self, item) -> FloatTerm:
         # Integer products come without a shift and without specials (see _term).

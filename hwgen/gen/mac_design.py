@@ -15,4 +15,5 @@ def manifest_details(unit: MacUnit) -> dict:
         "acc": manifest_entry(unit.accumulator),
         "mul": unit.mul,
         **({"dsp": unit.dsp, "primitives": unit.primitives} if unit.primitives else {}),
+        **({"acc_stages": unit.acc_stages} if unit.acc_stages != 1 else {}),
     }

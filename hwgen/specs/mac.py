@@ -22,6 +22,10 @@ SB_MAC16_OPERAND_BITS = 8  # two's complement bits per operand in the SB_MAC16's
 SB_MAC16_ACC_BITS = 32
 SB_MAC16_MIN_PIPELINE = 2  # the product register and the accumulator (depth 1 infers one SB_MAC16)
 SB_MAC16_TARGETS = ("ice40",)  # the synthesis targets that map an instantiated SB_MAC16
+# Register stages of the accumulator: 1, or 2 = its addition split in two halves with a register between
+# (hwgen.gen.accumulate.accumulate_in_two_stages), for a fixed accumulator whose carry chain is the
+# critical path. The second stage is one of the pipeline's stages (latency stays `pipeline`).
+ACC_STAGES = (1, 2)
 
 
 def canonical_acc(acc: Accumulator) -> str:
@@ -45,6 +49,20 @@ def shape_parts(acc: str, terms, default_terms, mul: str, pipeline: int, default
     if dsp != "inferred":
         parts.append(dsp)
     return parts
+
+
+def check_acc_stages(stages, acc: Accumulator, dsp: str, pipeline: int) -> int:
+    """*stages* if the accumulator can take that many register stages; else one line why not."""
+    if isinstance(stages, bool) or stages not in ACC_STAGES:
+        raise ValueError(f"acc_stages must be one of {', '.join(map(str, ACC_STAGES))}, not {stages!r}")
+    if stages == 2:
+        if acc.kind != "fixed":
+            raise ValueError(f"acc_stages 2 splits a fixed accumulator's addition, not {acc.spec}'s")
+        if dsp != "inferred":
+            raise ValueError(f"acc_stages 2 and dsp {dsp} exclude each other (the DSP holds the accumulator)")
+        if pipeline < 2:
+            raise ValueError("acc_stages 2 needs pipeline 2 or more (both stages are pipeline stages)")
+    return stages
 
 
 def check_dsp(dsp, a, b, acc: Accumulator, mul: str, pipeline: int) -> str:
@@ -74,14 +92,19 @@ def operands_name(a, b) -> str:
     return a.name if a == b else f"{a.name}_{b.name}"
 
 
+# Options added after stores were written: left out of the canonical options while at these defaults.
+LATER_DEFAULTS = {"dsp": "inferred", "acc_stages": 1}
+
+
 @dataclass(frozen=True)
 class MacSpec(UnitSpec):
     """One pipelined multiply-accumulate unit (``hwgen.gen.mac.MacUnit``).
 
     ``terms``: the dot-product length a ``fixed`` accumulator is sized for (filled in: 64); other
     accumulators keep what was given. ``pipeline``: register stages, latency = ``pipeline`` cycles.
-    ``dsp``: one of :data:`DSP_MAPPINGS`; left out of the canonical options while ``inferred``, so
-    designs stored before the option existed keep their identity.
+    ``dsp``: one of :data:`DSP_MAPPINGS`; ``acc_stages``: one of :data:`ACC_STAGES`. Both are left out
+    of the canonical options at their defaults, so designs stored before they existed keep their
+    identity.
     """
 
     kind: ClassVar[str] = "mac"
@@ -97,18 +120,21 @@ class MacSpec(UnitSpec):
     pipeline: int = DEFAULT_PIPELINE
     mul: str = "exact"
     dsp: str = "inferred"
+    acc_stages: int = 1
 
     def __post_init__(self):
         a, b = scalar_format(self.a), scalar_format(self.b)
         acc = accumulator(self.acc, a, b, self.terms, self.mul)
         pipeline = check_int(self.pipeline, "pipeline depth", 1, MAX_PIPELINE)
         check_dsp(self.dsp, a, b, acc, self.mul, pipeline)
+        check_acc_stages(self.acc_stages, acc, self.dsp, pipeline)
         self._canonical(a=a.name, b=b.name, acc=canonical_acc(acc), terms=acc.terms, pipeline=pipeline)
 
     def options(self) -> dict:
         options = super().options()
-        if options["dsp"] == "inferred":
-            del options["dsp"]
+        for name, default in LATER_DEFAULTS.items():
+            if options[name] == default:
+                del options[name]
         return options
 
     @property
@@ -125,7 +151,7 @@ class MacSpec(UnitSpec):
 
     @property
     def module_name(self) -> str:
-        """``mac_<a>[_<b>]_<acc>[_k<K>][_lmul][_p<N>][_sb_mac16]``, e.g. ``mac_fp8_e4m3fn_fixed``."""
+        """``mac_<a>[_<b>]_<acc>[_k<K>][_lmul][_p<N>][_sb_mac16][_acc2]``, e.g. ``mac_fp8_e4m3fn_fixed``."""
         return "_".join(["mac", operands_name(self.format_a, self.format_b), self.acc.replace(":", ""),
                          *self._shape()])
 
@@ -137,8 +163,9 @@ class MacSpec(UnitSpec):
         return " ".join([label + ("" if self.acc == "fixed" else f"/{self.acc}"), *self._shape()])
 
     def _shape(self) -> list[str]:
-        return shape_parts(self.acc, self.terms, DEFAULT_TERMS, self.mul, self.pipeline, DEFAULT_PIPELINE,
-                           self.dsp)
+        parts = shape_parts(self.acc, self.terms, DEFAULT_TERMS, self.mul, self.pipeline, DEFAULT_PIPELINE,
+                            self.dsp)
+        return parts + ([f"acc{self.acc_stages}"] if self.acc_stages != 1 else [])
 
     @property
     def latency(self) -> int:
@@ -150,22 +177,36 @@ class MacSpec(UnitSpec):
 
     @classmethod
     def fmax_candidates(cls, options, target: str) -> tuple[tuple[int, tuple], ...]:
-        """Every depth; on iCE40 each depth also with ``dsp = "sb_mac16"`` (product register and
-        accumulator in the DSPs) where the design allows it, after the inferred one; a design that
-        names ``sb_mac16`` tries only that."""
-        named = options.get("dsp", "inferred")
+        """Every depth as it is, each followed (where the design allows it) by ``dsp = "sb_mac16"`` on
+        iCE40 (product register and accumulator in the DSPs); then one depth more with ``acc_stages =
+        2`` (the accumulator's addition split in two). A design that names a placement keeps it."""
+        # Where the registers go besides the depth, and the depths each placement is tried at: a split
+        # accumulator takes one of the pipeline's stages, so it is tried once every cut point has its
+        # register (a split in place of a cut register measured slower: docs/synthesis.md). An option
+        # named in *options* is kept as given, at every depth.
+        every_cut = cls.max_pipeline + 1
+        cuts = range(1, every_cut)
+        # (placement, depths tried, depths tried when the design names the placement)
+        placements = [((), cuts, cuts)]
+        if target in SB_MAC16_TARGETS:
+            placements.append(((("dsp", "sb_mac16"),), cuts, cuts))
+        placements.append(((("acc_stages", 2),), range(every_cut, every_cut + 1), range(1, every_cut + 1)))
         candidates = []
-        for depth, _ in super().fmax_candidates(options, target):
-            if named == "inferred":
-                candidates.append((depth, ()))
-            if target in SB_MAC16_TARGETS and cls._allows(options, depth, "sb_mac16"):
-                candidates.append((depth, (("dsp", "sb_mac16"),)))
-        return tuple(candidates)
+        for depth in range(1, every_cut + 1):
+            for placement, depths, named_depths in placements:
+                given = {name: options.get(name, LATER_DEFAULTS[name]) for name, _ in placement}
+                if any(given[name] not in (LATER_DEFAULTS[name], value) for name, value in placement):
+                    continue  # the design names another value
+                named = [name for name, value in placement if given[name] == value != LATER_DEFAULTS[name]]
+                allowed = cls._allows({**options, **dict(placement)}, depth)
+                if depth in (named_depths if named else depths) and allowed:
+                    candidates.append((depth, tuple(item for item in placement if item[0] not in named)))
+        return tuple(dict.fromkeys(candidates))
 
     @classmethod
-    def _allows(cls, options, depth: int, dsp: str) -> bool:
+    def _allows(cls, options, depth: int) -> bool:
         try:
-            cls.from_options({**options, "pipeline": depth, "dsp": dsp})
+            cls.from_options({**options, "pipeline": depth})
         except ValueError:
             return False
         return True

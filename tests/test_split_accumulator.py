@@ -1,0 +1,107 @@
+"""The MAC whose fixed accumulator adds in two stages (``MacSpec(acc_stages=2)``,
+hwgen.gen.accumulate.accumulate_in_two_stages): the low half adds and registers its carry, the high
+half adds one clock edge later. Same contract as one stage (bit-exact sums, sticky NaN / inf, restart,
+backpressure, latency = pipeline), each carry chain half as long.
+"""
+
+import hashlib
+import json
+
+import pytest
+
+from hwgen.gen.build import emit_spec
+from hwgen.sim.engine import Job, verify_batch
+from hwgen.sim.mac_stimulus import exhaustive_pairs, join_vectors, random_dot_products
+from hwgen.sim.runner import SIMULATORS
+from hwgen.sim.verify_mac import MAC
+from hwgen.specs import MacSpec
+
+
+def test_the_option_is_in_the_spec_only_when_it_is_not_the_default():
+    assert "acc_stages" not in json.loads(MacSpec("fp8_e4m3fn", "fp8_e4m3fn").to_json())
+    split = MacSpec("fp8_e4m3fn", "fp8_e4m3fn", pipeline=4, acc_stages=2)
+    assert json.loads(split.to_json())["acc_stages"] == 2
+    assert (split.module_name, split.label) == ("mac_fp8_e4m3fn_fixed_p4_acc2", "fp8_e4m3fn p4 acc2")
+    assert MacSpec.from_json(split.to_json()) == split
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"acc_stages": 3}, r"^acc_stages must be one of 1, 2, not 3$"),
+    ({"acc_stages": True}, r"^acc_stages must be one of 1, 2, not True$"),
+    ({"acc": "fp32", "acc_stages": 2}, r"^acc_stages 2 splits a fixed accumulator's addition, not fp32's$"),
+    ({"pipeline": 1, "acc_stages": 2}, r"^acc_stages 2 needs pipeline 2 or more \(both stages are pipeline "
+                                       r"stages\)$"),
+])
+def test_what_the_split_refuses(options, message):
+    with pytest.raises(ValueError, match=message):
+        MacSpec(**{"a": "fp8_e4m3fn", "b": "fp8_e4m3fn", **options})
+
+
+def test_the_split_and_the_sb_mac16_mapping_exclude_each_other():
+    with pytest.raises(ValueError, match=r"^acc_stages 2 and dsp sb_mac16 exclude each other"):
+        MacSpec("int8", "int8", dsp="sb_mac16", acc_stages=2)
+
+
+def test_an_fmax_search_tries_the_split_once_every_cut_point_has_its_register():
+    split = (("acc_stages", 2),)
+    fp8 = {"a": "fp8_e4m3fn", "b": "fp8_e4m3fn"}
+    assert MacSpec.fmax_candidates(fp8, "ecp5") == ((1, ()), (2, ()), (3, ()), (4, ()), (5, split))
+    assert MacSpec.fmax_candidates({**fp8, "acc": "fp32"}, "ecp5") == ((1, ()), (2, ()), (3, ()), (4, ()))
+    # a design that names the split keeps it at every depth it allows
+    assert MacSpec.fmax_candidates({**fp8, "acc_stages": 2}, "asic") == ((2, ()), (3, ()), (4, ()), (5, ()))
+
+
+def test_the_manifest_and_header_name_the_split(tmp_path):
+    verilog, manifest = emit_spec(MacSpec("int8", "int8", pipeline=2, acc_stages=2), tmp_path)
+    details = json.loads(manifest.read_text())
+    assert (details["acc_stages"], details["latency"], details["pipeline"]) == (2, 2, 2)
+    assert "//   acc_stages:  2" in verilog.read_text()
+
+
+# --- simulation ------------------------------------------------------------------------------------------
+
+UNITS = {  # id -> (spec, exhaustive pairs first)
+    "int8-p2": (MacSpec("int8", "int8", pipeline=2, acc_stages=2), True),
+    "fp8_e4m3fn-p4": (MacSpec("fp8_e4m3fn", "fp8_e4m3fn", pipeline=4, acc_stages=2), True),
+    "fp8_e5m2-p3": (MacSpec("fp8_e5m2", "fp8_e5m2", pipeline=3, acc_stages=2), True),
+    "fp4_e2m1-wrap9-p2": (MacSpec("fp4_e2m1", "fp4_e2m1", "fixed:9", pipeline=2, acc_stages=2), True),
+    "dint4-fp6_e2m3-p5": (MacSpec("dint4", "fp6_e2m3", pipeline=5, acc_stages=2), False),
+    "fp6_e3m2-lmul-p3": (MacSpec("fp6_e3m2", "fp6_e3m2", pipeline=3, mul="lmul", acc_stages=2), False),
+}
+BROKEN = "carry-dropped"
+
+
+@pytest.fixture(scope="module")
+def manifests(tmp_path_factory) -> dict:
+    folder = tmp_path_factory.mktemp("split_units")
+    found = {key: emit_spec(spec, folder)[1] for key, (spec, _) in UNITS.items()}
+    # The bug the carry register exists for: the high half adds the term without the low half's carry
+    # (the good unit's Verilog with that one operand tied to 0).
+    good = json.loads(found["int8-p2"].read_text())
+    text = (folder / good["verilog"]).read_text()
+    assert text.count("{ 1'h0, acc_carry }") == 1, "the high half's addition changed"
+    name = "mac_int8_acc2_carry_dropped"
+    broken = text.replace(good["module"], name).replace("{ 1'h0, acc_carry }", "2'h0")
+    (folder / f"{name}.v").write_text(broken)
+    found[BROKEN] = folder / f"{name}.json"
+    digest = hashlib.sha256(broken.encode()).hexdigest()
+    found[BROKEN].write_text(json.dumps({**good, "module": name, "verilog": f"{name}.v", "sha256": digest}))
+    return found
+
+
+@pytest.mark.tools
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_every_unit_matches_the_golden_model_with_stalls(manifests, tmp_path, simulator):
+    jobs = {}
+    units = [*UNITS.items(), (BROKEN, (UNITS["int8-p2"][0], False))]
+    for index, (key, (spec, exhaustive)) in enumerate(units):
+        parts = [exhaustive_pairs(spec.a, spec.b)] if exhaustive else []
+        parts.append(random_dot_products(spec.a, spec.b, 400 if simulator == "icarus" else 3000, seed=index))
+        jobs[key] = Job(manifests[key], join_vectors(*parts), idle_rate=0.2, stall_rate=0.3, seed=index)
+    reports = dict(zip(jobs, verify_batch(MAC, list(jobs.values()), simulator=simulator, build_dir=tmp_path),
+                       strict=True))
+    for key in UNITS:
+        assert reports[key].ok, reports[key].summary()
+        assert reports[key].cycles > reports[key].vectors
+    broken = reports[BROKEN]
+    assert broken.mismatches > 0 and broken.protocol_errors == 0 and not broken.timed_out
