@@ -47,6 +47,11 @@ SB_MAC16 / DSP48E1); ``--plain-split-product`` writes the product as a sign-exte
 instead (a ``$macc`` and an ``$alu``: smaller in fabric, no SB_MAC16 accumulator). With both options
 the issue's worst points come out again (int8 ecp5-nodsp depth 1: 475 + 21 against 287 + 35).
 
+Where the spec allows it, hwgen's MAC is also measured with its registers placed otherwise (``VARIANTS``,
+what ``hwgen synth --fmax`` tries too): ``dsp = "sb_mac16"`` on ice40 (integer operands, depth >= 2)
+and ``acc_stages = 2`` on ice40 and ecp5 (depth >= 2); each gets a table of its own beside hwgen's
+default placement and the plain MAC.
+
 ``--check`` simulates ``plain_mac.v`` with Icarus against hwgen's golden model (finite operands)
 first. ``--ablate`` synthesizes hwgen's unit with parts of its contract tied off by Yosys commands on
 its own module (names kept), to show where the overhead over the plain MAC comes from.

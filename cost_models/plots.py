@@ -34,6 +34,7 @@ _SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "hwgen"}
 _OTHER_IMAGE_SUFFIXES = {".pdf", ".jpg", ".jpeg", ".eps", ".ps", ".tif", ".tiff", ".webp", ".gif", ".bmp"}
 
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "h")
+_LINE_STYLES = ("-", "--", ":", "-.")
 _POINT_AREA = 48.0  # marker area in points^2 (radius ~3.5 pt)
 _PREDICTED_AREA = 64.0  # a little larger, so the dashed edge reads as dashed
 _HALO_AREA = 190.0
@@ -382,7 +383,11 @@ def plot_lines(series: Mapping[str, tuple], *, out, x_label: str, y_label: str, 
     figure, axes = _new_axes()
     handles = []
     for number, (name, x, y) in enumerate(lines):
-        (line,) = axes.plot(x, y, marker=_MARKERS[number % len(_MARKERS)], markersize=5, linewidth=1.6,
+        # Ten colours and ten markers: past ten lines the marker shifts and the dash changes, so that
+        # no two lines look alike.
+        decade = number // 10
+        (line,) = axes.plot(x, y, marker=_MARKERS[(number + decade) % len(_MARKERS)], markersize=5,
+                            linewidth=1.6, linestyle=_LINE_STYLES[decade % len(_LINE_STYLES)],
                             color=f"C{number % 10}", label=name)
         handles.append(line)
         texts = (point_labels or {}).get(name)
