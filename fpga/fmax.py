@@ -161,7 +161,12 @@ class Candidate:
     options: tuple[tuple[str, object], ...] = ()
 
     def __str__(self) -> str:
-        return " ".join([str(self.pipeline), *(str(value) for _, value in self.options)])
+        """``3``, ``3 sb_mac16``, ``5 acc2``: the depth, then each option as design labels write it."""
+        return " ".join([str(self.pipeline), *(_OPTION_TEXT.get(name, "{}").format(value)
+                                               for name, value in self.options)])
+
+
+_OPTION_TEXT = {"acc_stages": "acc{}"}  # how a candidate's option reads in the search's lines
 
 
 def candidate_pipeline(candidate) -> int:

@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from hwgen.fpga.fmax import Candidate
 from hwgen.gen.build import emit_spec
 from hwgen.sim.engine import Job, verify_batch
 from hwgen.sim.mac_stimulus import exhaustive_pairs, join_vectors, random_dot_products
@@ -49,6 +50,8 @@ def test_an_fmax_search_tries_the_split_once_every_cut_point_has_its_register():
     assert MacSpec.fmax_candidates({**fp8, "acc": "fp32"}, "ecp5") == ((1, ()), (2, ()), (3, ()), (4, ()))
     # a design that names the split keeps it at every depth it allows
     assert MacSpec.fmax_candidates({**fp8, "acc_stages": 2}, "asic") == ((2, ()), (3, ()), (4, ()), (5, ()))
+    assert [str(Candidate(depth, options)) for depth, options in MacSpec.fmax_candidates(fp8, "ecp5")] == [
+        "1", "2", "3", "4", "5 acc2"]  # as the search prints them
 
 
 def test_the_manifest_and_header_name_the_split(tmp_path):
