@@ -11,6 +11,7 @@ import re
 import sqlite3
 
 import pytest
+from mac_batches import check_batch
 
 from hwgen.cli import main
 from hwgen.emit import emit
@@ -20,10 +21,7 @@ from hwgen.fpga.yosys_flow import SynthOptions, synthesize
 from hwgen.gen import sb_mac16
 from hwgen.gen.build import build_unit, emit_spec
 from hwgen.gen.mac_design import manifest_details
-from hwgen.sim.engine import Job, verify_batch
-from hwgen.sim.mac_stimulus import exhaustive_pairs, join_vectors, random_dot_products
 from hwgen.sim.runner import SIMULATORS
-from hwgen.sim.verify_mac import MAC
 from hwgen.specs import MacSpec
 
 INT8 = {"a": "int8", "b": "int8"}
@@ -153,19 +151,8 @@ def manifests(tmp_path_factory) -> dict:
 @pytest.mark.tools
 @pytest.mark.parametrize("simulator", SIMULATORS)
 def test_every_depth_matches_the_golden_model_with_stalls_in_one_build(manifests, tmp_path, simulator):
-    jobs = {}
-    units = [*UNITS.items(), (BROKEN, (UNITS["int8-p3"][0], False))]
-    for index, (key, (spec, exhaustive)) in enumerate(units):
-        parts = [exhaustive_pairs(spec.a, spec.b)] if exhaustive else []
-        parts.append(random_dot_products(spec.a, spec.b, 400 if simulator == "icarus" else 3000, seed=index))
-        jobs[key] = Job(manifests[key], join_vectors(*parts), idle_rate=0.2, stall_rate=0.3, seed=index)
-    reports = dict(zip(jobs, verify_batch(MAC, list(jobs.values()), simulator=simulator, build_dir=tmp_path),
-                       strict=True))
-    for key in UNITS:  # several units in one build: the model's include guard defines SB_MAC16 once
-        assert reports[key].ok, reports[key].summary()
-        assert reports[key].cycles > reports[key].vectors  # idle inputs and refused outputs happened
-    broken = reports[BROKEN]
-    assert broken.mismatches > 0 and broken.protocol_errors == 0 and not broken.timed_out
+    # several units in one build: the model's include guard defines SB_MAC16 once
+    check_batch(manifests, UNITS, (BROKEN, UNITS["int8-p3"][0]), simulator, tmp_path)
 
 
 # --- synthesis --------------------------------------------------------------------------------------------

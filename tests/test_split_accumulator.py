@@ -8,13 +8,11 @@ import hashlib
 import json
 
 import pytest
+from mac_batches import check_batch
 
 from hwgen.fpga.fmax import Candidate
 from hwgen.gen.build import emit_spec
-from hwgen.sim.engine import Job, verify_batch
-from hwgen.sim.mac_stimulus import exhaustive_pairs, join_vectors, random_dot_products
 from hwgen.sim.runner import SIMULATORS
-from hwgen.sim.verify_mac import MAC
 from hwgen.specs import MacSpec
 
 
@@ -95,16 +93,4 @@ def manifests(tmp_path_factory) -> dict:
 @pytest.mark.tools
 @pytest.mark.parametrize("simulator", SIMULATORS)
 def test_every_unit_matches_the_golden_model_with_stalls(manifests, tmp_path, simulator):
-    jobs = {}
-    units = [*UNITS.items(), (BROKEN, (UNITS["int8-p2"][0], False))]
-    for index, (key, (spec, exhaustive)) in enumerate(units):
-        parts = [exhaustive_pairs(spec.a, spec.b)] if exhaustive else []
-        parts.append(random_dot_products(spec.a, spec.b, 400 if simulator == "icarus" else 3000, seed=index))
-        jobs[key] = Job(manifests[key], join_vectors(*parts), idle_rate=0.2, stall_rate=0.3, seed=index)
-    reports = dict(zip(jobs, verify_batch(MAC, list(jobs.values()), simulator=simulator, build_dir=tmp_path),
-                       strict=True))
-    for key in UNITS:
-        assert reports[key].ok, reports[key].summary()
-        assert reports[key].cycles > reports[key].vectors
-    broken = reports[BROKEN]
-    assert broken.mismatches > 0 and broken.protocol_errors == 0 and not broken.timed_out
+    check_batch(manifests, UNITS, (BROKEN, UNITS["int8-p2"][0]), simulator, tmp_path)
