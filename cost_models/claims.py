@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from hwgen.cost_models.assemble import split_of
-from hwgen.cost_models.dataset import default_shape
+from hwgen.cost_models.dataset import default_shape, placed_as
 from hwgen.formats import DEFAULT_TERMS, get_format
 from hwgen.specs import MacSpec
 from hwgen.specs.mac import DEFAULT_PIPELINE
@@ -42,7 +42,8 @@ def one_row(table: pd.DataFrame, spec: MacSpec, target: str) -> pd.Series | None
     """The measured row of the design *spec* on *target* (selected by the spec, never by a label)."""
     terms = table["terms"].fillna(DEFAULT_TERMS) == spec.terms if spec.terms else table["terms"].isna()
     same = ((table["format_a"] == spec.a) & (table["format_b"] == spec.b) & (table["acc"] == spec.acc)
-            & (table["mul"] == spec.mul) & (table["pipeline"] == spec.pipeline) & terms)
+            & (table["mul"] == spec.mul) & (table["pipeline"] == spec.pipeline) & terms
+            & placed_as(table, spec.dsp, spec.acc_stages))
     rows = table[same & (table["target"] == target)]
     return None if rows.empty else rows.iloc[0]
 

@@ -50,13 +50,29 @@ def _spec(config: str) -> MacSpec:
 
 def _options(spec: MacSpec) -> dict:
     return {"format_a": spec.a, "format_b": spec.b, "acc": spec.acc, "terms": spec.terms,
-            "pipeline": spec.pipeline, "mul": spec.mul}
+            "pipeline": spec.pipeline, "mul": spec.mul, "dsp": spec.dsp, "acc_stages": spec.acc_stages}
+
+
+def placed_as(table: pd.DataFrame, dsp: str = "inferred", acc_stages: int = 1) -> pd.Series:
+    """The rows of designs whose registers sit as *dsp* and *acc_stages* say; a table without those
+    columns (older callers) holds only the portable MAC's placement."""
+    rows_dsp = table["dsp"].fillna("inferred") if "dsp" in table else pd.Series("inferred", index=table.index)
+    stages = table["acc_stages"].fillna(1) if "acc_stages" in table else pd.Series(1, index=table.index)
+    return rows_dsp.eq(dsp) & stages.eq(acc_stages)
+
+
+def default_placement(table: pd.DataFrame) -> pd.Series:
+    """The rows of designs whose registers sit where the portable MAC puts them (no SB_MAC16 mapping, one
+    accumulator stage)."""
+    return placed_as(table)
 
 
 def default_shape(table: pd.DataFrame) -> pd.Series:
-    """The rows of designs at the default pipeline depth and dot-product length (one per format and
-    accumulator, as plots and claims compare them)."""
-    return (table["pipeline"] == DEFAULT_PIPELINE) & table["terms"].fillna(DEFAULT_TERMS).eq(DEFAULT_TERMS)
+    """The rows of designs at the default pipeline depth, dot-product length and placement (one per format
+    and accumulator, as plots, claims and the first screen compare them; every placement competes in
+    the fronts at a clock)."""
+    return ((table["pipeline"] == DEFAULT_PIPELINE) & table["terms"].fillna(DEFAULT_TERMS).eq(DEFAULT_TERMS)
+            & default_placement(table))
 
 
 def read_store(path: str | Path) -> pd.DataFrame:
@@ -124,8 +140,10 @@ def mac_points(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def modelled(points: pd.DataFrame) -> pd.DataFrame:
-    """The points the area model covers: fabric-only (no DSP) MACs with fixed accumulators."""
-    return points[(points["dsp_allowed"] == 0) & (points[FEATURE_PREFIX + "float_acc"] == 0)]
+    """The points the area model covers: fabric-only (no DSP) MACs with fixed accumulators, registers
+    where the portable MAC puts them (its features describe no other placement)."""
+    return points[(points["dsp_allowed"] == 0) & (points[FEATURE_PREFIX + "float_acc"] == 0)
+                  & default_placement(points)]
 
 
 def features_of(points: pd.DataFrame) -> list[dict]:

@@ -269,7 +269,8 @@ class FmaxSearch:
     @property
     def candidates(self) -> tuple[Candidate, ...]:
         """What the search tries, in order: the spec kind's candidates for the request's target."""
-        found = spec_kind(self.unit).fmax_candidates(json.loads(self.options), self.request.target)
+        request = self.request
+        found = spec_kind(self.unit).fmax_candidates(json.loads(self.options), request.target, request.dsp)
         return tuple(Candidate(depth, tuple(overrides)) for depth, overrides in found)
 
     def point(self, candidate):

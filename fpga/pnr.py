@@ -104,7 +104,7 @@ def parse_report(report: Mapping | str) -> PnrReport:
 def critical_path_text(report: Mapping, clock: str | None) -> str | None:
     """The critical path of *clock* (register to register) in one line: first and last cell and pin,
     the logic steps (LUTs, DSPs, carry cells) between them, and its delay as logic + routing, e.g.
-    ``dut.o__valid_..._LC.O -> dut.product_DSP.CE: 1 logic step, 2.72 ns logic + 5.40 ns routing``.
+    ``dut.o__valid_..._LC.O -> dut.product_DSP.CE: 1 logic cell, 2.72 ns logic + 5.40 ns routing``.
     None without such a path."""
     if clock is None:
         return None

@@ -66,6 +66,8 @@ class SweepPlan:
         flows = self.flows
         if not has_pipeline(design.unit):  # nothing to choose: measured at the requested clock
             flows = tuple(dict.fromkeys((*flows, *(request.flow for request in self.fmax))))
+        if instantiates_dsps(design):
+            flows = tuple(flow for flow in flows if flow.dsp)
         return flows if targets is None else tuple(f for f in flows if f.target in targets)
 
     def fmax_for(self, design: DesignPoint) -> tuple[FmaxRequest, ...]:
@@ -73,7 +75,8 @@ class SweepPlan:
         if not has_pipeline(design.unit):
             return ()
         targets = dict(self.only).get(design)
-        return tuple(r for r in self.fmax if targets is None or r.target in targets)
+        return tuple(r for r in self.fmax if (targets is None or r.target in targets)
+                     and (r.dsp or not instantiates_dsps(design)))
 
     def fmax_searches(self) -> tuple[FmaxSearch, ...]:
         """One search per design (its pipeline left out) and request; designs that differ only in their
@@ -90,6 +93,12 @@ class SweepPlan:
     def tools(self) -> set[str]:
         flows = (*self.flows, *(request.flow for request in self.fmax))
         return {tool for flow in flows for tool in (*flow.tools, *flow.energy_tools)}
+
+
+def instantiates_dsps(design: DesignPoint) -> bool:
+    """Whether the design instantiates DSP primitives (its spec names the targets it maps to): it is
+    measured only on flows with DSPs allowed."""
+    return spec_kind(design.unit).from_options(design.options).targets is not None
 
 
 # --- the TOML file -----------------------------------------------------------------------------
@@ -142,12 +151,14 @@ def parse_config(data: Mapping) -> SweepPlan:
         raise ValueError("units must be an array of tables ([[units]])")
     designs = []
     only: dict[DesignPoint, set[str] | None] = {}  # None: every target
+    origin: dict[DesignPoint, int] = {}  # the unit table a design comes from first
     for index, table in enumerate(unit_tables):
         table = _table(table, f"units[{index}]")
         found = _unit_designs(table, f"units[{index}]")
         targets = _unit_targets(table, f"units[{index}]", data)
         designs.extend(found)
         for point in found:
+            origin.setdefault(point, index)
             before = only.get(point, set())
             only[point] = None if targets is None or before is None else before | targets
     designs = tuple(dict.fromkeys(designs))  # the same design twice is measured once
@@ -167,7 +178,7 @@ def parse_config(data: Mapping) -> SweepPlan:
         else:
             flows.extend(_target_flows(target, options, freq))
     _check_fmax_pipelines(unit_tables, requests, targets)
-    _restrict_to_spec_targets(designs, only, targets)
+    _restrict_to_spec_targets(designs, only, targets, origin)
     restricted = tuple((point, tuple(sorted(targets))) for point, targets in only.items()
                        if targets is not None)
     plan = SweepPlan(designs, tuple(dict.fromkeys(flows)), seeds, timeout, harness_cost, name, restricted,
@@ -177,18 +188,27 @@ def parse_config(data: Mapping) -> SweepPlan:
     return plan
 
 
-def _restrict_to_spec_targets(designs, only: dict, targets: Mapping) -> None:
-    """Limit every design that maps to some targets only (it instantiates their primitives) to those, in
-    *only*; one line when the sweep's [targets] names none of them."""
+def _restrict_to_spec_targets(designs, only: dict, targets: Mapping, origin: Mapping) -> None:
+    """Limit every design that maps to some targets only (it instantiates their DSP primitives) to those
+    of them [targets] names with DSPs allowed, within its unit table's own targets, in *only*; one line
+    naming the unit table when none is left."""
     for point in designs:
         spec = spec_kind(point.unit).from_options(point.options)
-        allowed = spec.targets
-        if allowed is None:
+        if spec.targets is None:
             continue
-        if not set(allowed) & set(targets):
-            raise ValueError(f"{spec.label} synthesizes for {', '.join(allowed)} only: add it to [targets] "
-                             f"or drop the design")
-        only[point] = set(allowed) if only[point] is None else only[point] & set(allowed)
+        with_dsps = {target for target in spec.targets if target in targets
+                     and True in _as_list(_table(targets[target], f"targets.{target}").get("dsp", True))}
+        allowed = with_dsps if only[point] is None else only[point] & with_dsps
+        if not allowed:
+            names = ", ".join(spec.targets)
+            raise ValueError(f"units[{origin[point]}]: {spec.label} synthesizes for {names} with DSPs only: "
+                             f"name it in [targets] with dsp = true (and in the unit's targets), or drop "
+                             f"the design")
+        only[point] = allowed
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
 
 
 def _unit_targets(table: Mapping, where: str, data: Mapping) -> set[str] | None:

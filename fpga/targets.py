@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from hwgen.specs.mac import SB_MAC16_TARGETS
+
 # Resource categories, in this order. A category a target names cells for counts zero when a design
 # uses none; one it names no cells for does not apply to it (Target.inapplicable_columns).
 LUT = "lut"
@@ -123,7 +125,7 @@ def _own_flow(top: str, dsp: bool) -> tuple[str, ...]:
 
 # Vendor primitives a generated unit may instantiate (hwgen.gen.sb_mac16), and the target whose synthesis
 # maps them; every other target refuses such a unit (hwgen.fpga.yosys_flow.primitive_commands).
-PRIMITIVES: Mapping[str, str] = {"SB_MAC16": "ice40"}
+PRIMITIVES: Mapping[str, str] = {"SB_MAC16": SB_MAC16_TARGETS[0]}
 
 
 def instantiated_primitives(verilog: str) -> tuple[str, ...]:

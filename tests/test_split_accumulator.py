@@ -27,6 +27,7 @@ def test_the_option_is_in_the_spec_only_when_it_is_not_the_default():
 @pytest.mark.parametrize(("options", "message"), [
     ({"acc_stages": 3}, r"^acc_stages must be one of 1, 2, not 3$"),
     ({"acc_stages": True}, r"^acc_stages must be one of 1, 2, not True$"),
+    ({"acc_stages": 2.0}, r"^acc_stages must be one of 1, 2, not 2\.0$"),
     ({"acc": "fp32", "acc_stages": 2}, r"^acc_stages 2 splits a fixed accumulator's addition, not fp32's$"),
     ({"pipeline": 1, "acc_stages": 2}, r"^acc_stages 2 needs pipeline 2 or more \(both stages are pipeline "
                                        r"stages\)$"),
@@ -68,6 +69,8 @@ UNITS = {  # id -> (spec, exhaustive pairs first)
     "fp4_e2m1-wrap9-p2": (MacSpec("fp4_e2m1", "fp4_e2m1", "fixed:9", pipeline=2, acc_stages=2), True),
     "dint4-fp6_e2m3-p5": (MacSpec("dint4", "fp6_e2m3", pipeline=5, acc_stages=2), False),
     "fp6_e3m2-lmul-p3": (MacSpec("fp6_e3m2", "fp6_e3m2", pipeline=3, mul="lmul", acc_stages=2), False),
+    # a term narrower than the low half: only its sign reaches the high half
+    "int4-k2^20-p2": (MacSpec("int4", "int4", terms=1 << 20, pipeline=2, acc_stages=2), True),
 }
 BROKEN = "carry-dropped"
 

@@ -108,7 +108,7 @@ def search(args, request, spec):
     from hwgen.outputs import check_claimable, claim_folder
     from hwgen.results.store import ResultStore, check_store_file
 
-    spec.check_target(request.target)
+    spec.check_target(request.target, dsp=request.dsp)
     fmax_search = FmaxSearch.of(spec.kind, spec.options(), request)
     store_path = cache_path(args)
     check_output_folder(work_root(args), "--work-dir")

@@ -75,7 +75,7 @@ def run(args) -> int:
     if args.store:
         check_output_folder(Path(args.store).parent, "--store")
     spec = unit_module(args.unit).spec_from_args(args)
-    spec.check_target(args.target)
+    spec.check_target(args.target, dsp=not args.no_dsp)
     config = spec.to_json()
     flow = FlowSpec(args.target, dsp=not args.no_dsp, pnr=args.pnr,
                     freq_mhz=DEFAULT_FREQ_MHZ if args.freq is None else args.freq, library=args.library,

@@ -155,7 +155,8 @@ def accumulate_in_two_stages(m, o, item: dict, advance: Value, acc: Accumulator,
     m.d.comb += addend.eq(value)
     # The term's bits above the low half that are not all copies of its sign, and one sign bit: the
     # second stage sign-extends them (for a narrow term, the sign alone).
-    sign = 0 if value.shape().signed else 1  # an unsigned term's sign is the 0 above it
+    # The MAC's terms are signed; an unsigned one (another unit's) has its sign in the 0 above it.
+    sign = 0 if value.shape().signed else 1
     top = min(width, max(len(value) + sign, low_bits + 1))
     high_part = addend[low_bits:top]
     restart = Signal(init=1)

@@ -32,10 +32,10 @@ from amaranth import C, Cat, ClockSignal, Instance, Module, Mux, ResetSignal, Si
 from hwgen.emit import MODEL_PACKAGE
 from hwgen.gen.operands import signed_value
 from hwgen.gen.pipeline import register_stage
-from hwgen.specs.mac import SB_MAC16_ACC_BITS, SB_MAC16_OPERAND_BITS
+from hwgen.specs.mac import SB_MAC16_ACC_BITS, SB_MAC16_OPERAND_BITS, SB_MAC16_TARGETS
 
 PRIMITIVE = "SB_MAC16"
-FAMILY = "ice40"
+FAMILY = SB_MAC16_TARGETS[0]
 MODEL_GUARD = "HWGEN_SB_MAC16_MODEL"
 
 # Parameters both blocks share: 8x8 mode, signed operands, no C / D registers, positive clock edge.
@@ -120,6 +120,7 @@ def elaborate(unit) -> Module:
     # `load` on the way to the flip-flop's CEN).
     restart = Signal(name="restart", reset_less=True)
     with m.If(load):
+        # o.valid keeps the stream's own reset too; clearing it as data as well keeps its enable `load`.
         m.d.sync += [restart.eq(ResetSignal() | (valid & last) | (~valid & restart)),
                      unit.o.valid.eq(~ResetSignal() & valid & last)]
     registers = {"input_registers": depth >= 3, "product_register": True}
@@ -132,18 +133,11 @@ def elaborate(unit) -> Module:
 
 
 def register_control(m: Module, stage: str, valid, last, load) -> tuple[Signal, Signal, Signal]:
-    """One stage's stream flags: (idle, valid, last) registered on *load*. ``idle`` is ``~valid`` kept as
-    a flip-flop of its own, for a DSP's OHOLD. ``valid`` and ``idle`` take their reset as data under the
-    enable (iCE40's SB_DFFESR resets only when enabled; *load* includes ``rst``) and power up 0: a
-    flip-flop powering up 1 would reach a DSP pin through an inverter (iCE40 flip-flops power up 0)."""
-    flags = {"idle": (~valid, 1), "valid": (valid, 0)}
-    registered = []
-    for name, (value, reset_value) in flags.items():
-        register = Signal(name=f"{stage}_{name}", reset_less=True)
-        with m.If(load):
-            m.d.sync += register.eq(Mux(ResetSignal(), reset_value, value))
-        registered.append(register)
-    return (*registered, register_stage(m, {"last": last}, load, stage)["last"])
+    """One stage's stream flags registered on *load*: (idle, valid, last); ``idle`` is ``~valid`` kept as
+    a flip-flop of its own, for a DSP's OHOLD."""
+    idle = control_register(m, f"{stage}_idle", ~valid, load, 1)
+    registered = control_register(m, f"{stage}_valid", valid, load, 0)
+    return idle, registered, register_stage(m, {"last": last}, load, stage)["last"]
 
 
 @cache

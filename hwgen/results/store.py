@@ -137,10 +137,11 @@ FMAX_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("requested_mhz", "REAL NOT NULL", "the Fmax asked for"),
     ("achieved_mhz", "REAL", "the chosen depth's measured Fmax"),
     ("met", "INTEGER NOT NULL", "1: achieved_mhz >= requested_mhz"),
-    ("pipeline", "INTEGER", "the chosen pipeline depth"),
+    ("pipeline", "INTEGER", "the chosen pipeline depth (the chosen placement, if any: design, result_key)"),
     ("design", "TEXT", "the chosen design's Verilog module name"),
-    ("result_key", "TEXT", "the chosen design's row in results (its key)"),
-    ("tried", "TEXT NOT NULL", "every depth tried, in order: [{pipeline, fmax_mhz, status, key}], JSON"),
+    ("result_key", "TEXT", "the chosen design's row in results (its key; its config names every option)"),
+    ("tried", "TEXT NOT NULL", "every design tried, in order: [{pipeline, placement options (dsp, "
+                                "acc_stages) where not the spec's, fmax_mhz, status, key}], JSON"),
     ("created_at", "TEXT NOT NULL", "UTC time the choice was stored"),
 )
 FMAX_COLUMN_NAMES = tuple(name for name, _, _ in FMAX_COLUMNS)

@@ -100,20 +100,26 @@ class UnitSpec:
         return 1
 
     @classmethod
-    def fmax_candidates(cls, options: Mapping, target: str) -> tuple[tuple[int, tuple], ...]:
-        """What an Fmax search on *target* tries for the design of *options* (its pipeline ignored), in
-        order: (pipeline depth, other option overrides) pairs. Every depth of ``max_pipeline``."""
-        del options, target
+    def fmax_candidates(cls, options: Mapping, target: str,
+                        dsp: bool = True) -> tuple[tuple[int, tuple], ...]:
+        """What an Fmax search on *target* (*dsp*: DSP blocks allowed) tries for the design of *options*
+        (its pipeline ignored), in order: (pipeline depth, other option overrides) pairs. Every depth of
+        ``max_pipeline``."""
+        del options, target, dsp
         return tuple((depth, ()) for depth in range(1, cls.max_pipeline + 1))
 
     @property
     def targets(self) -> tuple[str, ...] | None:
-        """The only synthesis targets the design maps to (it instantiates their primitives); None: all."""
+        """The only synthesis targets the design maps to (it instantiates their DSP primitives, so only
+        with DSPs allowed); None: every target, with or without DSPs."""
         return None
 
-    def check_target(self, target: str, option: str = "--target") -> str:
-        """*target*, or a one-line ``ValueError`` naming *option* when the design cannot map to it."""
+    def check_target(self, target: str, option: str = "--target", dsp: bool = True) -> str:
+        """*target*, or a one-line ``ValueError`` naming *option* when the design cannot map to it (with
+        DSPs allowed or not: *dsp*)."""
         if self.targets is not None and target not in self.targets:
             targets = ", ".join(self.targets)
             raise ValueError(f"{option} {target}: {self.label} synthesizes for {targets} only")
+        if self.targets is not None and not dsp:
+            raise ValueError(f"--no-dsp: {self.label} instantiates DSP blocks; allow them (drop --no-dsp)")
         return target

@@ -53,7 +53,7 @@ def shape_parts(acc: str, terms, default_terms, mul: str, pipeline: int, default
 
 def check_acc_stages(stages, acc: Accumulator, dsp: str, pipeline: int) -> int:
     """*stages* if the accumulator can take that many register stages; else one line why not."""
-    if isinstance(stages, bool) or stages not in ACC_STAGES:
+    if type(stages) is not int or stages not in ACC_STAGES:
         raise ValueError(f"acc_stages must be one of {', '.join(map(str, ACC_STAGES))}, not {stages!r}")
     if stages == 2:
         if acc.kind != "fixed":
@@ -176,10 +176,11 @@ class MacSpec(UnitSpec):
         return SB_MAC16_TARGETS if self.dsp == "sb_mac16" else None
 
     @classmethod
-    def fmax_candidates(cls, options, target: str) -> tuple[tuple[int, tuple], ...]:
+    def fmax_candidates(cls, options, target: str, dsp: bool = True) -> tuple[tuple[int, tuple], ...]:
         """Every depth as it is, each followed (where the design allows it) by ``dsp = "sb_mac16"`` on
-        iCE40 (product register and accumulator in the DSPs); then one depth more with ``acc_stages =
-        2`` (the accumulator's addition split in two). A design that names a placement keeps it."""
+        iCE40 with DSPs allowed (product register and accumulator in the DSPs); then one depth more with
+        ``acc_stages = 2`` (the accumulator's addition split in two). A design that names a placement
+        keeps it."""
         # Where the registers go besides the depth, and the depths each placement is tried at: a split
         # accumulator takes one of the pipeline's stages, so it is tried once every cut point has its
         # register (a split in place of a cut register measured slower: docs/synthesis.md). An option
@@ -188,7 +189,7 @@ class MacSpec(UnitSpec):
         cuts = range(1, every_cut)
         # (placement, depths tried, depths tried when the design names the placement)
         placements = [((), cuts, cuts)]
-        if target in SB_MAC16_TARGETS:
+        if target in SB_MAC16_TARGETS and dsp:
             placements.append(((("dsp", "sb_mac16"),), cuts, cuts))
         placements.append(((("acc_stages", 2),), range(every_cut, every_cut + 1), range(1, every_cut + 1)))
         candidates = []
