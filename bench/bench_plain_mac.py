@@ -205,7 +205,7 @@ def measure(task: dict) -> dict:
                                          work_dir=work / f"pnr_seed{seed}", timeout=task["timeout"])
                 fmax[seed] = result.report.fmax_mhz
                 logic[seed] = result.report.utilization
-                critical[seed] = critical_path(json.loads(result.report_json.read_text()))
+                critical[seed] = result.report.critical_path
             row["fmax"] = fmax
             row["critical_path"] = critical
             row["pnr_utilization"] = {str(k): v for k, v in logic[task["seeds"][0]].items() if v[0]}
@@ -221,19 +221,19 @@ def measure(task: dict) -> dict:
     return row
 
 
-def critical_path(report: dict) -> list[str] | None:
-    """First and last cell of the clock-to-clock critical path in a ``nextpnr --report`` JSON."""
-    for path in report.get("critical_paths", []):
-        if path.get("from", "").startswith("posedge") and path.get("to", "").startswith("posedge"):
-            steps = path.get("path") or [{}]
-            return [steps[0].get("from", {}).get("cell", ""), steps[-1].get("to", {}).get("cell", "")]
-    return None
-
-
 def harness_limited(row: dict | None) -> bool:
     """Whether some seed's critical path neither starts nor ends in the unit (instance ``dut``)."""
     paths = (row or {}).get("critical_path") or {}
-    return any(path and not any(cell.startswith("dut.") for cell in path) for path in paths.values())
+    return any(path and not any(cell.startswith("dut.") for cell in _ends(path)) for path in paths.values())
+
+
+def _ends(path) -> list[str]:
+    """First and last cell of a critical path: nextpnr's one-line summary (hwgen.fpga.pnr), or the
+    [first, last] pair older --json files hold."""
+    if isinstance(path, list):
+        return path
+    first, _, rest = path.partition(" -> ")
+    return [first, rest.partition(":")[0]]
 
 
 # -- the table ----------------------------------------------------------------------------------

@@ -53,12 +53,16 @@ def _options(spec: MacSpec) -> dict:
             "pipeline": spec.pipeline, "mul": spec.mul, "dsp": spec.dsp, "acc_stages": spec.acc_stages}
 
 
-def placed_as(table: pd.DataFrame, dsp: str = "inferred", acc_stages: int = 1) -> pd.Series:
-    """The rows of designs whose registers sit as *dsp* and *acc_stages* say; a table without those
-    columns (older callers) holds only the portable MAC's placement."""
-    rows_dsp = table["dsp"].fillna("inferred") if "dsp" in table else pd.Series("inferred", index=table.index)
-    stages = table["acc_stages"].fillna(1) if "acc_stages" in table else pd.Series(1, index=table.index)
-    return rows_dsp.eq(dsp) & stages.eq(acc_stages)
+def placed_as(table: pd.DataFrame, dsp: str | None = None, acc_stages: int | None = None) -> pd.Series:
+    """The rows of designs whose registers sit as *dsp* and *acc_stages* say (None: the spec's
+    default); a table without those columns (older callers) holds only the default placement."""
+    wanted = {"dsp": dsp, "acc_stages": acc_stages}
+    chosen = pd.Series(True, index=table.index)
+    for name, value in wanted.items():
+        default = MacSpec.default(name)
+        column = table[name].fillna(default) if name in table else pd.Series(default, index=table.index)
+        chosen &= column.eq(default if value is None else value)
+    return chosen
 
 
 def default_placement(table: pd.DataFrame) -> pd.Series:

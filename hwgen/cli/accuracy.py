@@ -73,14 +73,16 @@ def register(subparsers) -> None:
                         help="nonlinearities (GELU, softmax exp and reciprocal, LayerNorm rsqrt): exact "
                              "(float64, the default) or nnlut:N (hwgen's N-entry NN-LUT units, fp16 in "
                              "and out, bit-exact)")
-    parser.add_argument("--scales", default="max", choices=("max", "mse", "aqas"),
+    from hwgen.workload.scales import ACT_GROUPS, RECIPES
+
+    parser.add_argument("--scales", default=RECIPES[0], choices=RECIPES,
                         help="scale recipe (docs/minilm.md, 'Scale recipes'): max (default; max|x| maps to "
                              "the format's largest value), mse (clip ratio per scale group minimising the "
                              "quantization MSE), aqas (per layer, migration and weight clip minimising the "
                              "layer's output error on calibration sentences)")
     parser.add_argument("--smooth", type=_alpha, metavar="ALPHA",
                         help="SmoothQuant migration strength 0..1 (with --scales max or mse)")
-    parser.add_argument("--act-scales", default="tensor", choices=("tensor", "token"),
+    parser.add_argument("--act-scales", default=ACT_GROUPS[0], choices=ACT_GROUPS,
                         help="one activation scale per tensor (each sentence; default) or per token")
     parser.add_argument("--limit", type=_limit, metavar="N", help="use only the first N sentences")
     parser.add_argument("--json", action="store_true", help="print the metrics as one JSON object")

@@ -30,7 +30,9 @@ def register(subparsers) -> None:
 
 
 def add_scales_option(parser) -> None:
-    parser.add_argument("--scales", default="max", choices=("max", "mse", "aqas"),
+    from hwgen.workload.scales import RECIPES
+
+    parser.add_argument("--scales", default=RECIPES[0], choices=RECIPES,
                         help="scale recipe of the MiniLM metrics (default max; docs/minilm.md, 'Scale "
                              "recipes'); SQNR and dot-product errors always scale by max")
 

@@ -92,8 +92,8 @@ def operands_name(a, b) -> str:
     return a.name if a == b else f"{a.name}_{b.name}"
 
 
-# Options added after stores were written: left out of the canonical options while at these defaults.
-LATER_DEFAULTS = {"dsp": "inferred", "acc_stages": 1}
+# Options added after stores were written: left out of the canonical options while at their defaults.
+LATER_OPTIONS = ("dsp", "acc_stages")
 
 
 @dataclass(frozen=True)
@@ -132,8 +132,8 @@ class MacSpec(UnitSpec):
 
     def options(self) -> dict:
         options = super().options()
-        for name, default in LATER_DEFAULTS.items():
-            if options[name] == default:
+        for name in LATER_OPTIONS:
+            if options[name] == self.default(name):
                 del options[name]
         return options
 
@@ -195,10 +195,10 @@ class MacSpec(UnitSpec):
         candidates = []
         for depth in range(1, every_cut + 1):
             for placement, depths, named_depths in placements:
-                given = {name: options.get(name, LATER_DEFAULTS[name]) for name, _ in placement}
-                if any(given[name] not in (LATER_DEFAULTS[name], value) for name, value in placement):
+                given = {name: options.get(name, cls.default(name)) for name, _ in placement}
+                if any(given[name] not in (cls.default(name), value) for name, value in placement):
                     continue  # the design names another value
-                named = [name for name, value in placement if given[name] == value != LATER_DEFAULTS[name]]
+                named = [name for name, value in placement if given[name] == value != cls.default(name)]
                 allowed = cls._allows({**options, **dict(placement)}, depth)
                 if depth in (named_depths if named else depths) and allowed:
                     candidates.append((depth, tuple(item for item in placement if item[0] not in named)))
