@@ -58,7 +58,7 @@ class QuantizedRows:
         return np.ldexp(self.units.astype(np.float64), shift) * self.scale[..., None]
 
 
-def _group_absmax(x: np.ndarray, scale_groups) -> np.ndarray:
+def group_absmax(x: np.ndarray, scale_groups) -> np.ndarray:
     """Largest |x| per scale group, broadcast to one value per row (..., R)."""
     row_max = np.abs(x).max(axis=-1) if x.shape[-1] else np.zeros(x.shape[:-1])
     if isinstance(scale_groups, str):
@@ -74,7 +74,9 @@ def _group_absmax(x: np.ndarray, scale_groups) -> np.ndarray:
     return np.repeat(group_max, np.diff(starts))
 
 
-def _scale_for(absmax: np.ndarray, largest: float) -> np.ndarray:
+def scale_for(absmax: np.ndarray, largest: float) -> np.ndarray:
+    """One scale per row: the group's largest |x| onto the format's largest value (1 for an all-zero
+    group)."""
     return np.where(absmax > 0, absmax / largest, 1.0)
 
 
@@ -92,7 +94,7 @@ def from_codes(fmt, codes, scale=None) -> QuantizedRows:
 def quantize_scalar(x: np.ndarray, fmt, scale_groups=None) -> QuantizedRows:
     """Scale each group to the format's largest value and encode (nearest, ties to even, saturating)."""
     fmt = scalar_format(fmt)
-    return quantize_scaled(x, fmt, _scale_for(_group_absmax(x, scale_groups), fmt.max))
+    return quantize_scaled(x, fmt, scale_for(group_absmax(x, scale_groups), fmt.max))
 
 
 def quantize_scaled(x: np.ndarray, fmt, scale: np.ndarray) -> QuantizedRows:
@@ -140,7 +142,7 @@ def quantize_block(x: np.ndarray, fmt, scale_groups=None) -> QuantizedRows:
     if isinstance(fmt.scale, E8M0):
         scale = np.ones(x.shape[:-1])
     else:
-        scale = _scale_for(_group_absmax(x, scale_groups), element.max * fmt.scale.max)
+        scale = scale_for(group_absmax(x, scale_groups), element.max * fmt.scale.max)
     scale_codes, codes = quantize_blocks(fmt, x / scale[..., None])
     significand, block_exponent = _block_scales(fmt, scale_codes)
     units = units_table(element)[codes].reshape(*codes.shape[:-1], -1, fmt.block_size)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hwgen.formats import BlockFormat
-from hwgen.workload.operands import ROW, quantize_rows, quantize_scaled
+from hwgen.workload.operands import ROW, group_absmax, quantize_rows, quantize_scaled, scale_for
 
 RECIPES = ("max", "mse", "aqas")
 ACT_GROUPS = ("tensor", "token")
@@ -107,21 +107,10 @@ def group_totals(per_row: np.ndarray, groups) -> np.ndarray:
     return np.repeat(np.add.reduceat(per_row, starts[:-1]), np.diff(starts))
 
 
-def _group_absmax(x: np.ndarray, groups) -> np.ndarray:
-    row_max = np.abs(x).max(axis=-1)
-    if isinstance(groups, str) and groups == ROW:
-        return row_max
-    if groups is None:
-        return np.full(row_max.shape, row_max.max())
-    starts = np.asarray(groups, dtype=np.int64)
-    return np.repeat(np.maximum.reduceat(row_max, starts[:-1]), np.diff(starts))
-
-
 def max_scale(x: np.ndarray, fmt, groups, ratio=1.0) -> np.ndarray:
     """One scale per row (..., R): ``ratio * max|x|`` of the row's group over the format's largest value
     (1 for an all-zero group)."""
-    absmax = _group_absmax(x, groups)
-    return np.where(absmax > 0, np.asarray(ratio) * absmax / fmt.max, 1.0)
+    return scale_for(np.asarray(ratio) * group_absmax(x, groups), fmt.max)
 
 
 def quantization_error(x: np.ndarray, fmt, scale: np.ndarray) -> np.ndarray:
