@@ -82,7 +82,7 @@ $(INSTALLED): pyproject.toml
 	    | { grep -v "^WARNING: Location '.*' is ignored" || true; }
 	@# The YoWASP tools compile their WebAssembly on first use (Yosys about two minutes): part of the
 	@# install, so that the first `make demo` or synthesis does not wait for it. Quiet when cached.
-	@$(VENV_PYTHON) -c "from hwgen.toolchain import warm_up; warm_up('yosys', 'nextpnr-ice40', 'nextpnr-ecp5')"
+	@$(VENV_PYTHON) -c "from hwgen.toolchain import TOOL_NAMES, warm_up; warm_up(*TOOL_NAMES)"
 	@touch $@
 
 # iverilog and vvp for Icarus; a C++ compiler and perl for Verilator's generated models; OpenSTA and

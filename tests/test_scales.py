@@ -64,9 +64,15 @@ def test_mse_matches_a_brute_force_search_per_group(seed):
         assert np.allclose(grouped[begin:end], best * absmax / 127)
 
 
-def test_mse_keeps_max_on_a_tie_and_an_all_zero_group_keeps_scale_1():
+def test_mse_takes_the_first_ratio_of_a_tie_and_an_all_zero_group_keeps_scale_1():
     on_grid = np.array([[7.0, -7.0, 3.0, 1.0, 0.0]])  # exact at max scaling: error 0, as small ratios may be
     assert scales.clipped_scale(on_grid, INT4, ROW)[0] == pytest.approx(1.0)
+    # [6, 2] is exact on INT4 at scale 1 (ratio 7/6) and at scale 2 (ratio 7/3): a tie, in either order
+    tie = np.array([[6.0, 2.0]])
+    for ratio in (7 / 6, 7 / 3):
+        assert scales.quantization_error(tie, INT4, scales.max_scale(tie, INT4, ROW, ratio))[0] == 0.0
+    assert scales.clipped_scale(tie, INT4, ROW, (7 / 6, 7 / 3))[0] == pytest.approx(1.0)
+    assert scales.clipped_scale(tie, INT4, ROW, (7 / 3, 7 / 6))[0] == pytest.approx(2.0)
     zeros = np.zeros((2, 4))
     assert np.array_equal(scales.clipped_scale(zeros, INT4, ROW), np.ones(2))
 

@@ -20,7 +20,8 @@ def register(subparsers) -> None:
     parser.add_argument("--no-minilm", action="store_true", help="leave out the MiniLM accuracy metric")
     parser.add_argument("--no-energy", action="store_true", help="leave out the energy section")
     parser.add_argument("--no-recipes", action="store_true",
-                        help="leave out the section comparing scale recipes (24 MiniLM runs, minutes cold)")
+                        help="leave out the section comparing scale recipes (a MiniLM run per 4-bit weight "
+                             "format and recipe; minutes cold)")
     add_scales_option(parser)
     parser.add_argument("--clock-mhz", type=float, metavar="F",
                         help="draw the ice40 / ecp5 fronts of the placed designs that reach F MHz (default: "

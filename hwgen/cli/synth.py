@@ -50,6 +50,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from hwgen.extras import require
     from hwgen.fpga.executors import InlineExecutor
     from hwgen.fpga.pnr import DEFAULT_FREQ_MHZ, DEFAULT_SEED
     from hwgen.fpga.points import FlowSpec
@@ -59,6 +60,7 @@ def run(args) -> int:
     from hwgen.results.store import ResultStore, check_store_file
 
     get_target(args.target)
+    require("pandas", "synth")  # the result table needs it: missing is one line before any tool runs
     pipeline_given = _fmax.resolve_pipeline(args)
     if getattr(args, "fmax", None) is not None:
         return _fmax.run_synth(args, pipeline_given)
