@@ -29,8 +29,6 @@ EXTRAS = {
 # The extra each command needs beyond the plain install, for a module that several extras bring.
 COMMAND_EXTRAS = {"synth": "sweep", "sweep": "sweep", "report": "report", "pareto": "report",
                   "accuracy": "workload"}
-# What no plain install imports: `import hwgen.cli` and `hwgen generate` must load none of them.
-HEAVY_MODULES = ("dask", "distributed", "pyarrow", "tokenizers", "safetensors")
 
 
 class MissingExtraError(HwgenError):
@@ -58,4 +56,4 @@ def require(module: str, command: str | None = None):
     return importlib.import_module(module)
 
 
-__all__ = ["COMMAND_EXTRAS", "EXTRAS", "HEAVY_MODULES", "MissingExtraError", "missing_message", "require"]
+__all__ = ["COMMAND_EXTRAS", "EXTRAS", "MissingExtraError", "missing_message", "require"]

