@@ -2,9 +2,10 @@
 
 A request names a frequency and a target with a timing tool: ``ice40`` and ``ecp5`` (the Fmax nextpnr
 reports after placing and routing the unit inside the I/O harness, aiming at the requested frequency,
-with a fixed seed) or ``asic`` (OpenSTA's Fmax of the netlist ABC sized for the requested period,
-``1000 / MHz`` rounded down to whole picoseconds). ``xc7`` and ``gates`` have no timing tool here and
-are refused (:func:`check_fmax_target`).
+with a fixed seed), ``asic`` (OpenSTA's Fmax of the netlist ABC sized for the requested period,
+``1000 / MHz`` rounded down to whole picoseconds) or ``xc7``, which has no place and route here: its
+Fmax is the stated *estimate* of :mod:`hwgen.fpga.xc7_timing`, and every line and manifest says so.
+``gates`` has no clock and is refused (:func:`check_fmax_target`).
 
 The search (:class:`DepthSearch`) measures the depths of the spec's range (``1 .. spec.max_pipeline``)
 in increasing order and stops at the first whose measured Fmax is at least the request. It assumes no
@@ -24,16 +25,20 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from hwgen.fpga import xc7_timing
 from hwgen.fpga.pnr import DEFAULT_SEED, get_device
 from hwgen.fpga.points import OK, FlowSpec
 from hwgen.fpga.targets import ASIC, TARGET_NAMES
 from hwgen.results.store import content_key
 from hwgen.specs import canonical_json, spec_kind
 
-# Targets with a timing tool: nextpnr (after place and route) and OpenSTA.
-FMAX_TARGETS = ("ice40", "ecp5", ASIC)
+# Targets with a timing tool: nextpnr (after place and route), OpenSTA, and xc7's stated estimate.
+XC7 = xc7_timing.TARGET
+FMAX_TARGETS = ("ice40", "ecp5", XC7, ASIC)
 MAX_FMAX_MHZ = 10_000.0  # nextpnr takes target frequencies below this
-TIMING_TOOLS = "ice40 or ecp5 (nextpnr Fmax after place and route) or asic (OpenSTA)"
+TIMING_TOOLS = ("ice40 or ecp5 (nextpnr Fmax after place and route), xc7 (an estimate from Yosys's cell "
+                "timing, no place and route) or asic (OpenSTA)")
+ESTIMATE = "estimate: Yosys xc7 cell timing + 0.5 ns per net, no place and route"
 
 
 def check_fmax(value, option: str = "--fmax") -> float:
@@ -96,7 +101,7 @@ class FmaxRequest:
     """An Fmax to meet on one target: the flow every depth is measured with and the number it must reach.
 
     ``dsp`` as in :class:`~hwgen.fpga.points.FlowSpec`; ``library`` is the asic cell library (default
-    osu018); ``seed`` the nextpnr seed (fixed: the search is deterministic; unused on asic).
+    osu018); ``seed`` the nextpnr seed (fixed: the search is deterministic; unused on asic and xc7).
     """
 
     target: str
@@ -112,8 +117,9 @@ class FmaxRequest:
             raise ValueError(f"a cell library applies to the asic target, not {self.target}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**31:
             raise ValueError(f"seed must be an integer between 0 and 2^31 - 1, not {self.seed!r}")
-        if self.target == ASIC:
+        if self.target in (ASIC, XC7):
             object.__setattr__(self, "seed", None)
+        if self.target == ASIC:
             object.__setattr__(self, "dsp", False)
         flow = self.flow  # validates the library's name and the clock
         object.__setattr__(self, "library", flow.library)  # canonical: osu018 when none was named
@@ -124,10 +130,14 @@ class FmaxRequest:
         period of :func:`clock_ns_for`."""
         if self.target == ASIC:
             return FlowSpec(ASIC, library=self.library, clock_ns=clock_ns_for(self.fmax_mhz))
+        if self.target == XC7:  # the estimate comes with every xc7 synthesis
+            return FlowSpec(XC7, dsp=self.dsp)
         return FlowSpec(self.target, dsp=self.dsp, pnr=True, freq_mhz=self.fmax_mhz)
 
     @property
     def tool(self) -> str:
+        if self.target == XC7:
+            return "yosys"
         return "sta" if self.target == ASIC else get_device(self.target).tool
 
     def describe(self) -> str:
@@ -135,18 +145,23 @@ class FmaxRequest:
         flow = self.flow
         if self.target == ASIC:
             how = f"{flow.library} at {flow.clock_ns:g} ns, OpenSTA"
+        elif self.target == XC7:
+            how = ESTIMATE + ("" if self.dsp else ", no DSPs")
         else:
             how = f"{self.tool}, seed {self.seed}" + ("" if self.dsp else ", no DSPs")
         return f"{self.fmax_mhz:g} MHz on {self.target} ({how})"
 
 
 def achieved_mhz(row: Mapping | None) -> float | None:
-    """A row's measured Fmax: nextpnr's (``fmax_mhz``) or OpenSTA's (``asic_fmax_mhz``); None for a
-    missing or failed row."""
+    """A row's Fmax: nextpnr's (``fmax_mhz``), OpenSTA's (``asic_fmax_mhz``) or, on xc7, the estimate
+    (``fmax_estimate_mhz``); None for a missing or failed row."""
     if row is None or row.get("status") != OK:
         return None
-    value = row.get("asic_fmax_mhz" if row.get("target") == ASIC else "fmax_mhz")
+    value = row.get(_FMAX_COLUMN.get(row.get("target"), "fmax_mhz"))
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+
+
+_FMAX_COLUMN = {ASIC: "asic_fmax_mhz", XC7: "fmax_estimate_mhz"}
 
 
 # --- the search ---------------------------------------------------------------------------------------
@@ -355,10 +370,10 @@ class FmaxChoice:
         versions = {"yosys": row.get("yosys_version")}
         if request.target == ASIC:
             versions["sta"] = row.get("sta_version")
-        else:
+        elif request.target != XC7:
             versions[request.tool] = row.get("nextpnr_version")
-        timing = ("OpenSTA, unit alone" if request.target == ASIC else
-                  f"{request.tool} after place and route inside the I/O harness")
+        timing = {ASIC: "OpenSTA, unit alone", XC7: f"{xc7_timing.METHOD}; not measured"}.get(
+            request.target, f"{request.tool} after place and route inside the I/O harness")
         return {"target": request.target, "requested_mhz": request.fmax_mhz,
                 "achieved_mhz": self.achieved_mhz, "met": self.met, "pipeline": self.pipeline, **self.options,
                 "flow": request.flow.as_json(), "seed": request.seed, "timing": timing,
@@ -397,6 +412,8 @@ def critical_path(row: Mapping) -> str:
     """What limits a row's Fmax, as its timing tool reported it."""
     if row["target"] == ASIC:
         return f"{row['critical_path_ns']:.3f} ns of data arrival (OpenSTA, unit alone)"
+    if row["target"] == XC7:
+        return row.get("estimate_critical_path") or "not estimated"
     return row.get("pnr_critical_path") or "not recorded (the row was measured before hwgen kept it)"
 
 
@@ -414,6 +431,8 @@ def area_text(row: Mapping) -> str:
     if row["target"] == ASIC:
         return f"area {area['area_um2']:,.0f} um2, {area['cells']} cells ({area['ffs']} FFs)"
     dsps = f", {area['dsps']} DSP" if area["dsps"] else ""
+    if area["pnr_logic_cells"] is None:
+        return f"area {area['luts']} LUT, {area['ffs']} FF{dsps} (unit alone)"
     return (f"area {area['luts']} LUT, {area['ffs']} FF{dsps} (unit alone; {area['pnr_logic_cells']} "
             f"placed logic cells with the I/O harness)")
 
@@ -512,7 +531,8 @@ def _layers(wanted: list) -> list[list]:
     return layers
 
 
-__all__ = ["FMAX_TARGETS", "MAX_FMAX_MHZ", "Candidate", "DepthSearch", "FmaxChoice", "FmaxRequest", "FmaxRun",
+__all__ = ["ESTIMATE", "FMAX_TARGETS", "MAX_FMAX_MHZ", "XC7", "Candidate", "DepthSearch", "FmaxChoice",
+           "FmaxRequest", "FmaxRun",
            "FmaxSearch", "Trial", "achieved_mhz", "area_text", "check_fmax", "check_fmax_target",
            "clock_ns_for", "fmax_error", "has_pipeline", "pipeline_depths", "run_searches",
            "search_pipeline"]

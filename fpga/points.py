@@ -19,7 +19,7 @@ from pathlib import Path
 
 from hwgen import toolchain
 from hwgen.errors import HwgenError
-from hwgen.fpga import asic, asic_power, gate_energy, io_harness
+from hwgen.fpga import asic, asic_power, gate_energy, io_harness, xc7_timing
 from hwgen.fpga.activity import (
     DEFAULT_MACS,
     DEFAULT_TERMS,
@@ -149,6 +149,8 @@ def key_parts(design: GeneratedDesign, flow: FlowSpec, seed: int | None, version
         return parts
     options = SynthOptions(dsp=flow.dsp)
     parts["synth_script"] = render_script([f"{design.module}.v"], design.module, flow.target, options)
+    if flow.target == xc7_timing.TARGET:
+        parts["xc7_timing"] = xc7_timing.METHOD
     if measures_energy(design, flow):
         parts["gate_energy"] = {**ENERGY_STREAM, "macs": flow.energy_macs, "method": gate_energy.METHOD,
                                 "icarus": versions["iverilog"]}
@@ -220,6 +222,8 @@ def run_task(task: Task) -> list[dict]:
     base.update(_cell_columns(synth.cells, task.flow.target))
     if not task.flow.pnr:
         row = dict(base)
+        if task.flow.target == xc7_timing.TARGET:
+            row.update(estimate_columns(synth.netlist_json, task.design.module))
         if measures_energy(task.design, task.flow):
             try:
                 row.update(gate_energy_columns(task, synth.netlist_json, work / "energy"))
@@ -302,6 +306,16 @@ def _failed(base: dict, task: Task, seed, error: BaseException, seconds: float) 
     if task.flow.pnr:
         row["seed"] = seed
     return row
+
+
+def estimate_columns(netlist_json: Path, module: str) -> dict:
+    """The xc7 Fmax estimate of a synthesized unit (:mod:`hwgen.fpga.xc7_timing`); a netlist the model
+    cannot time keeps the row's counts and says why in the path column."""
+    try:
+        found = xc7_timing.estimate(json.loads(Path(netlist_json).read_text()), module)
+    except xc7_timing.NoTimingModel as error:
+        return {"fmax_estimate_mhz": None, "estimate_critical_path": f"not estimated: {error}"}
+    return {"fmax_estimate_mhz": found.fmax_mhz, "estimate_critical_path": found.path}
 
 
 def _cell_columns(cells, target: str) -> dict:

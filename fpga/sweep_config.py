@@ -19,7 +19,7 @@ from hwgen import toolchain
 from hwgen.formats import get_format
 from hwgen.fpga import asic, units
 from hwgen.fpga.activity import DEFAULT_MACS, MAX_MACS
-from hwgen.fpga.fmax import FMAX_TARGETS, FmaxRequest, FmaxSearch, check_fmax, fmax_error, has_pipeline
+from hwgen.fpga.fmax import FMAX_TARGETS, XC7, FmaxRequest, FmaxSearch, check_fmax, fmax_error, has_pipeline
 from hwgen.fpga.pnr import DEFAULT_FREQ_MHZ, DEFAULT_SEED, PNR_TARGETS
 from hwgen.fpga.points import GATES, FlowSpec
 from hwgen.fpga.targets import ASIC, TARGET_NAMES
@@ -110,6 +110,7 @@ _TARGET_KEYS = ("dsp", "pnr", "freq_mhz")
 _PLACED_KEYS = (*_TARGET_KEYS, "fmax_mhz")  # ice40, ecp5
 _GATES_KEYS = (*_TARGET_KEYS, "energy", "energy_macs")
 _ASIC_KEYS = ("library", "clock_ns", "fmax_mhz")
+_XC7_FMAX_KEYS = ("dsp", "fmax_mhz")  # no place and route: the estimate comes with synthesis
 
 
 def load_config(path: os.PathLike | str | Traversable) -> SweepPlan:
@@ -332,8 +333,8 @@ def _fmax_requests(target: str, table: Mapping, seed: int) -> list[FmaxRequest]:
     where = f"targets.{target}"
     if target not in FMAX_TARGETS:
         raise ValueError(f"{where}.fmax_mhz: {target} has no timing tool to choose a pipeline depth for "
-                         f"an Fmax; use it on ice40 or ecp5 (nextpnr) or asic (OpenSTA)")
-    _known(table, _ASIC_KEYS if target == ASIC else _PLACED_KEYS, f"{where}.")
+                         f"an Fmax; use it on ice40 or ecp5 (nextpnr), asic (OpenSTA) or xc7 (an estimate)")
+    _known(table, {ASIC: _ASIC_KEYS, XC7: _XC7_FMAX_KEYS}.get(target, _PLACED_KEYS), f"{where}.")
     frequencies = [_fmax_value(value, f"{where}.fmax_mhz")
                    for value in _value_list(table["fmax_mhz"], f"{where}.fmax_mhz")]
     if target == ASIC:

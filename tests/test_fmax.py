@@ -130,13 +130,20 @@ def test_a_bad_fmax_is_one_line(value):
 
 
 def test_targets_without_a_timing_tool_are_refused_naming_those_with_one():
-    for target in ("ice40", "ecp5", "asic"):
+    for target in ("ice40", "ecp5", "xc7", "asic"):
         assert check_fmax_target(target) == target
-    with pytest.raises(ValueError, match=r"^--target xc7 has no timing tool to choose a pipeline depth for "
-                                         r"an Fmax; use ice40 or ecp5 \(nextpnr .*\) or asic \(OpenSTA\)$"):
-        check_fmax_target("xc7")
-    with pytest.raises(ValueError, match=r"^--target gates has no timing tool"):
+    with pytest.raises(ValueError, match=r"^--target gates has no timing tool to choose a pipeline depth for "
+                                         r"an Fmax; use ice40 or ecp5 \(nextpnr .*\), xc7 \(an estimate .*\) "
+                                         r"or asic \(OpenSTA\)$"):
         check_fmax_target("gates")
+
+
+def test_an_xc7_request_is_an_estimate_with_no_seed_and_no_place_and_route():
+    request = FmaxRequest("xc7", 250, seed=7)
+    assert request.seed is None and request.flow == FlowSpec("xc7", dsp=True) and request.tool == "yosys"
+    assert request.describe() == ("250 MHz on xc7 (estimate: Yosys xc7 cell timing + 0.5 ns per net, no "
+                                  "place and route)")
+    assert "no DSPs" in FmaxRequest("xc7", 250, dsp=False).describe()
 
 
 def test_a_search_leaves_the_pipeline_out_and_builds_each_depth():
@@ -184,10 +191,11 @@ def test_the_sweep_seed_of_a_search_is_the_first_seed():
 
 
 @pytest.mark.parametrize(("targets", "params", "message"), [
-    ({"xc7": {"fmax_mhz": 150}}, None,
-     r"^targets\.xc7\.fmax_mhz: xc7 has no timing tool to choose a pipeline depth for an Fmax; use it on "
-     r"ice40 or ecp5 \(nextpnr\) or asic \(OpenSTA\)$"),
-    ({"gates": {"fmax_mhz": 150}}, None, r"^targets\.gates\.fmax_mhz: gates has no timing tool"),
+    ({"gates": {"fmax_mhz": 150}}, None,
+     r"^targets\.gates\.fmax_mhz: gates has no timing tool to choose a pipeline depth for an Fmax; use it "
+     r"on ice40 or ecp5 \(nextpnr\), asic \(OpenSTA\) or xc7 \(an estimate\)$"),
+    ({"xc7": {"fmax_mhz": 150, "pnr": True}}, None,
+     r"^unknown key 'targets\.xc7\.pnr'; allowed: dsp, fmax_mhz$"),
     ({"ice40": {"fmax_mhz": 0}}, None,
      r"^targets\.ice40\.fmax_mhz must be a frequency in MHz, a number greater than 0 and below 10000, "
      r"not 0$"),
@@ -220,9 +228,11 @@ def test_bad_fmax_tables_are_one_line(targets, params, message):
     (["--target", "asic", "--fmax", "-300"], "--fmax must be a frequency in MHz"),
     (["--target", "ice40", "--fmax", "150", "--pipeline", "2"], "--fmax chooses the pipeline depth; drop "
                                                                 "--pipeline"),
-    (["--target", "xc7", "--fmax", "150"], "--target xc7 has no timing tool to choose a pipeline depth for "
-                                           "an Fmax; use ice40 or ecp5"),
-    (["--target", "gates", "--fmax", "150"], "--target gates has no timing tool"),
+    (["--target", "gates", "--fmax", "150"], "--target gates has no timing tool to choose a pipeline depth "
+                                             "for an Fmax; use ice40 or ecp5"),
+    (["--target", "xc7", "--fmax", "150", "--seed", "2"], "--seed is a nextpnr seed; xc7 has none"),
+    (["--target", "xc7", "--fmax", "150", "--pnr"], "--pnr: place and route is available for ice40, ecp5, "
+                                                    "not xc7"),
     (["--target", "ice40", "--fmax", "150", "--freq", "100"], "--freq: with --fmax nextpnr aims at"),
     (["--target", "asic", "--fmax", "150", "--clock-ns", "5"], "--clock-ns: with --fmax the asic clock"),
     (["--target", "ice40", "--fmax", "150", "--seed", "1", "--seed", "2"],
@@ -238,11 +248,11 @@ def test_synth_fmax_errors_are_one_line_exit_2_and_write_nothing(argv, message, 
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["--fmax", "150"], "--fmax needs --target: ice40, ecp5 or asic"),
+    (["--fmax", "150"], "--fmax needs --target: ice40, ecp5, xc7 (estimate) or asic"),
     (["--target", "ice40"], "--target needs --fmax"),
     (["--store", "s.sqlite"], "--store needs --fmax"),
     (["--fmax", "nan", "--target", "ice40"], "--fmax must be a frequency in MHz"),
-    (["--fmax", "150", "--target", "xc7"], "--target xc7 has no timing tool"),
+    (["--fmax", "150", "--target", "gates"], "--target gates has no timing tool"),
     (["--fmax", "150", "--target", "asic", "--pipeline", "1"], "--fmax chooses the pipeline depth"),
 ])
 def test_generate_fmax_errors_are_one_line_exit_2_and_write_nothing(argv, message, capsys, tmp_path,
@@ -371,3 +381,37 @@ def test_an_asic_search_from_the_command_line_is_cached_and_recorded_by_generate
     assert summary.computed == 0 and summary.cached == tried
     assert [c.pipeline for c in summary.fmax] == [choice.pipeline]
     assert summary.fmax[0].search.point(choice.pipeline) == DesignPoint("mac", choice.row["config"])
+
+
+@pytest.mark.tools
+def test_an_xc7_search_is_an_estimate_everywhere_it_is_shown(store_path, capsys, tmp_path):
+    argv = ["synth", *SMALL_MAC_ARGS, "--target", "xc7", "--fmax", 250, "--store", store_path]
+    code, out, _ = run_cli(argv, capsys)
+    assert code == 0 and "Fmax MHz (xc7 estimate)" in out
+    heading = ("fmax 250 MHz on xc7 (estimate: Yosys xc7 cell timing + 0.5 ns per net, no place and "
+               "route): ")
+    assert any(line.startswith(heading) for line in out.splitlines())
+
+    request = FmaxRequest("xc7", 250)
+    run, choices, rows = search_once(store_path, request)
+    choice = check_choice(run, choices, rows, request)
+    assert run.computed == 0
+    row = choice.row
+    assert (row["target"], row["pnr"], row["seed"], row["fmax_mhz"]) == ("xc7", 0, None, None)
+    assert choice.achieved_mhz == row["fmax_estimate_mhz"] > 0
+
+    code, out, _ = run_cli(["generate", *SMALL_MAC_ARGS, "--target", "xc7", "--fmax", 250, "--store",
+                            store_path, "--out", tmp_path], capsys)
+    assert code == 0 and "points from the store" in out
+    recorded = json.loads((tmp_path / f"{row['design']}.json").read_text())["fmax"]
+    assert (recorded["target"], recorded["achieved_mhz"], recorded["seed"]) == ("xc7", choice.achieved_mhz,
+                                                                                 None)
+    assert recorded["timing"].startswith("xc7 estimate v") and recorded["timing"].endswith("not measured")
+    assert recorded["critical_path"] == row["estimate_critical_path"]
+    assert recorded["tools"].keys() == {"yosys"}
+
+
+def test_an_xc7_fmax_table_is_one_search_per_dsp_value():
+    plan = parse_config(sweep({"xc7": {"fmax_mhz": 250, "dsp": [True, False]}}))
+    assert plan.fmax == (FmaxRequest("xc7", 250, dsp=True), FmaxRequest("xc7", 250, dsp=False))
+    assert plan.tools() == {"yosys"}

@@ -19,12 +19,14 @@ from hwgen.fpga.targets import ASIC_COLUMNS, TARGETS
 from hwgen.fpga.yosys_flow import parse_stat
 from hwgen.results.store import (
     COLUMN_NAMES,
+    ESTIMATE_COLUMNS,
     GATE_ENERGY_COLUMNS,
     PNR_PATH_COLUMNS,
     SCHEMA_VERSION,
     VERSION_2_COLUMN_NAMES,
     VERSION_3_COLUMN_NAMES,
     VERSION_4_COLUMN_NAMES,
+    VERSION_5_COLUMN_NAMES,
     ResultStore,
 )
 
@@ -209,13 +211,15 @@ def test_each_target_names_the_metrics_it_cannot_have():
 
 
 def older_store(path: Path, version: int) -> Path:
-    """A store as schema *version* left it: no critical path column (version 4), no gate-level energy
+    """A store as schema *version* left it: no xc7 estimate columns (version 5), no critical path column
+    (version 4), no gate-level energy
     columns (version 3), no asic columns (version 2), and zeros for the metrics a target cannot have
     (version 1)."""
     with ResultStore(path) as store:
         store.add_rows([gates_row(), ice40_row(), gates_row("f", status="failed", gates=None)])
     with sqlite3.connect(path) as db:
-        dropped = (*PNR_PATH_COLUMNS, *(GATE_ENERGY_COLUMNS if version < 4 else ()),
+        dropped = (*ESTIMATE_COLUMNS, *(PNR_PATH_COLUMNS if version < 5 else ()),
+                   *(GATE_ENERGY_COLUMNS if version < 4 else ()),
                    *(ASIC_COLUMNS if version < 3 else ()))
         for column in dropped:
             db.execute(f"ALTER TABLE results DROP COLUMN {column}")
@@ -246,15 +250,16 @@ def check_nulls(frame: pd.DataFrame) -> None:
 
 
 def check_no_asic_numbers(frame: pd.DataFrame) -> None:
-    columns = [*ASIC_COLUMNS, *GATE_ENERGY_COLUMNS, *PNR_PATH_COLUMNS]
+    columns = [*ASIC_COLUMNS, *GATE_ENERGY_COLUMNS, *PNR_PATH_COLUMNS, *ESTIMATE_COLUMNS]
     assert set(columns) <= set(frame.columns)
     assert frame[columns].isna().all().all()
 
 
-@pytest.mark.parametrize("version", [1, 2, 3, 4])
+@pytest.mark.parametrize("version", [1, 2, 3, 4, 5])
 def test_an_older_store_reads_as_the_current_one_without_being_written(tmp_path, version):
     store = older_store(tmp_path / "r.sqlite", version)
-    columns = {4: VERSION_4_COLUMN_NAMES, 3: VERSION_3_COLUMN_NAMES}.get(version, VERSION_2_COLUMN_NAMES)
+    columns = {5: VERSION_5_COLUMN_NAMES, 4: VERSION_4_COLUMN_NAMES, 3: VERSION_3_COLUMN_NAMES}.get(
+        version, VERSION_2_COLUMN_NAMES)
     assert stored_columns(store) == (str(version), columns)
     before = snapshot(store)
     with ResultStore(store, read_only=True) as results:
@@ -264,7 +269,7 @@ def test_an_older_store_reads_as_the_current_one_without_being_written(tmp_path,
     assert snapshot(store) == before
 
 
-@pytest.mark.parametrize("version", [1, 2, 3, 4])
+@pytest.mark.parametrize("version", [1, 2, 3, 4, 5])
 def test_opening_an_older_store_for_writing_migrates_it_all_the_way(tmp_path, version):
     store = older_store(tmp_path / "r.sqlite", version)
     with ResultStore(store) as results:
@@ -283,7 +288,7 @@ def test_opening_an_older_store_for_writing_migrates_it_all_the_way(tmp_path, ve
     assert (energy["energy_per_mac_gaussian"], energy["energy_macs"], energy["icarus_version"]) == (
         1827.7, 2048, "11.0")
     version_now, columns = stored_columns(store)
-    assert version_now == str(SCHEMA_VERSION) == "5"
+    assert version_now == str(SCHEMA_VERSION) == "6"
     assert set(columns) == set(COLUMN_NAMES)
     with closing(sqlite3.connect(store)) as db:
         assert db.execute("SELECT COUNT(*) FROM results WHERE target = 'gates' AND luts IS NOT NULL"

@@ -90,7 +90,7 @@ def test_store_schema_version_is_checked(tmp_path):
     connection.commit()
     connection.close()
     for read_only in (False, True):
-        with pytest.raises(ValueError, match=r"has schema version 0; this hwgen reads version 5 "):
+        with pytest.raises(ValueError, match=r"has schema version 0; this hwgen reads version 6 "):
             ResultStore(tmp_path / "r.sqlite", read_only=read_only)
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 from hwgen.cli._unit_kinds import unit_module
 
 _DEFAULT = "fmax_pipeline_default"  # where the spec's default depth waits while --pipeline is unset
-FMAX_HELP = ("choose the smallest pipeline depth whose measured Fmax reaches MHZ on the target (ice40, "
-             "ecp5: nextpnr after place and route; asic: OpenSTA at a 1000/MHZ ns clock); excludes "
-             "--pipeline")
+FMAX_HELP = ("choose the smallest pipeline depth whose Fmax reaches MHZ on the target (ice40, ecp5: "
+             "nextpnr after place and route; asic: OpenSTA at a 1000/MHZ ns clock; xc7: an estimate from "
+             "Yosys's cell timing, no place and route); excludes --pipeline")
 
 
 def has_pipeline_option(parser) -> bool:
@@ -32,7 +32,7 @@ def add_generate_fmax_options(parser) -> None:
     from hwgen.cli.sweep import add_store_options
 
     add_fmax_option(parser)
-    parser.add_argument("--target", metavar="T", help="with --fmax: ice40, ecp5 or asic")
+    parser.add_argument("--target", metavar="T", help="with --fmax: ice40, ecp5, xc7 (estimate) or asic")
     parser.add_argument("--no-dsp", action="store_true",
                         help="with --fmax: keep multipliers out of DSP blocks")
     parser.add_argument("--seed", type=int, action="append", metavar="S",
@@ -64,7 +64,7 @@ def fmax_request(args, pipeline_given: bool):
 
     mhz = check_fmax(args.fmax, "--fmax")
     if args.target is None:
-        raise ValueError("--fmax needs --target: ice40, ecp5 or asic")
+        raise ValueError("--fmax needs --target: ice40, ecp5, xc7 (estimate) or asic")
     check_fmax_target(args.target, "--target")
     if pipeline_given:
         raise ValueError("--fmax chooses the pipeline depth; drop --pipeline (or drop --fmax to build "
@@ -75,13 +75,13 @@ def fmax_request(args, pipeline_given: bool):
         raise ValueError("--clock-ns: with --fmax the asic clock is 1000 / --fmax ns; drop --clock-ns")
     if args.library is not None and args.target != "asic":
         raise ValueError("--library needs --target asic")
-    if getattr(args, "pnr", False) and args.target == "asic":
-        raise ValueError("--pnr: place and route is available for ice40, ecp5, not asic")
+    if getattr(args, "pnr", False) and args.target in ("asic", "xc7"):
+        raise ValueError(f"--pnr: place and route is available for ice40, ecp5, not {args.target}")
     seeds = list(dict.fromkeys(args.seed or [DEFAULT_SEED]))
     if len(seeds) > 1:
         raise ValueError(f"--seed: --fmax searches with one nextpnr seed, not {len(seeds)}")
-    if args.seed and args.target == "asic":
-        raise ValueError("--seed is a nextpnr seed; asic has none")
+    if args.seed and args.target in ("asic", "xc7"):
+        raise ValueError(f"--seed is a nextpnr seed; {args.target} has none")
     for seed in seeds:
         if not 0 <= seed < 1 << 31:
             raise ValueError(f"--seed must be an integer between 0 and 2^31 - 1, not {seed}")

@@ -24,8 +24,10 @@ _ASIC_TABLE = (("design", "design"), ("library", "library"), ("clock ns", "clock
                ("slack ns", "slack_ns"), ("Fmax MHz", "asic_fmax_mhz"), ("leak nW", "leakage_nw"),
                ("dyn uW", "dynamic_uw"), ("pJ/MAC", "energy_pj_per_mac"), ("status", "status"),
                ("time s", "run_seconds"))
-_DECIMALS = {"fmax_mhz": 2, "asic_fmax_mhz": 1, "area_um2": 0, "critical_path_ns": 3, "slack_ns": 3,
-             "leakage_nw": 2, "dynamic_uw": 2, "energy_pj_per_mac": 3, "run_seconds": 1}
+# xc7 rows have no place and route: their Fmax is an estimate, a column of its own named as one.
+_ESTIMATE_COLUMN = ("Fmax MHz (xc7 estimate)", "fmax_estimate_mhz")
+_DECIMALS = {"fmax_mhz": 2, "fmax_estimate_mhz": 1, "asic_fmax_mhz": 1, "area_um2": 0, "critical_path_ns": 3,
+             "slack_ns": 3, "leakage_nw": 2, "dynamic_uw": 2, "energy_pj_per_mac": 3, "run_seconds": 1}
 
 
 def register(subparsers) -> None:
@@ -152,10 +154,12 @@ def _is_export(path: Path, option: str) -> bool:
         VERSION_2_COLUMN_NAMES,
         VERSION_3_COLUMN_NAMES,
         VERSION_4_COLUMN_NAMES,
+        VERSION_5_COLUMN_NAMES,
     )
 
     # an export of an older store (versions 1 and 2 share their columns) is ours too
-    headers = (COLUMN_NAMES, VERSION_4_COLUMN_NAMES, VERSION_3_COLUMN_NAMES, VERSION_2_COLUMN_NAMES)
+    headers = (COLUMN_NAMES, VERSION_5_COLUMN_NAMES, VERSION_4_COLUMN_NAMES, VERSION_3_COLUMN_NAMES,
+               VERSION_2_COLUMN_NAMES)
     try:
         if option == "--csv":
             with path.open(encoding="utf-8") as file:
@@ -180,8 +184,12 @@ def print_rows(store, keys) -> None:
     asic_records = [record for record in records if record["target"] == "asic"]
     other_records = [record for record in records if record["target"] != "asic"]
     if other_records or not records:
-        print_table([header for header, _ in _TABLE],
-                    [[_cell(record[column], column) for _, column in _TABLE] for record in other_records])
+        table = _TABLE
+        if any(_cell(record.get("fmax_estimate_mhz"), "") != "-" for record in other_records):
+            fmax_at = table.index(("Fmax MHz", "fmax_mhz")) + 1
+            table = (*table[:fmax_at], _ESTIMATE_COLUMN, *table[fmax_at:])
+        print_table([header for header, _ in table],
+                    [[_cell(record[column], column) for _, column in table] for record in other_records])
     if asic_records:
         if other_records:
             print()

@@ -33,8 +33,9 @@ from hwgen.fpga.targets import ASIC_COLUMNS, TARGETS
 # 3: the asic target's columns (ASIC_COLUMNS); older stores get them, NULL, when opened for writing.
 # 4: the gate-level energy columns (GATE_ENERGY_COLUMNS), likewise.
 # 5: nextpnr's critical path (PNR_PATH_COLUMNS), likewise.
-SCHEMA_VERSION = 5
-_MIGRATABLE_VERSIONS = ("1", "2", "3", "4")
+# 6: the xc7 Fmax estimate (ESTIMATE_COLUMNS), likewise.
+SCHEMA_VERSION = 6
+_MIGRATABLE_VERSIONS = ("1", "2", "3", "4", "5")
 _TABLES = ("meta", "results", "designs")
 _SQLITE_MAGIC = b"SQLite format 3\0"
 
@@ -75,6 +76,11 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("pnr_brams", "INTEGER", "placed block RAMs"),
     ("pnr_utilization", "TEXT", "used BELs: {bel: [used, available]}, JSON"),
     ("pnr_critical_path", "TEXT", "nextpnr's critical path: from -> to, logic cells, ns of logic, routing"),
+    # The xc7 target has no place and route here: a stated estimate (hwgen.fpga.xc7_timing), never a
+    # measurement, kept apart from fmax_mhz.
+    ("fmax_estimate_mhz", "REAL", "ESTIMATED Fmax of the unit alone on xc7: Yosys's xc7 cell delays + a "
+                                  "fixed delay per net, no place and route (xc7 rows)"),
+    ("estimate_critical_path", "TEXT", "the estimate's longest path: from -> to, cells, ns (xc7 rows)"),
     ("harness_ffs", "INTEGER", "flip-flops the I/O harness adds (shift register + reduce tree)"),
     # The asic target's (NULL on other targets): Liberty cells at a clock, timed by OpenSTA.
     ("library", "TEXT", "standard-cell library (asic rows), e.g. osu018"),
@@ -110,13 +116,15 @@ COLUMN_NAMES = tuple(name for name, _, _ in COLUMNS)
 GATE_ENERGY_COLUMNS = ("energy_per_mac_gaussian", "energy_per_mac_laplace", "toggle_rate", "energy_macs",
                        "energy_method", "icarus_version")
 PNR_PATH_COLUMNS = ("pnr_critical_path",)
-# The columns of a version-4, -3 and -2 store (and of their CSV / Parquet exports).
-VERSION_4_COLUMN_NAMES = tuple(name for name in COLUMN_NAMES if name not in PNR_PATH_COLUMNS)
+ESTIMATE_COLUMNS = ("fmax_estimate_mhz", "estimate_critical_path")
+# The columns of a version-5, -4, -3 and -2 store (and of their CSV / Parquet exports).
+VERSION_5_COLUMN_NAMES = tuple(name for name in COLUMN_NAMES if name not in ESTIMATE_COLUMNS)
+VERSION_4_COLUMN_NAMES = tuple(name for name in VERSION_5_COLUMN_NAMES if name not in PNR_PATH_COLUMNS)
 VERSION_3_COLUMN_NAMES = tuple(name for name in VERSION_4_COLUMN_NAMES if name not in GATE_ENERGY_COLUMNS)
 VERSION_2_COLUMN_NAMES = tuple(name for name in VERSION_3_COLUMN_NAMES if name not in ASIC_COLUMNS)
 # The schema version that added a column (columns of version 1 are not listed).
 _ADDED_IN = {**dict.fromkeys(ASIC_COLUMNS, 3), **dict.fromkeys(GATE_ENERGY_COLUMNS, 4),
-             **dict.fromkeys(PNR_PATH_COLUMNS, 5)}
+             **dict.fromkeys(PNR_PATH_COLUMNS, 5), **dict.fromkeys(ESTIMATE_COLUMNS, 6)}
 # What differs between two runs of equal inputs; everything else must be identical.
 VOLATILE_COLUMNS = ("run_seconds", "created_at")
 RESULT_COLUMNS = tuple(name for name in COLUMN_NAMES if name not in VOLATILE_COLUMNS)
@@ -210,6 +218,9 @@ class ResultStore:
                 if self._version == "4":
                     _add_columns(db, PNR_PATH_COLUMNS, "5")  # version-4 rows recorded no path
                     self._version = "5"
+                if self._version == "5":
+                    _add_columns(db, ESTIMATE_COLUMNS, "6")  # version-5 rows estimated nothing
+                    self._version = "6"
                 if self._version == str(SCHEMA_VERSION):
                     _canonical_configs(db)
                     _create_fmax_table(db)
