@@ -82,9 +82,11 @@ def fabric_points(points: pd.DataFrame, models: Mapping[tuple[str, str], AreaMod
 
 
 def placed_points(points: pd.DataFrame) -> pd.DataFrame:
-    """The measured points that were placed and routed (ice40 / ecp5, DSPs allowed or not), each with its
-    own LUTs and nextpnr Fmax: the rows a front at a clock and the area-against-Fmax plots read."""
-    placed = points[points["fmax_mhz"].notna()].copy()
+    """The measured points with an Fmax (DSPs allowed or not), each with its own LUTs: placed and routed
+    on ice40 / ecp5 (nextpnr's Fmax), and the xc7 points with their Fmax estimate: the rows a front at a
+    clock and the area-against-Fmax plots read."""
+    estimated = points["fmax_estimate_mhz"].notna() if "fmax_estimate_mhz" in points.columns else False
+    placed = points[points["fmax_mhz"].notna() | estimated].copy()
     placed["predicted"] = False
     placed["placed_dsps"] = placed["dsps"]
     return placed.reset_index(drop=True)

@@ -17,7 +17,26 @@ if TYPE_CHECKING:
 
 TARGETS = ("xc7", "ice40", "ecp5", "gates", "asic")
 PLACED_TARGETS = ("ice40", "ecp5")  # nextpnr's achieved Fmax per point (the asic target: OpenSTA's)
+ESTIMATED_TARGETS = ("xc7",)  # no place and route: the stated estimate of hwgen.fpga.xc7_timing
+TIMED_TARGETS = (*PLACED_TARGETS, *ESTIMATED_TARGETS)  # an Fmax per point, against which area is drawn
 PLACED_LUTS_LABEL = "LUTs per MAC (placed; DSP blocks allowed, not counted)"
+ESTIMATED_LUTS_LABEL = "LUTs per MAC (synthesized; DSP blocks allowed, not counted)"
+
+
+def fmax_column(target: str) -> str:
+    """Where a timed target's points keep their Fmax: nextpnr's (``fmax_mhz``) or the xc7 estimate."""
+    return "fmax_estimate_mhz" if target in ESTIMATED_TARGETS else "fmax_mhz"
+
+
+def fmax_label(target: str) -> str:
+    """The x axis of area against Fmax on *target*: what the number is."""
+    if target in ESTIMATED_TARGETS:
+        return "estimated Fmax, MHz (no place and route)"
+    return "placed Fmax, MHz"
+
+
+def luts_label(target: str) -> str:
+    return ESTIMATED_LUTS_LABEL if target in ESTIMATED_TARGETS else PLACED_LUTS_LABEL
 
 
 @dataclass(frozen=True)
@@ -105,7 +124,7 @@ def pareto_table(table: pd.DataFrame, target: str, cost: str, accuracy: str, *,
     data = data.rename(columns={"design": "module"}).rename(columns={"label": "design"})
     if target == "asic":
         data = _name_asic_conditions(data)
-    if cost == "lut_per_mmacs" or (clock_ns is not None and target in PLACED_TARGETS):
+    if cost == "lut_per_mmacs" or (clock_ns is not None and target in TIMED_TARGETS):
         data["design"] = with_dsp_names(data["design"], data["placed_dsps"])
     return pareto_front(data, cost, accuracy, accuracy_higher_is_better=metric.higher_is_better)
 
@@ -119,7 +138,8 @@ def with_dsp_names(names, dsps) -> list[str]:
 def at_clock(rows: pd.DataFrame, target: str, clock_ns: float) -> pd.DataFrame:
     """The *target* rows that meet a clock of *clock_ns*: on ``asic`` the rows synthesized for that clock
     with slack >= 0; on ``ice40`` / ``ecp5`` the placed rows whose nextpnr Fmax (mean over seeds) is at
-    least 1000 / *clock_ns* MHz. xc7 and gates have no timing: a ``ValueError`` says so."""
+    least 1000 / *clock_ns* MHz; on ``xc7`` the rows whose Fmax *estimate* is. gates has no timing: a
+    ``ValueError`` says so."""
     if isinstance(clock_ns, bool) or not isinstance(clock_ns, int | float) or not clock_ns > 0:
         raise ValueError(f"clock must be a period in ns > 0, not {clock_ns!r}")
     if target in PLACED_TARGETS:
@@ -129,9 +149,17 @@ def at_clock(rows: pd.DataFrame, target: str, clock_ns: float) -> pd.DataFrame:
                              f"a sweep with `{target} = {{ pnr = true }}` measures it (e.g. "
                              "`hwgen sweep fmax`)")
         return placed[placed["fmax_mhz"].astype(float) >= 1000.0 / float(clock_ns)]
+    if target in ESTIMATED_TARGETS:
+        column = fmax_column(target)
+        timed = rows[rows[column].notna()] if column in rows.columns else rows.iloc[:0]
+        if timed.empty:
+            raise ValueError(f"no {target} point in the store has an Fmax estimate (points synthesized "
+                             f"before hwgen estimated one); `hwgen sweep` measures them again")
+        return timed[timed[column].astype(float) >= 1000.0 / float(clock_ns)]
     if target != "asic":
-        raise ValueError(f"a clock is chosen on asic, {' and '.join(PLACED_TARGETS)} (measured timing), "
-                         f"not on {target}: its points have no timing")
+        raise ValueError(f"a clock is chosen on asic, {', '.join(PLACED_TARGETS)} (measured timing) or "
+                         f"{', '.join(ESTIMATED_TARGETS)} (estimated), not on {target}: its points have no "
+                         f"timing")
     at = rows[np.isclose(rows["clock_ns"].astype(float), float(clock_ns))]
     if at.empty:
         known = sorted(rows["clock_ns"].dropna().astype(float).unique())
@@ -142,23 +170,24 @@ def at_clock(rows: pd.DataFrame, target: str, clock_ns: float) -> pd.DataFrame:
 
 
 def area_against_fmax(placed: pd.DataFrame, target: str) -> dict[str, tuple[list, list, list]]:
-    """{design without its depth: (placed Fmax MHz, LUT + FF, depth) per pipeline depth, by depth} on a
-    placed
-    *target*, from the placed points (:func:`hwgen.cost_models.assemble.placed_points`), for the designs
-    placed at two depths or more (a line per design in the report's plot).
+    """{design without its depth: (Fmax MHz, LUT + FF, depth) per pipeline depth, by depth} on a timed
+    *target* (placed: nextpnr's Fmax; xc7: the estimate), from the timed points
+    (:func:`hwgen.cost_models.assemble.placed_points`), for the designs timed at two depths or more (a
+    line per design in the report's plot).
     DSP-allowed and fabric-only rows are separate series (``+DSP`` in the name)."""
-    if target not in PLACED_TARGETS:
-        raise ValueError(f"area against Fmax needs a placed target ({', '.join(PLACED_TARGETS)}), "
+    if target not in TIMED_TARGETS:
+        raise ValueError(f"area against Fmax needs a target with an Fmax ({', '.join(TIMED_TARGETS)}), "
                          f"not {target}")
+    column = fmax_column(target)
     rows = placed[placed["target"] == target]
-    rows = rows[rows["fmax_mhz"].notna() & rows["luts"].notna()]
+    rows = rows[rows[column].notna() & rows["luts"].notna()]
     series = {}
     for (label, dsp), group in rows.groupby([_without_depth(rows), rows["dsp_allowed"]], sort=True):
         group = group.sort_values("pipeline").drop_duplicates("pipeline")
         if len(group) < 2:
             continue
         name = label + (" +DSP" if dsp else "")
-        series[name] = ([float(v) for v in group["fmax_mhz"]],
+        series[name] = ([float(v) for v in group[column]],
                         [float(v) for v in group["luts"] + group["ffs"].fillna(0)],
                         [int(v) for v in group["pipeline"]])
     return series

@@ -1,5 +1,6 @@
-"""Area against Fmax and the Pareto front at a clock on the placed targets (ice40, ecp5): the tables from
-hand-made rows whose answers are known, then the report and `hwgen pareto` on a real placed sweep."""
+"""Area against Fmax and the Pareto front at a clock on the timed targets (ice40, ecp5 placed; xc7
+estimated): the tables from hand-made rows whose answers are known, then the report and `hwgen pareto`
+on a real placed sweep and a real xc7 sweep."""
 
 import csv
 import json
@@ -50,10 +51,12 @@ def test_the_front_at_a_clock_keeps_each_design_at_any_depth_that_reaches_it():
     assert axes.pareto_table(ROWS, "ice40", "luts", "sqnr_gaussian_db", clock_ns=5).empty  # 200 MHz: none
 
 
-def test_a_clock_needs_measured_timing():
-    with pytest.raises(ValueError, match=r"^a clock is chosen on asic, ice40 and ecp5 \(measured timing\), "
-                                         r"not on xc7: its points have no timing$"):
-        axes.at_clock(ROWS.assign(target="xc7"), "xc7", 10)
+def test_a_clock_needs_timing():
+    with pytest.raises(ValueError, match=r"^a clock is chosen on asic, ice40, ecp5 \(measured timing\) or "
+                                         r"xc7 \(estimated\), not on gates: its points have no timing$"):
+        axes.at_clock(ROWS.assign(target="gates"), "gates", 10)
+    with pytest.raises(ValueError, match=r"^no xc7 point in the store has an Fmax estimate"):
+        axes.at_clock(ROWS.assign(target="xc7"), "xc7", 10)  # rows without the estimate's column
     unplaced = ROWS.assign(fmax_mhz=float("nan"))
     with pytest.raises(ValueError, match=r"^no ice40 point in the store was placed and routed.*"
                                          r"`hwgen sweep fmax`\)$"):
@@ -70,8 +73,23 @@ def test_area_against_fmax_is_one_line_per_design_through_its_depths():
     fabric = axes.area_against_fmax(ROWS.assign(dsp_allowed=0), "ice40")
     assert "int8" in fabric and "int8 +DSP" not in fabric
     assert axes.area_against_fmax(ROWS, "ecp5") == {}  # one depth only
-    with pytest.raises(ValueError, match="needs a placed target"):
+    with pytest.raises(ValueError, match="needs a target with an Fmax"):
         axes.area_against_fmax(ROWS, "gates")
+
+
+# xc7 rows: nextpnr never ran (fmax_mhz NaN), the estimate is the Fmax they are drawn and chosen by.
+ESTIMATED = ROWS[ROWS["target"] == "ice40"].assign(
+    target="xc7", fmax_estimate_mhz=lambda rows: rows["fmax_mhz"] * 3, fmax_mhz=float("nan"))
+
+
+def test_xc7_rows_are_timed_by_their_estimate():
+    assert axes.fmax_column("xc7") == "fmax_estimate_mhz" and axes.fmax_column("ice40") == "fmax_mhz"
+    assert "estimated" in axes.fmax_label("xc7") and "estimated" not in axes.fmax_label("ecp5")
+    series = axes.area_against_fmax(ESTIMATED, "xc7")
+    assert series["fp4_e2m1 +DSP"] == ([159.0, 225.0, 237.0], [84.0, 96.0, 105.0], [1, 2, 3])
+    at_210 = axes.pareto_table(ESTIMATED, "xc7", "luts", "sqnr_gaussian_db", clock_ns=1000 / 210)
+    assert set(at_210["design"]) == {"int8 p1 (+1 DSP)", "fp4_e2m1 p2", "fp4_e2m1"}  # 3 x the ice40 answer
+    assert default_clock_mhz(ESTIMATED, "xc7") == 200.0  # median 201 MHz, rounded down
 
 
 def test_the_default_clock_is_the_median_fmax_rounded_down_to_5_mhz():
@@ -125,3 +143,34 @@ def test_the_report_draws_area_against_fmax_and_the_front_at_the_chosen_clock(pl
     out = capsys.readouterr().out
     assert code == 0 and "left out (below that Fmax, or without sqnr_gaussian_db): " in out
     assert (tmp_path / "front.svg").exists()
+
+
+@pytest.mark.tools
+def test_the_report_and_pareto_draw_xc7_by_its_estimate_and_say_so(tmp_path, capsys):
+    config = parse_config({"sweep": {"name": "xc7_depths"},
+                           "units": [{"kind": "mac", "formats": ["int4", "fp4_e2m1"],
+                                      "params": {"terms": 4, "pipeline": [1, 2]}}],
+                           "targets": {"xc7": {"dsp": False}}})
+    store_path = tmp_path / "xc7.sqlite"
+    with ResultStore(store_path) as store:
+        summary = run_sweep(config, store, executor=InlineExecutor(), work_root=tmp_path / "work")
+        estimates = [row["fmax_estimate_mhz"] for row in store.rows()]
+    assert (summary.computed, summary.failed) == (4, 0) and all(estimates)
+    clock = min(estimates) + 0.01  # every point but the slowest meets it
+    code = main(["report", "--store", str(store_path), "--out", str(tmp_path / "report"), "--no-minilm",
+                 "--no-energy", "--quiet", "--clock-mhz", str(clock)])
+    assert code == 0
+    plots = {path.name for path in (tmp_path / "report" / "plots").iterdir()}
+    assert {"area_fmax_xc7.svg", f"pareto_xc7_luts_at_{clock:g}mhz.svg"} <= plots
+    with open(tmp_path / "report" / "tables" / "fronts_at_clock.csv", newline="") as table:
+        rows = list(csv.DictReader(table))
+    assert len(rows) == 3 and {row["timing"] for row in rows} == {"estimate"}
+    page = (tmp_path / "report" / "index.html").read_text()
+    assert f"xc7 (estimate): the front of the designs whose estimated Fmax reaches {clock:g} MHz" in page
+
+    capsys.readouterr()
+    code = main(["pareto", "--target", "xc7", "--cost", "luts", "--accuracy", "sqnr_gaussian_db",
+                 "--clock-ns", str(1000 / clock), "--store", str(store_path), "--out",
+                 str(tmp_path / "front.svg"), "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 0 and "left out (below that estimated Fmax, or without sqnr_gaussian_db): " in out

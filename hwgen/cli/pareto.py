@@ -22,7 +22,8 @@ def register(subparsers) -> None:
                         help="the front at this clock period: on asic the designs synthesized for it "
                              "that meet it (default: every clock in the store, each point named by its "
                              "clock); on ice40 / ecp5 the placed designs (any depth, DSPs allowed or not) "
-                             "whose nextpnr Fmax reaches 1000 / NS MHz")
+                             "whose nextpnr Fmax reaches 1000 / NS MHz; on xc7 those whose Fmax "
+                             "estimate does")
     parser.add_argument("--out", required=True, metavar="FILE",
                         help="output image (.png or .svg; both are written)")
     add_store_options(parser)
@@ -42,10 +43,10 @@ def run(args) -> int:
 
     axes.check_target(args.target)
     cost = axes.cost_axis(args.cost, args.target)
-    placed = args.clock_ns is not None and args.target in axes.PLACED_TARGETS
-    if args.clock_ns is not None and args.target not in ("asic", *axes.PLACED_TARGETS):
-        raise ValueError(f"--clock-ns chooses a clock on asic, ice40 or ecp5 (measured timing), not on "
-                         f"{args.target}: its points have no timing")
+    placed = args.clock_ns is not None and args.target in axes.TIMED_TARGETS
+    if args.clock_ns is not None and args.target not in ("asic", *axes.TIMED_TARGETS):
+        raise ValueError(f"--clock-ns chooses a clock on asic, ice40 or ecp5 (measured timing) or xc7 "
+                         f"(estimated), not on {args.target}: its points have no timing")
     metric = axes.accuracy_metric(args.accuracy)
     output_paths(args.out)  # a bad suffix fails before any work
     check_output_folder(Path(args.out).parent, "--out")
@@ -75,7 +76,9 @@ def run(args) -> int:
         at = "" if args.clock_ns is None else f" and meets {args.clock_ns:g} ns"
         raise ValueError(f"no {args.target} point has both {args.cost} and {args.accuracy}{at}")
     clock = "" if args.clock_ns is None else f" at {args.clock_ns:g} ns"
-    cost_label = axes.PLACED_LUTS_LABEL if placed and args.cost == "luts" else cost.label
+    if args.clock_ns is not None and args.target in axes.ESTIMATED_TARGETS:
+        clock += " (Fmax estimate)"
+    cost_label = axes.luts_label(args.target) if placed and args.cost == "luts" else cost.label
     paths = plot_pareto(data, cost=args.cost, accuracy=args.accuracy, out=args.out, cost_label=cost_label,
                         accuracy_label=metric.label,
                         title=f"{args.target}{clock}: {cost.short} vs {metric.label}",
@@ -85,7 +88,8 @@ def run(args) -> int:
         kept = {name.split(" (+")[0].split(" @ ")[0] for name in data["design"]}
         missed = sorted(set(table.loc[table["target"] == args.target, "label"]) - kept)
         if missed:
-            why = "below that Fmax" if placed else f"not synthesized for {args.clock_ns:g} ns, missing it"
+            why = (f"below that {'estimated ' * (args.target in axes.ESTIMATED_TARGETS)}Fmax" if placed
+                   else f"not synthesized for {args.clock_ns:g} ns, missing it")
             print(f"left out ({why}, or without {args.accuracy}): {', '.join(missed)}")
     columns = ["design", args.cost, args.accuracy, "predicted"]
     print(f"{len(front)} of {len(data)} points on the front:")
