@@ -188,8 +188,14 @@ def dsp48e1_arcs(parameters: Mapping[str, str]) -> CellTiming:
     return CellTiming(arcs, clock_to_q, setup, max(stages, default=0))
 
 
-def estimate(netlist: Mapping, top: str) -> TimingEstimate:
+def estimate(netlist: Mapping, top: str, *, net_delay_ps: int = NET_DELAY_PS,
+             input_arrival_ps: int | None = None, setup: bool = True) -> TimingEstimate:
     """The longest path of module *top* of a Yosys JSON *netlist* (``synth_xilinx`` output).
+
+    The keywords exist to compare the cell-delay part with Yosys's own ``sta`` pass (no routing, inputs
+    at 0, no setup): *net_delay_ps* per routed net, *input_arrival_ps* for the unit's inputs (None: the
+    harness flip-flop's clock-to-Q), *setup* whether endpoints add their setup time and DSP blocks their
+    internal stages.
 
     Raises :class:`NoTimingModel` naming a cell type the model does not know."""
     module = netlist["modules"][top]
@@ -210,7 +216,7 @@ def estimate(netlist: Mapping, top: str) -> TimingEstimate:
                 for index, bit in enumerate(bits):
                     drivers[bit] = (name, pin, index)
     harness = library[HARNESS_FF]
-    input_arrival = harness.clock_to_q.get("Q", 0)
+    input_arrival = harness.clock_to_q.get("Q", 0) if input_arrival_ps is None else input_arrival_ps
     inputs = {bit: name for name, port in module["ports"].items() if port["direction"] == "input"
               for bit in port["bits"]}
     arrival: dict[int, tuple[int, tuple]] = {}  # bit -> (ps, path as ((cell or port, ps), ...))
@@ -219,7 +225,7 @@ def estimate(netlist: Mapping, top: str) -> TimingEstimate:
         driver = drivers.get(bit)
         if driver is not None and (cells[driver[0]]["type"], sink_type, sink_pin) in _DEDICATED:
             return 0
-        return NET_DELAY_PS
+        return net_delay_ps
 
     def arrive(bit) -> tuple[int, tuple]:
         if isinstance(bit, str):  # a constant
@@ -251,27 +257,27 @@ def estimate(netlist: Mapping, top: str) -> TimingEstimate:
 
     worst = (0, (), "")
     for name, cell in cells.items():
-        for pin, setup in timing[name].setup.items():
+        for pin, setup_ps in timing[name].setup.items():
             if pin in CLOCK_PINS:
                 continue
             for bit in cell["connections"].get(pin, []):
                 before, path = arrive(bit)
                 if not path:
                     continue
-                total = before + net_delay(bit, cell["type"], pin) + setup
+                total = before + net_delay(bit, cell["type"], pin) + (setup_ps if setup else 0)
                 if total > worst[0]:
                     worst = (total, path, (name, pin))
     for name, cell_timing in timing.items():
-        if cell_timing.internal_ps > worst[0]:
+        if setup and cell_timing.internal_ps > worst[0]:
             worst = (cell_timing.internal_ps, ((name, cell_timing.internal_ps),), (name, "inside"))
-    output_setup = harness.setup.get("D", 0)
+    output_setup = harness.setup.get("D", 0) if setup else 0
     for port_name, port in module["ports"].items():
         if port["direction"] != "output":
             continue
         for bit in port["bits"]:
             before, path = arrive(bit)
-            if path and before + NET_DELAY_PS + output_setup > worst[0]:
-                worst = (before + NET_DELAY_PS + output_setup, path, (None, f"output {port_name}"))
+            if path and before + net_delay_ps + output_setup > worst[0]:
+                worst = (before + net_delay_ps + output_setup, path, (None, f"output {port_name}"))
     total, path, end = worst
     if total == 0:
         raise NoTimingModel(f"module {top} has no register-to-register path to time")

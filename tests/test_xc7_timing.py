@@ -146,3 +146,46 @@ def test_a_synthesized_unit_stores_the_estimate_of_its_netlist(tmp_path):
     assert (row["fmax_estimate_mhz"], row["estimate_critical_path"]) == (found.fmax_mhz, found.path)
     assert 100 < found.fmax_mhz < 1000 and found.path.endswith("(xc7 estimate)")
     assert row["fmax_mhz"] is None  # no place and route: nothing measured
+
+
+def yosys_sta(netlist_json, top: str) -> tuple[int, bool]:
+    """Yosys's own ``sta`` pass on *top* of a synth_xilinx netlist, timed with the same cell models:
+    (latest arrival in ps, whether its path ends at a recognised endpoint)."""
+    import re
+    import subprocess
+
+    from hwgen import toolchain
+
+    data = json.loads(netlist_json.read_text())
+    only = netlist_json.with_name("top_only.json")  # the library modules come from cells_sim.v instead
+    only.write_text(json.dumps({**data, "modules": {top: data["modules"][top]}}))
+    script = (f"read_verilog -lib -specify +/xilinx/cells_sim.v; read_json {only.name}; "
+              f"hierarchy -top {top}; sta")
+    completed = subprocess.run([*toolchain.find_tool("yosys").argv, "-p", script], cwd=only.parent,
+                               capture_output=True, text=True, check=True, timeout=600)
+    found = re.search(rf"Latest arrival time in '{top}' is (\d+):", completed.stdout)
+    return int(found.group(1)), "does not terminate in a recognised endpoint" not in completed.stdout
+
+
+@pytest.mark.tools
+@pytest.mark.parametrize(("fmt", "pipeline"), [("fp4_e2m1", 1), ("fp8_e4m3fn", 2), ("int8", 1),
+                                               ("fp6_e3m2", 4)])
+def test_cell_delays_agree_with_yosys_sta(tmp_path, fmt, pipeline):
+    """The second oracle for the cell part of the model: with no routing, inputs at 0 and no setup, the
+    longest path is the latest arrival of Yosys's ``sta``, to the picosecond. Where Yosys's path ends at
+    no endpoint (an unconnected CARRY4 output bit, fp6_e3m2 at depth 4) its number is larger than any
+    path that reaches a flip-flop or an output, and the model's is that path."""
+    from hwgen.cli import main
+
+    assert main(["synth", "mac", "--a", fmt, "--b", fmt, "--pipeline", str(pipeline), "--target", "xc7",
+                 "--no-dsp", "--store", str(tmp_path / "s.sqlite"), "--keep-work"]) == 0
+    (path,) = (tmp_path / "s_work").rglob("netlist.json")
+    top = next(name for name, module in json.loads(path.read_text())["modules"].items()
+               if module.get("attributes", {}).get("top"))
+    ours = estimate(json.loads(path.read_text()), top, net_delay_ps=0, input_arrival_ps=0, setup=False)
+    theirs, at_endpoint = yosys_sta(path, top)
+    if at_endpoint:
+        assert ours.critical_path_ps == theirs
+    else:
+        assert ours.critical_path_ps < theirs
+    assert at_endpoint == (fmt != "fp6_e3m2")
