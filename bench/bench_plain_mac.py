@@ -93,6 +93,8 @@ SIDES = ("hwgen", "plain")
 VARIANTS = {
     "sb_mac16": ({"dsp": "sb_mac16"}, ("ice40",), "dsp = sb_mac16: the MAC's registers inside two SB_MAC16"),
     "acc2": ({"acc_stages": 2}, ("ice40", "ecp5"), "acc_stages = 2: the accumulator's addition split in two"),
+    "ccu2c": ({"acc_adder": "ccu2c"}, ("ecp5", "ecp5-nodsp"),
+              "acc_adder = ccu2c: the accumulator's adder and restart in instantiated CCU2C carry cells"),
 }
 TERMS = 8
 QUICK_FORMAT = "fp4_e2m1"

@@ -50,13 +50,16 @@ def _spec(config: str) -> MacSpec:
 
 def _options(spec: MacSpec) -> dict:
     return {"format_a": spec.a, "format_b": spec.b, "acc": spec.acc, "terms": spec.terms,
-            "pipeline": spec.pipeline, "mul": spec.mul, "dsp": spec.dsp, "acc_stages": spec.acc_stages}
+            "pipeline": spec.pipeline, "mul": spec.mul, "dsp": spec.dsp, "acc_stages": spec.acc_stages,
+            "acc_adder": spec.acc_adder}
 
 
-def placed_as(table: pd.DataFrame, dsp: str | None = None, acc_stages: int | None = None) -> pd.Series:
-    """The rows of designs whose registers sit as *dsp* and *acc_stages* say (None: the spec's
-    default); a table without those columns (older callers) holds only the default placement."""
-    wanted = {"dsp": dsp, "acc_stages": acc_stages}
+def placed_as(table: pd.DataFrame, dsp: str | None = None, acc_stages: int | None = None,
+              acc_adder: str | None = None) -> pd.Series:
+    """The rows of designs whose registers and adder sit as *dsp*, *acc_stages* and *acc_adder* say
+    (None: the spec's default); a table without those columns (older callers) holds only the default
+    placement."""
+    wanted = {"dsp": dsp, "acc_stages": acc_stages, "acc_adder": acc_adder}
     chosen = pd.Series(True, index=table.index)
     for name, value in wanted.items():
         default = MacSpec.default(name)
@@ -67,7 +70,7 @@ def placed_as(table: pd.DataFrame, dsp: str | None = None, acc_stages: int | Non
 
 def default_placement(table: pd.DataFrame) -> pd.Series:
     """The rows of designs whose registers sit where the portable MAC puts them (no SB_MAC16 mapping, one
-    accumulator stage)."""
+    accumulator stage, the inferred adder)."""
     return placed_as(table)
 
 

@@ -96,9 +96,8 @@ class SweepPlan:
 
 
 def instantiates_dsps(design: DesignPoint) -> bool:
-    """Whether the design instantiates DSP primitives (its spec names the targets it maps to): it is
-    measured only on flows with DSPs allowed."""
-    return spec_kind(design.unit).from_options(design.options).targets is not None
+    """Whether the design instantiates DSP primitives: it is measured only on flows with DSPs allowed."""
+    return spec_kind(design.unit).from_options(design.options).needs_dsps
 
 
 # --- the TOML file -----------------------------------------------------------------------------
@@ -190,21 +189,25 @@ def parse_config(data: Mapping) -> SweepPlan:
 
 
 def _restrict_to_spec_targets(designs, only: dict, targets: Mapping, origin: Mapping) -> None:
-    """Limit every design that maps to some targets only (it instantiates their DSP primitives) to those
-    of them [targets] names with DSPs allowed, within its unit table's own targets, in *only*; one line
-    naming the unit table when none is left."""
+    """Limit every design that maps to some targets only (it instantiates their primitives) to those of
+    them [targets] names (with DSPs allowed, for DSP primitives), within its unit table's own targets, in
+    *only*; one line naming the unit table when none is left."""
     for point in designs:
         spec = spec_kind(point.unit).from_options(point.options)
         if spec.targets is None:
             continue
-        with_dsps = {target for target in spec.targets if target in targets
-                     and True in _as_list(_table(targets[target], f"targets.{target}").get("dsp", True))}
-        allowed = with_dsps if only[point] is None else only[point] & with_dsps
+        usable = {target for target in spec.targets if target in targets
+                  and (not spec.needs_dsps
+                       or True in _as_list(_table(targets[target], f"targets.{target}").get("dsp", True)))}
+        allowed = usable if only[point] is None else only[point] & usable
         if not allowed:
             names = ", ".join(spec.targets)
-            raise ValueError(f"units[{origin[point]}]: {spec.label} synthesizes for {names} with DSPs only: "
-                             f"name it in [targets] with dsp = true (and in the unit's targets), or drop "
-                             f"the design")
+            if spec.needs_dsps:
+                raise ValueError(f"units[{origin[point]}]: {spec.label} synthesizes for {names} with DSPs "
+                                 f"only: name it in [targets] with dsp = true (and in the unit's targets), "
+                                 f"or drop the design")
+            raise ValueError(f"units[{origin[point]}]: {spec.label} synthesizes for {names} only: name it "
+                             f"in [targets] (and in the unit's targets), or drop the design")
         only[point] = allowed
 
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from hwgen.specs.mac import SB_MAC16_TARGETS
+from hwgen.specs.mac import CCU2C_TARGETS, SB_MAC16_TARGETS
 
 # Resource categories, in this order. A category a target names cells for counts zero when a design
 # uses none; one it names no cells for does not apply to it (Target.inapplicable_columns).
@@ -125,7 +125,10 @@ def _own_flow(top: str, dsp: bool) -> tuple[str, ...]:
 
 # Vendor primitives a generated unit may instantiate (hwgen.gen.sb_mac16), and the target whose synthesis
 # maps them; every other target refuses such a unit (hwgen.fpga.yosys_flow.primitive_commands).
-PRIMITIVES: Mapping[str, str] = {"SB_MAC16": SB_MAC16_TARGETS[0]}
+PRIMITIVES: Mapping[str, str] = {"SB_MAC16": SB_MAC16_TARGETS[0], "CCU2C": CCU2C_TARGETS[0]}
+# Those the target's DSP inference would take apart and rebuild, kept out of it under another name. A
+# CCU2C is a carry cell no pass rewrites (and an abc9 box, whose timing a renamed copy would lose).
+INFERRED_PRIMITIVES = ("SB_MAC16",)
 
 
 def instantiated_primitives(verilog: str) -> tuple[str, ...]:
@@ -178,6 +181,7 @@ TARGETS: Mapping[str, Target] = {
             synth=_ecp5,
             post_synth=(),
             stat_args=(),
+            cell_library="+/ecp5/cells_sim.v",
             cell_patterns={
                 LUT: r"LUT4",
                 FF: r"TRELLIS_FF",

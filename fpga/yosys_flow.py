@@ -26,6 +26,7 @@ from hwgen.fpga.targets import (
     DSP,
     FF,
     GATE2,
+    INFERRED_PRIMITIVES,
     LUT,
     PRIMITIVES,
     Target,
@@ -183,7 +184,7 @@ def primitive_commands(primitives: Sequence[str], target: Target, what: str) -> 
                          f"target {PRIMITIVES[name]}, not {target.name}")
     if not primitives:
         return {}
-    kept = [(name, KEPT_PRIMITIVE.format(name)) for name in primitives]
+    kept = [(name, KEPT_PRIMITIVE.format(name)) for name in primitives if name in INFERRED_PRIMITIVES]
     return {
         "library": (f"read_verilog -lib {target.cell_library}",),
         "pre_synth": tuple(command for name, keep in kept

@@ -51,9 +51,9 @@ _UNIT_NAMES = {
 # The manifest keys that state a unit's spec, in the order the header lists them. Not listed: keys
 # rendered elsewhere (ports, streams, latency, ii), bulky or machine-dependent ones (the NN-LUT table,
 # fit errors) and later annotations (fmax).
-_SPEC_KEYS = ("formats", "acc", "acc_stages", "mul", "dsp", "product", "sum", "pipeline", "pes", "simd",
-              "depth", "last_spacing", "weight_order", "block", "block_sum_bits", "element_order", "function",
-              "entries", "range", "reduction", "index", "lut")
+_SPEC_KEYS = ("formats", "acc", "acc_stages", "acc_adder", "mul", "dsp", "product", "sum", "pipeline", "pes",
+              "simd", "depth", "last_spacing", "weight_order", "block", "block_sum_bits", "element_order",
+              "function", "entries", "range", "reduction", "index", "lut")
 _LEFT_OUT = ("max_error",)  # of nested entries (lut, its match): a fit's float, not the hardware
 _CLOCK_AND_RESET = {"clk": "clock: every transfer happens on its rising edge",
                     "rst": "synchronous reset, active high"}
@@ -236,15 +236,18 @@ def _handshake_lines(manifest: Mapping, kind: str) -> list[str]:
         lines += [f"  latency {latency} cycles from an input transfer to o__valid (no backpressure)",
                   f"  initiation interval {ii}: a new input every cycle; one output per input"]
     if kind != "systolic":
-        ready = "!o__valid | o__ready" + (" | rst" if manifest.get("primitives") else "")
+        dsp = manifest.get("dsp") is not None  # a DSP mapping's control flip-flops reset under its enable
+        ready = "!o__valid | o__ready" + (" | rst" if dsp else "")
         lines += [f"  backpressure stalls the whole pipeline: i__ready = {ready};",
                   "  o__payload holds while o__valid & !o__ready"]
         if manifest.get("primitives"):
             names = ", ".join(manifest["primitives"])
             lines += [f"Vendor primitives: {names}, instantiated; the file carries their simulation",
-                      "model for simulators (skipped when SYNTHESIS is defined). The control flip-flops",
-                      "power up 0, as the FPGA's do: hold rst high for one rising clk edge before the",
-                      "first item."]
+                      "model for simulators (skipped when SYNTHESIS is defined)."
+                      + (" The control flip-flops" if dsp else "")]
+            if dsp:
+                lines += ["power up 0, as the FPGA's do: hold rst high for one rising clk edge before the",
+                          "first item."]
         return lines
     timing = manifest["timing"]
     return [*lines,

@@ -43,6 +43,8 @@ UNITS = [
                                          "sb_mac16")),
     Unit("mac-fp8_e4m3fn-fixed-p2-acc2", ("mac", "--a", "fp8_e4m3fn", "--b", "fp8_e4m3fn", "--pipeline", "2",
                                            "--acc-stages", "2")),
+    Unit("mac-fp4_e2m1-fixed-p1-ccu2c", ("mac", "--a", "fp4_e2m1", "--b", "fp4_e2m1", "--pipeline", "1",
+                                          "--acc-adder", "ccu2c")),
     Unit("systolic-int8-pe1-s1-p1", ("systolic", "--a", "int8", "--b", "int8", "--pes", "1", "--simd", "1",
                                      "--pipeline", "1", "--depth", "4")),
     Unit("systolic-fp8_e4m3fn-pe3-s2-p2", ("systolic", "--a", "fp8_e4m3fn", "--b", "fp8_e4m3fn", "--pes", "3",

@@ -83,7 +83,7 @@ def test_an_fmax_search_on_ice40_tries_the_dsp_mapping_after_the_inferred_one_at
     sb, split = (("dsp", "sb_mac16"),), (("acc_stages", 2),)
     assert MacSpec.fmax_candidates(INT8, "ice40") == (
         (1, ()), (2, ()), (2, sb), (3, ()), (3, sb), (4, ()), (4, sb), (5, split))
-    assert MacSpec.fmax_candidates(INT8, "ecp5") == ((1, ()), (2, ()), (3, ()), (4, ()), (5, split))
+    assert MacSpec.fmax_candidates(INT8, "xc7") == ((1, ()), (2, ()), (3, ()), (4, ()), (5, split))
     # without DSPs the mapping is not tried
     no_dsps = MacSpec.fmax_candidates(INT8, "ice40", dsp=False)
     assert no_dsps == ((1, ()), (2, ()), (3, ()), (4, ()), (5, split))

@@ -6,7 +6,7 @@ from hwgen.cli._verify_options import add_verify_options, verify_spec
 from hwgen.formats import DEFAULT_TERMS, MULTIPLY_MODES
 from hwgen.formats._check import check_int
 from hwgen.specs import MacSpec
-from hwgen.specs.mac import ACC_STAGES, DSP_MAPPINGS, MAX_PIPELINE
+from hwgen.specs.mac import ACC_ADDERS, ACC_STAGES, DSP_MAPPINGS, MAX_PIPELINE
 
 ABOUT = ("A multiply-accumulate (MAC) unit: each clock it multiplies two scalar operands and adds the "
          "product to a fixed-point or float accumulator; an item marked last ends a dot product and outputs "
@@ -18,8 +18,8 @@ def add_options(parser) -> None:
     parser.add_argument("--a", required=True, metavar="FMT",
                         help="operand A format, e.g. fp8_e4m3, int8, dint4")
     parser.add_argument("--b", required=True, metavar="FMT", help="operand B format")
-    acc, pipeline, mul, dsp, stages = (MacSpec.default(name) for name in ("acc", "pipeline", "mul", "dsp",
-                                                                          "acc_stages"))
+    acc, pipeline, mul, dsp, stages, adder = (MacSpec.default(name) for name in (
+        "acc", "pipeline", "mul", "dsp", "acc_stages", "acc_adder"))
     parser.add_argument("--acc", default=acc, metavar="SPEC",
                         help="accumulator: fixed (exact, sized by --terms), fixed:W (wraps), or a float "
                              f"format such as fp32, bf16, fp16 (default: {acc})")
@@ -38,10 +38,15 @@ def add_options(parser) -> None:
                         help="register stages of a fixed accumulator: 1, or 2 (its addition split in two "
                              "halves with a register between, for a wide accumulator whose carry chain is "
                              f"the critical path; one of the --pipeline stages) (default: {stages})")
+    parser.add_argument("--acc-adder", choices=ACC_ADDERS, default=adder,
+                        help="a fixed accumulator's adder: inferred (synthesis maps it), or ccu2c (a chain "
+                             "of ECP5 CCU2C carry cells instantiated, the restart after last inside their "
+                             f"LUTs; synthesizes for ecp5 only) (default: {adder})")
 
 
 def spec_from_args(args) -> MacSpec:
-    return MacSpec(args.a, args.b, args.acc, args.terms, args.pipeline, args.mul, args.dsp, args.acc_stages)
+    return MacSpec(args.a, args.b, args.acc, args.terms, args.pipeline, args.mul, args.dsp, args.acc_stages,
+                   args.acc_adder)
 
 
 def run_generate(args) -> int:

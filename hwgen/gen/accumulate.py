@@ -12,7 +12,7 @@ elements (:mod:`hwgen.gen.processing_element`) keep the same fields per PE and t
 
 from dataclasses import dataclass
 
-from amaranth import Cat, Mux, Signal, Value, signed
+from amaranth import C, Cat, Mux, Signal, Value, signed
 from amaranth.lib import data
 
 from hwgen.formats import Accumulator
@@ -95,7 +95,7 @@ def float_add(m, fmt, feedback: Value, term: FloatTerm, name: str = "add") -> Va
 
 
 def accumulate(m, o, item: dict, advance: Value, acc: Accumulator, term: FixedTerm | FloatTerm, *,
-               flags_apart: bool = True, stages: int = 1) -> None:
+               flags_apart: bool = True, stages: int = 1, adder: str = "inferred") -> None:
     """Add *term* of the pipeline's last stage (*item*: its ``valid`` and ``last``) into accumulator
     *acc* while *advance*; drive stream *o* (``valid`` and payload) one clock edge later.
 
@@ -108,6 +108,9 @@ def accumulate(m, o, item: dict, advance: Value, acc: Accumulator, term: FixedTe
 
     *stages* 2 (fixed accumulators): the addition split in two halves with a register between
     (:func:`accumulate_in_two_stages`); ``o.valid`` rises one clock edge later.
+
+    *adder* ``"ccu2c"`` (fixed accumulators): the addition and its restart as instantiated ECP5 carry
+    cells (:func:`hwgen.gen.ccu2c.restart_add`).
     """
     if stages == 2:
         accumulate_in_two_stages(m, o, item, advance, acc, term)
@@ -128,8 +131,16 @@ def accumulate(m, o, item: dict, advance: Value, acc: Accumulator, term: FixedTe
     total = Signal(signed(acc.width), name="acc", reset_less=True)
     seen = [Signal(name=f"{flag}_seen", reset_less=True) for flag in FLAGS if term.flags]
     flags = [flag.eq(Mux(restart, 0, flag) | new) for flag, new in zip(seen, term.flags, strict=True)]
+    if adder == "ccu2c":
+        from hwgen.gen.ccu2c import restart_add
+
+        separate = term.value is not None  # ones' complement and +1: the +1 is the chain's carry-in
+        following = restart_add(m, "acc_add", total, term.value if separate else term.addend, restart,
+                                term.carry_in if separate else C(0, 1))
+    else:
+        following = Mux(restart, 0, total) + term.addend
     with m.If(step):
-        m.d.sync += [total.eq(Mux(restart, 0, total) + term.addend), *([] if flags_apart else flags)]
+        m.d.sync += [total.eq(following), *([] if flags_apart else flags)]
     m.d.comb += o.payload.acc.eq(total)
     if flags and flags_apart:
         with m.If(step):

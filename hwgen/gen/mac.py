@@ -23,6 +23,7 @@ from hwgen.specs.mac import (
     MAC_CUT_POINTS,
     MAX_PIPELINE,
     MacSpec,
+    check_acc_adder,
     check_acc_stages,
     check_dsp,
 )
@@ -59,12 +60,15 @@ class MacUnit(PipelinedUnit, wiring.Component):
     acc_stages:
         1, or 2: a fixed accumulator's addition split in two halves with a register between
         (:func:`~hwgen.gen.accumulate.accumulate_in_two_stages`), one of the ``pipeline`` stages.
+    acc_adder:
+        ``"inferred"``, or ``"ccu2c"``: the fixed accumulator's adder and restart as a chain of
+        instantiated ECP5 CCU2C cells (:mod:`hwgen.gen.ccu2c`).
 
     Backpressure stalls the whole pipeline: ``i.ready = ~o.valid | o.ready``.
     """
 
     def __new__(cls, a, b, acc="fixed", *, terms=None, pipeline=DEFAULT_PIPELINE, mul="exact",
-                dsp="inferred", acc_stages=1):
+                dsp="inferred", acc_stages=1, acc_adder="inferred"):
         # Checked before the object exists: Amaranth warns about every component it never
         # elaborates, and a refused design is not an unused one.
         a, b = scalar_format(a), scalar_format(b)
@@ -72,9 +76,10 @@ class MacUnit(PipelinedUnit, wiring.Component):
         pipeline = check_int(pipeline, "pipeline depth", 1, MAX_PIPELINE)
         dsp = check_dsp(dsp, a, b, acc, mul, pipeline)
         acc_stages = check_acc_stages(acc_stages, acc, dsp, pipeline)
+        acc_adder = check_acc_adder(acc_adder, acc, dsp, acc_stages)
         unit = super().__new__(cls, src_loc_at=1)
         unit._a, unit._b, unit._acc, unit._pipeline, unit._mul = a, b, acc, pipeline, mul
-        unit._dsp, unit._acc_stages = dsp, acc_stages
+        unit._dsp, unit._acc_stages, unit._acc_adder = dsp, acc_stages, acc_adder
         return unit
 
     def __init__(self, *_options, **_keywords):  # the options: checked and kept by __new__
@@ -85,7 +90,7 @@ class MacUnit(PipelinedUnit, wiring.Component):
     @classmethod
     def from_spec(cls, spec: MacSpec) -> "MacUnit":
         return cls(spec.a, spec.b, spec.acc, terms=spec.terms, pipeline=spec.pipeline, mul=spec.mul,
-                   dsp=spec.dsp, acc_stages=spec.acc_stages)
+                   dsp=spec.dsp, acc_stages=spec.acc_stages, acc_adder=spec.acc_adder)
 
     # -- facts the testbench, manifest and cost model read ----------------------------------------
     @property
@@ -113,21 +118,31 @@ class MacUnit(PipelinedUnit, wiring.Component):
         return self._acc_stages
 
     @property
-    def primitives(self) -> dict:
-        """Vendor primitives the Verilog instantiates: name -> the one target that synthesizes it."""
+    def acc_adder(self) -> str:
+        return self._acc_adder
+
+    def _primitive_module(self):
+        """The module of the vendor primitive this unit instantiates (None: portable Verilog)."""
         if self._dsp == "sb_mac16":
             from hwgen.gen import sb_mac16
 
-            return {sb_mac16.PRIMITIVE: sb_mac16.FAMILY}
-        return {}
+            return sb_mac16
+        if self._acc_adder == "ccu2c":
+            from hwgen.gen import ccu2c
+
+            return ccu2c
+        return None
+
+    @property
+    def primitives(self) -> dict:
+        """Vendor primitives the Verilog instantiates: name -> the one target that synthesizes it."""
+        module = self._primitive_module()
+        return {} if module is None else {module.PRIMITIVE: module.FAMILY}
 
     def simulation_models(self) -> tuple[str, ...]:
         """Verilog the emitted file carries for simulators (models of :attr:`primitives`)."""
-        if self._dsp == "sb_mac16":
-            from hwgen.gen import sb_mac16
-
-            return (sb_mac16.simulation_model(),)
-        return ()
+        module = self._primitive_module()
+        return () if module is None else (module.simulation_model(),)
 
     # -- datapath ---------------------------------------------------------------------------------
     def elaborate(self, platform):
@@ -239,7 +254,7 @@ class MacUnit(PipelinedUnit, wiring.Component):
     def _accumulate(self, m, item, advance):
         accumulate(m, self.o, item, advance, self._acc,
                    self._float_term(item) if self._acc.kind == "float" else self._fixed_term(item),
-                   stages=self._acc_stages)
+                   stages=self._acc_stages, adder=self._acc_adder)
 
     def _fixed_term(self, item) -> FixedTerm:
         if self._integer_product():  # no specials

@@ -14,6 +14,8 @@ def manifest_details(unit: MacUnit) -> dict:
         "formats": {"a": unit.a.name, "b": unit.b.name},
         "acc": manifest_entry(unit.accumulator),
         "mul": unit.mul,
-        **({"dsp": unit.dsp, "primitives": unit.primitives} if unit.primitives else {}),
+        **({"dsp": unit.dsp} if unit.dsp != "inferred" else {}),
+        **({"primitives": unit.primitives} if unit.primitives else {}),
         **({"acc_stages": unit.acc_stages} if unit.acc_stages != 1 else {}),
+        **({"acc_adder": unit.acc_adder} if unit.acc_adder != "inferred" else {}),
     }

@@ -110,9 +110,14 @@ class UnitSpec:
 
     @property
     def targets(self) -> tuple[str, ...] | None:
-        """The only synthesis targets the design maps to (it instantiates their DSP primitives, so only
-        with DSPs allowed); None: every target, with or without DSPs."""
+        """The only synthesis targets the design maps to (it instantiates their primitives); None: every
+        target."""
         return None
+
+    @property
+    def needs_dsps(self) -> bool:
+        """Whether the primitives it instantiates are DSP blocks (then it maps only with DSPs allowed)."""
+        return self.targets is not None
 
     def check_target(self, target: str, option: str = "--target", dsp: bool = True) -> str:
         """*target*, or a one-line ``ValueError`` naming *option* when the design cannot map to it (with
@@ -120,6 +125,6 @@ class UnitSpec:
         if self.targets is not None and target not in self.targets:
             targets = ", ".join(self.targets)
             raise ValueError(f"{option} {target}: {self.label} synthesizes for {targets} only")
-        if self.targets is not None and not dsp:
+        if self.needs_dsps and not dsp:
             raise ValueError(f"--no-dsp: {self.label} instantiates DSP blocks; allow them (drop --no-dsp)")
         return target

@@ -26,6 +26,11 @@ SB_MAC16_TARGETS = ("ice40",)  # the synthesis targets that map an instantiated 
 # (hwgen.gen.accumulate.accumulate_in_two_stages), for a fixed accumulator whose carry chain is the
 # critical path. The second stage is one of the pipeline's stages (latency stays `pipeline`).
 ACC_STAGES = (1, 2)
+# The fixed accumulator's adder: "inferred" (synthesis maps `(restart ? 0 : acc) + term`), or "ccu2c": a
+# chain of instantiated ECP5 CCU2C carry cells whose LUTs also apply the restart (hwgen.gen.ccu2c), which
+# Yosys's mapping puts in a LUT per bit of its own.
+ACC_ADDERS = ("inferred", "ccu2c")
+CCU2C_TARGETS = ("ecp5",)  # the synthesis targets that map an instantiated CCU2C
 
 
 def canonical_acc(acc: Accumulator) -> str:
@@ -87,13 +92,28 @@ def check_dsp(dsp, a, b, acc: Accumulator, mul: str, pipeline: int) -> str:
     return dsp
 
 
+def check_acc_adder(adder, acc: Accumulator, dsp: str, stages: int) -> str:
+    """*adder* if the accumulator can be built with it; else one line why not."""
+    if adder not in ACC_ADDERS:
+        raise ValueError(f"acc_adder must be one of {', '.join(ACC_ADDERS)}, not {adder!r}")
+    if adder == "ccu2c":
+        if acc.kind != "fixed":
+            raise ValueError(f"acc_adder ccu2c builds a fixed accumulator's adder, not {acc.spec}'s")
+        if dsp != "inferred":
+            raise ValueError(f"acc_adder ccu2c and dsp {dsp} exclude each other (the DSP holds the "
+                             f"accumulator)")
+        if stages != 1:
+            raise ValueError("acc_adder ccu2c and acc_stages 2 exclude each other (one adder of one stage)")
+    return adder
+
+
 def operands_name(a, b) -> str:
     """``int8`` for int8 x int8, ``dint4_int8`` for two formats (module names)."""
     return a.name if a == b else f"{a.name}_{b.name}"
 
 
 # Options added after stores were written: left out of the canonical options while at their defaults.
-LATER_OPTIONS = ("dsp", "acc_stages")
+LATER_OPTIONS = ("dsp", "acc_stages", "acc_adder")
 
 
 @dataclass(frozen=True)
@@ -102,9 +122,9 @@ class MacSpec(UnitSpec):
 
     ``terms``: the dot-product length a ``fixed`` accumulator is sized for (filled in: 64); other
     accumulators keep what was given. ``pipeline``: register stages, latency = ``pipeline`` cycles.
-    ``dsp``: one of :data:`DSP_MAPPINGS`; ``acc_stages``: one of :data:`ACC_STAGES`. Both are left out
-    of the canonical options at their defaults, so designs stored before they existed keep their
-    identity.
+    ``dsp``: one of :data:`DSP_MAPPINGS`; ``acc_stages``: one of :data:`ACC_STAGES`; ``acc_adder``: one
+    of :data:`ACC_ADDERS`. They are left out of the canonical options at their defaults, so designs
+    stored before they existed keep their identity.
     """
 
     kind: ClassVar[str] = "mac"
@@ -121,6 +141,7 @@ class MacSpec(UnitSpec):
     mul: str = "exact"
     dsp: str = "inferred"
     acc_stages: int = 1
+    acc_adder: str = "inferred"
 
     def __post_init__(self):
         a, b = scalar_format(self.a), scalar_format(self.b)
@@ -128,6 +149,7 @@ class MacSpec(UnitSpec):
         pipeline = check_int(self.pipeline, "pipeline depth", 1, MAX_PIPELINE)
         check_dsp(self.dsp, a, b, acc, self.mul, pipeline)
         check_acc_stages(self.acc_stages, acc, self.dsp, pipeline)
+        check_acc_adder(self.acc_adder, acc, self.dsp, self.acc_stages)
         self._canonical(a=a.name, b=b.name, acc=canonical_acc(acc), terms=acc.terms, pipeline=pipeline)
 
     def options(self) -> dict:
@@ -151,7 +173,8 @@ class MacSpec(UnitSpec):
 
     @property
     def module_name(self) -> str:
-        """``mac_<a>[_<b>]_<acc>[_k<K>][_lmul][_p<N>][_sb_mac16][_acc2]``, e.g. ``mac_fp8_e4m3fn_fixed``."""
+        """``mac_<a>[_<b>]_<acc>[_k<K>][_lmul][_p<N>][_sb_mac16][_acc2][_ccu2c]``, e.g.
+        ``mac_fp8_e4m3fn_fixed``."""
         return "_".join(["mac", operands_name(self.format_a, self.format_b), self.acc.replace(":", ""),
                          *self._shape()])
 
@@ -165,7 +188,8 @@ class MacSpec(UnitSpec):
     def _shape(self) -> list[str]:
         parts = shape_parts(self.acc, self.terms, DEFAULT_TERMS, self.mul, self.pipeline, DEFAULT_PIPELINE,
                             self.dsp)
-        return parts + ([f"acc{self.acc_stages}"] if self.acc_stages != 1 else [])
+        return (parts + ([f"acc{self.acc_stages}"] if self.acc_stages != 1 else [])
+                + ([self.acc_adder] if self.acc_adder != "inferred" else []))
 
     @property
     def latency(self) -> int:
@@ -173,14 +197,21 @@ class MacSpec(UnitSpec):
 
     @property
     def targets(self) -> tuple[str, ...] | None:
-        return SB_MAC16_TARGETS if self.dsp == "sb_mac16" else None
+        if self.dsp == "sb_mac16":
+            return SB_MAC16_TARGETS
+        return CCU2C_TARGETS if self.acc_adder == "ccu2c" else None
+
+    @property
+    def needs_dsps(self) -> bool:
+        return self.dsp != "inferred"  # a CCU2C chain is fabric
 
     @classmethod
     def fmax_candidates(cls, options, target: str, dsp: bool = True) -> tuple[tuple[int, tuple], ...]:
         """Every depth as it is, each followed (where the design allows it) by ``dsp = "sb_mac16"`` on
-        iCE40 with DSPs allowed (product register and accumulator in the DSPs); then one depth more with
-        ``acc_stages = 2`` (the accumulator's addition split in two). A design that names a placement
-        keeps it."""
+        iCE40 with DSPs allowed (product register and accumulator in the DSPs), and on ECP5 preceded by
+        ``acc_adder = "ccu2c"`` (the same registers, fewer LUTs: measured as fast, so tried first); then
+        one depth more with ``acc_stages = 2`` (the accumulator's addition split in two). A design that
+        names a placement keeps it."""
         # Where the registers go besides the depth, and the depths each placement is tried at: a split
         # accumulator takes one of the pipeline's stages, so it is tried once every cut point has its
         # register (a split in place of a cut register measured slower: docs/synthesis.md). An option
@@ -191,6 +222,8 @@ class MacSpec(UnitSpec):
         placements = [((), cuts, cuts)]
         if target in SB_MAC16_TARGETS and dsp:
             placements.append(((("dsp", "sb_mac16"),), cuts, cuts))
+        if target in CCU2C_TARGETS:
+            placements.insert(0, ((("acc_adder", "ccu2c"),), cuts, cuts))
         placements.append(((("acc_stages", 2),), range(every_cut, every_cut + 1), range(1, every_cut + 1)))
         candidates = []
         for depth in range(1, every_cut + 1):
