@@ -50,7 +50,7 @@ def test_an_fmax_search_tries_the_split_once_every_cut_point_has_its_register():
     # a design that names the split keeps it at every depth it allows
     assert MacSpec.fmax_candidates({**fp8, "acc_stages": 2}, "asic") == ((2, ()), (3, ()), (4, ()), (5, ()))
     assert [str(Candidate(depth, options)) for depth, options in MacSpec.fmax_candidates(fp8, "ecp5")] == [
-        "1 ccu2c", "1", "2 ccu2c", "2", "3 ccu2c", "3", "4 ccu2c", "4", "5 acc2"]  # as the search prints them
+        "1", "1 ccu2c", "2", "2 ccu2c", "3", "3 ccu2c", "4", "4 ccu2c", "5 acc2"]  # as the search prints them
 
 
 def test_the_manifest_and_header_name_the_split(tmp_path):

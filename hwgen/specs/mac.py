@@ -208,10 +208,10 @@ class MacSpec(UnitSpec):
     @classmethod
     def fmax_candidates(cls, options, target: str, dsp: bool = True) -> tuple[tuple[int, tuple], ...]:
         """Every depth as it is, each followed (where the design allows it) by ``dsp = "sb_mac16"`` on
-        iCE40 with DSPs allowed (product register and accumulator in the DSPs), and on ECP5 preceded by
-        ``acc_adder = "ccu2c"`` (the same registers, fewer LUTs: measured as fast, so tried first); then
-        one depth more with ``acc_stages = 2`` (the accumulator's addition split in two). A design that
-        names a placement keeps it."""
+        iCE40 with DSPs allowed (product register and accumulator in the DSPs) and by
+        ``acc_adder = "ccu2c"`` on ECP5 (the restart inside the carry cells); then one depth more with
+        ``acc_stages = 2`` (the accumulator's addition split in two). A design that names a placement
+        keeps it."""
         # Where the registers go besides the depth, and the depths each placement is tried at: a split
         # accumulator takes one of the pipeline's stages, so it is tried once every cut point has its
         # register (a split in place of a cut register measured slower: docs/synthesis.md). An option
@@ -223,7 +223,7 @@ class MacSpec(UnitSpec):
         if target in SB_MAC16_TARGETS and dsp:
             placements.append(((("dsp", "sb_mac16"),), cuts, cuts))
         if target in CCU2C_TARGETS:
-            placements.insert(0, ((("acc_adder", "ccu2c"),), cuts, cuts))
+            placements.append(((("acc_adder", "ccu2c"),), cuts, cuts))
         placements.append(((("acc_stages", 2),), range(every_cut, every_cut + 1), range(1, every_cut + 1)))
         candidates = []
         for depth in range(1, every_cut + 1):
