@@ -208,9 +208,21 @@ class Trial:
         return dict(self.candidate.options) if isinstance(self.candidate, Candidate) else {}
 
 
+def area_rank(row: Mapping | None) -> tuple:
+    """How two designs that both meet a clock at one depth are ranked, smaller first: fewer DSP blocks,
+    then fewer LUT + FF (FPGA rows), or less cell area (asic rows); a trial without a row ranks last."""
+    if row is None:
+        return (1,)
+    if row.get("area_um2") is not None:
+        return (0, row["area_um2"])
+    return (0, row.get("dsps") or 0, (row.get("luts") or 0) + (row.get("ffs") or 0))
+
+
 class DepthSearch:
     """The search over *depths* (tried in the order given; bare depths or :class:`Candidate`) for the
-    first Fmax >= *requested_mhz*.
+    smallest depth whose Fmax >= *requested_mhz*: once a candidate meets it, the other candidates of the
+    same depth (the same registers placed otherwise) are measured too, and the smallest of those that
+    meet (:func:`area_rank`) is chosen.
 
     Drive it with :meth:`next_depth` and :meth:`record` (so that many searches can share rounds of
     measurements), or call :func:`search_pipeline` with a measuring function.
@@ -225,14 +237,20 @@ class DepthSearch:
 
     @property
     def met(self) -> bool:
-        return bool(self.trials) and self._meets(self.trials[-1])
+        return self._first_meeting() is not None
 
     def _meets(self, trial: Trial) -> bool:
         return trial.fmax_mhz is not None and trial.fmax_mhz >= self.requested_mhz
 
+    def _first_meeting(self) -> Trial | None:
+        return next((trial for trial in self.trials if self._meets(trial)), None)
+
     @property
     def done(self) -> bool:
-        return self.met or len(self.trials) == len(self.depths)
+        if len(self.trials) == len(self.depths):
+            return True
+        first = self._first_meeting()
+        return first is not None and candidate_pipeline(self.depths[len(self.trials)]) != first.pipeline
 
     def next_depth(self) -> int | None:
         """The depth to measure next; None when the search is over."""
@@ -245,12 +263,14 @@ class DepthSearch:
 
     @property
     def chosen(self) -> Trial | None:
-        """The first meeting depth, or (none meets) the fastest measured one; None when the search is
-        not over or no depth could be measured."""
+        """The smallest of the candidates that meet at the first meeting depth, or (none meets) the
+        fastest measured one; None when the search is not over or no depth could be measured."""
         if not self.done:
             return None
-        if self.met:
-            return self.trials[-1]
+        if (first := self._first_meeting()) is not None:
+            rivals = [trial for trial in self.trials
+                      if trial.pipeline == first.pipeline and self._meets(trial)]
+            return min(rivals, key=lambda trial: area_rank(trial.row))  # first of equals: the earlier
         measured = [trial for trial in self.trials if trial.fmax_mhz is not None]
         return max(measured, key=lambda trial: trial.fmax_mhz, default=None)  # first of equals: smallest
 
@@ -394,8 +414,11 @@ class FmaxChoice:
         area = area_text(self.row)
         chosen = self.chosen.candidate
         if self.met:
+            rivals = sum(trial.pipeline == self.chosen.pipeline and trial.fmax_mhz is not None
+                         and trial.fmax_mhz >= request.fmax_mhz for trial in self.trials)
+            smallest = f", the smallest of the {rivals} that do there" if rivals > 1 else ""
             result = (f"pipeline {chosen} reaches {self.achieved_mhz:.2f} MHz (met: true), the "
-                      f"smallest depth that does; {area}")
+                      f"smallest depth that does{smallest}; {area}")
         else:
             depths = sorted({trial.pipeline for trial in self.trials})
             result = (f"not reached by any pipeline {depths[0]}..{depths[-1]}: the highest is "
@@ -533,6 +556,6 @@ def _layers(wanted: list) -> list[list]:
 
 __all__ = ["ESTIMATE", "FMAX_TARGETS", "MAX_FMAX_MHZ", "XC7", "Candidate", "DepthSearch", "FmaxChoice",
            "FmaxRequest", "FmaxRun",
-           "FmaxSearch", "Trial", "achieved_mhz", "area_text", "check_fmax", "check_fmax_target",
+           "FmaxSearch", "Trial", "achieved_mhz", "area_rank", "area_text", "check_fmax", "check_fmax_target",
            "clock_ns_for", "fmax_error", "has_pipeline", "pipeline_depths", "run_searches",
            "search_pipeline"]

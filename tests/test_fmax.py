@@ -11,9 +11,11 @@ from hwgen.cli import main
 from hwgen.fpga import fmax
 from hwgen.fpga.executors import InlineExecutor
 from hwgen.fpga.fmax import (
+    Candidate,
     DepthSearch,
     FmaxRequest,
     FmaxSearch,
+    area_rank,
     check_fmax,
     check_fmax_target,
     clock_ns_for,
@@ -77,6 +79,24 @@ def test_failed_depths_are_passed_over_and_all_failed_chooses_nothing():
     assert (measured, search.chosen.pipeline) == ([1, 2, 3], 3)
     search = search_pipeline(range(1, 3), stub({1: None, 2: None})[0], 150)
     assert search.done and search.chosen is None and not search.met
+
+
+def test_at_the_first_meeting_depth_the_smallest_placement_that_meets_is_chosen():
+    plain, chain, split = Candidate(2), Candidate(2, (("acc_adder", "ccu2c"),)), Candidate(3)
+    rows = {plain: {"luts": 40, "ffs": 20, "dsps": 1}, chain: {"luts": 21, "ffs": 20, "dsps": 1},
+            split: {"luts": 5, "ffs": 5, "dsps": 0}}
+    for fmax_by_candidate, chosen, measured in (
+            ({plain: 160.0, chain: 155.0}, chain, [plain, chain]),  # both meet: the smaller
+            ({plain: 160.0, chain: 140.0}, plain, [plain, chain]),  # only the larger meets
+            ({plain: 140.0, chain: 150.0}, chain, [plain, chain])):  # the later one meets; depth 3 never
+        search = DepthSearch([plain, chain, split], 150)
+        while (candidate := search.next_depth()) is not None:
+            search.record(candidate, fmax_by_candidate[candidate], rows[candidate])
+        assert search.met and search.chosen.candidate == chosen
+        assert [trial.candidate for trial in search.trials] == measured
+    # fewer DSP blocks rank before fewer LUT + FF; asic rows rank by cell area
+    assert area_rank({"luts": 90, "ffs": 9, "dsps": 0}) < area_rank({"luts": 4, "ffs": 25, "dsps": 2})
+    assert area_rank({"area_um2": 10.0, "ffs": 99}) < area_rank({"area_um2": 11.0, "ffs": 1})
 
 
 def test_the_search_can_be_driven_one_depth_at_a_time():
