@@ -28,11 +28,14 @@ def fmax_column(target: str) -> str:
     return "fmax_estimate_mhz" if target in ESTIMATED_TARGETS else "fmax_mhz"
 
 
+def fmax_kind(target: str) -> str:
+    """What a timed target's Fmax is: ``placed`` (nextpnr) or ``estimated`` (xc7)."""
+    return "estimated" if target in ESTIMATED_TARGETS else "placed"
+
+
 def fmax_label(target: str) -> str:
     """The x axis of area against Fmax on *target*: what the number is."""
-    if target in ESTIMATED_TARGETS:
-        return "estimated Fmax, MHz (no place and route)"
-    return "placed Fmax, MHz"
+    return f"{fmax_kind(target)} Fmax, MHz" + (" (no place and route)" if target in ESTIMATED_TARGETS else "")
 
 
 def luts_label(target: str) -> str:
@@ -142,19 +145,16 @@ def at_clock(rows: pd.DataFrame, target: str, clock_ns: float) -> pd.DataFrame:
     ``ValueError`` says so."""
     if isinstance(clock_ns, bool) or not isinstance(clock_ns, int | float) or not clock_ns > 0:
         raise ValueError(f"clock must be a period in ns > 0, not {clock_ns!r}")
-    if target in PLACED_TARGETS:
-        placed = rows[rows["fmax_mhz"].notna()] if "fmax_mhz" in rows.columns else rows.iloc[:0]
-        if placed.empty:
+    if target in TIMED_TARGETS:
+        column = fmax_column(target)
+        timed = rows[rows[column].notna()] if column in rows.columns else rows.iloc[:0]
+        if timed.empty and target in ESTIMATED_TARGETS:
+            raise ValueError(f"no {target} point in the store has an Fmax estimate (points synthesized "
+                             f"before hwgen estimated one); `hwgen sweep` measures them again")
+        if timed.empty:
             raise ValueError(f"no {target} point in the store was placed and routed, so none has an Fmax; "
                              f"a sweep with `{target} = {{ pnr = true }}` measures it (e.g. "
                              "`hwgen sweep fmax`)")
-        return placed[placed["fmax_mhz"].astype(float) >= 1000.0 / float(clock_ns)]
-    if target in ESTIMATED_TARGETS:
-        column = fmax_column(target)
-        timed = rows[rows[column].notna()] if column in rows.columns else rows.iloc[:0]
-        if timed.empty:
-            raise ValueError(f"no {target} point in the store has an Fmax estimate (points synthesized "
-                             f"before hwgen estimated one); `hwgen sweep` measures them again")
         return timed[timed[column].astype(float) >= 1000.0 / float(clock_ns)]
     if target != "asic":
         raise ValueError(f"a clock is chosen on asic, {', '.join(PLACED_TARGETS)} (measured timing) or "

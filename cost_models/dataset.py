@@ -133,7 +133,7 @@ def mac_points(frame: pd.DataFrame) -> pd.DataFrame:
         point["icarus_version"] = energy.get("icarus_version", newest.get("icarus_version"))
         point["fmax_mhz"] = float(placed["fmax_mhz"].mean()) if len(placed) else float("nan")
         point["pnr_seeds"] = len(placed)
-        point["fmax_estimate_mhz"] = _estimate(newest)
+        point["fmax_estimate_mhz"] = newest.get("fmax_estimate_mhz")  # NaN below when missing
         point["yosys_version"] = newest["yosys_version"]
         point["nextpnr_version"] = placed["nextpnr_version"].iloc[0] if len(placed) else None
         features = spec_features(spec).as_dict()
@@ -146,12 +146,6 @@ def mac_points(frame: pd.DataFrame) -> pd.DataFrame:
                    "fmax_estimate_mhz"):
         frame[column] = pd.to_numeric(frame[column])
     return frame
-
-
-def _estimate(row) -> float:
-    """The row's xc7 Fmax estimate (NaN when it has none, or comes from a store older than the estimate)."""
-    value = row.get("fmax_estimate_mhz")
-    return float("nan") if value is None or pd.isna(value) else float(value)
 
 
 def modelled(points: pd.DataFrame) -> pd.DataFrame:

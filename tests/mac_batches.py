@@ -2,6 +2,11 @@
 the golden model under idle inputs and refused outputs, the broken one must be caught (tests that can
 fail). Shared by the suites of the MAC's placement variants."""
 
+import pytest
+
+from hwgen.emit import emit
+from hwgen.gen.build import build_unit, emit_spec
+from hwgen.gen.mac_design import manifest_details
 from hwgen.sim.engine import Job, verify_batch
 from hwgen.sim.mac_stimulus import exhaustive_pairs, join_vectors, random_dot_products
 from hwgen.sim.verify_mac import MAC
@@ -24,3 +29,15 @@ def check_batch(manifests: dict, units: dict, broken: tuple, simulator: str, bui
         assert reports[key].cycles > reports[key].vectors  # idle inputs and refused outputs happened
     caught = reports[broken[0]]
     assert caught.mismatches > 0 and caught.protocol_errors == 0 and not caught.timed_out
+
+
+def emit_with_broken(units: dict, folder, broken: tuple, patch) -> dict:
+    """Manifests of *units* (key -> (spec, ...)) emitted into *folder*, and of one broken unit:
+    *broken* = (key, spec, module name) built while ``patch(monkeypatch)`` breaks the generator."""
+    found = {key: emit_spec(spec, folder)[1] for key, (spec, _) in units.items()}
+    key, spec, module = broken
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        patch(monkeypatch)
+        unit = build_unit(spec)
+        found[key] = emit(unit, module, folder, manifest_details(unit))[1]
+    return found

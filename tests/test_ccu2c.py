@@ -13,16 +13,14 @@ import json
 import re
 
 import pytest
-from mac_batches import check_batch
+from mac_batches import check_batch, emit_with_broken
 
 from hwgen.cli import main
-from hwgen.emit import emit
 from hwgen.fpga.sweep_config import parse_config
 from hwgen.fpga.units import generate_design
 from hwgen.fpga.yosys_flow import SynthOptions, synthesize
 from hwgen.gen import ccu2c
-from hwgen.gen.build import build_unit, emit_spec
-from hwgen.gen.mac_design import manifest_details
+from hwgen.gen.build import emit_spec
 from hwgen.sim.runner import SIMULATORS
 from hwgen.specs import MacSpec
 
@@ -149,14 +147,12 @@ BROKEN = "restart-keeps-the-sum"
 
 @pytest.fixture(scope="module")
 def manifests(tmp_path_factory) -> dict:
-    folder = tmp_path_factory.mktemp("ccu2c_units")
-    found = {key: emit_spec(spec, folder)[1] for key, (spec, _) in UNITS.items()}
     # The bug the restart input exists for: a chain whose LUTs ignore it adds to the last sum.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(ccu2c, "RESTART_ADD_INIT", ccu2c.cell_init(lambda a, b, c: a ^ b, lambda a, b: a))
-        unit = build_unit(MacSpec("int8", "int8", pipeline=1, acc_adder="ccu2c"))
-        found[BROKEN] = emit(unit, "mac_int8_ccu2c_restart_keeps_the_sum", folder, manifest_details(unit))[1]
-    return found
+    ignores_restart = ccu2c.cell_init(lambda a, b, c: a ^ b, lambda a, b: a)
+    return emit_with_broken(UNITS, tmp_path_factory.mktemp("ccu2c_units"),
+                            (BROKEN, MacSpec("int8", "int8", pipeline=1, acc_adder="ccu2c"),
+                             "mac_int8_ccu2c_restart_keeps_the_sum"),
+                            lambda patch: patch.setattr(ccu2c, "RESTART_ADD_INIT", ignores_restart))
 
 
 @pytest.mark.tools

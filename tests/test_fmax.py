@@ -213,7 +213,7 @@ def test_the_sweep_seed_of_a_search_is_the_first_seed():
 @pytest.mark.parametrize(("targets", "params", "message"), [
     ({"gates": {"fmax_mhz": 150}}, None,
      r"^targets\.gates\.fmax_mhz: gates has no timing tool to choose a pipeline depth for an Fmax; use it "
-     r"on ice40 or ecp5 \(nextpnr\), asic \(OpenSTA\) or xc7 \(an estimate\)$"),
+     r"on ice40 or ecp5 \(nextpnr Fmax after place and route\), xc7 \(an estimate .*\) or asic \(OpenSTA\)$"),
     ({"xc7": {"fmax_mhz": 150, "pnr": True}}, None,
      r"^unknown key 'targets\.xc7\.pnr'; allowed: dsp, fmax_mhz$"),
     ({"ice40": {"fmax_mhz": 0}}, None,
@@ -268,7 +268,8 @@ def test_synth_fmax_errors_are_one_line_exit_2_and_write_nothing(argv, message, 
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["--fmax", "150"], "--fmax needs --target: ice40, ecp5, xc7 (estimate) or asic"),
+    (["--fmax", "150"], "--fmax needs --target: ice40 or ecp5 (nextpnr Fmax after place and route), xc7 "
+                        "(an estimate"),
     (["--target", "ice40"], "--target needs --fmax"),
     (["--store", "s.sqlite"], "--store needs --fmax"),
     (["--fmax", "nan", "--target", "ice40"], "--fmax must be a frequency in MHz"),

@@ -141,7 +141,7 @@ def test_the_report_draws_area_against_fmax_and_the_front_at_the_chosen_clock(pl
                  "--clock-ns", str(1000 / clock), "--store", str(placed_store), "--out",
                  str(tmp_path / "front.png"), "--quiet"])
     out = capsys.readouterr().out
-    assert code == 0 and "left out (below that Fmax, or without sqnr_gaussian_db): " in out
+    assert code == 0 and "left out (below that placed Fmax, or without sqnr_gaussian_db): " in out
     assert (tmp_path / "front.svg").exists()
 
 

@@ -11,16 +11,14 @@ import re
 import sqlite3
 
 import pytest
-from mac_batches import check_batch
+from mac_batches import check_batch, emit_with_broken
 
 from hwgen.cli import main
-from hwgen.emit import emit
 from hwgen.fpga.sweep_config import parse_config
 from hwgen.fpga.units import generate_design
 from hwgen.fpga.yosys_flow import SynthOptions, synthesize
 from hwgen.gen import sb_mac16
-from hwgen.gen.build import build_unit, emit_spec
-from hwgen.gen.mac_design import manifest_details
+from hwgen.gen.build import emit_spec
 from hwgen.sim.runner import SIMULATORS
 from hwgen.specs import MacSpec
 
@@ -154,8 +152,6 @@ BROKEN = "restart-loads-zero"
 
 @pytest.fixture(scope="module")
 def manifests(tmp_path_factory) -> dict:
-    folder = tmp_path_factory.mktemp("sb_mac16_units")
-    found = {key: emit_spec(spec, folder)[1] for key, (spec, _) in UNITS.items()}
     # The bug the second block exists for: restart loads 0 (C / D tied off), losing the first product.
     original = sb_mac16.sb_mac16
 
@@ -164,11 +160,10 @@ def manifests(tmp_path_factory) -> dict:
             ports.update(c=0, d=0)
         return original(m, name, parameters, **ports)
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(sb_mac16, "sb_mac16", restart_loads_zero)
-        unit = build_unit(MacSpec("int8", "int8", pipeline=3, dsp="sb_mac16"))
-        found[BROKEN] = emit(unit, "mac_int8_sb_mac16_restart_loads_zero", folder, manifest_details(unit))[1]
-    return found
+    return emit_with_broken(UNITS, tmp_path_factory.mktemp("sb_mac16_units"),
+                            (BROKEN, MacSpec("int8", "int8", pipeline=3, dsp="sb_mac16"),
+                             "mac_int8_sb_mac16_restart_loads_zero"),
+                            lambda patch: patch.setattr(sb_mac16, "sb_mac16", restart_loads_zero))
 
 
 @pytest.mark.tools

