@@ -11,7 +11,6 @@ import pandas as pd
 
 from hwgen.cost_models import axes
 from hwgen.cost_models.html import Page
-from hwgen.fpga import xc7_timing
 
 FRONT_ACCURACY = "sqnr_gaussian_db"
 
@@ -43,8 +42,9 @@ def fmax_section(page: Page, placed: pd.DataFrame, plots: Path, clock_mhz: float
     page.paragraph("LUT + FF of each design (DSP blocks not counted; +DSP: DSPs allowed) against its nextpnr "
                    "Fmax (mean over seeds, unit inside the I/O harness), one line per design through its "
                    "pipeline depths. Then the front of the designs that meet a clock: any depth, the "
-                   "smallest that is fast enough wins. xc7's Fmax is an "
-                   f"{xc7_timing.ESTIMATE} (the unit alone), and its plots and rows say so.")
+                   "smallest that is fast enough wins. xc7 has no place and route here: its Fmax is the "
+                   "ESTIMATE the sweep stored (the unit's synthesized netlist timed with Yosys's xc7 cell "
+                   "delays and a fixed delay per net; docs/synthesis.md), and its plots and rows say so.")
     rows = []
     for target in targets:
         estimated = target in axes.ESTIMATED_TARGETS
