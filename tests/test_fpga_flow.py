@@ -268,3 +268,16 @@ def test_real_synthesis_error_is_one_line(tmp_path):
     design.write_text("module broken(input a, output b); assign b = a +; endmodule\n")
     with pytest.raises(SynthesisError, match=r"^yosys \(gates, broken\) failed: .*ERROR: syntax error"):
         synthesize(design, "broken", "gates", work_dir=tmp_path / "run")
+
+
+@pytest.mark.slow
+@pytest.mark.tools
+@pytest.mark.parametrize("pipeline", [1, 2, 3, 4, 5])
+def test_the_int8_mac_accumulates_inside_the_dsp48e1_at_every_depth(pipeline, tmp_path):
+    """xc7 packs the whole int8 MAC, accumulator included, into one DSP48E1 (its P register): no
+    carry chain in the fabric at any depth (a register between multiplier and adder once pushed the
+    accumulator out at depth 4)."""
+    import hwgen
+
+    (row,) = hwgen.synth(hwgen.MacSpec("int8", "int8", pipeline=pipeline), "xc7", work_dir=tmp_path)
+    assert (row["dsps"], row["carries"]) == (1, 0) and row["luts"] <= 3

@@ -132,3 +132,19 @@ def test_throughput_is_one_item_per_cycle():
     last[7::8] = True
     results, timing = simulate(unit, a_codes, a_codes, last, send_rate=1.0, ready_rate=1.0)
     assert len(results) == 8 and timing["first_output"] == 7 + unit.latency
+
+
+@pytest.mark.parametrize(("fmt", "pipeline", "registered", "absent"), [
+    ("int8", 4, "reg [7:0] input0_a", "term_"),  # the integer product goes straight into the accumulator
+    ("int8", 5, "reg [7:0] input1_a", "term_"),
+    ("fp8_e4m3fn", 4, "reg [36:0] term_term", "input0_"),  # a minifloat's last cut: after its shifter
+])
+def test_registers_beyond_the_cut_points_with_logic_go_on_the_inputs(fmt, pipeline, registered, absent):
+    from amaranth.back import verilog
+
+    unit = MacUnit(fmt, fmt, pipeline=pipeline)
+    text = verilog.convert(unit, name="top")
+    assert registered in text and absent not in text
+    codes = np.array([0x38, 0x40, 0x44])
+    _, timing = simulate(unit, codes, codes, np.array([False, False, True]), send_rate=1.0, ready_rate=1.0)
+    assert timing["first_output"] - 2 == unit.latency == pipeline

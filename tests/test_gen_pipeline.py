@@ -55,6 +55,13 @@ def test_a_stage_carries_its_fields_ahead_of_its_own(m):
     assert list(pipe.stage(item, "b", lambda m, item: {}, carry=("valid",))) == ["valid"]
 
 
+def test_a_step_without_a_cut_point_is_never_registered(m):
+    pipe = Pipeline(m, Signal(), ("a",), 4, carry=("valid",))
+    item = {"valid": Signal(), "x": Signal(3)}
+    stepped = pipe.step(item, lambda m, item: {"y": item["x"]})
+    assert stepped == {"valid": item["valid"], "y": item["x"]} and pipe.valids == []
+
+
 class _Twice(PipelinedUnit, wiring.Component):
     """y = 2 * (x + 1) through a pipeline of *depth* stages (cuts: after the add, after the double)."""
 

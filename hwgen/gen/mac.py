@@ -30,6 +30,9 @@ from hwgen.specs.mac import (
 
 # Where pipeline registers go, in order: after the multiplier (a DSP's M register), after the
 # operand decode (its A/B registers), after the product shifter. Deeper pipelines add input registers.
+# An integer product into a fixed accumulator has no shifter: its last cut would be a second register
+# between multiplier and adder, which splits no path and which no DSP block has (on xc7 it pushed the
+# accumulator out of the DSP48E1), so its deeper pipelines add input registers from there (a DSP's A1/B1).
 CUT_POINTS = ("product", "operands", "term")
 assert len(CUT_POINTS) == MAC_CUT_POINTS  # the spec's Fmax search stops after the last cut
 
@@ -153,18 +156,24 @@ class MacUnit(PipelinedUnit, wiring.Component):
         m = Module()
         advance = stall_control(m, self.o, self.i)
         # A split accumulator's first stage takes the place of one cut register.
-        pipe = Pipeline(m, advance, CUT_POINTS, self._pipeline - (self._acc_stages - 1))
+        direct = self._term_is_product()
+        cuts = CUT_POINTS[:-1] if direct else CUT_POINTS
+        pipe = Pipeline(m, advance, cuts, self._pipeline - (self._acc_stages - 1))
         item = pipe.inputs({"valid": self.i.valid, "last": self.i.payload.last,
                             "a": self.i.payload.a, "b": self.i.payload.b})
         item = pipe.stage(item, "operands", self._decode)
         item = pipe.stage(item, "product", self._multiply)
-        item = pipe.stage(item, "term", self._term)
+        item = pipe.step(item, self._term) if direct else pipe.stage(item, "term", self._term)
         self._accumulate(m, item, advance)
         return m
 
     def _integer_product(self) -> bool:
         """Both operands integer / table: one signed multiply, no shifter (maps onto DSPs)."""
         return integer_operands(self._a, self._b, self._mul)
+
+    def _term_is_product(self) -> bool:
+        """The accumulator adds the signed product as it is: no logic at the ``term`` cut point."""
+        return self._integer_product() and self._acc.kind == "fixed"
 
     @property
     def _halving(self) -> int:

@@ -156,6 +156,11 @@ class Pipeline:
         """One datapath step: the carried fields of *item* and the fields ``compute(m, item)`` returns,
         registered when a register follows *cut*. *carry* overrides the pipeline's carried fields for
         this step."""
-        carried = {k: item[k] for k in (self._carry if carry is None else carry) if k in item}
-        item = {**carried, **compute(self._m, item)}
+        item = self.step(item, compute, carry=carry)
         return self.register(item, cut) if self.registered(cut) else item
+
+    def step(self, item: dict, compute: Callable[..., dict], *, carry: Sequence[str] | None = None) -> dict:
+        """A datapath step without a cut point after it: the carried fields of *item* and the fields
+        ``compute(m, item)`` returns, never registered."""
+        carried = {k: item[k] for k in (self._carry if carry is None else carry) if k in item}
+        return {**carried, **compute(self._m, item)}

@@ -11,7 +11,8 @@ from hwgen.specs.base import UnitSpec
 
 DEFAULT_PIPELINE = 3
 MAX_PIPELINE = 16
-MAC_CUT_POINTS = 3  # register cuts of hwgen.gen.mac: product, operands, term; deeper adds input registers
+MAC_CUT_POINTS = 3  # register cuts of hwgen.gen.mac: product, operands, term (integer products into a
+# fixed accumulator: the first two); deeper adds input registers
 
 # How the multiplier and accumulator map onto DSP blocks: "inferred" leaves it to synthesis (portable
 # Verilog); "sb_mac16" instantiates two iCE40 UltraPlus SB_MAC16 blocks (hwgen.gen.sb_mac16): Yosys
