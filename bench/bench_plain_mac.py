@@ -48,9 +48,10 @@ instead (a ``$macc`` and an ``$alu``: smaller in fabric, no SB_MAC16 accumulator
 the issue's worst points come out again (int8 ecp5-nodsp depth 1: 475 + 21 against 287 + 35).
 
 Where the spec allows it, hwgen's MAC is also measured with its registers placed otherwise (``VARIANTS``,
-what ``hwgen synth --fmax`` tries too): ``dsp = "sb_mac16"`` on ice40 (integer operands, depth >= 2)
-and ``acc_stages = 2`` on ice40 and ecp5 (depth >= 2); each gets a table of its own beside hwgen's
-default placement and the plain MAC.
+what ``hwgen synth --fmax`` tries too): ``dsp = "sb_mac16"`` on ice40 (integer operands, depth >= 2),
+``acc_stages = 2`` with either adder (halves, or ``acc_adder = "carry_save"``) on ice40 and ecp5 (depth
+>= 2) and ``acc_adder = "ccu2c"`` on ecp5; each gets a table of its own beside hwgen's default placement
+and the plain MAC.
 
 ``--check`` simulates ``plain_mac.v`` with Icarus against hwgen's golden model (finite operands)
 first. ``--ablate`` synthesizes hwgen's unit with parts of its contract tied off by Yosys commands on
@@ -95,6 +96,8 @@ VARIANTS = {
     "acc2": ({"acc_stages": 2}, ("ice40", "ecp5"), "acc_stages = 2: the accumulator's addition split in two"),
     "ccu2c": ({"acc_adder": "ccu2c"}, ("ecp5", "ecp5-nodsp"),
               "acc_adder = ccu2c: the accumulator's adder and restart in instantiated CCU2C carry cells"),
+    "csa": ({"acc_stages": 2, "acc_adder": "carry_save"}, ("ice40", "ecp5"),
+            "acc_adder = carry_save: the sum in carry-save form, added up in a second stage"),
 }
 TERMS = 8
 QUICK_FORMAT = "fp4_e2m1"

@@ -79,16 +79,18 @@ def test_the_cli_refuses_in_one_line(tmp_path, capsys):
 
 def test_an_fmax_search_on_ice40_tries_the_dsp_mapping_after_the_inferred_one_at_each_depth():
     sb, split = (("dsp", "sb_mac16"),), (("acc_stages", 2),)
+    csa = (("acc_stages", 2), ("acc_adder", "carry_save"))
     assert MacSpec.fmax_candidates(INT8, "ice40") == (
-        (1, ()), (2, ()), (2, sb), (3, ()), (3, sb), (4, ()), (4, sb), (5, split))
-    assert MacSpec.fmax_candidates(INT8, "xc7") == ((1, ()), (2, ()), (3, ()), (4, ()), (5, split))
+        (1, ()), (2, ()), (2, sb), (3, ()), (3, sb), (4, ()), (4, sb), (5, split), (5, csa))
+    assert MacSpec.fmax_candidates(INT8, "xc7") == ((1, ()), (2, ()), (3, ()), (4, ()), (5, split), (5, csa))
     # without DSPs the mapping is not tried
     no_dsps = MacSpec.fmax_candidates(INT8, "ice40", dsp=False)
-    assert no_dsps == ((1, ()), (2, ()), (3, ()), (4, ()), (5, split))
+    assert no_dsps == ((1, ()), (2, ()), (3, ()), (4, ()), (5, split), (5, csa))
     # a design that names the mapping keeps it (its own options say dsp = sb_mac16)
     assert MacSpec.fmax_candidates({**INT8, "dsp": "sb_mac16"}, "ice40") == ((2, ()), (3, ()), (4, ()))
     minifloat = {"a": "fp8_e4m3fn", "b": "fp8_e4m3fn"}
-    assert MacSpec.fmax_candidates(minifloat, "ice40") == ((1, ()), (2, ()), (3, ()), (4, ()), (5, split))
+    assert MacSpec.fmax_candidates(minifloat, "ice40") == (
+        (1, ()), (2, ()), (3, ()), (4, ()), (5, split), (5, csa))
 
 
 def sweep(targets: dict, unit_targets=None) -> dict:

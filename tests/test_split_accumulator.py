@@ -44,13 +44,18 @@ def test_the_split_and_the_sb_mac16_mapping_exclude_each_other():
 
 def test_an_fmax_search_tries_the_split_once_every_cut_point_has_its_register():
     split = (("acc_stages", 2),)
+    csa = (("acc_stages", 2), ("acc_adder", "carry_save"))
     fp8 = {"a": "fp8_e4m3fn", "b": "fp8_e4m3fn"}
-    assert MacSpec.fmax_candidates(fp8, "ice40") == ((1, ()), (2, ()), (3, ()), (4, ()), (5, split))
+    assert MacSpec.fmax_candidates(fp8, "ice40") == (
+        (1, ()), (2, ()), (3, ()), (4, ()), (5, split), (5, csa))
     assert MacSpec.fmax_candidates({**fp8, "acc": "fp32"}, "ecp5") == ((1, ()), (2, ()), (3, ()), (4, ()))
-    # a design that names the split keeps it at every depth it allows
-    assert MacSpec.fmax_candidates({**fp8, "acc_stages": 2}, "asic") == ((2, ()), (3, ()), (4, ()), (5, ()))
-    assert [str(Candidate(depth, options)) for depth, options in MacSpec.fmax_candidates(fp8, "ecp5")] == [
-        "1", "1 ccu2c", "2", "2 ccu2c", "3", "3 ccu2c", "4", "4 ccu2c", "5 acc2"]  # as the search prints them
+    # a design that names the split keeps it at every depth it allows, with each of the split's adders
+    adder = (("acc_adder", "carry_save"),)
+    assert MacSpec.fmax_candidates({**fp8, "acc_stages": 2}, "asic") == (
+        (2, ()), (2, adder), (3, ()), (3, adder), (4, ()), (4, adder), (5, ()), (5, adder))
+    printed = [str(Candidate(depth, options)) for depth, options in MacSpec.fmax_candidates(fp8, "ecp5")]
+    assert printed == ["1", "1 ccu2c", "2", "2 ccu2c", "3", "3 ccu2c", "4", "4 ccu2c", "5 acc2",
+                       "5 acc2 carry_save"]  # as the search prints them
 
 
 def test_the_manifest_and_header_name_the_split(tmp_path):

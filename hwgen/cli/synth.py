@@ -19,9 +19,9 @@ def register(subparsers) -> None:
         description="Synthesize one unit with Yosys for a target and print LUTs, FFs, carries, DSPs, gates, "
                     "transistors; with --pnr also place and route it with nextpnr inside an I/O harness "
                     "and print its Fmax; on asic map it to standard cells at a clock and print area, cells, "
-                    "critical path, slack, Fmax and leakage (OpenSTA). With --fmax MHZ (ice40, ecp5, asic) "
-                    "measure pipeline depths 1, 2, ... until one reaches MHZ and print every depth tried "
-                    "and the choice.")
+                    "critical path, slack, Fmax and leakage (OpenSTA). With --fmax MHZ (ice40, ecp5, asic; "
+                    "xc7 by an estimate) measure pipeline depths 1, 2, ... until one reaches MHZ and print "
+                    "every depth tried and the choice.")
     units = parser.add_subparsers(dest="unit", metavar="UNIT", required=True, parser_class=type(parser))
     for kind in CLI_KINDS:
         module = unit_module(kind)

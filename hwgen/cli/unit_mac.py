@@ -39,9 +39,11 @@ def add_options(parser) -> None:
                              "halves with a register between, for a wide accumulator whose carry chain is "
                              f"the critical path; one of the --pipeline stages) (default: {stages})")
     parser.add_argument("--acc-adder", choices=ACC_ADDERS, default=adder,
-                        help="a fixed accumulator's adder: inferred (synthesis maps it), or ccu2c (a chain "
+                        help="a fixed accumulator's adder: inferred (synthesis maps it); ccu2c (a chain "
                              "of ECP5 CCU2C carry cells instantiated, the restart after last inside their "
-                             f"LUTs; synthesizes for ecp5 only) (default: {adder})")
+                             "LUTs; synthesizes for ecp5 only); or carry_save (with --acc-stages 2: the sum "
+                             "kept as two vectors, no carry chain in the loop, added up in the second "
+                             f"stage) (default: {adder})")
 
 
 def spec_from_args(args) -> MacSpec:

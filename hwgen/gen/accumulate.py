@@ -110,8 +110,12 @@ def accumulate(m, o, item: dict, advance: Value, acc: Accumulator, term: FixedTe
     (:func:`accumulate_in_two_stages`); ``o.valid`` rises one clock edge later.
 
     *adder* ``"ccu2c"`` (fixed accumulators): the addition and its restart as instantiated ECP5 carry
-    cells (:func:`hwgen.gen.ccu2c.restart_add`).
+    cells (:func:`hwgen.gen.ccu2c.restart_add`). ``"carry_save"`` (with *stages* 2): the sum kept as two
+    vectors, added up one stage later (:func:`accumulate_carry_save`).
     """
+    if adder == "carry_save":
+        accumulate_carry_save(m, o, item, advance, acc, term)
+        return
     if stages == 2:
         accumulate_in_two_stages(m, o, item, advance, acc, term)
         return
@@ -199,5 +203,49 @@ def accumulate_in_two_stages(m, o, item: dict, advance: Value, acc: Accumulator,
                      *(flag.eq(Mux(second["restart"], 0, flag) | new)
                        for flag, new in zip(seen, flags, strict=True))]
     m.d.comb += o.payload.acc.eq(Cat(low_out, high))
+    if seen:
+        m.d.comb += [o.payload[name].eq(value) for name, value in flag_outputs(*seen).items()]
+
+
+def accumulate_carry_save(m, o, item: dict, advance: Value, acc: Accumulator, term: FixedTerm) -> None:
+    """:func:`accumulate` of a fixed accumulator kept in carry-save form, for an accumulator whose carry
+    chain is the critical path: the loop keeps the sum as two W-bit vectors, ``acc_sums`` and
+    ``acc_carries``, and adds a term with one full adder per bit and no carry between bits (sum bit
+    ``s ^ c ^ t``, the majority into the carry bit above; the top carry leaves, as a wrapping sum's
+    does), so the loop is one LUT deep at any width. Bit 0 of the carries is free: a minifloat term's +1
+    (its two's complement) goes there. One clock edge later the output register takes ``acc_sums +
+    acc_carries`` (mod 2^W, the exact sum of the same items), together with the sticky NaN / inf flags,
+    which are kept in the loop's stage. The restart clears both vectors with the item after ``last``.
+    The second stage is one of the pipeline's stages (latency stays ``pipeline``).
+    """
+    width = acc.width
+    value = term.addend if term.value is None else term.value
+    addend = Signal(signed(width), name="acc_addend")
+    m.d.comb += addend.eq(value)
+    restart = Signal(init=1)
+    step = advance & item["valid"]
+    sums = Signal(width, name="acc_sums", reset_less=True)
+    carries = Signal(width, name="acc_carries", reset_less=True)
+    kept_sums, kept_carries = Mux(restart, 0, sums), Mux(restart, 0, carries)
+    majority = (kept_sums & kept_carries) | (kept_sums & addend) | (kept_carries & addend)
+    carry_in = C(0, 1) if term.carry_in is None else term.carry_in
+    # The second stage's item: valid, and last (it makes o.valid).
+    second = {"valid": Signal(name="acc_valid"), "last": Signal(name="acc_last", reset_less=True)}
+    seen_so_far = [Signal(name=f"acc_{flag}_seen", reset_less=True) for flag in FLAGS if term.flags]
+    with m.If(advance):
+        m.d.sync += second["valid"].eq(item["valid"])
+    with m.If(step):
+        m.d.sync += [restart.eq(item["last"]), sums.eq(kept_sums ^ kept_carries ^ addend),
+                     carries.eq(Cat(carry_in, majority[:-1])), second["last"].eq(item["last"]),
+                     *(flag.eq(Mux(restart, 0, flag) | new)
+                       for flag, new in zip(seen_so_far, term.flags, strict=True))]
+    total = Signal(signed(width), name="acc", reset_less=True)
+    seen = [Signal(name=f"{flag}_seen", reset_less=True) for flag in FLAGS if term.flags]
+    with m.If(advance):
+        m.d.sync += o.valid.eq(second["valid"] & second["last"])
+    with m.If(advance & second["valid"]):
+        m.d.sync += [total.eq(sums + carries), *(flag.eq(kept) for flag, kept in zip(seen, seen_so_far,
+                                                                                      strict=True))]
+    m.d.comb += o.payload.acc.eq(total)
     if seen:
         m.d.comb += [o.payload[name].eq(value) for name, value in flag_outputs(*seen).items()]

@@ -64,8 +64,10 @@ class MacUnit(PipelinedUnit, wiring.Component):
         1, or 2: a fixed accumulator's addition split in two halves with a register between
         (:func:`~hwgen.gen.accumulate.accumulate_in_two_stages`), one of the ``pipeline`` stages.
     acc_adder:
-        ``"inferred"``, or ``"ccu2c"``: the fixed accumulator's adder and restart as a chain of
-        instantiated ECP5 CCU2C cells (:mod:`hwgen.gen.ccu2c`).
+        ``"inferred"``; ``"ccu2c"``: the fixed accumulator's adder and restart as a chain of
+        instantiated ECP5 CCU2C cells (:mod:`hwgen.gen.ccu2c`); or ``"carry_save"`` (with
+        ``acc_stages`` 2): the sum kept in carry-save form, added up in the second stage
+        (:func:`~hwgen.gen.accumulate.accumulate_carry_save`).
 
     Backpressure stalls the whole pipeline: ``i.ready = ~o.valid | o.ready``.
     """

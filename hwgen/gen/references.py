@@ -13,6 +13,7 @@ REFERENCE_DESIGNS = (
     MacSpec("dint4", "int8", "fixed"),
     MacSpec("int8", "int8", "fixed", dsp="sb_mac16"),  # instantiates iCE40 SB_MAC16 blocks
     MacSpec("int8", "int8", "fixed", acc_adder="ccu2c"),  # instantiates ECP5 CCU2C carry cells
+    MacSpec("fp4_e2m1", "fp4_e2m1", "fixed", acc_stages=2, acc_adder="carry_save"),  # a carry-save loop
 )
 
 

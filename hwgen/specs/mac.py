@@ -27,10 +27,12 @@ SB_MAC16_TARGETS = ("ice40",)  # the synthesis targets that map an instantiated 
 # (hwgen.gen.accumulate.accumulate_in_two_stages), for a fixed accumulator whose carry chain is the
 # critical path. The second stage is one of the pipeline's stages (latency stays `pipeline`).
 ACC_STAGES = (1, 2)
-# The fixed accumulator's adder: "inferred" (synthesis maps `(restart ? 0 : acc) + term`), or "ccu2c": a
+# The fixed accumulator's adder: "inferred" (synthesis maps `(restart ? 0 : acc) + term`); "ccu2c": a
 # chain of instantiated ECP5 CCU2C carry cells whose LUTs also apply the restart (hwgen.gen.ccu2c), which
-# Yosys's mapping puts in a LUT per bit of its own.
-ACC_ADDERS = ("inferred", "ccu2c")
+# Yosys's mapping puts in a LUT per bit of its own; or "carry_save" (with acc_stages 2): the sum kept as
+# two vectors, a full adder per bit and no carry chain in the loop, added up in the second stage
+# (hwgen.gen.accumulate.accumulate_carry_save).
+ACC_ADDERS = ("inferred", "ccu2c", "carry_save")
 CCU2C_TARGETS = ("ecp5",)  # the synthesis targets that map an instantiated CCU2C
 
 
@@ -105,6 +107,10 @@ def check_acc_adder(adder, acc: Accumulator, dsp: str, stages: int) -> str:
                              f"accumulator)")
         if stages != 1:
             raise ValueError("acc_adder ccu2c and acc_stages 2 exclude each other (one adder of one stage)")
+    if adder == "carry_save" and stages != 2:
+        # check_acc_stages has refused a float accumulator and the DSP mappings for 2 stages already
+        raise ValueError("acc_adder carry_save needs acc_stages 2 (the carry-save loop, then the sum of its "
+                         "two vectors)")
     return adder
 
 
@@ -225,7 +231,9 @@ class MacSpec(UnitSpec):
             placements.append(((("dsp", "sb_mac16"),), cuts, cuts))
         if target in CCU2C_TARGETS:
             placements.append(((("acc_adder", "ccu2c"),), cuts, cuts))
-        placements.append(((("acc_stages", 2),), range(every_cut, every_cut + 1), range(1, every_cut + 1)))
+        split = range(every_cut, every_cut + 1), range(1, every_cut + 1)
+        placements.append(((("acc_stages", 2),), *split))
+        placements.append(((("acc_stages", 2), ("acc_adder", "carry_save")), *split))
         candidates = []
         for depth in range(1, every_cut + 1):
             for placement, depths, named_depths in placements:
