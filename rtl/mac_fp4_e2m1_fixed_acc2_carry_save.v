@@ -83,55 +83,60 @@ module mac_fp4_e2m1_fixed_acc2_carry_save(i__valid, o__ready, clk, rst, i__ready
   wire \$33 ;
   wire \$34 ;
   wire \$35 ;
-  wire [14:0] \$36 ;
-  wire [14:0] \$37 ;
-  wire [14:0] \$38 ;
-  wire [15:0] \$39 ;
+  wire \$36 ;
+  wire \$37 ;
+  wire \$38 ;
+  wire \$39 ;
   wire \$4 ;
-  wire [14:0] \$40 ;
-  wire [14:0] \$41 ;
+  wire \$40 ;
+  wire \$41 ;
   wire [14:0] \$42 ;
   wire [14:0] \$43 ;
-  wire [15:0] \$44 ;
+  wire [14:0] \$44 ;
   wire [15:0] \$45 ;
   wire [14:0] \$46 ;
-  wire [15:0] \$47 ;
-  wire [15:0] \$48 ;
-  wire \$49 ;
+  wire [14:0] \$47 ;
+  wire [14:0] \$48 ;
+  wire [14:0] \$49 ;
   wire \$5 ;
-  wire \$50 ;
-  wire \$51 ;
-  wire \$52 ;
-  wire \$53 ;
-  wire \$54 ;
+  wire [15:0] \$50 ;
+  wire [15:0] \$51 ;
+  wire [14:0] \$52 ;
+  wire [15:0] \$53 ;
+  wire [15:0] \$54 ;
   wire \$55 ;
   wire \$56 ;
   wire \$57 ;
   wire \$58 ;
   wire \$59 ;
   wire \$6 ;
-  wire [15:0] \$60 ;
-  reg \$61 ;
-  reg \$62 ;
-  reg [7:0] \$63 ;
-  reg \$64 ;
-  reg \$65 ;
+  wire \$60 ;
+  wire \$61 ;
+  wire \$62 ;
+  wire \$63 ;
+  wire \$64 ;
+  wire [15:0] \$65 ;
   reg \$66 ;
   reg \$67 ;
-  reg \$68 ;
-  reg [14:0] \$69 ;
+  reg [7:0] \$68 ;
+  reg \$69 ;
   wire \$7 ;
-  reg [14:0] \$70 ;
+  reg \$70 ;
   reg \$71 ;
   reg \$72 ;
   reg \$73 ;
-  reg \$74 ;
-  reg \$75 ;
-  reg [14:0] \$76 ;
+  reg [14:0] \$74 ;
+  reg [14:0] \$75 ;
+  reg \$76 ;
   reg \$77 ;
   reg \$78 ;
   reg \$79 ;
   reg [7:0] \$8 ;
+  reg \$80 ;
+  reg [14:0] \$81 ;
+  reg \$82 ;
+  reg \$83 ;
+  reg \$84 ;
   wire \$9 ;
   wire [1:0] a_exponent;
   wire a_hidden;
@@ -180,72 +185,78 @@ module mac_fp4_e2m1_fixed_acc2_carry_save(i__valid, o__ready, clk, rst, i__ready
   input rst;
   wire rst;
   wire [8:0] term_ones_complement;
+  assign \$16  = ! i__payload[2:0];
   assign \$23  = ! i__payload[6:4];
   assign \$28  = ! i__payload[2:0];
-  assign \$35  = i__ready & product_valid;
-  assign \$36  = restart ? 15'h0000 : acc_sums;
-  assign \$37  = restart ? 15'h0000 : acc_carries;
-  assign \$38  = \$36  ^ \$37 ;
-  assign \$39  = { 1'h0, \$38  } ^ { term_ones_complement[8], term_ones_complement[8], term_ones_complement[8], term_ones_complement[8], term_ones_complement[8], term_ones_complement[8], term_ones_complement[8], term_ones_complement };
-  assign \$40  = restart ? 15'h0000 : acc_sums;
-  assign \$41  = restart ? 15'h0000 : acc_carries;
-  assign \$42  = \$40  & \$41 ;
-  assign \$43  = restart ? 15'h0000 : acc_sums;
-  assign \$44  = { 1'h0, \$43  } & { term_ones_complement[8], term_ones_complement[8], term_ones_complement[8], term_ones_complement[8], term_ones_complement[8], term_ones_complement[8], term_ones_complement[8], term_ones_complement };
-  assign \$45  = { 1'h0, \$42  } | \$44 ;
-  assign \$46  = restart ? 15'h0000 : acc_carries;
-  assign \$47  = { 1'h0, \$46  } & { term_ones_complement[8], term_ones_complement[8], term_ones_complement[8], term_ones_complement[8], term_ones_complement[8], term_ones_complement[8], term_ones_complement[8], term_ones_complement };
-  assign \$48  = \$45  | \$47 ;
-  assign \$49  = restart ? 1'h0 : acc_nan_seen;
-  assign \$50  = \$49  | product_nan;
-  assign \$51  = restart ? 1'h0 : acc_pos_inf_seen;
-  assign \$52  = ~ product_negative;
-  assign \$53  = product_inf & \$52 ;
+  assign \$35  = i__ready | rst;
+  assign \$36  = product_valid & product_last;
+  assign \$37  = rst | \$36 ;
+  assign \$38  = ~ product_valid;
+  assign \$39  = \$38  & restart;
+  assign \$40  = \$37  | \$39 ;
+  assign \$41  = i__ready & product_valid;
+  assign \$42  = restart ? 15'h0000 : acc_sums;
+  assign \$43  = restart ? 15'h0000 : acc_carries;
+  assign \$44  = \$42  ^ \$43 ;
+  assign \$45  = { 1'h0, \$44  } ^ { term_ones_complement[8], term_ones_complement[8], term_ones_complement[8], term_ones_complement[8], term_ones_complement[8], term_ones_complement[8], term_ones_complement[8], term_ones_complement };
+  assign \$46  = restart ? 15'h0000 : acc_sums;
+  assign \$47  = restart ? 15'h0000 : acc_carries;
+  assign \$48  = \$46  & \$47 ;
+  assign \$49  = restart ? 15'h0000 : acc_sums;
+  assign \$50  = { 1'h0, \$49  } & { term_ones_complement[8], term_ones_complement[8], term_ones_complement[8], term_ones_complement[8], term_ones_complement[8], term_ones_complement[8], term_ones_complement[8], term_ones_complement };
+  assign \$51  = { 1'h0, \$48  } | \$50 ;
+  assign \$52  = restart ? 15'h0000 : acc_carries;
+  assign \$53  = { 1'h0, \$52  } & { term_ones_complement[8], term_ones_complement[8], term_ones_complement[8], term_ones_complement[8], term_ones_complement[8], term_ones_complement[8], term_ones_complement[8], term_ones_complement };
   assign \$54  = \$51  | \$53 ;
-  assign \$55  = restart ? 1'h0 : acc_neg_inf_seen;
-  assign \$56  = product_inf & product_negative;
-  assign \$57  = \$55  | \$56 ;
-  assign \$58  = acc_valid & acc_last;
-  assign \$59  = i__ready & acc_valid;
-  assign \$60  = acc_sums + acc_carries;
+  assign \$55  = restart ? 1'h0 : acc_nan_seen;
+  assign \$56  = \$55  | product_nan;
+  assign \$57  = restart ? 1'h0 : acc_pos_inf_seen;
+  assign \$58  = ~ product_negative;
+  assign \$59  = product_inf & \$58 ;
+  assign \$60  = \$57  | \$59 ;
+  assign \$61  = restart ? 1'h0 : acc_neg_inf_seen;
+  assign \$62  = product_inf & product_negative;
+  assign \$63  = \$61  | \$62 ;
+  assign \$64  = acc_valid & acc_last;
+  assign \$65  = acc_sums + acc_carries;
   always @(posedge clk)
-    product_valid <= \$61 ;
+    product_valid <= \$66 ;
   always @(posedge clk)
-    product_last <= \$62 ;
+    product_last <= \$67 ;
   always @(posedge clk)
-    product_magnitude <= \$63 ;
+    product_magnitude <= \$68 ;
   always @(posedge clk)
-    product_negative <= \$64 ;
+    product_negative <= \$69 ;
   always @(posedge clk)
-    product_nan <= \$65 ;
+    product_nan <= \$70 ;
   always @(posedge clk)
-    product_inf <= \$66 ;
+    product_inf <= \$71 ;
   always @(posedge clk)
-    acc_valid <= \$67 ;
+    restart <= \$72 ;
   always @(posedge clk)
-    restart <= \$68 ;
+    acc_valid <= \$73 ;
   always @(posedge clk)
-    acc_sums <= \$69 ;
+    acc_sums <= \$74 ;
   always @(posedge clk)
-    acc_carries <= \$70 ;
+    acc_carries <= \$75 ;
   always @(posedge clk)
-    acc_last <= \$71 ;
+    acc_last <= \$76 ;
   always @(posedge clk)
-    acc_nan_seen <= \$72 ;
+    acc_nan_seen <= \$77 ;
   always @(posedge clk)
-    acc_pos_inf_seen <= \$73 ;
+    acc_pos_inf_seen <= \$78 ;
   always @(posedge clk)
-    acc_neg_inf_seen <= \$74 ;
+    acc_neg_inf_seen <= \$79 ;
   always @(posedge clk)
-    o__valid <= \$75 ;
+    o__valid <= \$80 ;
   always @(posedge clk)
-    acc <= \$76 ;
+    acc <= \$81 ;
   always @(posedge clk)
-    nan_seen <= \$77 ;
+    nan_seen <= \$82 ;
   always @(posedge clk)
-    pos_inf_seen <= \$78 ;
+    pos_inf_seen <= \$83 ;
   always @(posedge clk)
-    neg_inf_seen <= \$79 ;
+    neg_inf_seen <= \$84 ;
   assign \$1  = ~ o__valid;
   assign i__ready = \$1  | o__ready;
   assign a_hidden = | i__payload[2:1];
@@ -259,150 +270,146 @@ module mac_fp4_e2m1_fixed_acc2_carry_save(i__valid, o__ready, clk, rst, i__ready
   assign \$7  = nan_seen | \$6 ;
   assign \$9  = i__payload[3] ^ i__payload[7];
   assign \$11  = ! i__payload[6:4];
-  assign \$16  = ! i__payload[2:0];
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$61  = product_valid;
+    \$66  = product_valid;
     if (i__ready) begin
-      \$61  = i__valid;
+      \$66  = i__valid;
     end
     if (rst) begin
-      \$61  = 1'h0;
+      \$66  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$62  = product_last;
+    \$67  = product_last;
     if (i__ready) begin
-      \$62  = i__payload[8];
+      \$67  = i__payload[8];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$63  = product_magnitude;
+    \$68  = product_magnitude;
     if (i__ready) begin
-      \$63  = \$8 ;
+      \$68  = \$8 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$64  = product_negative;
+    \$69  = product_negative;
     if (i__ready) begin
-      \$64  = \$9 ;
+      \$69  = \$9 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$65  = product_nan;
+    \$70  = product_nan;
     if (i__ready) begin
-      \$65  = \$20 ;
+      \$70  = \$20 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$66  = product_inf;
+    \$71  = product_inf;
     if (i__ready) begin
-      \$66  = \$34 ;
+      \$71  = \$34 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$67  = acc_valid;
+    \$72  = restart;
+    if (\$35 ) begin
+      \$72  = \$40 ;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$73  = acc_valid;
     if (i__ready) begin
-      \$67  = product_valid;
+      \$73  = product_valid;
     end
     if (rst) begin
-      \$67  = 1'h0;
+      \$73  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$68  = restart;
-    if (\$35 ) begin
-      \$68  = product_last;
-    end
-    if (rst) begin
-      \$68  = 1'h1;
+    \$74  = acc_sums;
+    if (\$41 ) begin
+      \$74  = \$45 [14:0];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$69  = acc_sums;
-    if (\$35 ) begin
-      \$69  = \$39 [14:0];
+    \$75  = acc_carries;
+    if (\$41 ) begin
+      \$75  = { \$54 [13:0], product_negative };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$70  = acc_carries;
-    if (\$35 ) begin
-      \$70  = { \$48 [13:0], product_negative };
+    \$76  = acc_last;
+    if (\$41 ) begin
+      \$76  = product_last;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$71  = acc_last;
-    if (\$35 ) begin
-      \$71  = product_last;
+    \$77  = acc_nan_seen;
+    if (\$41 ) begin
+      \$77  = \$56 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$72  = acc_nan_seen;
-    if (\$35 ) begin
-      \$72  = \$50 ;
+    \$78  = acc_pos_inf_seen;
+    if (\$41 ) begin
+      \$78  = \$60 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$73  = acc_pos_inf_seen;
-    if (\$35 ) begin
-      \$73  = \$54 ;
+    \$79  = acc_neg_inf_seen;
+    if (\$41 ) begin
+      \$79  = \$63 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$74  = acc_neg_inf_seen;
-    if (\$35 ) begin
-      \$74  = \$57 ;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$75  = o__valid;
+    \$80  = o__valid;
     if (i__ready) begin
-      \$75  = \$58 ;
+      \$80  = \$64 ;
     end
     if (rst) begin
-      \$75  = 1'h0;
+      \$80  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$76  = acc;
-    if (\$59 ) begin
-      \$76  = \$60 [14:0];
+    \$81  = acc;
+    if (i__ready) begin
+      \$81  = \$65 [14:0];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$77  = nan_seen;
-    if (\$59 ) begin
-      \$77  = acc_nan_seen;
+    \$82  = nan_seen;
+    if (i__ready) begin
+      \$82  = acc_nan_seen;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$78  = pos_inf_seen;
-    if (\$59 ) begin
-      \$78  = acc_pos_inf_seen;
+    \$83  = pos_inf_seen;
+    if (i__ready) begin
+      \$83  = acc_pos_inf_seen;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$79  = neg_inf_seen;
-    if (\$59 ) begin
-      \$79  = acc_neg_inf_seen;
+    \$84  = neg_inf_seen;
+    if (i__ready) begin
+      \$84  = acc_neg_inf_seen;
     end
   end
   always @* begin

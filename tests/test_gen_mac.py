@@ -5,9 +5,11 @@ These run without external tools; the cocotb tests run the emitted Verilog on Ic
 
 import numpy as np
 import pytest
+from amaranth import Module, ResetSignal, Signal
 from amaranth.sim import Simulator
 
 from hwgen.formats import get_format
+from hwgen.gen.accumulate import restart_flag
 from hwgen.gen.mac import MacUnit
 from hwgen.golden import mac
 
@@ -148,3 +150,28 @@ def test_registers_beyond_the_cut_points_with_logic_go_on_the_inputs(fmt, pipeli
     codes = np.array([0x38, 0x40, 0x44])
     _, timing = simulate(unit, codes, codes, np.array([False, False, True]), send_rate=1.0, ready_rate=1.0)
     assert timing["first_output"] - 2 == unit.latency == pipeline
+
+
+
+def test_restart_is_set_by_reset_and_last_and_held_while_stalled_or_idle():
+    m = Module()
+    reset, advance, valid, last = Signal(), Signal(), Signal(), Signal()
+    m.d.comb += ResetSignal().eq(reset)
+    restart = restart_flag(m, {"valid": valid, "last": last}, advance)
+    # (rst, advance, valid, last) in one cycle -> restart after its clock edge
+    steps = [((1, 0, 0, 0), 1), ((0, 1, 1, 0), 0), ((0, 1, 0, 1), 0), ((0, 0, 1, 1), 0), ((0, 1, 1, 1), 1),
+             ((0, 1, 1, 0), 0), ((1, 0, 1, 0), 1)]
+    seen = []
+
+    async def bench(ctx):
+        for inputs, _ in steps:
+            for signal, value in zip((reset, advance, valid, last), inputs, strict=True):
+                ctx.set(signal, value)
+            await ctx.tick()
+            seen.append(ctx.get(restart))
+
+    sim = Simulator(m)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
+    assert seen == [after for _, after in steps]
