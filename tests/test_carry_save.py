@@ -28,8 +28,12 @@ def test_the_spec_names_the_adder():
 
 
 @pytest.mark.parametrize(("options", "message"), [
-    ({"acc_adder": "carry_save"}, r"^acc_adder carry_save needs acc_stages 2 \(the carry-save loop, then the "
-                                  r"sum of its two vectors\)$"),
+    ({"acc_adder": "carry_save"}, r"^acc_adder carry_save needs acc_stages 2, 3, 4 \(the carry-save loop, "
+                                  r"then the sum of its two vectors in the other stages\)$"),
+    ({"pipeline": 5, "acc_stages": 3}, r"^acc_stages 3 needs acc_adder carry_save \(the split into halves "
+                                       r"has 2 stages\)$"),
+    ({"pipeline": 3, "acc_stages": 4, "acc_adder": "carry_save"},
+     r"^acc_stages 4 needs pipeline 4 or more \(every stage is a pipeline stage\)$"),
     ({"acc": "fp32", "acc_stages": 2, "acc_adder": "carry_save"},
      r"^acc_stages 2 splits a fixed accumulator's addition, not fp32's$"),
     ({"a": "int8", "b": "int8", "dsp": "sb_mac16", "acc_stages": 2, "acc_adder": "carry_save"},
@@ -40,6 +44,15 @@ def test_the_spec_names_the_adder():
 def test_what_the_adder_refuses(options, message):
     with pytest.raises(ValueError, match=message):
         MacSpec(**{**FP8, **options})
+
+
+def test_an_fmax_search_tries_each_number_of_pieces_one_depth_further():
+    tried = MacSpec.fmax_candidates(FP8, "ice40")
+    assert tried[-3:] == tuple((depth, (("acc_stages", stages), ("acc_adder", "carry_save")))
+                               for depth, stages in [(5, 2), (6, 3), (7, 4)])
+    # a design that names its accumulator stages keeps them
+    assert {options for _, options in MacSpec.fmax_candidates({**FP8, "acc_stages": 3,
+                                                              "acc_adder": "carry_save"}, "ecp5")} == {()}
 
 
 def test_the_manifest_and_header_name_the_adder(tmp_path):
@@ -64,6 +77,14 @@ UNITS = {  # id -> (spec, exhaustive pairs first)
                           False),
     "fp6_e3m2-lmul-p3": (MacSpec("fp6_e3m2", "fp6_e3m2", pipeline=3, mul="lmul", acc_stages=2,
                                  acc_adder="carry_save"), False),
+    # the sum of the two vectors in two and three pieces, each with the carry out of the piece below
+    "fp8_e4m3fn-acc3-p6": (MacSpec(**FP8, pipeline=6, acc_stages=3, acc_adder="carry_save"), True),
+    "int8-wrap16-acc3-p3": (MacSpec("int8", "int8", "fixed:16", pipeline=3, acc_stages=3,
+                                    acc_adder="carry_save"), True),
+    "fp8_e5m2-acc4-p4": (MacSpec("fp8_e5m2", "fp8_e5m2", pipeline=4, acc_stages=4, acc_adder="carry_save"),
+                         True),
+    "fp4_e2m1-acc4-p7": (MacSpec("fp4_e2m1", "fp4_e2m1", terms=8, pipeline=7, acc_stages=4,
+                                 acc_adder="carry_save"), False),
 }
 BROKEN = "plus-one-dropped"
 
@@ -74,8 +95,8 @@ def manifests(tmp_path_factory) -> dict:
     # complement (the loop adds the ones' complement alone).
     original = accumulate.accumulate_carry_save
 
-    def without_plus_one(m, o, item, advance, acc, term):
-        original(m, o, item, advance, acc, dataclasses.replace(term, carry_in=None))
+    def without_plus_one(m, o, item, advance, acc, term, *stages):
+        original(m, o, item, advance, acc, dataclasses.replace(term, carry_in=None), *stages)
 
     def patch(monkeypatch):
         monkeypatch.setattr(accumulate, "accumulate_carry_save", without_plus_one)

@@ -95,9 +95,10 @@ def test_the_cli_refuses_other_targets_in_one_line_and_allows_no_dsp(tmp_path, c
 
 def test_an_fmax_search_on_ecp5_tries_the_ccu2c_adder_after_the_inferred_one_at_each_depth():
     chain, split = (("acc_adder", "ccu2c"),), (("acc_stages", 2),)
-    csa = (("acc_stages", 2), ("acc_adder", "carry_save"))
+    csa = [(depth, (("acc_stages", stages), ("acc_adder", "carry_save"))) for depth, stages in
+           [(5, 2), (6, 3), (7, 4)]]
     expected = ((1, ()), (1, chain), (2, ()), (2, chain), (3, ()), (3, chain), (4, ()), (4, chain),
-                (5, split), (5, csa))
+                (5, split), *csa)
     assert MacSpec.fmax_candidates(INT8, "ecp5") == expected
     assert MacSpec.fmax_candidates(INT8, "ecp5", dsp=False) == expected  # fabric: with or without DSPs
     assert (2, chain) not in MacSpec.fmax_candidates(INT8, "ice40")

@@ -79,18 +79,19 @@ def test_the_cli_refuses_in_one_line(tmp_path, capsys):
 
 def test_an_fmax_search_on_ice40_tries_the_dsp_mapping_after_the_inferred_one_at_each_depth():
     sb, split = (("dsp", "sb_mac16"),), (("acc_stages", 2),)
-    csa = (("acc_stages", 2), ("acc_adder", "carry_save"))
+    csa = [(depth, (("acc_stages", stages), ("acc_adder", "carry_save"))) for depth, stages in
+           [(5, 2), (6, 3), (7, 4)]]
     assert MacSpec.fmax_candidates(INT8, "ice40") == (
-        (1, ()), (2, ()), (2, sb), (3, ()), (3, sb), (4, ()), (4, sb), (5, split), (5, csa))
-    assert MacSpec.fmax_candidates(INT8, "xc7") == ((1, ()), (2, ()), (3, ()), (4, ()), (5, split), (5, csa))
+        (1, ()), (2, ()), (2, sb), (3, ()), (3, sb), (4, ()), (4, sb), (5, split), *csa)
+    assert MacSpec.fmax_candidates(INT8, "xc7") == ((1, ()), (2, ()), (3, ()), (4, ()), (5, split), *csa)
     # without DSPs the mapping is not tried
     no_dsps = MacSpec.fmax_candidates(INT8, "ice40", dsp=False)
-    assert no_dsps == ((1, ()), (2, ()), (3, ()), (4, ()), (5, split), (5, csa))
+    assert no_dsps == ((1, ()), (2, ()), (3, ()), (4, ()), (5, split), *csa)
     # a design that names the mapping keeps it (its own options say dsp = sb_mac16)
     assert MacSpec.fmax_candidates({**INT8, "dsp": "sb_mac16"}, "ice40") == ((2, ()), (3, ()), (4, ()))
     minifloat = {"a": "fp8_e4m3fn", "b": "fp8_e4m3fn"}
     assert MacSpec.fmax_candidates(minifloat, "ice40") == (
-        (1, ()), (2, ()), (3, ()), (4, ()), (5, split), (5, csa))
+        (1, ()), (2, ()), (3, ()), (4, ()), (5, split), *csa)
 
 
 def sweep(targets: dict, unit_targets=None) -> dict:
@@ -223,16 +224,22 @@ def test_an_fmax_search_on_ice40_chooses_the_dsp_mapping_and_says_what_limits_it
     with sqlite3.connect(store) as db:
         (tried,) = db.execute("SELECT tried FROM fmax_choices").fetchone()
         paths = db.execute("SELECT pnr_critical_path FROM results WHERE pnr = 1").fetchall()
-    fmax = {(trial["pipeline"], trial.get("dsp", "acc2" if "acc_stages" in trial else "inferred")):
-            trial["fmax_mhz"] for trial in json.loads(tried)}
-    assert len(fmax) == 8  # depths 1-4, 2-4 with sb_mac16, 5 with the accumulator split
+    def placement(trial):
+        if "acc_stages" in trial:
+            adder = [trial["acc_adder"]] if "acc_adder" in trial else []
+            return " ".join([f"acc{trial['acc_stages']}", *adder])
+        return trial.get("dsp", "inferred")
+
+    fmax = {(trial["pipeline"], placement(trial)): trial["fmax_mhz"] for trial in json.loads(tried)}
+    # depths 1-4, 2-4 with sb_mac16, 5 with the accumulator split, 5-7 carry-save
+    assert len(fmax) == 11 and (7, "acc4 carry_save") in fmax
     # With its registers inside the SB_MAC16s, every depth >= 2 is faster than the inferred MAC, whose
     # product register and accumulator stay in the fabric there (a 19-bit carry chain).
     for depth in (2, 3, 4):
         assert fmax[depth, "sb_mac16"] > 1.3 * fmax[depth, "inferred"]
     best = max(fmax, key=fmax.get)
     assert best[1] == "sb_mac16" and f"with pipeline {best[0]} sb_mac16, chosen" in out
-    assert "not reached by any pipeline 1..5" in out
+    assert "not reached by any pipeline 1..7" in out
     assert re.search(r"^  why: the chosen design's critical path is dut\.\S+ -> dut\.\S+: \d+ logic cells?, "
                      r"[\d.]+ ns logic \+ [\d.]+ ns routing$", out, re.M)
     assert all(path for (path,) in paths)

@@ -25,12 +25,12 @@ def test_the_option_is_in_the_spec_only_when_it_is_not_the_default():
 
 
 @pytest.mark.parametrize(("options", "message"), [
-    ({"acc_stages": 3}, r"^acc_stages must be one of 1, 2, not 3$"),
-    ({"acc_stages": True}, r"^acc_stages must be one of 1, 2, not True$"),
-    ({"acc_stages": 2.0}, r"^acc_stages must be one of 1, 2, not 2\.0$"),
+    ({"acc_stages": 5}, r"^acc_stages must be one of 1, 2, 3, 4, not 5$"),
+    ({"acc_stages": True}, r"^acc_stages must be one of 1, 2, 3, 4, not True$"),
+    ({"acc_stages": 2.0}, r"^acc_stages must be one of 1, 2, 3, 4, not 2\.0$"),
     ({"acc": "fp32", "acc_stages": 2}, r"^acc_stages 2 splits a fixed accumulator's addition, not fp32's$"),
-    ({"pipeline": 1, "acc_stages": 2}, r"^acc_stages 2 needs pipeline 2 or more \(both stages are pipeline "
-                                       r"stages\)$"),
+    ({"pipeline": 1, "acc_stages": 2}, r"^acc_stages 2 needs pipeline 2 or more \(every stage is a pipeline "
+                                       r"stage\)$"),
 ])
 def test_what_the_split_refuses(options, message):
     with pytest.raises(ValueError, match=message):
@@ -44,18 +44,19 @@ def test_the_split_and_the_sb_mac16_mapping_exclude_each_other():
 
 def test_an_fmax_search_tries_the_split_once_every_cut_point_has_its_register():
     split = (("acc_stages", 2),)
-    csa = (("acc_stages", 2), ("acc_adder", "carry_save"))
+    csa = [(depth, (("acc_stages", stages), ("acc_adder", "carry_save"))) for depth, stages in
+           [(5, 2), (6, 3), (7, 4)]]
     fp8 = {"a": "fp8_e4m3fn", "b": "fp8_e4m3fn"}
     assert MacSpec.fmax_candidates(fp8, "ice40") == (
-        (1, ()), (2, ()), (3, ()), (4, ()), (5, split), (5, csa))
+        (1, ()), (2, ()), (3, ()), (4, ()), (5, split), *csa)
     assert MacSpec.fmax_candidates({**fp8, "acc": "fp32"}, "ecp5") == ((1, ()), (2, ()), (3, ()), (4, ()))
     # a design that names the split keeps it at every depth it allows, with each of the split's adders
     adder = (("acc_adder", "carry_save"),)
     assert MacSpec.fmax_candidates({**fp8, "acc_stages": 2}, "asic") == (
         (2, ()), (2, adder), (3, ()), (3, adder), (4, ()), (4, adder), (5, ()), (5, adder))
     printed = [str(Candidate(depth, options)) for depth, options in MacSpec.fmax_candidates(fp8, "ecp5")]
-    assert printed == ["1", "1 ccu2c", "2", "2 ccu2c", "3", "3 ccu2c", "4", "4 ccu2c", "5 acc2",
-                       "5 acc2 carry_save"]  # as the search prints them
+    assert printed == ["1", "1 ccu2c", "2", "2 ccu2c", "3", "3 ccu2c", "4", "4 ccu2c", "5 acc2",  # as printed
+                       "5 acc2 carry_save", "6 acc3 carry_save", "7 acc4 carry_save"]
 
 
 def test_the_manifest_and_header_name_the_split(tmp_path):

@@ -37,13 +37,15 @@ def add_options(parser) -> None:
     parser.add_argument("--acc-stages", type=int, choices=ACC_STAGES, default=stages,
                         help="register stages of a fixed accumulator: 1, or 2 (its addition split in two "
                              "halves with a register between, for a wide accumulator whose carry chain is "
-                             f"the critical path; one of the --pipeline stages) (default: {stages})")
+                             "the critical path), or with --acc-adder carry_save 2 to 4 (the carry-save "
+                             "loop, then its sum in 1 to 3 pieces); each one of the --pipeline stages "
+                             f"(default: {stages})")
     parser.add_argument("--acc-adder", choices=ACC_ADDERS, default=adder,
                         help="a fixed accumulator's adder: inferred (synthesis maps it); ccu2c (a chain "
                              "of ECP5 CCU2C carry cells instantiated, the restart after last inside their "
-                             "LUTs; synthesizes for ecp5 only); or carry_save (with --acc-stages 2: the sum "
-                             "kept as two vectors, no carry chain in the loop, added up in the second "
-                             f"stage) (default: {adder})")
+                             "LUTs; synthesizes for ecp5 only); or carry_save (with --acc-stages 2 to 4: the "
+                             "sum kept as two vectors, no carry chain in the loop, added up in the other "
+                             f"stages) (default: {adder})")
 
 
 def spec_from_args(args) -> MacSpec:

@@ -17,6 +17,7 @@ from amaranth.lib import data
 
 from hwgen.formats import Accumulator
 from hwgen.gen.float_accumulate import FloatAccumulate
+from hwgen.gen.pipeline import register_stage
 
 FLAGS = ("nan", "pos_inf", "neg_inf")  # a fixed accumulator's sticky flags
 
@@ -123,11 +124,11 @@ def accumulate(m, o, item: dict, advance: Value, acc: Accumulator, term: FixedTe
     (:func:`accumulate_in_two_stages`); ``o.valid`` rises one clock edge later.
 
     *adder* ``"ccu2c"`` (fixed accumulators): the addition and its restart as instantiated ECP5 carry
-    cells (:func:`hwgen.gen.ccu2c.restart_add`). ``"carry_save"`` (with *stages* 2): the sum kept as two
-    vectors, added up one stage later (:func:`accumulate_carry_save`).
+    cells (:func:`hwgen.gen.ccu2c.restart_add`). ``"carry_save"`` (with *stages* 2 to 4): the sum kept as
+    two vectors, added up in the stages after the loop (:func:`accumulate_carry_save`).
     """
     if adder == "carry_save":
-        accumulate_carry_save(m, o, item, advance, acc, term)
+        accumulate_carry_save(m, o, item, advance, acc, term, stages)
         return
     if stages == 2:
         accumulate_in_two_stages(m, o, item, advance, acc, term)
@@ -218,16 +219,20 @@ def accumulate_in_two_stages(m, o, item: dict, advance: Value, acc: Accumulator,
         m.d.comb += [o.payload[name].eq(value) for name, value in flag_outputs(*seen).items()]
 
 
-def accumulate_carry_save(m, o, item: dict, advance: Value, acc: Accumulator, term: FixedTerm) -> None:
+def accumulate_carry_save(m, o, item: dict, advance: Value, acc: Accumulator, term: FixedTerm,
+                          stages: int = 2) -> None:
     """:func:`accumulate` of a fixed accumulator kept in carry-save form, for an accumulator whose carry
     chain is the critical path: the loop keeps the sum as two W-bit vectors, ``acc_sums`` and
     ``acc_carries``, and adds a term with one full adder per bit and no carry between bits (sum bit
     ``s ^ c ^ t``, the majority into the carry bit above; the top carry leaves, as a wrapping sum's
     does), so the loop is one LUT deep at any width. Bit 0 of the carries is free: a minifloat term's +1
-    (its two's complement) goes there. One clock edge later the output register takes ``acc_sums +
-    acc_carries`` (mod 2^W, the exact sum of the same items), together with the sticky NaN / inf flags,
-    which are kept in the loop's stage. The restart clears both vectors with the item after ``last``.
-    The second stage is one of the pipeline's stages (latency stays ``pipeline``).
+    (its two's complement) goes there. The restart clears both vectors with the item after ``last``.
+
+    The other ``stages - 1`` stages add the two vectors up (mod 2^W, the exact sum of the same items),
+    outside the loop: each adds one piece of W / (stages - 1) bits, low bits first, with the carry out of
+    the piece below, and hands the pieces above on; the last one is the output register. The sticky NaN
+    / inf flags are kept in the loop's stage and travel beside the sum. Every stage is one of the
+    pipeline's stages (latency stays ``pipeline``).
     """
     width = acc.width
     value = term.addend if term.value is None else term.value
@@ -240,25 +245,39 @@ def accumulate_carry_save(m, o, item: dict, advance: Value, acc: Accumulator, te
     kept_sums, kept_carries = Mux(restart, 0, sums), Mux(restart, 0, carries)
     majority = (kept_sums & kept_carries) | (kept_sums & addend) | (kept_carries & addend)
     carry_in = C(0, 1) if term.carry_in is None else term.carry_in
-    # The second stage's item: valid, and last (it makes o.valid).
-    second = {"valid": Signal(name="acc_valid"), "last": Signal(name="acc_last", reset_less=True)}
-    seen_so_far = [Signal(name=f"acc_{flag}_seen", reset_less=True) for flag in FLAGS if term.flags]
+    # The next stage's item: valid, and last (it makes o.valid).
+    valid, last = Signal(name="acc_valid"), Signal(name="acc_last", reset_less=True)
+    flags = [Signal(name=f"acc_{flag}_seen", reset_less=True) for flag in FLAGS if term.flags]
     with m.If(advance):
-        m.d.sync += second["valid"].eq(item["valid"])
+        m.d.sync += valid.eq(item["valid"])
     with m.If(step):
         m.d.sync += [sums.eq(kept_sums ^ kept_carries ^ addend),
-                     carries.eq(Cat(carry_in, majority[:-1])), second["last"].eq(item["last"]),
+                     carries.eq(Cat(carry_in, majority[:-1])), last.eq(item["last"]),
                      *(flag.eq(Mux(restart, 0, flag) | new)
-                       for flag, new in zip(seen_so_far, term.flags, strict=True))]
+                       for flag, new in zip(flags, term.flags, strict=True))]
+    pieces = stages - 1
+    bounds = [width * index // pieces for index in range(pieces + 1)]
+    done, carry = [], None  # the pieces added so far; the carry out of the last of them
+    for index in range(pieces):
+        bits = bounds[index + 1] - bounds[index]
+        piece = sums[:bits] + carries[:bits] if carry is None else sums[:bits] + carries[:bits] + carry
+        if index == pieces - 1:
+            break
+        # Registered while the pipeline advances, valid or not: the payload is read only with o.valid,
+        # and the clock enable is then the stall alone.
+        name = f"acc_piece{index + 1}"
+        registered = register_stage(m, {"done": Cat(*done, piece[:bits]), "carry": piece[bits],
+                                        "sums": sums[bits:], "carries": carries[bits:], "last": last,
+                                        "valid": valid, **{f"{flag}_seen": seen for flag, seen in
+                                                           zip(FLAGS, flags, strict=False)}}, advance, name)
+        done, carry = [registered["done"]], registered["carry"]
+        sums, carries, last, valid = (registered[key] for key in ("sums", "carries", "last", "valid"))
+        flags = [registered[f"{flag}_seen"] for flag in FLAGS[:len(flags)]]
     total = Signal(signed(width), name="acc", reset_less=True)
     seen = [Signal(name=f"{flag}_seen", reset_less=True) for flag in FLAGS if term.flags]
     with m.If(advance):
-        m.d.sync += o.valid.eq(second["valid"] & second["last"])
-    # The output takes the sum at every advance, valid or not (o.payload is read only with o.valid): its
-    # clock enable is then the stall alone, not the stall and the item's valid in a second LUT.
-    with m.If(advance):
-        m.d.sync += [total.eq(sums + carries), *(flag.eq(kept) for flag, kept in zip(seen, seen_so_far,
-                                                                                      strict=True))]
+        m.d.sync += [o.valid.eq(valid & last), total.eq(Cat(*done, piece[:bits])),
+                     *(flag.eq(kept) for flag, kept in zip(seen, flags, strict=True))]
     m.d.comb += o.payload.acc.eq(total)
     if seen:
         m.d.comb += [o.payload[name].eq(value) for name, value in flag_outputs(*seen).items()]

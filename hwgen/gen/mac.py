@@ -62,11 +62,12 @@ class MacUnit(PipelinedUnit, wiring.Component):
         :mod:`hwgen.gen.sb_mac16`).
     acc_stages:
         1, or 2: a fixed accumulator's addition split in two halves with a register between
-        (:func:`~hwgen.gen.accumulate.accumulate_in_two_stages`), one of the ``pipeline`` stages.
+        (:func:`~hwgen.gen.accumulate.accumulate_in_two_stages`), one of the ``pipeline`` stages; with
+        ``acc_adder="carry_save"`` 2 to 4 (the loop, then its sum in 1 to 3 pieces).
     acc_adder:
         ``"inferred"``; ``"ccu2c"``: the fixed accumulator's adder and restart as a chain of
         instantiated ECP5 CCU2C cells (:mod:`hwgen.gen.ccu2c`); or ``"carry_save"`` (with
-        ``acc_stages`` 2): the sum kept in carry-save form, added up in the second stage
+        ``acc_stages`` 2 to 4): the sum kept in carry-save form, added up in the other stages
         (:func:`~hwgen.gen.accumulate.accumulate_carry_save`).
 
     Backpressure stalls the whole pipeline: ``i.ready = ~o.valid | o.ready``.

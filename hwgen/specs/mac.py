@@ -25,8 +25,10 @@ SB_MAC16_MIN_PIPELINE = 2  # the product register and the accumulator (depth 1 i
 SB_MAC16_TARGETS = ("ice40",)  # the synthesis targets that map an instantiated SB_MAC16
 # Register stages of the accumulator: 1, or 2 = its addition split in two halves with a register between
 # (hwgen.gen.accumulate.accumulate_in_two_stages), for a fixed accumulator whose carry chain is the
-# critical path. The second stage is one of the pipeline's stages (latency stays `pipeline`).
-ACC_STAGES = (1, 2)
+# critical path; with acc_adder "carry_save", 2 to 4 = the carry-save loop, then the sum of its two
+# vectors in 1 to 3 pieces. Every stage is one of the pipeline's stages (latency stays `pipeline`).
+ACC_STAGES = (1, 2, 3, 4)
+HALVES_STAGES = 2  # the split into halves has two stages; more are carry-save only
 # The fixed accumulator's adder: "inferred" (synthesis maps `(restart ? 0 : acc) + term`); "ccu2c": a
 # chain of instantiated ECP5 CCU2C carry cells whose LUTs also apply the restart (hwgen.gen.ccu2c), which
 # Yosys's mapping puts in a LUT per bit of its own; or "carry_save" (with acc_stages 2): the sum kept as
@@ -63,13 +65,15 @@ def check_acc_stages(stages, acc: Accumulator, dsp: str, pipeline: int) -> int:
     """*stages* if the accumulator can take that many register stages; else one line why not."""
     if type(stages) is not int or stages not in ACC_STAGES:
         raise ValueError(f"acc_stages must be one of {', '.join(map(str, ACC_STAGES))}, not {stages!r}")
-    if stages == 2:
+    if stages > 1:
         if acc.kind != "fixed":
-            raise ValueError(f"acc_stages 2 splits a fixed accumulator's addition, not {acc.spec}'s")
+            raise ValueError(f"acc_stages {stages} splits a fixed accumulator's addition, not {acc.spec}'s")
         if dsp != "inferred":
-            raise ValueError(f"acc_stages 2 and dsp {dsp} exclude each other (the DSP holds the accumulator)")
-        if pipeline < 2:
-            raise ValueError("acc_stages 2 needs pipeline 2 or more (both stages are pipeline stages)")
+            raise ValueError(f"acc_stages {stages} and dsp {dsp} exclude each other (the DSP holds the "
+                             "accumulator)")
+        if pipeline < stages:
+            raise ValueError(f"acc_stages {stages} needs pipeline {stages} or more (every stage is a "
+                             "pipeline stage)")
     return stages
 
 
@@ -107,10 +111,13 @@ def check_acc_adder(adder, acc: Accumulator, dsp: str, stages: int) -> str:
                              f"accumulator)")
         if stages != 1:
             raise ValueError("acc_adder ccu2c and acc_stages 2 exclude each other (one adder of one stage)")
-    if adder == "carry_save" and stages != 2:
-        # check_acc_stages has refused a float accumulator and the DSP mappings for 2 stages already
-        raise ValueError("acc_adder carry_save needs acc_stages 2 (the carry-save loop, then the sum of its "
-                         "two vectors)")
+    if adder == "carry_save" and stages == 1:
+        # check_acc_stages has refused a float accumulator and the DSP mappings for more stages already
+        raise ValueError(f"acc_adder carry_save needs acc_stages {', '.join(map(str, ACC_STAGES[1:]))} (the "
+                         "carry-save loop, then the sum of its two vectors in the other stages)")
+    if stages > HALVES_STAGES and adder != "carry_save":
+        raise ValueError(f"acc_stages {stages} needs acc_adder carry_save (the split into halves has "
+                         f"{HALVES_STAGES} stages)")
     return adder
 
 
@@ -233,9 +240,13 @@ class MacSpec(UnitSpec):
             placements.append(((("acc_adder", "ccu2c"),), cuts, cuts))
         split = range(every_cut, every_cut + 1), range(1, every_cut + 1)
         placements.append(((("acc_stages", 2),), *split))
-        placements.append(((("acc_stages", 2), ("acc_adder", "carry_save")), *split))
+        # carry-save: its final addition in 1, 2, 3 pieces, each piece a stage beyond every cut
+        for stages in ACC_STAGES[1:]:
+            depth = every_cut + stages - 2
+            placements.append(((("acc_stages", stages), ("acc_adder", "carry_save")), range(depth, depth + 1),
+                               range(1, depth + 1)))
         candidates = []
-        for depth in range(1, every_cut + 1):
+        for depth in range(1, every_cut + len(ACC_STAGES) - 1):
             for placement, depths, named_depths in placements:
                 given = {name: options.get(name, cls.default(name)) for name, _ in placement}
                 if any(given[name] not in (cls.default(name), value) for name, value in placement):
