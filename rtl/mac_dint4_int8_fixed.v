@@ -53,28 +53,23 @@
 module mac_dint4_int8_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, o__valid, i__payload);
   reg \$auto$verilog_backend.cc:2355:dump_module$1  = 0;
   wire \$1 ;
-  wire \$10 ;
-  wire \$11 ;
-  wire [17:0] \$12 ;
-  wire [18:0] \$13 ;
+  reg \$10 ;
+  reg [4:0] \$11 ;
+  reg [7:0] \$12 ;
+  reg \$13 ;
   reg \$14 ;
-  reg \$15 ;
-  reg [4:0] \$16 ;
-  reg [7:0] \$17 ;
-  reg \$18 ;
-  reg \$19 ;
+  reg [12:0] \$15 ;
+  reg \$16 ;
+  reg \$17 ;
+  reg [17:0] \$18 ;
   reg [4:0] \$2 ;
-  reg [12:0] \$20 ;
-  reg \$21 ;
-  reg \$22 ;
-  reg [17:0] \$23 ;
   wire [12:0] \$3 ;
   wire \$4 ;
   wire \$5 ;
   wire \$6 ;
-  wire \$7 ;
-  wire \$8 ;
-  wire \$9 ;
+  wire [17:0] \$7 ;
+  wire [18:0] \$8 ;
+  reg \$9 ;
   reg [17:0] acc = 18'h00000;
   wire advance;
   input clk;
@@ -110,36 +105,31 @@ module mac_dint4_int8_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, 
   assign \$1  = ~ o__valid;
   assign i__ready = \$1  | o__ready;
   assign \$3  = $signed(operands_a) * $signed(operands_b);
-  assign \$4  = i__ready | rst;
-  assign \$5  = product_valid & product_last;
-  assign \$6  = rst | \$5 ;
-  assign \$7  = ~ product_valid;
-  assign \$8  = \$7  & restart;
-  assign \$9  = \$6  | \$8 ;
-  assign \$10  = product_valid & product_last;
-  assign \$11  = i__ready & product_valid;
-  assign \$12  = restart ? 18'h00000 : acc;
-  assign \$13  = $signed(\$12 ) + $signed(product_product);
+  assign \$4  = product_valid & product_last;
+  assign \$5  = i__ready & product_valid;
+  assign \$6  = i__ready & product_valid;
+  assign \$7  = restart ? 18'h00000 : acc;
+  assign \$8  = $signed(\$7 ) + $signed(product_product);
   always @(posedge clk)
-    operands_valid <= \$14 ;
+    operands_valid <= \$9 ;
   always @(posedge clk)
-    operands_last <= \$15 ;
+    operands_last <= \$10 ;
   always @(posedge clk)
-    operands_a <= \$16 ;
+    operands_a <= \$11 ;
   always @(posedge clk)
-    operands_b <= \$17 ;
+    operands_b <= \$12 ;
   always @(posedge clk)
-    product_valid <= \$18 ;
+    product_valid <= \$13 ;
   always @(posedge clk)
-    product_last <= \$19 ;
+    product_last <= \$14 ;
   always @(posedge clk)
-    product_product <= \$20 ;
+    product_product <= \$15 ;
   always @(posedge clk)
-    restart <= \$21 ;
+    o__valid <= \$16 ;
   always @(posedge clk)
-    o__valid <= \$22 ;
+    restart <= \$17 ;
   always @(posedge clk)
-    acc <= \$23 ;
+    acc <= \$18 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
@@ -180,81 +170,84 @@ module mac_dint4_int8_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, 
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$14  = operands_valid;
+    \$9  = operands_valid;
     if (i__ready) begin
-      \$14  = i__valid;
+      \$9  = i__valid;
     end
     if (rst) begin
-      \$14  = 1'h0;
+      \$9  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$15  = operands_last;
+    \$10  = operands_last;
     if (i__ready) begin
-      \$15  = i__payload[12];
+      \$10  = i__payload[12];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$16  = operands_a;
+    \$11  = operands_a;
     if (i__ready) begin
-      \$16  = \$2 ;
+      \$11  = \$2 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$17  = operands_b;
+    \$12  = operands_b;
     if (i__ready) begin
-      \$17  = i__payload[11:4];
+      \$12  = i__payload[11:4];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$18  = product_valid;
+    \$13  = product_valid;
     if (i__ready) begin
-      \$18  = operands_valid;
+      \$13  = operands_valid;
     end
     if (rst) begin
-      \$18  = 1'h0;
+      \$13  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$19  = product_last;
+    \$14  = product_last;
     if (i__ready) begin
-      \$19  = operands_last;
+      \$14  = operands_last;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$20  = product_product;
+    \$15  = product_product;
     if (i__ready) begin
-      \$20  = \$3 ;
+      \$15  = \$3 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$21  = restart;
-    if (\$4 ) begin
-      \$21  = \$9 ;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$22  = o__valid;
+    \$16  = o__valid;
     if (i__ready) begin
-      \$22  = \$10 ;
+      \$16  = \$4 ;
     end
     if (rst) begin
-      \$22  = 1'h0;
+      \$16  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$23  = acc;
-    if (\$11 ) begin
-      \$23  = \$13 [17:0];
+    \$17  = restart;
+    if (\$5 ) begin
+      \$17  = product_last;
+    end
+    if (rst) begin
+      \$17  = 1'h1;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$18  = acc;
+    if (\$6 ) begin
+      \$18  = \$8 [17:0];
     end
   end
   assign advance = i__ready;

@@ -83,47 +83,42 @@ module mac_fp4_e2m1_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, o_
   wire \$35 ;
   wire \$36 ;
   wire \$37 ;
-  wire \$38 ;
-  wire \$39 ;
+  wire [14:0] \$38 ;
+  wire [9:0] \$39 ;
   wire \$4 ;
-  wire \$40 ;
+  wire [15:0] \$40 ;
   wire \$41 ;
   wire \$42 ;
-  wire [14:0] \$43 ;
-  wire [9:0] \$44 ;
-  wire [15:0] \$45 ;
+  wire \$43 ;
+  wire \$44 ;
+  wire \$45 ;
   wire \$46 ;
   wire \$47 ;
   wire \$48 ;
   wire \$49 ;
   wire \$5 ;
   wire \$50 ;
-  wire \$51 ;
-  wire \$52 ;
-  wire \$53 ;
-  wire \$54 ;
-  wire \$55 ;
+  reg \$51 ;
+  reg \$52 ;
+  reg [2:0] \$53 ;
+  reg [2:0] \$54 ;
+  reg \$55 ;
   reg \$56 ;
   reg \$57 ;
-  reg [2:0] \$58 ;
-  reg [2:0] \$59 ;
+  reg \$58 ;
+  reg \$59 ;
   wire \$6 ;
-  reg \$60 ;
+  reg [7:0] \$60 ;
   reg \$61 ;
   reg \$62 ;
   reg \$63 ;
   reg \$64 ;
-  reg [7:0] \$65 ;
-  reg \$66 ;
+  reg \$65 ;
+  reg [14:0] \$66 ;
   reg \$67 ;
   reg \$68 ;
   reg \$69 ;
   wire \$7 ;
-  reg \$70 ;
-  reg [14:0] \$71 ;
-  reg \$72 ;
-  reg \$73 ;
-  reg \$74 ;
   wire \$8 ;
   wire \$9 ;
   wire [1:0] a_exponent;
@@ -172,67 +167,61 @@ module mac_fp4_e2m1_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, o_
   input rst;
   wire rst;
   wire [8:0] term_ones_complement;
-  assign \$22  = ! i__payload[6:4];
   assign \$27  = ! i__payload[2:0];
-  assign \$35  = i__ready | rst;
-  assign \$36  = product_valid & product_last;
-  assign \$37  = rst | \$36 ;
-  assign \$38  = ~ product_valid;
-  assign \$39  = \$38  & restart;
-  assign \$40  = \$37  | \$39 ;
-  assign \$41  = product_valid & product_last;
-  assign \$42  = i__ready & product_valid;
-  assign \$43  = restart ? 15'h0000 : acc;
-  assign \$44  = $signed(term_ones_complement) + $signed({ 1'h0, product_negative });
-  assign \$45  = $signed(\$43 ) + $signed(\$44 );
-  assign \$46  = i__ready & product_valid;
-  assign \$47  = restart ? 1'h0 : nan_seen;
-  assign \$48  = \$47  | product_nan;
-  assign \$49  = restart ? 1'h0 : pos_inf_seen;
-  assign \$50  = ~ product_negative;
-  assign \$51  = product_inf & \$50 ;
-  assign \$52  = \$49  | \$51 ;
-  assign \$53  = restart ? 1'h0 : neg_inf_seen;
-  assign \$54  = product_inf & product_negative;
-  assign \$55  = \$53  | \$54 ;
+  assign \$35  = product_valid & product_last;
+  assign \$36  = i__ready & product_valid;
+  assign \$37  = i__ready & product_valid;
+  assign \$38  = restart ? 15'h0000 : acc;
+  assign \$39  = $signed(term_ones_complement) + $signed({ 1'h0, product_negative });
+  assign \$40  = $signed(\$38 ) + $signed(\$39 );
+  assign \$41  = i__ready & product_valid;
+  assign \$42  = restart ? 1'h0 : nan_seen;
+  assign \$43  = \$42  | product_nan;
+  assign \$44  = restart ? 1'h0 : pos_inf_seen;
+  assign \$45  = ~ product_negative;
+  assign \$46  = product_inf & \$45 ;
+  assign \$47  = \$44  | \$46 ;
+  assign \$48  = restart ? 1'h0 : neg_inf_seen;
+  assign \$49  = product_inf & product_negative;
+  assign \$50  = \$48  | \$49 ;
   always @(posedge clk)
-    operands_valid <= \$56 ;
+    operands_valid <= \$51 ;
   always @(posedge clk)
-    operands_last <= \$57 ;
+    operands_last <= \$52 ;
   always @(posedge clk)
-    operands_a_code <= \$58 ;
+    operands_a_code <= \$53 ;
   always @(posedge clk)
-    operands_b_code <= \$59 ;
+    operands_b_code <= \$54 ;
   always @(posedge clk)
-    operands_negative <= \$60 ;
+    operands_negative <= \$55 ;
   always @(posedge clk)
-    operands_nan <= \$61 ;
+    operands_nan <= \$56 ;
   always @(posedge clk)
-    operands_inf <= \$62 ;
+    operands_inf <= \$57 ;
   always @(posedge clk)
-    product_valid <= \$63 ;
+    product_valid <= \$58 ;
   always @(posedge clk)
-    product_last <= \$64 ;
+    product_last <= \$59 ;
   always @(posedge clk)
-    product_magnitude <= \$65 ;
+    product_magnitude <= \$60 ;
   always @(posedge clk)
-    product_negative <= \$66 ;
+    product_negative <= \$61 ;
   always @(posedge clk)
-    product_nan <= \$67 ;
+    product_nan <= \$62 ;
   always @(posedge clk)
-    product_inf <= \$68 ;
+    product_inf <= \$63 ;
   always @(posedge clk)
-    restart <= \$69 ;
+    o__valid <= \$64 ;
   always @(posedge clk)
-    o__valid <= \$70 ;
+    restart <= \$65 ;
   always @(posedge clk)
-    acc <= \$71 ;
+    acc <= \$66 ;
   always @(posedge clk)
-    nan_seen <= \$72 ;
+    nan_seen <= \$67 ;
   always @(posedge clk)
-    pos_inf_seen <= \$73 ;
+    pos_inf_seen <= \$68 ;
   always @(posedge clk)
-    neg_inf_seen <= \$74 ;
+    neg_inf_seen <= \$69 ;
   assign \$1  = ~ o__valid;
   assign i__ready = \$1  | o__ready;
   assign a_hidden = | i__payload[2:1];
@@ -247,6 +236,7 @@ module mac_fp4_e2m1_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, o_
   assign \$8  = i__payload[3] ^ i__payload[7];
   assign \$10  = ! i__payload[6:4];
   assign \$15  = ! i__payload[2:0];
+  assign \$22  = ! i__payload[6:4];
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
@@ -383,144 +373,147 @@ module mac_fp4_e2m1_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, o_
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$56  = operands_valid;
+    \$51  = operands_valid;
     if (i__ready) begin
-      \$56  = i__valid;
+      \$51  = i__valid;
     end
     if (rst) begin
-      \$56  = 1'h0;
+      \$51  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$57  = operands_last;
+    \$52  = operands_last;
     if (i__ready) begin
-      \$57  = i__payload[8];
+      \$52  = i__payload[8];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$58  = operands_a_code;
+    \$53  = operands_a_code;
     if (i__ready) begin
-      \$58  = i__payload[2:0];
+      \$53  = i__payload[2:0];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$59  = operands_b_code;
+    \$54  = operands_b_code;
     if (i__ready) begin
-      \$59  = i__payload[6:4];
+      \$54  = i__payload[6:4];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$60  = operands_negative;
+    \$55  = operands_negative;
     if (i__ready) begin
-      \$60  = \$8 ;
+      \$55  = \$8 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$61  = operands_nan;
+    \$56  = operands_nan;
     if (i__ready) begin
-      \$61  = \$19 ;
+      \$56  = \$19 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$62  = operands_inf;
+    \$57  = operands_inf;
     if (i__ready) begin
-      \$62  = \$33 ;
+      \$57  = \$33 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$63  = product_valid;
+    \$58  = product_valid;
     if (i__ready) begin
-      \$63  = operands_valid;
+      \$58  = operands_valid;
     end
     if (rst) begin
-      \$63  = 1'h0;
+      \$58  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$64  = product_last;
+    \$59  = product_last;
     if (i__ready) begin
-      \$64  = operands_last;
+      \$59  = operands_last;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$65  = product_magnitude;
+    \$60  = product_magnitude;
     if (i__ready) begin
-      \$65  = \$34 ;
+      \$60  = \$34 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$66  = product_negative;
+    \$61  = product_negative;
     if (i__ready) begin
-      \$66  = operands_negative;
+      \$61  = operands_negative;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$67  = product_nan;
+    \$62  = product_nan;
     if (i__ready) begin
-      \$67  = operands_nan;
+      \$62  = operands_nan;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$68  = product_inf;
+    \$63  = product_inf;
     if (i__ready) begin
-      \$68  = operands_inf;
+      \$63  = operands_inf;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$69  = restart;
-    if (\$35 ) begin
-      \$69  = \$40 ;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$70  = o__valid;
+    \$64  = o__valid;
     if (i__ready) begin
-      \$70  = \$41 ;
+      \$64  = \$35 ;
     end
     if (rst) begin
-      \$70  = 1'h0;
+      \$64  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$71  = acc;
-    if (\$42 ) begin
-      \$71  = \$45 [14:0];
+    \$65  = restart;
+    if (\$36 ) begin
+      \$65  = product_last;
+    end
+    if (rst) begin
+      \$65  = 1'h1;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$72  = nan_seen;
-    if (\$46 ) begin
-      \$72  = \$48 ;
+    \$66  = acc;
+    if (\$37 ) begin
+      \$66  = \$40 [14:0];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$73  = pos_inf_seen;
-    if (\$46 ) begin
-      \$73  = \$52 ;
+    \$67  = nan_seen;
+    if (\$41 ) begin
+      \$67  = \$43 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$74  = neg_inf_seen;
-    if (\$46 ) begin
-      \$74  = \$55 ;
+    \$68  = pos_inf_seen;
+    if (\$41 ) begin
+      \$68  = \$47 ;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$69  = neg_inf_seen;
+    if (\$41 ) begin
+      \$69  = \$50 ;
     end
   end
   assign advance = i__ready;

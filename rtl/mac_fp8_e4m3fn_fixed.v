@@ -155,14 +155,14 @@ module mac_fp8_e4m3fn_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, 
   wire \$19 ;
   wire \$190 ;
   wire \$191 ;
-  wire \$192 ;
-  wire \$193 ;
-  wire \$194 ;
+  wire [42:0] \$192 ;
+  wire [37:0] \$193 ;
+  wire [43:0] \$194 ;
   wire \$195 ;
   wire \$196 ;
-  wire [42:0] \$197 ;
-  wire [37:0] \$198 ;
-  wire [43:0] \$199 ;
+  wire \$197 ;
+  wire \$198 ;
+  wire \$199 ;
   wire \$2 ;
   wire \$20 ;
   wire \$200 ;
@@ -170,38 +170,33 @@ module mac_fp8_e4m3fn_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, 
   wire \$202 ;
   wire \$203 ;
   wire \$204 ;
-  wire \$205 ;
-  wire \$206 ;
-  wire \$207 ;
-  wire \$208 ;
-  wire \$209 ;
+  reg \$205 ;
+  reg \$206 ;
+  reg [3:0] \$207 ;
+  reg [3:0] \$208 ;
+  reg [3:0] \$209 ;
   wire \$21 ;
-  reg \$210 ;
+  reg [3:0] \$210 ;
   reg \$211 ;
-  reg [3:0] \$212 ;
-  reg [3:0] \$213 ;
-  reg [3:0] \$214 ;
-  reg [3:0] \$215 ;
+  reg \$212 ;
+  reg \$213 ;
+  reg \$214 ;
+  reg \$215 ;
   reg \$216 ;
-  reg \$217 ;
-  reg \$218 ;
+  reg [9:0] \$217 ;
+  reg [4:0] \$218 ;
   reg \$219 ;
   wire \$22 ;
   reg \$220 ;
   reg \$221 ;
-  reg [9:0] \$222 ;
-  reg [4:0] \$223 ;
+  reg \$222 ;
+  reg \$223 ;
   reg \$224 ;
-  reg \$225 ;
+  reg [42:0] \$225 ;
   reg \$226 ;
   reg \$227 ;
   reg \$228 ;
-  reg \$229 ;
   wire \$23 ;
-  reg [42:0] \$230 ;
-  reg \$231 ;
-  reg \$232 ;
-  reg \$233 ;
   wire \$24 ;
   wire \$25 ;
   wire \$26 ;
@@ -482,75 +477,70 @@ module mac_fp8_e4m3fn_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, 
   assign \$181  = ~ \$180 ;
   assign \$187  = \$184  + \$186 ;
   assign \$188  = operands_a_exponent + operands_b_exponent;
-  assign \$189  = i__ready | rst;
-  assign \$190  = product_valid & product_last;
-  assign \$191  = rst | \$190 ;
-  assign \$192  = ~ product_valid;
-  assign \$193  = \$192  & restart;
-  assign \$194  = \$191  | \$193 ;
-  assign \$195  = product_valid & product_last;
-  assign \$196  = i__ready & product_valid;
-  assign \$197  = restart ? 43'h00000000000 : acc;
-  assign \$198  = $signed(term_ones_complement) + $signed({ 1'h0, product_negative });
-  assign \$199  = $signed(\$197 ) + $signed(\$198 );
-  assign \$200  = i__ready & product_valid;
-  assign \$201  = restart ? 1'h0 : nan_seen;
-  assign \$202  = \$201  | product_nan;
-  assign \$203  = restart ? 1'h0 : pos_inf_seen;
-  assign \$204  = ~ product_negative;
-  assign \$205  = product_inf & \$204 ;
-  assign \$206  = \$203  | \$205 ;
-  assign \$207  = restart ? 1'h0 : neg_inf_seen;
-  assign \$208  = product_inf & product_negative;
-  assign \$209  = \$207  | \$208 ;
+  assign \$189  = product_valid & product_last;
+  assign \$190  = i__ready & product_valid;
+  assign \$191  = i__ready & product_valid;
+  assign \$192  = restart ? 43'h00000000000 : acc;
+  assign \$193  = $signed(term_ones_complement) + $signed({ 1'h0, product_negative });
+  assign \$194  = $signed(\$192 ) + $signed(\$193 );
+  assign \$195  = i__ready & product_valid;
+  assign \$196  = restart ? 1'h0 : nan_seen;
+  assign \$197  = \$196  | product_nan;
+  assign \$198  = restart ? 1'h0 : pos_inf_seen;
+  assign \$199  = ~ product_negative;
+  assign \$200  = product_inf & \$199 ;
+  assign \$201  = \$198  | \$200 ;
+  assign \$202  = restart ? 1'h0 : neg_inf_seen;
+  assign \$203  = product_inf & product_negative;
+  assign \$204  = \$202  | \$203 ;
   always @(posedge clk)
-    operands_valid <= \$210 ;
+    operands_valid <= \$205 ;
   always @(posedge clk)
-    operands_last <= \$211 ;
+    operands_last <= \$206 ;
   always @(posedge clk)
-    operands_a_significand <= \$212 ;
+    operands_a_significand <= \$207 ;
   always @(posedge clk)
-    operands_a_exponent <= \$213 ;
+    operands_a_exponent <= \$208 ;
   always @(posedge clk)
-    operands_b_significand <= \$214 ;
+    operands_b_significand <= \$209 ;
   always @(posedge clk)
-    operands_b_exponent <= \$215 ;
+    operands_b_exponent <= \$210 ;
   always @(posedge clk)
-    operands_drop <= \$216 ;
+    operands_drop <= \$211 ;
   always @(posedge clk)
-    operands_negative <= \$217 ;
+    operands_negative <= \$212 ;
   always @(posedge clk)
-    operands_nan <= \$218 ;
+    operands_nan <= \$213 ;
   always @(posedge clk)
-    operands_inf <= \$219 ;
+    operands_inf <= \$214 ;
   always @(posedge clk)
-    product_valid <= \$220 ;
+    product_valid <= \$215 ;
   always @(posedge clk)
-    product_last <= \$221 ;
+    product_last <= \$216 ;
   always @(posedge clk)
-    product_magnitude <= \$222 ;
+    product_magnitude <= \$217 ;
   always @(posedge clk)
-    product_shift <= \$223 ;
+    product_shift <= \$218 ;
   always @(posedge clk)
-    product_drop <= \$224 ;
+    product_drop <= \$219 ;
   always @(posedge clk)
-    product_negative <= \$225 ;
+    product_negative <= \$220 ;
   always @(posedge clk)
-    product_nan <= \$226 ;
+    product_nan <= \$221 ;
   always @(posedge clk)
-    product_inf <= \$227 ;
+    product_inf <= \$222 ;
   always @(posedge clk)
-    restart <= \$228 ;
+    o__valid <= \$223 ;
   always @(posedge clk)
-    o__valid <= \$229 ;
+    restart <= \$224 ;
   always @(posedge clk)
-    acc <= \$230 ;
+    acc <= \$225 ;
   always @(posedge clk)
-    nan_seen <= \$231 ;
+    nan_seen <= \$226 ;
   always @(posedge clk)
-    pos_inf_seen <= \$232 ;
+    pos_inf_seen <= \$227 ;
   always @(posedge clk)
-    neg_inf_seen <= \$233 ;
+    neg_inf_seen <= \$228 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
@@ -821,179 +811,182 @@ module mac_fp8_e4m3fn_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, 
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$210  = operands_valid;
+    \$205  = operands_valid;
     if (i__ready) begin
-      \$210  = i__valid;
+      \$205  = i__valid;
     end
     if (rst) begin
-      \$210  = 1'h0;
+      \$205  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$211  = operands_last;
+    \$206  = operands_last;
     if (i__ready) begin
-      \$211  = i__payload[16];
+      \$206  = i__payload[16];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$212  = operands_a_significand;
+    \$207  = operands_a_significand;
     if (i__ready) begin
-      \$212  = { a_hidden, i__payload[2:0] };
+      \$207  = { a_hidden, i__payload[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$213  = operands_a_exponent;
+    \$208  = operands_a_exponent;
     if (i__ready) begin
-      \$213  = { i__payload[6:4], \$3  };
+      \$208  = { i__payload[6:4], \$3  };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$214  = operands_b_significand;
+    \$209  = operands_b_significand;
     if (i__ready) begin
-      \$214  = { b_hidden, i__payload[10:8] };
+      \$209  = { b_hidden, i__payload[10:8] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$215  = operands_b_exponent;
+    \$210  = operands_b_exponent;
     if (i__ready) begin
-      \$215  = { i__payload[14:12], \$5  };
+      \$210  = { i__payload[14:12], \$5  };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$216  = operands_drop;
+    \$211  = operands_drop;
     if (i__ready) begin
-      \$216  = \$148 ;
+      \$211  = \$148 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$217  = operands_negative;
+    \$212  = operands_negative;
     if (i__ready) begin
-      \$217  = \$149 ;
+      \$212  = \$149 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$218  = operands_nan;
+    \$213  = operands_nan;
     if (i__ready) begin
-      \$218  = \$164 ;
+      \$213  = \$164 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$219  = operands_inf;
+    \$214  = operands_inf;
     if (i__ready) begin
-      \$219  = \$182 ;
+      \$214  = \$182 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$220  = product_valid;
+    \$215  = product_valid;
     if (i__ready) begin
-      \$220  = operands_valid;
+      \$215  = operands_valid;
     end
     if (rst) begin
-      \$220  = 1'h0;
+      \$215  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$221  = product_last;
+    \$216  = product_last;
     if (i__ready) begin
-      \$221  = operands_last;
+      \$216  = operands_last;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$222  = product_magnitude;
+    \$217  = product_magnitude;
     if (i__ready) begin
-      \$222  = \$187 ;
+      \$217  = \$187 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$223  = product_shift;
+    \$218  = product_shift;
     if (i__ready) begin
-      \$223  = \$188 ;
+      \$218  = \$188 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$224  = product_drop;
+    \$219  = product_drop;
     if (i__ready) begin
-      \$224  = operands_drop;
+      \$219  = operands_drop;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$225  = product_negative;
+    \$220  = product_negative;
     if (i__ready) begin
-      \$225  = operands_negative;
+      \$220  = operands_negative;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$226  = product_nan;
+    \$221  = product_nan;
     if (i__ready) begin
-      \$226  = operands_nan;
+      \$221  = operands_nan;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$227  = product_inf;
+    \$222  = product_inf;
     if (i__ready) begin
-      \$227  = operands_inf;
+      \$222  = operands_inf;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$228  = restart;
-    if (\$189 ) begin
-      \$228  = \$194 ;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$229  = o__valid;
+    \$223  = o__valid;
     if (i__ready) begin
-      \$229  = \$195 ;
+      \$223  = \$189 ;
     end
     if (rst) begin
-      \$229  = 1'h0;
+      \$223  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$230  = acc;
-    if (\$196 ) begin
-      \$230  = \$199 [42:0];
+    \$224  = restart;
+    if (\$190 ) begin
+      \$224  = product_last;
+    end
+    if (rst) begin
+      \$224  = 1'h1;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$231  = nan_seen;
-    if (\$200 ) begin
-      \$231  = \$202 ;
+    \$225  = acc;
+    if (\$191 ) begin
+      \$225  = \$194 [42:0];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$232  = pos_inf_seen;
-    if (\$200 ) begin
-      \$232  = \$206 ;
+    \$226  = nan_seen;
+    if (\$195 ) begin
+      \$226  = \$197 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$233  = neg_inf_seen;
-    if (\$200 ) begin
-      \$233  = \$209 ;
+    \$227  = pos_inf_seen;
+    if (\$195 ) begin
+      \$227  = \$201 ;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$228  = neg_inf_seen;
+    if (\$195 ) begin
+      \$228  = \$204 ;
     end
   end
   assign advance = i__ready;

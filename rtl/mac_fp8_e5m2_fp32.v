@@ -65,32 +65,27 @@ module mac_fp8_e5m2_fp32(i__valid, o__ready, clk, rst, i__ready, o__payload, o__
   wire \$110 ;
   wire \$111 ;
   wire \$112 ;
-  wire \$113 ;
-  wire \$114 ;
-  wire \$115 ;
-  wire \$116 ;
-  wire \$117 ;
-  reg \$118 ;
+  reg \$113 ;
+  reg \$114 ;
+  reg [2:0] \$115 ;
+  reg [4:0] \$116 ;
+  reg [2:0] \$117 ;
+  reg [4:0] \$118 ;
   reg \$119 ;
   wire \$12 ;
-  reg [2:0] \$120 ;
-  reg [4:0] \$121 ;
-  reg [2:0] \$122 ;
-  reg [4:0] \$123 ;
-  reg \$124 ;
-  reg \$125 ;
+  reg \$120 ;
+  reg \$121 ;
+  reg \$122 ;
+  reg \$123 ;
+  reg [5:0] \$124 ;
+  reg [5:0] \$125 ;
   reg \$126 ;
   reg \$127 ;
   reg \$128 ;
-  reg [5:0] \$129 ;
+  reg \$129 ;
   wire \$13 ;
-  reg [5:0] \$130 ;
-  reg \$131 ;
-  reg \$132 ;
-  reg \$133 ;
-  reg \$134 ;
-  reg \$135 ;
-  reg [31:0] \$136 ;
+  reg \$130 ;
+  reg [31:0] \$131 ;
   wire \$14 ;
   wire \$15 ;
   wire \$16 ;
@@ -352,52 +347,47 @@ module mac_fp8_e5m2_fp32(i__valid, o__ready, clk, rst, i__ready, o__payload, o__
   assign \$107  = \$66  & \$106 ;
   assign \$108  = operands_a_magnitude * operands_b_magnitude;
   assign \$109  = operands_a_shift + operands_b_shift;
-  assign \$110  = i__ready | rst;
-  assign \$111  = product_valid & product_last;
-  assign \$112  = rst | \$111 ;
-  assign \$113  = ~ product_valid;
-  assign \$114  = \$113  & restart;
-  assign \$115  = \$112  | \$114 ;
-  assign \$116  = product_valid & product_last;
-  assign \$117  = i__ready & product_valid;
+  assign \$110  = product_valid & product_last;
+  assign \$111  = i__ready & product_valid;
+  assign \$112  = i__ready & product_valid;
   always @(posedge clk)
-    operands_valid <= \$118 ;
+    operands_valid <= \$113 ;
   always @(posedge clk)
-    operands_last <= \$119 ;
+    operands_last <= \$114 ;
   always @(posedge clk)
-    operands_a_magnitude <= \$120 ;
+    operands_a_magnitude <= \$115 ;
   always @(posedge clk)
-    operands_a_shift <= \$121 ;
+    operands_a_shift <= \$116 ;
   always @(posedge clk)
-    operands_b_magnitude <= \$122 ;
+    operands_b_magnitude <= \$117 ;
   always @(posedge clk)
-    operands_b_shift <= \$123 ;
+    operands_b_shift <= \$118 ;
   always @(posedge clk)
-    operands_negative <= \$124 ;
+    operands_negative <= \$119 ;
   always @(posedge clk)
-    operands_nan <= \$125 ;
+    operands_nan <= \$120 ;
   always @(posedge clk)
-    operands_inf <= \$126 ;
+    operands_inf <= \$121 ;
   always @(posedge clk)
-    product_valid <= \$127 ;
+    product_valid <= \$122 ;
   always @(posedge clk)
-    product_last <= \$128 ;
+    product_last <= \$123 ;
   always @(posedge clk)
-    p_significand <= \$129 ;
+    p_significand <= \$124 ;
   always @(posedge clk)
-    p_shift <= \$130 ;
+    p_shift <= \$125 ;
   always @(posedge clk)
-    p_negative <= \$131 ;
+    p_negative <= \$126 ;
   always @(posedge clk)
-    p_nan <= \$132 ;
+    p_nan <= \$127 ;
   always @(posedge clk)
-    p_inf <= \$133 ;
+    p_inf <= \$128 ;
   always @(posedge clk)
-    restart <= \$134 ;
+    o__valid <= \$129 ;
   always @(posedge clk)
-    o__valid <= \$135 ;
+    restart <= \$130 ;
   always @(posedge clk)
-    o__payload <= \$136 ;
+    o__payload <= \$131 ;
   \mac_fp8_e5m2_fp32.add  add (
     .acc(acc),
     .p_inf(p_inf),
@@ -409,144 +399,147 @@ module mac_fp8_e5m2_fp32(i__valid, o__ready, clk, rst, i__ready, o__payload, o__
   );
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$118  = operands_valid;
+    \$113  = operands_valid;
     if (i__ready) begin
-      \$118  = i__valid;
+      \$113  = i__valid;
     end
     if (rst) begin
-      \$118  = 1'h0;
+      \$113  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$119  = operands_last;
+    \$114  = operands_last;
     if (i__ready) begin
-      \$119  = i__payload[16];
+      \$114  = i__payload[16];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$120  = operands_a_magnitude;
+    \$115  = operands_a_magnitude;
     if (i__ready) begin
-      \$120  = a_magnitude;
+      \$115  = a_magnitude;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$121  = operands_a_shift;
+    \$116  = operands_a_shift;
     if (i__ready) begin
-      \$121  = i__payload[6:2];
+      \$116  = i__payload[6:2];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$122  = operands_b_magnitude;
+    \$117  = operands_b_magnitude;
     if (i__ready) begin
-      \$122  = b_magnitude;
+      \$117  = b_magnitude;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$123  = operands_b_shift;
+    \$118  = operands_b_shift;
     if (i__ready) begin
-      \$123  = i__payload[14:10];
+      \$118  = i__payload[14:10];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$124  = operands_negative;
+    \$119  = operands_negative;
     if (i__ready) begin
-      \$124  = \$20 ;
+      \$119  = \$20 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$125  = operands_nan;
+    \$120  = operands_nan;
     if (i__ready) begin
-      \$125  = \$59 ;
+      \$120  = \$59 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$126  = operands_inf;
+    \$121  = operands_inf;
     if (i__ready) begin
-      \$126  = \$107 ;
+      \$121  = \$107 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$127  = product_valid;
+    \$122  = product_valid;
     if (i__ready) begin
-      \$127  = operands_valid;
+      \$122  = operands_valid;
     end
     if (rst) begin
-      \$127  = 1'h0;
+      \$122  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$128  = product_last;
+    \$123  = product_last;
     if (i__ready) begin
-      \$128  = operands_last;
+      \$123  = operands_last;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$129  = p_significand;
+    \$124  = p_significand;
     if (i__ready) begin
-      \$129  = \$108 ;
+      \$124  = \$108 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$130  = p_shift;
+    \$125  = p_shift;
     if (i__ready) begin
-      \$130  = \$109 ;
+      \$125  = \$109 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$131  = p_negative;
+    \$126  = p_negative;
     if (i__ready) begin
-      \$131  = operands_negative;
+      \$126  = operands_negative;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$132  = p_nan;
+    \$127  = p_nan;
     if (i__ready) begin
-      \$132  = operands_nan;
+      \$127  = operands_nan;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$133  = p_inf;
+    \$128  = p_inf;
     if (i__ready) begin
-      \$133  = operands_inf;
+      \$128  = operands_inf;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$134  = restart;
-    if (\$110 ) begin
-      \$134  = \$115 ;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$135  = o__valid;
+    \$129  = o__valid;
     if (i__ready) begin
-      \$135  = \$116 ;
+      \$129  = \$110 ;
     end
     if (rst) begin
-      \$135  = 1'h0;
+      \$129  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$136  = o__payload;
-    if (\$117 ) begin
-      \$136  = result;
+    \$130  = restart;
+    if (\$111 ) begin
+      \$130  = product_last;
+    end
+    if (rst) begin
+      \$130  = 1'h1;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$131  = o__payload;
+    if (\$112 ) begin
+      \$131  = result;
     end
   end
   assign advance = i__ready;

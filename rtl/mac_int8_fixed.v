@@ -53,27 +53,22 @@
 module mac_int8_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, o__valid, i__payload);
   reg \$auto$verilog_backend.cc:2355:dump_module$1  = 0;
   wire \$1 ;
-  wire \$10 ;
-  wire [21:0] \$11 ;
-  wire [22:0] \$12 ;
+  reg [7:0] \$10 ;
+  reg [7:0] \$11 ;
+  reg \$12 ;
   reg \$13 ;
-  reg \$14 ;
-  reg [7:0] \$15 ;
-  reg [7:0] \$16 ;
-  reg \$17 ;
-  reg \$18 ;
-  reg [15:0] \$19 ;
+  reg [15:0] \$14 ;
+  reg \$15 ;
+  reg \$16 ;
+  reg [21:0] \$17 ;
   wire [15:0] \$2 ;
-  reg \$20 ;
-  reg \$21 ;
-  reg [21:0] \$22 ;
   wire \$3 ;
   wire \$4 ;
   wire \$5 ;
-  wire \$6 ;
-  wire \$7 ;
-  wire \$8 ;
-  wire \$9 ;
+  wire [21:0] \$6 ;
+  wire [22:0] \$7 ;
+  reg \$8 ;
+  reg \$9 ;
   reg [21:0] acc = 22'h000000;
   wire advance;
   input clk;
@@ -109,113 +104,111 @@ module mac_int8_fixed(i__valid, o__ready, clk, rst, i__ready, o__payload, o__val
   assign \$1  = ~ o__valid;
   assign i__ready = \$1  | o__ready;
   assign \$2  = $signed(operands_a) * $signed(operands_b);
-  assign \$3  = i__ready | rst;
-  assign \$4  = product_valid & product_last;
-  assign \$5  = rst | \$4 ;
-  assign \$6  = ~ product_valid;
-  assign \$7  = \$6  & restart;
-  assign \$8  = \$5  | \$7 ;
-  assign \$9  = product_valid & product_last;
-  assign \$10  = i__ready & product_valid;
-  assign \$11  = restart ? 22'h000000 : acc;
-  assign \$12  = $signed(\$11 ) + $signed(product_product);
+  assign \$3  = product_valid & product_last;
+  assign \$4  = i__ready & product_valid;
+  assign \$5  = i__ready & product_valid;
+  assign \$6  = restart ? 22'h000000 : acc;
+  assign \$7  = $signed(\$6 ) + $signed(product_product);
   always @(posedge clk)
-    operands_valid <= \$13 ;
+    operands_valid <= \$8 ;
   always @(posedge clk)
-    operands_last <= \$14 ;
+    operands_last <= \$9 ;
   always @(posedge clk)
-    operands_a <= \$15 ;
+    operands_a <= \$10 ;
   always @(posedge clk)
-    operands_b <= \$16 ;
+    operands_b <= \$11 ;
   always @(posedge clk)
-    product_valid <= \$17 ;
+    product_valid <= \$12 ;
   always @(posedge clk)
-    product_last <= \$18 ;
+    product_last <= \$13 ;
   always @(posedge clk)
-    product_product <= \$19 ;
+    product_product <= \$14 ;
   always @(posedge clk)
-    restart <= \$20 ;
+    o__valid <= \$15 ;
   always @(posedge clk)
-    o__valid <= \$21 ;
+    restart <= \$16 ;
   always @(posedge clk)
-    acc <= \$22 ;
+    acc <= \$17 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$13  = operands_valid;
+    \$8  = operands_valid;
     if (i__ready) begin
-      \$13  = i__valid;
+      \$8  = i__valid;
     end
     if (rst) begin
-      \$13  = 1'h0;
+      \$8  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$14  = operands_last;
+    \$9  = operands_last;
     if (i__ready) begin
-      \$14  = i__payload[16];
+      \$9  = i__payload[16];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$15  = operands_a;
+    \$10  = operands_a;
     if (i__ready) begin
-      \$15  = i__payload[7:0];
+      \$10  = i__payload[7:0];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$16  = operands_b;
+    \$11  = operands_b;
     if (i__ready) begin
-      \$16  = i__payload[15:8];
+      \$11  = i__payload[15:8];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$17  = product_valid;
+    \$12  = product_valid;
     if (i__ready) begin
-      \$17  = operands_valid;
+      \$12  = operands_valid;
     end
     if (rst) begin
-      \$17  = 1'h0;
+      \$12  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$18  = product_last;
+    \$13  = product_last;
     if (i__ready) begin
-      \$18  = operands_last;
+      \$13  = operands_last;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$19  = product_product;
+    \$14  = product_product;
     if (i__ready) begin
-      \$19  = \$2 ;
+      \$14  = \$2 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$20  = restart;
-    if (\$3 ) begin
-      \$20  = \$8 ;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$21  = o__valid;
+    \$15  = o__valid;
     if (i__ready) begin
-      \$21  = \$9 ;
+      \$15  = \$3 ;
     end
     if (rst) begin
-      \$21  = 1'h0;
+      \$15  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$22  = acc;
-    if (\$10 ) begin
-      \$22  = \$12 [21:0];
+    \$16  = restart;
+    if (\$4 ) begin
+      \$16  = product_last;
+    end
+    if (rst) begin
+      \$16  = 1'h1;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$17  = acc;
+    if (\$5 ) begin
+      \$17  = \$7 [21:0];
     end
   end
   assign advance = i__ready;

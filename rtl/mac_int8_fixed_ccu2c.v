@@ -76,23 +76,18 @@ module mac_int8_fixed_ccu2c(i__valid, o__ready, clk, rst, i__ready, o__payload, 
   wire \$26 ;
   wire \$27 ;
   wire \$28 ;
-  wire \$29 ;
+  reg \$29 ;
   wire \$3 ;
-  wire \$30 ;
-  wire \$31 ;
-  wire \$32 ;
-  wire \$33 ;
+  reg \$30 ;
+  reg [7:0] \$31 ;
+  reg [7:0] \$32 ;
+  reg \$33 ;
   reg \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg \$38 ;
-  reg \$39 ;
+  reg [15:0] \$35 ;
+  reg \$36 ;
+  reg \$37 ;
+  reg [21:0] \$38 ;
   wire \$4 ;
-  reg [15:0] \$40 ;
-  reg \$41 ;
-  reg \$42 ;
-  reg [21:0] \$43 ;
   wire \$5 ;
   wire \$6 ;
   wire \$7 ;
@@ -147,34 +142,29 @@ module mac_int8_fixed_ccu2c(i__valid, o__ready, clk, rst, i__ready, o__payload, 
   assign \$1  = ~ o__valid;
   assign i__ready = \$1  | o__ready;
   assign \$2  = $signed(operands_a) * $signed(operands_b);
-  assign \$3  = i__ready | rst;
-  assign \$4  = product_valid & product_last;
-  assign \$5  = rst | \$4 ;
-  assign \$6  = ~ product_valid;
-  assign \$7  = \$6  & restart;
-  assign \$8  = \$5  | \$7 ;
-  assign \$9  = product_valid & product_last;
-  assign \$10  = i__ready & product_valid;
+  assign \$3  = product_valid & product_last;
+  assign \$4  = i__ready & product_valid;
+  assign \$5  = i__ready & product_valid;
   always @(posedge clk)
-    operands_valid <= \$34 ;
+    operands_valid <= \$29 ;
   always @(posedge clk)
-    operands_last <= \$35 ;
+    operands_last <= \$30 ;
   always @(posedge clk)
-    operands_a <= \$36 ;
+    operands_a <= \$31 ;
   always @(posedge clk)
-    operands_b <= \$37 ;
+    operands_b <= \$32 ;
   always @(posedge clk)
-    product_valid <= \$38 ;
+    product_valid <= \$33 ;
   always @(posedge clk)
-    product_last <= \$39 ;
+    product_last <= \$34 ;
   always @(posedge clk)
-    product_product <= \$40 ;
+    product_product <= \$35 ;
   always @(posedge clk)
-    restart <= \$41 ;
+    o__valid <= \$36 ;
   always @(posedge clk)
-    o__valid <= \$42 ;
+    restart <= \$37 ;
   always @(posedge clk)
-    acc_add_acc <= \$43 ;
+    acc_add_acc <= \$38 ;
   CCU2C #(
     .INIT0(16'hc60c),
     .INIT1(16'hc60c),
@@ -191,8 +181,8 @@ module mac_int8_fixed_ccu2c(i__valid, o__ready, clk, rst, i__ready, o__payload, 
     .COUT(acc_add0_cout),
     .D0(1'h1),
     .D1(1'h1),
-    .S0(\$11 ),
-    .S1(\$12 )
+    .S0(\$6 ),
+    .S1(\$7 )
   );
   CCU2C #(
     .INIT0(16'hc60c),
@@ -210,8 +200,8 @@ module mac_int8_fixed_ccu2c(i__valid, o__ready, clk, rst, i__ready, o__payload, 
     .COUT(acc_add1_cout),
     .D0(1'h1),
     .D1(1'h1),
-    .S0(\$13 ),
-    .S1(\$14 )
+    .S0(\$8 ),
+    .S1(\$9 )
   );
   CCU2C #(
     .INIT0(16'hc60c),
@@ -226,11 +216,11 @@ module mac_int8_fixed_ccu2c(i__valid, o__ready, clk, rst, i__ready, o__payload, 
     .C0(restart),
     .C1(restart),
     .CIN(acc_add9_cout),
-    .COUT(\$31 ),
+    .COUT(\$26 ),
     .D0(1'h1),
     .D1(1'h1),
-    .S0(\$32 ),
-    .S1(\$33 )
+    .S0(\$27 ),
+    .S1(\$28 )
   );
   CCU2C #(
     .INIT0(16'hc60c),
@@ -248,8 +238,8 @@ module mac_int8_fixed_ccu2c(i__valid, o__ready, clk, rst, i__ready, o__payload, 
     .COUT(acc_add2_cout),
     .D0(1'h1),
     .D1(1'h1),
-    .S0(\$15 ),
-    .S1(\$16 )
+    .S0(\$10 ),
+    .S1(\$11 )
   );
   CCU2C #(
     .INIT0(16'hc60c),
@@ -267,8 +257,8 @@ module mac_int8_fixed_ccu2c(i__valid, o__ready, clk, rst, i__ready, o__payload, 
     .COUT(acc_add3_cout),
     .D0(1'h1),
     .D1(1'h1),
-    .S0(\$17 ),
-    .S1(\$18 )
+    .S0(\$12 ),
+    .S1(\$13 )
   );
   CCU2C #(
     .INIT0(16'hc60c),
@@ -286,8 +276,8 @@ module mac_int8_fixed_ccu2c(i__valid, o__ready, clk, rst, i__ready, o__payload, 
     .COUT(acc_add4_cout),
     .D0(1'h1),
     .D1(1'h1),
-    .S0(\$19 ),
-    .S1(\$20 )
+    .S0(\$14 ),
+    .S1(\$15 )
   );
   CCU2C #(
     .INIT0(16'hc60c),
@@ -305,8 +295,8 @@ module mac_int8_fixed_ccu2c(i__valid, o__ready, clk, rst, i__ready, o__payload, 
     .COUT(acc_add5_cout),
     .D0(1'h1),
     .D1(1'h1),
-    .S0(\$21 ),
-    .S1(\$22 )
+    .S0(\$16 ),
+    .S1(\$17 )
   );
   CCU2C #(
     .INIT0(16'hc60c),
@@ -324,8 +314,8 @@ module mac_int8_fixed_ccu2c(i__valid, o__ready, clk, rst, i__ready, o__payload, 
     .COUT(acc_add6_cout),
     .D0(1'h1),
     .D1(1'h1),
-    .S0(\$23 ),
-    .S1(\$24 )
+    .S0(\$18 ),
+    .S1(\$19 )
   );
   CCU2C #(
     .INIT0(16'hc60c),
@@ -343,8 +333,8 @@ module mac_int8_fixed_ccu2c(i__valid, o__ready, clk, rst, i__ready, o__payload, 
     .COUT(acc_add7_cout),
     .D0(1'h1),
     .D1(1'h1),
-    .S0(\$25 ),
-    .S1(\$26 )
+    .S0(\$20 ),
+    .S1(\$21 )
   );
   CCU2C #(
     .INIT0(16'hc60c),
@@ -362,8 +352,8 @@ module mac_int8_fixed_ccu2c(i__valid, o__ready, clk, rst, i__ready, o__payload, 
     .COUT(acc_add8_cout),
     .D0(1'h1),
     .D1(1'h1),
-    .S0(\$27 ),
-    .S1(\$28 )
+    .S0(\$22 ),
+    .S1(\$23 )
   );
   CCU2C #(
     .INIT0(16'hc60c),
@@ -381,92 +371,95 @@ module mac_int8_fixed_ccu2c(i__valid, o__ready, clk, rst, i__ready, o__payload, 
     .COUT(acc_add9_cout),
     .D0(1'h1),
     .D1(1'h1),
-    .S0(\$29 ),
-    .S1(\$30 )
+    .S0(\$24 ),
+    .S1(\$25 )
   );
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$34  = operands_valid;
+    \$29  = operands_valid;
     if (i__ready) begin
-      \$34  = i__valid;
+      \$29  = i__valid;
     end
     if (rst) begin
-      \$34  = 1'h0;
+      \$29  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$35  = operands_last;
+    \$30  = operands_last;
     if (i__ready) begin
-      \$35  = i__payload[16];
+      \$30  = i__payload[16];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$36  = operands_a;
+    \$31  = operands_a;
     if (i__ready) begin
-      \$36  = i__payload[7:0];
+      \$31  = i__payload[7:0];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$37  = operands_b;
+    \$32  = operands_b;
     if (i__ready) begin
-      \$37  = i__payload[15:8];
+      \$32  = i__payload[15:8];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$38  = product_valid;
+    \$33  = product_valid;
     if (i__ready) begin
-      \$38  = operands_valid;
+      \$33  = operands_valid;
     end
     if (rst) begin
-      \$38  = 1'h0;
+      \$33  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$39  = product_last;
+    \$34  = product_last;
     if (i__ready) begin
-      \$39  = operands_last;
+      \$34  = operands_last;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$40  = product_product;
+    \$35  = product_product;
     if (i__ready) begin
-      \$40  = \$2 ;
+      \$35  = \$2 ;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$41  = restart;
-    if (\$3 ) begin
-      \$41  = \$8 ;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$42  = o__valid;
+    \$36  = o__valid;
     if (i__ready) begin
-      \$42  = \$9 ;
+      \$36  = \$3 ;
     end
     if (rst) begin
-      \$42  = 1'h0;
+      \$36  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$43  = acc_add_acc;
-    if (\$10 ) begin
-      \$43  = { \$33 , \$32 , \$30 , \$29 , \$28 , \$27 , \$26 , \$25 , \$24 , \$23 , \$22 , \$21 , \$20 , \$19 , \$18 , \$17 , \$16 , \$15 , \$14 , \$13 , \$12 , \$11  };
+    \$37  = restart;
+    if (\$4 ) begin
+      \$37  = product_last;
+    end
+    if (rst) begin
+      \$37  = 1'h1;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$38  = acc_add_acc;
+    if (\$5 ) begin
+      \$38  = { \$28 , \$27 , \$25 , \$24 , \$23 , \$22 , \$21 , \$20 , \$19 , \$18 , \$17 , \$16 , \$15 , \$14 , \$13 , \$12 , \$11 , \$10 , \$9 , \$8 , \$7 , \$6  };
     end
   end
   assign advance = i__ready;
   assign acc = acc_add_acc;
   assign acc_add_addend = { product_product[15], product_product[15], product_product[15], product_product[15], product_product[15], product_product[15], product_product };
-  assign acc_add_sum = { \$33 , \$32 , \$30 , \$29 , \$28 , \$27 , \$26 , \$25 , \$24 , \$23 , \$22 , \$21 , \$20 , \$19 , \$18 , \$17 , \$16 , \$15 , \$14 , \$13 , \$12 , \$11  };
+  assign acc_add_sum = { \$28 , \$27 , \$25 , \$24 , \$23 , \$22 , \$21 , \$20 , \$19 , \$18 , \$17 , \$16 , \$15 , \$14 , \$13 , \$12 , \$11 , \$10 , \$9 , \$8 , \$7 , \$6  };
   assign \i__payload.a  = i__payload[7:0];
   assign \i__payload.b  = i__payload[15:8];
   assign \i__payload.last  = i__payload[16];
