@@ -8,6 +8,7 @@ import dataclasses
 import json
 
 import pytest
+from amaranth import C
 from mac_batches import check_batch, emit_with_broken
 
 from hwgen.gen import accumulate
@@ -96,7 +97,7 @@ def manifests(tmp_path_factory) -> dict:
     original = accumulate.accumulate_carry_save
 
     def without_plus_one(m, o, item, advance, acc, term, *stages):
-        original(m, o, item, advance, acc, dataclasses.replace(term, carry_in=None), *stages)
+        original(m, o, item, advance, acc, dataclasses.replace(term, carry_in=C(0, 1)), *stages)
 
     def patch(monkeypatch):
         monkeypatch.setattr(accumulate, "accumulate_carry_save", without_plus_one)

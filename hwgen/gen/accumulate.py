@@ -44,6 +44,12 @@ class FixedTerm:
         """(nan, pos_inf, neg_inf), or () without flags."""
         return () if self.nan is None else (self.nan, self.pos_inf, self.neg_inf)
 
+    @property
+    def parts(self) -> tuple[Value, Value]:
+        """(value, carry_in) whose sum is ``addend``: the ones' complement and its +1 where the term has
+        them apart, else (addend, 0)."""
+        return (self.addend, C(0, 1)) if self.value is None else (self.value, self.carry_in)
+
 
 @dataclass(frozen=True)
 class FloatTerm:
@@ -154,9 +160,8 @@ def accumulate(m, o, item: dict, advance: Value, acc: Accumulator, term: FixedTe
     if adder == "ccu2c":
         from hwgen.gen.ccu2c import restart_add
 
-        separate = term.value is not None  # ones' complement and +1: the +1 is the chain's carry-in
-        following = restart_add(m, "acc_add", total, term.value if separate else term.addend, restart,
-                                term.carry_in if separate else C(0, 1))
+        value, carry_in = term.parts  # the +1 of a ones' complement is the chain's carry-in
+        following = restart_add(m, "acc_add", total, value, restart, carry_in)
     else:
         following = Mux(restart, 0, total) + term.addend
     with m.If(step):
@@ -180,8 +185,7 @@ def accumulate_in_two_stages(m, o, item: dict, advance: Value, acc: Accumulator,
     """
     width = acc.width
     low_bits = (width + 1) // 2
-    value = term.addend if term.value is None else term.value
-    carry_in = 0 if term.carry_in is None else term.carry_in
+    value, carry_in = term.parts  # the +1 of a ones' complement is the low adder's carry-in
     addend = Signal(signed(width), name="acc_addend")
     m.d.comb += addend.eq(value)
     # The term's bits above the low half that are not all copies of its sign, and one sign bit: the
@@ -239,7 +243,7 @@ def accumulate_carry_save(m, o, item: dict, advance: Value, acc: Accumulator, te
     pipeline's stages (latency stays ``pipeline``).
     """
     width = acc.width
-    value = term.addend if term.value is None else term.value
+    value, carry_in = term.parts  # the +1 of a ones' complement goes into the carries' free bit 0
     addend = Signal(signed(width), name="acc_addend")
     m.d.comb += addend.eq(value)
     restart = restart_flag(m, item, advance)
@@ -248,7 +252,6 @@ def accumulate_carry_save(m, o, item: dict, advance: Value, acc: Accumulator, te
     carries = Signal(width, name="acc_carries", reset_less=True)
     kept_sums, kept_carries = Mux(restart, 0, sums), Mux(restart, 0, carries)
     majority = (kept_sums & kept_carries) | (kept_sums & addend) | (kept_carries & addend)
-    carry_in = C(0, 1) if term.carry_in is None else term.carry_in
     # The next stage's item: valid, and last (it makes o.valid).
     valid, last = Signal(name="acc_valid"), Signal(name="acc_last", reset_less=True)
     flags = [Signal(name=f"acc_{flag}_seen", reset_less=True) for flag in FLAGS if term.flags]
@@ -272,11 +275,10 @@ def accumulate_carry_save(m, o, item: dict, advance: Value, acc: Accumulator, te
         name = f"acc_piece{index + 1}"
         registered = register_stage(m, {"done": Cat(*done, piece[:bits]), "carry": piece[bits],
                                         "sums": sums[bits:], "carries": carries[bits:], "last": last,
-                                        "valid": valid, **{f"{flag}_seen": seen for flag, seen in
-                                                           zip(FLAGS, flags, strict=False)}}, advance, name)
+                                        "valid": valid, "seen": flags}, advance, name)
         done, carry = [registered["done"]], registered["carry"]
-        sums, carries, last, valid = (registered[key] for key in ("sums", "carries", "last", "valid"))
-        flags = [registered[f"{flag}_seen"] for flag in FLAGS[:len(flags)]]
+        sums, carries, last, valid, flags = (registered[key] for key in ("sums", "carries", "last", "valid",
+                                                                        "seen"))
     total = Signal(signed(width), name="acc", reset_less=True)
     seen = [Signal(name=f"{flag}_seen", reset_less=True) for flag in FLAGS if term.flags]
     with m.If(advance):

@@ -31,8 +31,8 @@ ACC_STAGES = (1, 2, 3, 4)
 HALVES_STAGES = 2  # the split into halves has two stages; more are carry-save only
 # The fixed accumulator's adder: "inferred" (synthesis maps `(restart ? 0 : acc) + term`); "ccu2c": a
 # chain of instantiated ECP5 CCU2C carry cells whose LUTs also apply the restart (hwgen.gen.ccu2c), which
-# Yosys's mapping puts in a LUT per bit of its own; or "carry_save" (with acc_stages 2): the sum kept as
-# two vectors, a full adder per bit and no carry chain in the loop, added up in the second stage
+# Yosys's mapping puts in a LUT per bit of its own; or "carry_save" (with acc_stages 2 to 4): the sum kept
+# as two vectors, a full adder per bit and no carry chain in the loop, added up in the other stages
 # (hwgen.gen.accumulate.accumulate_carry_save).
 ACC_ADDERS = ("inferred", "ccu2c", "carry_save")
 CCU2C_TARGETS = ("ecp5",)  # the synthesis targets that map an instantiated CCU2C
@@ -110,7 +110,8 @@ def check_acc_adder(adder, acc: Accumulator, dsp: str, stages: int) -> str:
             raise ValueError(f"acc_adder ccu2c and dsp {dsp} exclude each other (the DSP holds the "
                              f"accumulator)")
         if stages != 1:
-            raise ValueError("acc_adder ccu2c and acc_stages 2 exclude each other (one adder of one stage)")
+            raise ValueError(f"acc_adder ccu2c and acc_stages {stages} exclude each other (one adder of one "
+                             "stage)")
     if adder == "carry_save" and stages == 1:
         # check_acc_stages has refused a float accumulator and the DSP mappings for more stages already
         raise ValueError(f"acc_adder carry_save needs acc_stages {', '.join(map(str, ACC_STAGES[1:]))} (the "
@@ -187,8 +188,8 @@ class MacSpec(UnitSpec):
 
     @property
     def module_name(self) -> str:
-        """``mac_<a>[_<b>]_<acc>[_k<K>][_lmul][_p<N>][_sb_mac16][_acc2][_ccu2c]``, e.g.
-        ``mac_fp8_e4m3fn_fixed``."""
+        """``mac_<a>[_<b>]_<acc>[_k<K>][_lmul][_p<N>][_sb_mac16][_acc<S>][_<adder>]``, e.g.
+        ``mac_fp8_e4m3fn_fixed``, ``mac_fp4_e2m1_fixed_p5_acc2_carry_save``."""
         return "_".join(["mac", operands_name(self.format_a, self.format_b), self.acc.replace(":", ""),
                          *self._shape()])
 
@@ -224,7 +225,8 @@ class MacSpec(UnitSpec):
         """Every depth as it is, each followed (where the design allows it) by ``dsp = "sb_mac16"`` on
         iCE40 with DSPs allowed (product register and accumulator in the DSPs) and by
         ``acc_adder = "ccu2c"`` on ECP5 (the restart inside the carry cells); then one depth more with
-        ``acc_stages = 2`` (the accumulator's addition split in two). A design that names a placement
+        ``acc_stages = 2`` (the accumulator's addition split in two) and with the carry-save accumulator,
+        whose sum in 1, 2, 3 pieces takes that depth and the two after it. A design that names a placement
         keeps it."""
         # Where the registers go besides the depth, and the depths each placement is tried at: a split
         # accumulator takes one of the pipeline's stages, so it is tried once every cut point has its
@@ -246,7 +248,7 @@ class MacSpec(UnitSpec):
             placements.append(((("acc_stages", stages), ("acc_adder", "carry_save")), range(depth, depth + 1),
                                range(1, depth + 1)))
         candidates = []
-        for depth in range(1, every_cut + len(ACC_STAGES) - 1):
+        for depth in range(1, max(named[-1] for _, _, named in placements) + 1):
             for placement, depths, named_depths in placements:
                 given = {name: options.get(name, cls.default(name)) for name, _ in placement}
                 if any(given[name] not in (cls.default(name), value) for name, value in placement):
