@@ -11,8 +11,8 @@ The search (:class:`DepthSearch`) measures the depths of the spec's range (``1 .
 in increasing order and stops at the first whose measured Fmax is at least the request (after measuring
 the other placements of that depth, of which the smallest that meets is chosen). It assumes no
 monotonicity: depth N+1 is measured even when N was slower than N-1. When no depth meets the request,
-every depth has been measured and the fastest is chosen (the smallest such depth on a tie), marked not
-met.
+every depth has been measured and the smallest design within :data:`NEAR_FASTEST` of the fastest is
+chosen (the earliest on a tie), marked not met.
 
 Every depth tried is an ordinary point of the results store, measured by the sweep machinery
 (:func:`hwgen.fpga.sweep.measure_plan`), so its row is cached under the usual content key and a repeated
@@ -37,6 +37,10 @@ from hwgen.specs import canonical_json, spec_kind
 XC7 = xc7_timing.TARGET
 FMAX_TARGETS = ("ice40", "ecp5", XC7, ASIC)
 MAX_FMAX_MHZ = 10_000.0  # nextpnr takes target frequencies below this
+# When no depth meets: a design this much slower than the fastest (a fraction of its Fmax) counts as
+# fast, and the smallest of those is chosen. nextpnr's Fmax of one design moves 2-13 % between seeds
+# (ice40 / ecp5 MACs, seeds 1-3), so a smaller gap does not say which design is faster.
+NEAR_FASTEST = 0.02
 TIMING_TOOLS = ("ice40 or ecp5 (nextpnr Fmax after place and route), xc7 (an estimate from Yosys's cell "
                 "timing, no place and route) or asic (OpenSTA)")
 
@@ -264,15 +268,26 @@ class DepthSearch:
     @property
     def chosen(self) -> Trial | None:
         """The smallest of the candidates that meet at the first meeting depth, or (none meets) the
-        fastest measured one; None when the search is not over or no depth could be measured."""
+        smallest of those within :data:`NEAR_FASTEST` of the fastest; None when the search is not
+        over or no depth could be measured. Equals in size: the earlier."""
         if not self.done:
             return None
         if (first := self._first_meeting()) is not None:
             rivals = [trial for trial in self.trials
                       if trial.pipeline == first.pipeline and self._meets(trial)]
             return min(rivals, key=lambda trial: area_rank(trial.row))  # first of equals: the earlier
-        measured = [trial for trial in self.trials if trial.fmax_mhz is not None]
-        return max(measured, key=lambda trial: trial.fmax_mhz, default=None)  # first of equals: smallest
+        fastest = fastest_trial(self.trials)
+        if fastest is None:
+            return None
+        near = [trial for trial in self.trials
+                if trial.fmax_mhz is not None and trial.fmax_mhz >= fastest.fmax_mhz * (1 - NEAR_FASTEST)]
+        return min(near, key=lambda trial: area_rank(trial.row))
+
+
+def fastest_trial(trials: Iterable[Trial]) -> Trial | None:
+    """The fastest of *trials* measured (the earlier of equals); None when none could be measured."""
+    return max((trial for trial in trials if trial.fmax_mhz is not None),
+               key=lambda trial: trial.fmax_mhz, default=None)
 
 
 def search_pipeline(depths: Iterable[int], measure: Callable[[int], float | None],
@@ -421,8 +436,14 @@ class FmaxChoice:
                       f"smallest depth that does{smallest}; {area}")
         else:
             depths = sorted({trial.pipeline for trial in self.trials})
-            result = (f"not reached by any pipeline {depths[0]}..{depths[-1]}: the highest is "
-                      f"{self.achieved_mhz:.2f} MHz with pipeline {chosen}, chosen (met: false); "
+            fastest = fastest_trial(self.trials)
+            if fastest.fmax_mhz > self.achieved_mhz:
+                highest = (f"the highest is {fastest.fmax_mhz:.2f} MHz with pipeline {fastest.candidate}; "
+                           f"chosen: pipeline {chosen} at {self.achieved_mhz:.2f} MHz, the smallest "
+                           f"within {NEAR_FASTEST:.0%} of it")
+            else:
+                highest = f"the highest is {self.achieved_mhz:.2f} MHz with pipeline {chosen}, chosen"
+            result = (f"not reached by any pipeline {depths[0]}..{depths[-1]}: {highest} (met: false); "
                       f"{area}")
         failed = f"; {self.failed} depth(s) failed and were passed over" if self.failed else ""
         lines = [f"{label}: {result}{failed}", f"  tried pipeline {tried}"]

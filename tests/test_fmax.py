@@ -73,6 +73,22 @@ def test_when_no_depth_meets_every_depth_is_measured_and_the_fastest_chosen():
     assert (search.chosen.pipeline, search.chosen.fmax_mhz, search.met) == (2, 125.0, False)  # 2 before 4
 
 
+def test_when_no_depth_meets_the_smallest_design_within_the_seed_noise_of_the_fastest_is_chosen():
+    deep, shallow, slow = Candidate(7, (("acc_stages", 4),)), Candidate(5, (("acc_stages", 2),)), Candidate(4)
+    rows = {deep: {"luts": 85, "ffs": 131, "dsps": 0}, shallow: {"luts": 73, "ffs": 71, "dsps": 0},
+            slow: {"luts": 60, "ffs": 40, "dsps": 0}}
+    assert fmax.NEAR_FASTEST == 0.02
+    for fmax_by_candidate, chosen in (
+            ({slow: 80.0, shallow: 87.89, deep: 88.39}, shallow),  # 0.6 % slower and smaller
+            ({slow: 80.0, shallow: 86.00, deep: 88.39}, deep),  # 2.7 % slower: the fastest
+            ({slow: 87.0, shallow: 87.89, deep: 88.39}, slow)):  # all three within 2 %: the smallest
+        search = DepthSearch([slow, shallow, deep], 150)
+        while (candidate := search.next_depth()) is not None:
+            search.record(candidate, fmax_by_candidate[candidate], rows[candidate])
+        assert not search.met and search.chosen.candidate == chosen
+        assert fmax.fastest_trial(search.trials).candidate == deep
+
+
 def test_failed_depths_are_passed_over_and_all_failed_chooses_nothing():
     measure, measured = stub({1: None, 2: 90.0, 3: 180.0})
     search = search_pipeline(range(1, 4), measure, 150)
