@@ -417,13 +417,19 @@ endmodule
 # -- hwgen with parts of its contract tied off -------------------------------------------------
 # Cumulative variants; each is Yosys commands run in pre_synth on hwgen's own module (after proc),
 # so net names stay hwgen's. The tied-off logic is then removed by the flow's own opt passes.
-def ablation_commands(variant: str, module: str, width: int, minifloat: bool) -> tuple[str, ...]:
+def ablation_commands(variant: str, module: str, width: int, minifloat: bool,
+                      stage_valids: tuple[str, ...] = ()) -> tuple[str, ...]:
     steps = ABLATIONS[: ABLATIONS.index(variant) + 1]
     commands = ["proc", f"cd {module}"]
     if "no backpressure" in steps:  # o.ready = 1: the sink always takes an output
         commands += ["delete -port w:o__ready", "connect -set o__ready 1'1"]
     if "no valid" in steps:  # i.valid = 1: an operand pair every cycle
         commands += ["delete -port w:i__valid", "connect -set i__valid 1'1"]
+        # The stages' registered valid flags then load 1 every cycle, but they power up 0, so Yosys
+        # cannot fold them: tie them to 1 as well, or the accumulator keeps its valid gating.
+        for stage in stage_valids:
+            commands += [f"delete w:{stage} %ci1:+$dff,$sdff,$dffe,$sdffe[Q] w:{stage} %d",
+                         f"connect -set {stage} 1'1"]
     if "no restart" in steps:  # the sum never restarts: the restart flag is 0, no `last`
         commands += ["delete w:restart %ci1:+$dff,$sdff,$dffe,$sdffe[Q] w:restart %d",
                      "connect -set restart 1'0"]
@@ -445,7 +451,10 @@ def ablate(task: dict) -> dict:
     unit = work / f"{design['module']}.v"
     unit.write_text(design["verilog"])
     row = {k: task[k] for k in ("format", "depth", "target", "variant")}
-    commands = ablation_commands(task["variant"], design["module"], design["width"], task["minifloat"])
+    registered = set(re.findall(r"^\s*(\w+_valid) <= ", design["verilog"], re.M))
+    stage_valids = tuple(sorted(registered - {"o__valid"}))
+    commands = ablation_commands(task["variant"], design["module"], design["width"], task["minifloat"],
+                                 stage_valids)
     options = SynthOptions(dsp=dsp, extra_commands={"pre_synth": commands})
     try:
         cells = synthesize(unit, design["module"], family, options=options, work_dir=work / "synth",
