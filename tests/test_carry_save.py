@@ -49,8 +49,8 @@ def test_what_the_adder_refuses(options, message):
 
 def test_an_fmax_search_tries_each_number_of_pieces_one_depth_further():
     tried = MacSpec.fmax_candidates(FP8, "ice40")
-    assert tried[-3:] == tuple((depth, (("acc_stages", stages), ("acc_adder", "carry_save")))
-                               for depth, stages in [(5, 2), (6, 3), (7, 4)])
+    assert tried[-4:] == tuple((depth, (("acc_stages", stages), ("acc_adder", "carry_save")))
+                               for depth, stages in [(6, 3), (7, 3), (7, 4), (8, 4)])  # fp8: 3 or 4 cuts
     # a design that names its accumulator stages keeps them
     assert {options for _, options in MacSpec.fmax_candidates({**FP8, "acc_stages": 3,
                                                               "acc_adder": "carry_save"}, "ecp5")} == {()}

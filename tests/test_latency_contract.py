@@ -50,6 +50,7 @@ UNITS = [
     Unit("mac-fp8_e4m3fn-fixed-p5-acc4-carry_save", ("mac", "--a", "fp8_e4m3fn", "--b", "fp8_e4m3fn",
                                                      "--pipeline", "5", "--acc-stages", "4", "--acc-adder",
                                                      "carry_save")),
+    Unit("mac-fp8_e5m2-fixed-p5-window", ("mac", "--a", "fp8_e5m2", "--b", "fp8_e5m2", "--pipeline", "5")),
     Unit("systolic-int8-pe1-s1-p1", ("systolic", "--a", "int8", "--b", "int8", "--pes", "1", "--simd", "1",
                                      "--pipeline", "1", "--depth", "4")),
     Unit("systolic-fp8_e4m3fn-pe3-s2-p2", ("systolic", "--a", "fp8_e4m3fn", "--b", "fp8_e4m3fn", "--pes", "3",

@@ -44,17 +44,27 @@ def test_the_split_and_the_sb_mac16_mapping_exclude_each_other():
 
 def test_an_fmax_search_tries_the_split_once_every_cut_point_has_its_register():
     split = (("acc_stages", 2),)
-    csa = [(depth, (("acc_stages", stages), ("acc_adder", "carry_save"))) for depth, stages in
-           [(5, 2), (6, 3), (7, 4)]]
-    fp8 = {"a": "fp8_e4m3fn", "b": "fp8_e4m3fn"}
+
+    def csa(*depths):
+        return [(depth, (("acc_stages", stages), ("acc_adder", "carry_save"))) for depth, stages in depths]
+
+    # fp8_e4m3fn has four cut points (its aligner's window among them), fp4_e2m1 (a table) three
+    fp8, fp4 = {"a": "fp8_e4m3fn", "b": "fp8_e4m3fn"}, {"a": "fp4_e2m1", "b": "fp4_e2m1"}
+    assert MacSpec(**fp8).cut_points == ("product", "operands", "term", "window")
+    assert MacSpec(**fp4).cut_points == ("product", "operands", "term")
+    assert MacSpec("int8", "int8").cut_points == ("product", "operands")
+    assert MacSpec.fmax_candidates(fp4, "ice40") == (
+        (1, ()), (2, ()), (3, ()), (4, ()), (5, split), *csa((5, 2), (6, 3), (7, 4)))
+    # the split and the carry-save sums beside the window's depth and after it
     assert MacSpec.fmax_candidates(fp8, "ice40") == (
-        (1, ()), (2, ()), (3, ()), (4, ()), (5, split), *csa)
+        (1, ()), (2, ()), (3, ()), (4, ()), (5, ()), (5, split), *csa((5, 2)), (6, split),
+        *csa((6, 2), (6, 3), (7, 3), (7, 4), (8, 4)))
     assert MacSpec.fmax_candidates({**fp8, "acc": "fp32"}, "ecp5") == ((1, ()), (2, ()), (3, ()), (4, ()))
     # a design that names the split keeps it at every depth it allows, with each of the split's adders
     adder = (("acc_adder", "carry_save"),)
-    assert MacSpec.fmax_candidates({**fp8, "acc_stages": 2}, "asic") == (
-        (2, ()), (2, adder), (3, ()), (3, adder), (4, ()), (4, adder), (5, ()), (5, adder))
-    printed = [str(Candidate(depth, options)) for depth, options in MacSpec.fmax_candidates(fp8, "ecp5")]
+    assert MacSpec.fmax_candidates({**fp8, "acc_stages": 2}, "asic") == tuple(
+        (depth, placement) for depth in range(2, 7) for placement in ((), adder))
+    printed = [str(Candidate(depth, options)) for depth, options in MacSpec.fmax_candidates(fp4, "ecp5")]
     assert printed == ["1", "1 ccu2c", "2", "2 ccu2c", "3", "3 ccu2c", "4", "4 ccu2c", "5 acc2",  # as printed
                        "5 acc2 carry_save", "6 acc3 carry_save", "7 acc4 carry_save"]
 

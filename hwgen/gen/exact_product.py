@@ -8,14 +8,7 @@ LUT6s; each shape was chosen by synthesis (``studies/minifloat_mac_area/README.m
 from amaranth import Array, Cat, Const, Module, Mux, Signal, Value, unsigned
 
 from hwgen.formats import MiniFloat
-
-# A LUT6 is any function of 6 inputs: a table of at most this many input bits costs one LUT per
-# output bit.
-TABLE_INPUT_BITS = 6
-# The aligner shifts by the low FINE_SHIFT_BITS of the exponent sum first, then places that window
-# at a multiple of 2^FINE_SHIFT_BITS: for products of up to 9 bits each term bit then picks one of
-# two window bits (5 inputs with the two selects and the sign, which fits the adder's LUT6).
-FINE_SHIFT_BITS = 3
+from hwgen.specs.mac import FINE_SHIFT_BITS, TABLE_INPUT_BITS
 
 
 def finite_units(fmt: MiniFloat, code: int) -> int:
@@ -65,16 +58,30 @@ def align(m: Module, magnitude: Value, shift: Value, offset: int, drop: Value, w
     Wide shifts go in two steps: ``magnitude << shift[:3]`` into a window, then one select per
     window position (``shift[3:] == c``, with ``drop`` folded in). Every term bit is then an OR of
     selected window bits (at most two for products of up to 9 bits), a function small enough to
-    share the accumulator's LUT6.
+    share the accumulator's LUT6. The two steps are :func:`align_window` and :func:`align_select`, a
+    register between them where the pipeline cuts the aligner.
     """
-    shifted = Signal(unsigned(width), name="term_magnitude")
     if len(shift) <= FINE_SHIFT_BITS:
+        shifted = Signal(unsigned(width), name="term_magnitude")
         m.d.comb += shifted.eq(Mux(drop, 0, (magnitude << shift) >> offset))
         return shifted
-    step = 1 << FINE_SHIFT_BITS
-    window = Signal(len(magnitude) + step - 1, name="term_window")
+    window, coarse = align_window(m, magnitude, shift)
+    return align_select(m, window, coarse, offset, drop, width)
+
+
+def align_window(m: Module, magnitude: Value, shift: Value) -> tuple[Signal, Value]:
+    """The first step of a wide :func:`align`: (``magnitude << shift[:3]``, the coarse shift
+    ``shift[3:]``)."""
+    window = Signal(len(magnitude) + (1 << FINE_SHIFT_BITS) - 1, name="term_window")
     m.d.comb += window.eq(magnitude << shift[:FINE_SHIFT_BITS])
-    coarse = shift[FINE_SHIFT_BITS:]
+    return window, shift[FINE_SHIFT_BITS:]
+
+
+def align_select(m: Module, window: Value, coarse: Value, offset: int, drop: Value, width: int) -> Signal:
+    """The second step of a wide :func:`align`: the window placed by the coarse shift, ``>> offset``, in
+    ``width`` bits, 0 when ``drop``."""
+    step = 1 << FINE_SHIFT_BITS
+    shifted = Signal(unsigned(width), name="term_magnitude")
     select = Signal(1 << len(coarse), name="term_select")
     m.d.comb += select.eq(Cat(*((coarse == c) & ~drop for c in range(len(select)))))
     bits = []

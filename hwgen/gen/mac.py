@@ -14,27 +14,21 @@ from hwgen.formats import MiniFloat, accumulator, scalar_format
 from hwgen.formats._check import check_int
 from hwgen.formats.accumulator import max_product_units
 from hwgen.gen.accumulate import FixedTerm, FloatTerm, accumulate, output_layout
-from hwgen.gen.exact_product import TABLE_INPUT_BITS, align, multiply, product_table
+from hwgen.gen.exact_product import align, align_select, align_window, multiply, product_table
 from hwgen.gen.lane import absolute_value, integer_operands, lmul_parts, product_bits
 from hwgen.gen.operands import decode_operand, exponent_offset, signed_value, split_operand
 from hwgen.gen.pipeline import Pipeline, PipelinedUnit, stall_control
 from hwgen.specs.mac import (
     DEFAULT_PIPELINE,
-    MAC_CUT_POINTS,
     MAX_PIPELINE,
     MacSpec,
     check_acc_adder,
     check_acc_stages,
     check_dsp,
+    mac_cut_points,
+    split_product,
+    tabulated,
 )
-
-# Where pipeline registers go, in order: after the multiplier (a DSP's M register), after the
-# operand decode (its A/B registers), after the product shifter. Deeper pipelines add input registers.
-# An integer product into a fixed accumulator has no shifter: its last cut would be a second register
-# between multiplier and adder, which splits no path and which no DSP block has (on xc7 it pushed the
-# accumulator out of the DSP48E1), so its deeper pipelines add input registers from there (a DSP's A1/B1).
-CUT_POINTS = ("product", "operands", "term")
-assert len(CUT_POINTS) == MAC_CUT_POINTS  # the spec's Fmax search stops after the last cut
 
 
 def _unsigned_bits(value: int) -> int:
@@ -54,7 +48,9 @@ class MacUnit(PipelinedUnit, wiring.Component):
         K, the dot-product length a ``fixed`` accumulator is sized for (default 64).
     pipeline:
         Register stages from input to output, >= 1. Latency = ``pipeline`` cycles from the input
-        transfer carrying ``last`` to ``o.valid`` (no backpressure); initiation interval 1.
+        transfer carrying ``last`` to ``o.valid`` (no backpressure); initiation interval 1. The
+        registers go at the cut points :func:`hwgen.specs.mac.mac_cut_points` lists, in its order; a
+        depth beyond them adds input registers.
     mul:
         ``"exact"`` or ``"lmul"`` (L-Mul, same-format minifloats).
     dsp:
@@ -159,14 +155,15 @@ class MacUnit(PipelinedUnit, wiring.Component):
         m = Module()
         advance = stall_control(m, self.o, self.i)
         # A split accumulator's first stage takes the place of one cut register.
-        direct = self._term_is_product()
-        cuts = CUT_POINTS[:-1] if direct else CUT_POINTS
+        cuts = mac_cut_points(self._a, self._b, self._acc, self._mul)
         pipe = Pipeline(m, advance, cuts, self._pipeline - (self._acc_stages - 1))
         item = pipe.inputs({"valid": self.i.valid, "last": self.i.payload.last,
                             "a": self.i.payload.a, "b": self.i.payload.b})
         item = pipe.stage(item, "operands", self._decode)
         item = pipe.stage(item, "product", self._multiply)
-        item = pipe.step(item, self._term) if direct else pipe.stage(item, "term", self._term)
+        if "window" in cuts:
+            item = pipe.stage(item, "window", self._window)
+        item = pipe.stage(item, "term", self._term) if "term" in cuts else pipe.step(item, self._term)
         self._accumulate(m, item, advance)
         return m
 
@@ -174,25 +171,24 @@ class MacUnit(PipelinedUnit, wiring.Component):
         """Both operands integer / table: one signed multiply, no shifter (maps onto DSPs)."""
         return integer_operands(self._a, self._b, self._mul)
 
-    def _term_is_product(self) -> bool:
-        """The accumulator adds the signed product as it is: no logic at the ``term`` cut point."""
-        return self._integer_product() and self._acc.kind == "fixed"
-
     @property
     def _halving(self) -> int:
         """Minifloat operands decode to doubled units (see hwgen.gen.operands); products carry 2^this."""
         return sum(isinstance(f, MiniFloat) for f in (self._a, self._b))
 
+    def _window(self, m, item):
+        """The aligner's first step (``window`` cut point: hwgen.gen.exact_product.align_window)."""
+        window, coarse = align_window(m, item["magnitude"], item["shift"])
+        return {"window": window, "coarse": coarse, "drop": item["drop"],
+                **{k: item[k] for k in ("negative", "nan", "inf")}}
+
     def _split_product(self) -> bool:
         """Exact products into a fixed accumulator: operands split, specials dropped at the term."""
-        return self._mul == "exact" and self._acc.kind == "fixed" and not self._integer_product()
+        return split_product(self._a, self._b, self._acc, self._mul)
 
     def _tabulated(self) -> bool:
-        """Minifloats so narrow that each bit of |a * b| is one function of both codes' magnitude bits
-        (fp4 x fp4): a table replaces multiplier, exponent adder and aligner."""
-        operands = (self._a, self._b)
-        return (self._split_product() and all(isinstance(f, MiniFloat) for f in operands)
-                and sum(f.bits - 1 for f in operands) <= TABLE_INPUT_BITS)
+        """fp4 x fp4: a table replaces multiplier, exponent adder and aligner."""
+        return tabulated(self._a, self._b, self._acc, self._mul)
 
     def _decode(self, m, item):
         if self._integer_product():
@@ -253,7 +249,10 @@ class MacUnit(PipelinedUnit, wiring.Component):
             shifted = item["magnitude"]
         elif self._split_product():
             offset = exponent_offset(self._a) + exponent_offset(self._b)
-            shifted = align(m, item["magnitude"], item["shift"], offset, item["drop"], width - 1)
+            if "window" in item:
+                shifted = align_select(m, item["window"], item["coarse"], offset, item["drop"], width - 1)
+            else:
+                shifted = align(m, item["magnitude"], item["shift"], offset, item["drop"], width - 1)
         else:  # L-Mul: its product is in plain units and already 0 for NaN / inf
             shifted = Signal(unsigned(width - 1), name="term_magnitude")
             m.d.comb += shifted.eq(item["magnitude"] << item["shift"])

@@ -14,6 +14,7 @@ REFERENCE_DESIGNS = (
     MacSpec("int8", "int8", "fixed", dsp="sb_mac16"),  # instantiates iCE40 SB_MAC16 blocks
     MacSpec("int8", "int8", "fixed", acc_adder="ccu2c"),  # instantiates ECP5 CCU2C carry cells
     MacSpec("fp4_e2m1", "fp4_e2m1", "fixed", acc_stages=2, acc_adder="carry_save"),  # a carry-save loop
+    MacSpec("fp8_e4m3fn", "fp8_e4m3fn", "fixed", pipeline=5),  # the aligner's window registered
 )
 
 

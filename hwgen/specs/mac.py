@@ -4,15 +4,37 @@ mapping."""
 from dataclasses import dataclass
 from typing import ClassVar
 
-from hwgen.formats import DEFAULT_TERMS, Accumulator, IntFormat, TableFormat, accumulator, scalar_format
+from hwgen.formats import (
+    DEFAULT_TERMS,
+    Accumulator,
+    IntFormat,
+    MiniFloat,
+    TableFormat,
+    accumulator,
+    scalar_format,
+)
 from hwgen.formats._check import check_int
 from hwgen.formats.accumulator import signed_width
 from hwgen.specs.base import UnitSpec
 
 DEFAULT_PIPELINE = 3
 MAX_PIPELINE = 16
-MAC_CUT_POINTS = 3  # register cuts of hwgen.gen.mac: product, operands, term (integer products into a
-# fixed accumulator: the first two); deeper adds input registers
+# Where hwgen.gen.mac's pipeline registers go, in the order a deeper pipeline fills them: after the
+# multiplier (a DSP's M register), after the operand decode (its A/B registers), after the product
+# shifter, and inside the shifter, between its two steps (the window the fine shift makes, and the select
+# that places it: hwgen.gen.exact_product.align). Which of them a MAC has: mac_cut_points. Deeper
+# pipelines add input registers.
+CUT_POINTS = ("product", "operands", "term", "window")
+# The depths before the split and carry-save accumulators (hwgen.fpga.fmax): every MAC has the first three
+# cut points or input registers in their place; the window cut adds one depth where there is one.
+MAC_CUT_POINTS = 3
+# A LUT6 is any function of 6 inputs: a table of minifloat magnitudes of at most this many input bits
+# replaces multiplier, exponent adder and aligner (one LUT per output bit).
+TABLE_INPUT_BITS = 6
+# The aligner shifts by the low FINE_SHIFT_BITS of the exponent sum first, then places that window
+# at a multiple of 2^FINE_SHIFT_BITS: for products of up to 9 bits each term bit then picks one of
+# two window bits (5 inputs with the two selects and the sign, which fits the adder's LUT6).
+FINE_SHIFT_BITS = 3
 
 # How the multiplier and accumulator map onto DSP blocks: "inferred" leaves it to synthesis (portable
 # Verilog); "sb_mac16" instantiates two iCE40 UltraPlus SB_MAC16 blocks (hwgen.gen.sb_mac16): Yosys
@@ -122,6 +144,37 @@ def check_acc_adder(adder, acc: Accumulator, dsp: str, stages: int) -> str:
     return adder
 
 
+def integer_operands(a, b, mul: str) -> bool:
+    """Both operands integer or table: one signed multiply, no shifter (maps onto DSPs)."""
+    return mul == "exact" and all(isinstance(f, IntFormat | TableFormat) for f in (a, b))
+
+
+def split_product(a, b, acc: Accumulator, mul: str) -> bool:
+    """Exact minifloat products into a fixed accumulator: operands split into significand and exponent,
+    the product aligned by the exponent sum."""
+    return mul == "exact" and acc.kind == "fixed" and not integer_operands(a, b, mul)
+
+
+def tabulated(a, b, acc: Accumulator, mul: str) -> bool:
+    """Minifloats so narrow that each bit of |a * b| is one function of both codes' magnitude bits (fp4
+    x fp4): a table replaces multiplier, exponent adder and aligner."""
+    return (split_product(a, b, acc, mul) and all(isinstance(f, MiniFloat) for f in (a, b))
+            and sum(f.bits - 1 for f in (a, b)) <= TABLE_INPUT_BITS)
+
+
+def mac_cut_points(a, b, acc: Accumulator, mul: str) -> tuple[str, ...]:
+    """The :data:`CUT_POINTS` a MAC of these operands has. ``term`` is left out for an integer product
+    into a fixed accumulator (no shifter: a register there would be a second one between multiplier and
+    adder, which splits no path and which no DSP block has; on xc7 it pushed the accumulator out of the
+    DSP48E1); ``window`` is there only where the product is aligned in two steps (split products not
+    tabulated, whose exponent sum is wider than :data:`FINE_SHIFT_BITS`)."""
+    exponent_bits = max(f.exp_bits if isinstance(f, MiniFloat) else 1 for f in (a, b))
+    windowed = (split_product(a, b, acc, mul) and not tabulated(a, b, acc, mul)
+                and exponent_bits + 1 > FINE_SHIFT_BITS)
+    direct = integer_operands(a, b, mul) and acc.kind == "fixed"
+    return tuple(cut for cut in CUT_POINTS if (cut != "term" or not direct) and (cut != "window" or windowed))
+
+
 def operands_name(a, b) -> str:
     """``int8`` for int8 x int8, ``dint4_int8`` for two formats (module names)."""
     return a.name if a == b else f"{a.name}_{b.name}"
@@ -146,7 +199,7 @@ class MacSpec(UnitSpec):
     # The depths an Fmax search tries (hwgen.fpga.fmax): past the last cut point a deeper pipeline only
     # adds input registers, which cannot shorten the critical path (what they seem to gain is placement
     # noise).
-    max_pipeline: ClassVar[int] = MAC_CUT_POINTS + 1
+    max_pipeline: ClassVar[int] = len(CUT_POINTS) + 1
 
     a: str
     b: str
@@ -185,6 +238,11 @@ class MacSpec(UnitSpec):
     @property
     def accumulator(self) -> Accumulator:
         return accumulator(self.acc, self.format_a, self.format_b, self.terms, self.mul)
+
+    @property
+    def cut_points(self) -> tuple[str, ...]:
+        """Where this MAC's pipeline registers may go, in the order a deeper pipeline fills them."""
+        return mac_cut_points(self.format_a, self.format_b, self.accumulator, self.mul)
 
     @property
     def module_name(self) -> str:
@@ -226,13 +284,16 @@ class MacSpec(UnitSpec):
         iCE40 with DSPs allowed (product register and accumulator in the DSPs) and by
         ``acc_adder = "ccu2c"`` on ECP5 (the restart inside the carry cells); then one depth more with
         ``acc_stages = 2`` (the accumulator's addition split in two) and with the carry-save accumulator,
-        whose sum in 1, 2, 3 pieces takes that depth and the two after it. A design that names a placement
-        keeps it."""
+        whose sum in 1, 2, 3 pieces takes that depth and the two after it. With the aligner's window cut,
+        each of those is tried both beside the window's depth and after it. A design that names a
+        placement keeps it."""
         # Where the registers go besides the depth, and the depths each placement is tried at: a split
-        # accumulator takes one of the pipeline's stages, so it is tried once every cut point has its
-        # register (a split in place of a cut register measured slower: docs/synthesis.md). An option
-        # named in *options* is kept as given, at every depth.
-        every_cut = cls.max_pipeline + 1
+        # accumulator takes one of the pipeline's stages, so it is tried once the first three cut points
+        # have their registers (a split in place of a cut register measured slower: docs/synthesis.md),
+        # and, where there is a window cut, once more with it (the split alone may be enough: fp8_e4m3fn
+        # on asic). An option named in *options* is kept as given, at every depth.
+        first_split = MAC_CUT_POINTS + 2
+        every_cut = first_split + ("window" in cls._cut_points(options))
         cuts = range(1, every_cut)
         # (placement, depths tried, depths tried when the design names the placement)
         placements = [((), cuts, cuts)]
@@ -240,13 +301,14 @@ class MacSpec(UnitSpec):
             placements.append(((("dsp", "sb_mac16"),), cuts, cuts))
         if target in CCU2C_TARGETS:
             placements.append(((("acc_adder", "ccu2c"),), cuts, cuts))
-        split = range(every_cut, every_cut + 1), range(1, every_cut + 1)
+        split = range(first_split, every_cut + 1), range(1, every_cut + 1)
         placements.append(((("acc_stages", 2),), *split))
-        # carry-save: its final addition in 1, 2, 3 pieces, each piece a stage beyond every cut
+        # carry-save: its final addition in 1, 2, 3 pieces, each piece a stage beyond the split's depths
         for stages in ACC_STAGES[1:]:
-            depth = every_cut + stages - 2
-            placements.append(((("acc_stages", stages), ("acc_adder", "carry_save")), range(depth, depth + 1),
-                               range(1, depth + 1)))
+            beyond = stages - 2
+            placements.append(((("acc_stages", stages), ("acc_adder", "carry_save")),
+                               range(first_split + beyond, every_cut + beyond + 1),
+                               range(1, every_cut + beyond + 1)))
         candidates = []
         for depth in range(1, max(named[-1] for _, _, named in placements) + 1):
             for placement, depths, named_depths in placements:
@@ -258,6 +320,14 @@ class MacSpec(UnitSpec):
                 if depth in (named_depths if named else depths) and allowed:
                     candidates.append((depth, tuple(item for item in placement if item[0] not in named)))
         return tuple(dict.fromkeys(candidates))
+
+    @classmethod
+    def _cut_points(cls, options) -> tuple[str, ...]:
+        a = scalar_format(options["a"])
+        b = scalar_format(options.get("b", options["a"]))
+        mul = options.get("mul", cls.default("mul"))
+        return mac_cut_points(a, b, accumulator(options.get("acc", cls.default("acc")), a, b,
+                                                options.get("terms"), mul), mul)
 
     @classmethod
     def _allows(cls, options, depth: int) -> bool:
