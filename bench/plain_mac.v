@@ -20,7 +20,7 @@
 // Pipeline: PIPELINE = register stages from a_in / b_in to acc, so the latency is PIPELINE cycles
 // from an operand pair on a_in / b_in to its product being in acc: the meaning of hwgen's
 // `--pipeline` (MacUnit: "register stages from input to output, latency = pipeline cycles").
-// The stages fill in hwgen's order of cut points (hwgen/gen/mac.py CUT_POINTS):
+// The stages fill in hwgen's order of cut points (hwgen/specs/mac.py CUT_POINTS):
 //   PIPELINE 1: acc only (acc <= acc + f(a_in, b_in)); the operands come from whatever drives the
 //               ports (in bench/bench_plain_mac.py's place and route: the I/O harness's flip-flops).
 //   PIPELINE 2: + a product register after the multiplier (hwgen's "product" cut: a DSP's M register).
@@ -29,8 +29,8 @@
 //               operand decode; the plain decode is a few gates, so the raw codes are registered):
 //               input regs, product reg, acc - a DSP's A/B, M and P registers.
 //   PIPELINE > 3: more input registers in front (hwgen adds input registers beyond its cut points too;
-//               its third cut, after the aligner, has no plain counterpart, so the depths stop being
-//               the same shape there).
+//               its third cut, after the aligner, and its fourth, inside it, have no plain counterpart,
+//               so the depths stop being the same shape there).
 // INPUT_REGS and PRODUCT_REG may be set directly instead; the latency is then
 // INPUT_REGS + PRODUCT_REG + 1. INPUT_REGS = 1, PRODUCT_REG = 0 is the issue's "registered inputs,
 // then acc" reference (latency 2); for a minifloat it is bench/mac_reference_minifloat.v exactly.

@@ -89,7 +89,7 @@ def test_an_fmax_search_on_ice40_tries_the_dsp_mapping_after_the_inferred_one_at
     assert no_dsps == ((1, ()), (2, ()), (3, ()), (4, ()), (5, split), *csa)
     # a design that names the mapping keeps it (its own options say dsp = sb_mac16)
     assert MacSpec.fmax_candidates({**INT8, "dsp": "sb_mac16"}, "ice40") == ((2, ()), (3, ()), (4, ()))
-    minifloat = {"a": "fp8_e4m3fn", "b": "fp8_e4m3fn"}
+    minifloat = {"a": "fp4_e2m1", "b": "fp4_e2m1"}  # three cut points, as int8's depths (no window)
     assert MacSpec.fmax_candidates(minifloat, "ice40") == (
         (1, ()), (2, ()), (3, ()), (4, ()), (5, split), *csa)
 

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 from amaranth import Cat, Const, Module, Mux, Signal, Value, signed, unsigned
 
-from hwgen.formats import IntFormat, MiniFloat, TableFormat
+from hwgen.formats import MiniFloat
 from hwgen.formats.accumulator import lmul_offset_bits, max_product_units
 from hwgen.gen.operands import decode_operand, signed_value
+from hwgen.specs.mac import integer_operands
 
 
 @dataclass(frozen=True)
@@ -30,11 +31,6 @@ class LaneProduct:
 def product_bits(a, b, mul: str) -> int:
     """Bits of the largest product magnitude, in units of 2^(a.lsb_exponent + b.lsb_exponent)."""
     return max(max_product_units(a, b, mul).bit_length(), 1)
-
-
-def integer_operands(a, b, mul: str) -> bool:
-    """Both operands integer or table: one signed multiply per lane, no shifter (maps onto DSPs)."""
-    return mul == "exact" and all(isinstance(f, (IntFormat, TableFormat)) for f in (a, b))
 
 
 def lane_product(m: Module, a, b, a_code: Value, b_code: Value, mul: str, name: str, *,

@@ -15,7 +15,7 @@ from hwgen.formats._check import check_int
 from hwgen.formats.accumulator import max_product_units
 from hwgen.gen.accumulate import FixedTerm, FloatTerm, accumulate, output_layout
 from hwgen.gen.exact_product import align, align_select, align_window, multiply, product_table
-from hwgen.gen.lane import absolute_value, integer_operands, lmul_parts, product_bits
+from hwgen.gen.lane import absolute_value, lmul_parts, product_bits
 from hwgen.gen.operands import decode_operand, exponent_offset, signed_value, split_operand
 from hwgen.gen.pipeline import Pipeline, PipelinedUnit, stall_control
 from hwgen.specs.mac import (
@@ -25,6 +25,7 @@ from hwgen.specs.mac import (
     check_acc_adder,
     check_acc_stages,
     check_dsp,
+    integer_operands,
     mac_cut_points,
     split_product,
     tabulated,
