@@ -387,7 +387,9 @@ class FmaxChoice:
         """The row of the store's ``fmax_choices`` table."""
         request, row, search = self.request, self.row, self.search
         tried = self.tried()
-        key = content_key({"fmax_choice": 1, "unit": search.unit, "options": search.options,
+        # The rule that chose is part of the key: the same trials choose otherwise under another margin.
+        key = content_key({"fmax_choice": 2, "near_fastest": NEAR_FASTEST, "unit": search.unit,
+                           "options": search.options,
                            "flow": request.flow.as_json(), "seed": request.seed,
                            "requested_mhz": request.fmax_mhz, "tried": [trial["key"] for trial in tried]})
         return {

@@ -89,6 +89,18 @@ def test_when_no_depth_meets_the_smallest_design_within_the_seed_noise_of_the_fa
         assert fmax.fastest_trial(search.trials).candidate == deep
 
 
+def test_the_stored_choice_is_keyed_by_the_rule_that_chose(monkeypatch):
+    # fmax_choices keeps the first row of a key: the same cached trials under another margin are another
+    # choice, not the old one
+    search = FmaxSearch.of("mac", SMALL_MAC, FmaxRequest("ice40", 150))
+    trial = fmax.Trial(Candidate(1), 90.0, {"key": "row1", "design": "mac_int4_fixed_k4_p1", "status": "ok"})
+    choice = fmax.FmaxChoice(search, (trial,), trial)
+    key = choice.store_row()["choice_key"]
+    assert choice.store_row()["choice_key"] == key
+    monkeypatch.setattr(fmax, "NEAR_FASTEST", 0.05)
+    assert choice.store_row()["choice_key"] != key
+
+
 def test_failed_depths_are_passed_over_and_all_failed_chooses_nothing():
     measure, measured = stub({1: None, 2: 90.0, 3: 180.0})
     search = search_pipeline(range(1, 4), measure, 150)
