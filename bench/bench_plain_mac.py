@@ -451,8 +451,9 @@ def ablate(task: dict) -> dict:
     unit = work / f"{design['module']}.v"
     unit.write_text(design["verilog"])
     row = {k: task[k] for k in ("format", "depth", "target", "variant")}
+    # the pipeline's valid registers (register_stage names them <stage>_valid), not the output port
     registered = set(re.findall(r"^\s*(\w+_valid) <= ", design["verilog"], re.M))
-    stage_valids = tuple(sorted(registered - {"o__valid"}))
+    stage_valids = tuple(sorted(registered - {port["name"] for port in design["ports"]}))
     commands = ablation_commands(task["variant"], design["module"], design["width"], task["minifloat"],
                                  stage_valids)
     options = SynthOptions(dsp=dsp, extra_commands={"pre_synth": commands})

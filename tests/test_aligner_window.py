@@ -5,13 +5,16 @@ backpressure, latency = pipeline).
 """
 
 import pytest
+from amaranth import Module, Signal
 from mac_batches import check_batch, emit_with_broken
 
+from hwgen.formats import BlockFormat, listed_formats
 from hwgen.gen import exact_product, mac
 from hwgen.gen.build import build_unit, emit_spec
+from hwgen.gen.operands import split_operand
 from hwgen.sim.runner import SIMULATORS
 from hwgen.specs import MacSpec
-from hwgen.specs.mac import FINE_SHIFT_BITS
+from hwgen.specs.mac import FINE_SHIFT_BITS, split_product, tabulated
 
 
 @pytest.mark.parametrize(("options", "cuts"), [
@@ -26,6 +29,28 @@ from hwgen.specs.mac import FINE_SHIFT_BITS
 ])
 def test_which_macs_have_the_window_cut(options, cuts):
     assert MacSpec(**options).cut_points == cuts
+
+
+def test_the_spec_has_the_window_cut_exactly_where_the_generator_aligns_in_two_steps():
+    # The spec states the exponent sum's width from the formats (Amaranth-free); the generator gets it
+    # from split_operand. Every pair of the registry's scalar formats, both ways.
+    scalars = [f for f in listed_formats() if not isinstance(f, BlockFormat)]
+    m = Module()  # collects the decode logic, never elaborated
+    m._MustUse__silence = True
+    checked = 0
+    for a in scalars:
+        for b in scalars:
+            try:
+                spec = MacSpec(a.name, b.name)
+            except ValueError:  # an accumulator wider than a fixed one allows (fp32 x fp32)
+                continue
+            shift = (split_operand(m, a, Signal(a.bits), "a").exponent
+                     + split_operand(m, b, Signal(b.bits), "b").exponent)
+            two_steps = (split_product(a, b, spec.accumulator, spec.mul)
+                         and not tabulated(a, b, spec.accumulator, spec.mul) and len(shift) > FINE_SHIFT_BITS)
+            assert ("window" in spec.cut_points) == two_steps, (a.name, b.name)
+            checked += 1
+    assert checked > 200
 
 
 def test_the_window_is_registered_from_the_fifth_stage_on(tmp_path):

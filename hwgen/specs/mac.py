@@ -25,9 +25,6 @@ MAX_PIPELINE = 16
 # that places it: hwgen.gen.exact_product.align). Which of them a MAC has: mac_cut_points. Deeper
 # pipelines add input registers.
 CUT_POINTS = ("product", "operands", "term", "window")
-# The depths before the split and carry-save accumulators (hwgen.fpga.fmax): every MAC has the first three
-# cut points or input registers in their place; the window cut adds one depth where there is one.
-MAC_CUT_POINTS = 3
 # A LUT6 is any function of 6 inputs: a table of minifloat magnitudes of at most this many input bits
 # replaces multiplier, exponent adder and aligner (one LUT per output bit).
 TABLE_INPUT_BITS = 6
@@ -292,8 +289,10 @@ class MacSpec(UnitSpec):
         # have their registers (a split in place of a cut register measured slower: docs/synthesis.md),
         # and, where there is a window cut, once more with it (the split alone may be enough: fp8_e4m3fn
         # on asic). An option named in *options* is kept as given, at every depth.
-        first_split = MAC_CUT_POINTS + 2
-        every_cut = first_split + ("window" in cls._cut_points(options))
+        # Every MAC has the cut points before the window's, or input registers in their place.
+        first_split = CUT_POINTS.index("window") + 2
+        design = cls.from_options({**options, "pipeline": MAX_PIPELINE})  # deep enough for any placement
+        every_cut = first_split + ("window" in design.cut_points)
         cuts = range(1, every_cut)
         # (placement, depths tried, depths tried when the design names the placement)
         placements = [((), cuts, cuts)]
@@ -320,14 +319,6 @@ class MacSpec(UnitSpec):
                 if depth in (named_depths if named else depths) and allowed:
                     candidates.append((depth, tuple(item for item in placement if item[0] not in named)))
         return tuple(dict.fromkeys(candidates))
-
-    @classmethod
-    def _cut_points(cls, options) -> tuple[str, ...]:
-        a = scalar_format(options["a"])
-        b = scalar_format(options.get("b", options["a"]))
-        mul = options.get("mul", cls.default("mul"))
-        return mac_cut_points(a, b, accumulator(options.get("acc", cls.default("acc")), a, b,
-                                                options.get("terms"), mul), mul)
 
     @classmethod
     def _allows(cls, options, depth: int) -> bool:
