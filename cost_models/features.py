@@ -16,7 +16,8 @@ from hwgen.specs import MacSpec
 from hwgen.specs.mac import DEFAULT_PIPELINE
 
 # The columns of a point's design description, in the order tables show them.
-DESIGN_COLUMNS = ("format_a", "format_b", "acc", "terms", "pipeline", "mul", "dsp", "acc_stages", "acc_adder")
+DESIGN_COLUMNS = ("format_a", "format_b", "acc", "terms", "pipeline", "mul", "dsp", "acc_stages", "acc_adder",
+                  "decode")
 
 
 @dataclass(frozen=True)

@@ -185,7 +185,8 @@ class Candidate:
                                                for name, value in self.options)])
 
 
-_OPTION_TEXT = {"acc_stages": "acc{}"}  # how a candidate's option reads in the search's lines
+# How a candidate's option reads in the search's lines (as in design labels: hwgen.specs.mac.MacSpec).
+_OPTION_TEXT = {"acc_stages": "acc{}", "decode": "int_decode"}  # decode: a candidate only adds "integer"
 
 
 def candidate_pipeline(candidate) -> int:

@@ -6,7 +6,7 @@ from hwgen.cli._verify_options import add_verify_options, verify_spec
 from hwgen.formats import DEFAULT_TERMS, MULTIPLY_MODES
 from hwgen.formats._check import check_int
 from hwgen.specs import MacSpec
-from hwgen.specs.mac import ACC_ADDERS, ACC_STAGES, DSP_MAPPINGS, MAX_PIPELINE
+from hwgen.specs.mac import ACC_ADDERS, ACC_STAGES, DECODES, DSP_MAPPINGS, INTEGER_DECODE_BITS, MAX_PIPELINE
 
 ABOUT = ("A multiply-accumulate (MAC) unit: each clock it multiplies two scalar operands and adds the "
          "product to a fixed-point or float accumulator; an item marked last ends a dot product and outputs "
@@ -18,8 +18,8 @@ def add_options(parser) -> None:
     parser.add_argument("--a", required=True, metavar="FMT",
                         help="operand A format, e.g. fp8_e4m3, int8, dint4")
     parser.add_argument("--b", required=True, metavar="FMT", help="operand B format")
-    acc, pipeline, mul, dsp, stages, adder = (MacSpec.default(name) for name in (
-        "acc", "pipeline", "mul", "dsp", "acc_stages", "acc_adder"))
+    acc, pipeline, mul, dsp, stages, adder, decode = (MacSpec.default(name) for name in (
+        "acc", "pipeline", "mul", "dsp", "acc_stages", "acc_adder", "decode"))
     parser.add_argument("--acc", default=acc, metavar="SPEC",
                         help="accumulator: fixed (exact, sized by --terms), fixed:W (wraps), or a float "
                              f"format such as fp32, bf16, fp16 (default: {acc})")
@@ -46,11 +46,18 @@ def add_options(parser) -> None:
                              "LUTs; synthesizes for ecp5 only); or carry_save (with --acc-stages 2 to 4: the "
                              "sum kept as two vectors, no carry chain in the loop, added up in the other "
                              f"stages) (default: {adder})")
+    parser.add_argument("--decode", choices=DECODES, default=decode,
+                        help="how a minifloat operand enters the product: split (sign, significand and "
+                             "exponent; the product aligned by the exponent sum: small in LUTs), or integer "
+                             "(decoded to its signed value in lsb units, one signed multiply and no aligner: "
+                             "maps onto a DSP multiplier; minifloats without NaN / inf of at most "
+                             f"{INTEGER_DECODE_BITS} two's complement bits: fp6_e2m3, fp6_e3m2, fp4_e2m1, "
+                             f"fixed accumulator) (default: {decode})")
 
 
 def spec_from_args(args) -> MacSpec:
     return MacSpec(args.a, args.b, args.acc, args.terms, args.pipeline, args.mul, args.dsp, args.acc_stages,
-                   args.acc_adder)
+                   args.acc_adder, args.decode)
 
 
 def run_generate(args) -> int:

@@ -8,16 +8,8 @@ LUT6s; each shape was chosen by synthesis (``studies/minifloat_mac_area/README.m
 from amaranth import Array, Cat, Const, Module, Mux, Signal, Value, unsigned
 
 from hwgen.formats import MiniFloat
+from hwgen.gen.operands import finite_units
 from hwgen.specs.mac import FINE_SHIFT_BITS, TABLE_INPUT_BITS
-
-
-def finite_units(fmt: MiniFloat, code: int) -> int:
-    """|value| of a minifloat code without its sign bit, in units of 2^lsb_exponent; 0 for NaN / inf."""
-    man = fmt.man_bits
-    field, fraction = code >> man, code & ((1 << man) - 1)
-    if code > fmt.max_code_magnitude:
-        return 0
-    return fraction if field == 0 else ((1 << man) | fraction) << (field - 1)
 
 
 def product_table(a: MiniFloat, b: MiniFloat, a_code: Value, b_code: Value) -> Value:

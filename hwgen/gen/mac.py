@@ -24,6 +24,7 @@ from hwgen.specs.mac import (
     MacSpec,
     check_acc_adder,
     check_acc_stages,
+    check_decode,
     check_dsp,
     integer_operands,
     mac_cut_points,
@@ -66,23 +67,29 @@ class MacUnit(PipelinedUnit, wiring.Component):
         instantiated ECP5 CCU2C cells (:mod:`hwgen.gen.ccu2c`); or ``"carry_save"`` (with
         ``acc_stages`` 2 to 4): the sum kept in carry-save form, added up in the other stages
         (:func:`~hwgen.gen.accumulate.accumulate_carry_save`).
+    decode:
+        ``"split"``, or ``"integer"``: each minifloat operand (finite ones of a few bits:
+        :func:`hwgen.specs.mac.decodes_to_integer`) decoded to its signed value in lsb units, one signed
+        multiply into the fixed accumulator with no aligner (a DSP block's multiplier).
 
     Backpressure stalls the whole pipeline: ``i.ready = ~o.valid | o.ready``.
     """
 
     def __new__(cls, a, b, acc="fixed", *, terms=None, pipeline=DEFAULT_PIPELINE, mul="exact",
-                dsp="inferred", acc_stages=1, acc_adder="inferred"):
+                dsp="inferred", acc_stages=1, acc_adder="inferred", decode="split"):
         # Checked before the object exists: Amaranth warns about every component it never
         # elaborates, and a refused design is not an unused one.
         a, b = scalar_format(a), scalar_format(b)
         acc = accumulator(acc, a, b, terms, mul)
         pipeline = check_int(pipeline, "pipeline depth", 1, MAX_PIPELINE)
-        dsp = check_dsp(dsp, a, b, acc, mul, pipeline)
+        decode = check_decode(decode, a, b, acc, mul)
+        dsp = check_dsp(dsp, a, b, acc, mul, pipeline, decode)
         acc_stages = check_acc_stages(acc_stages, acc, dsp, pipeline)
         acc_adder = check_acc_adder(acc_adder, acc, dsp, acc_stages)
         unit = super().__new__(cls, src_loc_at=1)
         unit._a, unit._b, unit._acc, unit._pipeline, unit._mul = a, b, acc, pipeline, mul
         unit._dsp, unit._acc_stages, unit._acc_adder = dsp, acc_stages, acc_adder
+        unit._operand_decode = decode
         return unit
 
     def __init__(self, *_options, **_keywords):  # the options: checked and kept by __new__
@@ -93,7 +100,7 @@ class MacUnit(PipelinedUnit, wiring.Component):
     @classmethod
     def from_spec(cls, spec: MacSpec) -> "MacUnit":
         return cls(spec.a, spec.b, spec.acc, terms=spec.terms, pipeline=spec.pipeline, mul=spec.mul,
-                   dsp=spec.dsp, acc_stages=spec.acc_stages, acc_adder=spec.acc_adder)
+                   dsp=spec.dsp, acc_stages=spec.acc_stages, acc_adder=spec.acc_adder, decode=spec.decode)
 
     # -- facts the testbench, manifest and cost model read ----------------------------------------
     @property
@@ -123,6 +130,10 @@ class MacUnit(PipelinedUnit, wiring.Component):
     @property
     def acc_adder(self) -> str:
         return self._acc_adder
+
+    @property
+    def decode(self) -> str:
+        return self._operand_decode
 
     def _primitive_module(self):
         """The module of the vendor primitive this unit instantiates (None: portable Verilog)."""
@@ -156,7 +167,7 @@ class MacUnit(PipelinedUnit, wiring.Component):
         m = Module()
         advance = stall_control(m, self.o, self.i)
         # A split accumulator's first stage takes the place of one cut register.
-        cuts = mac_cut_points(self._a, self._b, self._acc, self._mul)
+        cuts = mac_cut_points(self._a, self._b, self._acc, self._mul, self._operand_decode)
         pipe = Pipeline(m, advance, cuts, self._pipeline - (self._acc_stages - 1))
         item = pipe.inputs({"valid": self.i.valid, "last": self.i.payload.last,
                             "a": self.i.payload.a, "b": self.i.payload.b})
@@ -170,7 +181,7 @@ class MacUnit(PipelinedUnit, wiring.Component):
 
     def _integer_product(self) -> bool:
         """Both operands integer / table: one signed multiply, no shifter (maps onto DSPs)."""
-        return integer_operands(self._a, self._b, self._mul)
+        return integer_operands(self._a, self._b, self._mul, self._operand_decode)
 
     @property
     def _halving(self) -> int:
@@ -185,11 +196,11 @@ class MacUnit(PipelinedUnit, wiring.Component):
 
     def _split_product(self) -> bool:
         """Exact products into a fixed accumulator: operands split, specials dropped at the term."""
-        return split_product(self._a, self._b, self._acc, self._mul)
+        return split_product(self._a, self._b, self._acc, self._mul, self._operand_decode)
 
     def _tabulated(self) -> bool:
         """fp4 x fp4: a table replaces multiplier, exponent adder and aligner."""
-        return tabulated(self._a, self._b, self._acc, self._mul)
+        return tabulated(self._a, self._b, self._acc, self._mul, self._operand_decode)
 
     def _decode(self, m, item):
         if self._integer_product():

@@ -133,7 +133,25 @@ def decode_operand(m: Module, fmt, code: Value, name: str) -> Operand:
 
 
 def signed_value(fmt, code: Value) -> Value:
-    """The code's value in units of 2^lsb_exponent as a signed value (integer and table formats)."""
+    """The code's value in units of 2^lsb_exponent as a signed value (integer and table formats, and
+    minifloats without NaN / inf: a table of the codes' values)."""
     if isinstance(fmt, IntFormat):
         return code.as_signed() if fmt.signed else Cat(code, Const(0, 1)).as_signed()
-    return Array(Const(u, signed(signed_width(fmt))) for u in fmt.units)[code]
+    return Array(Const(u, signed(signed_width(fmt))) for u in code_units(fmt))[code]
+
+
+def code_units(fmt) -> list[int]:
+    """Every code's value in units of 2^lsb_exponent, by code (a minifloat's NaN / inf codes: 0)."""
+    if not isinstance(fmt, MiniFloat):
+        return list(fmt.units)
+    half = 1 << (fmt.bits - 1)
+    return [(-1 if code >= half else 1) * finite_units(fmt, code % half) for code in range(2 * half)]
+
+
+def finite_units(fmt: MiniFloat, code: int) -> int:
+    """|value| of a minifloat code without its sign bit, in units of 2^lsb_exponent; 0 for NaN / inf."""
+    man = fmt.man_bits
+    field, fraction = code >> man, code & ((1 << man) - 1)
+    if code > fmt.max_code_magnitude:
+        return 0
+    return fraction if field == 0 else ((1 << man) | fraction) << (field - 1)

@@ -55,6 +55,15 @@ HALVES_STAGES = 2  # the split into halves has two stages; more are carry-save o
 # (hwgen.gen.accumulate.accumulate_carry_save).
 ACC_ADDERS = ("inferred", "ccu2c", "carry_save")
 CCU2C_TARGETS = ("ecp5",)  # the synthesis targets that map an instantiated CCU2C
+# How a minifloat operand enters the product: "split" into sign, significand and exponent (the
+# significands multiplied, the product aligned by the exponent sum: small in LUTs), or "integer": decoded
+# to its signed value in units of 2^lsb_exponent, one signed multiply into the fixed accumulator with no
+# aligner, which maps onto a DSP block's multiplier. Only for minifloats without NaN / inf ("finite")
+# whose values fit INTEGER_DECODE_BITS two's complement bits: the narrowest signed multiplier operand of
+# the DSP targets (iCE40's SB_MAC16 16 x 16; ECP5 18 x 18, xc7 25 x 18).
+DECODES = ("split", "integer")
+INTEGER_DECODE_BITS = 16
+DSP_TARGETS = ("ice40", "ecp5", "xc7")  # the targets whose synthesis maps a multiplier onto DSP blocks
 
 
 def canonical_acc(acc: Accumulator) -> str:
@@ -96,15 +105,16 @@ def check_acc_stages(stages, acc: Accumulator, dsp: str, pipeline: int) -> int:
     return stages
 
 
-def check_dsp(dsp, a, b, acc: Accumulator, mul: str, pipeline: int) -> str:
+def check_dsp(dsp, a, b, acc: Accumulator, mul: str, pipeline: int, decode: str = "split") -> str:
     """*dsp* if it is a DSP mapping the MAC can take; else one line naming what it needs."""
     if dsp not in DSP_MAPPINGS:
         raise ValueError(f"dsp must be one of {', '.join(DSP_MAPPINGS)}, not {dsp!r}")
     if dsp == "sb_mac16":
         why = None
         formats = (a, b)
-        if mul != "exact" or not all(isinstance(f, IntFormat | TableFormat) for f in formats):
-            why = f"integer or table operands and the exact multiplier, not {a.name} x {b.name} ({mul})"
+        if not integer_operands(a, b, mul, decode):
+            why = (f"integer or table operands (or minifloats with decode integer) and the exact multiplier, "
+                   f"not {a.name} x {b.name} ({mul})")
         elif max(signed_width(f) for f in formats) > SB_MAC16_OPERAND_BITS:
             why = f"operands of at most {SB_MAC16_OPERAND_BITS} two's complement bits ({a.name} x {b.name})"
         elif acc.kind != "fixed" or acc.width > SB_MAC16_ACC_BITS:
@@ -141,34 +151,62 @@ def check_acc_adder(adder, acc: Accumulator, dsp: str, stages: int) -> str:
     return adder
 
 
-def integer_operands(a, b, mul: str) -> bool:
-    """Both operands integer or table: one signed multiply, no shifter (maps onto DSPs)."""
-    return mul == "exact" and all(isinstance(f, IntFormat | TableFormat) for f in (a, b))
+def decodes_to_integer(fmt) -> bool:
+    """A minifloat that ``decode = "integer"`` can take: no NaN / inf, values within
+    :data:`INTEGER_DECODE_BITS` two's complement bits (fp6_e2m3: 7, fp6_e3m2: 10, fp4_e2m1: 5)."""
+    return (isinstance(fmt, MiniFloat) and fmt.policy == "finite"
+            and signed_width(fmt) <= INTEGER_DECODE_BITS)
 
 
-def split_product(a, b, acc: Accumulator, mul: str) -> bool:
+def check_decode(decode, a, b, acc: Accumulator, mul: str) -> str:
+    """*decode* if the MAC's operands can be decoded that way; else one line naming what it needs."""
+    if decode not in DECODES:
+        raise ValueError(f"decode must be one of {', '.join(DECODES)}, not {decode!r}")
+    if decode == "integer":
+        formats = (a, b)
+        if not any(isinstance(f, MiniFloat) for f in formats) or not all(
+                decodes_to_integer(f) or isinstance(f, IntFormat | TableFormat) for f in formats):
+            raise ValueError(f"decode integer needs a minifloat operand and every minifloat without NaN / "
+                             f"inf and within {INTEGER_DECODE_BITS} two's complement bits (fp6_e2m3, "
+                             f"fp6_e3m2, fp4_e2m1), not {a.name} x {b.name}")
+        if mul != "exact" or acc.kind != "fixed":
+            raise ValueError(f"decode integer needs the exact multiplier and a fixed accumulator, not {mul} "
+                             f"into {acc.spec}")
+    return decode
+
+
+def integer_operands(a, b, mul: str, decode: str = "split") -> bool:
+    """Both operands integer or table (or, with ``decode = "integer"``, minifloats decoded to their
+    integer values): one signed multiply, no shifter (maps onto DSPs)."""
+    def integer(fmt) -> bool:
+        return isinstance(fmt, IntFormat | TableFormat) or (decode == "integer" and decodes_to_integer(fmt))
+
+    return mul == "exact" and all(integer(f) for f in (a, b))
+
+
+def split_product(a, b, acc: Accumulator, mul: str, decode: str = "split") -> bool:
     """Exact minifloat products into a fixed accumulator: operands split into significand and exponent,
     the product aligned by the exponent sum."""
-    return mul == "exact" and acc.kind == "fixed" and not integer_operands(a, b, mul)
+    return mul == "exact" and acc.kind == "fixed" and not integer_operands(a, b, mul, decode)
 
 
-def tabulated(a, b, acc: Accumulator, mul: str) -> bool:
+def tabulated(a, b, acc: Accumulator, mul: str, decode: str = "split") -> bool:
     """Minifloats so narrow that each bit of |a * b| is one function of both codes' magnitude bits (fp4
     x fp4): a table replaces multiplier, exponent adder and aligner."""
-    return (split_product(a, b, acc, mul) and all(isinstance(f, MiniFloat) for f in (a, b))
+    return (split_product(a, b, acc, mul, decode) and all(isinstance(f, MiniFloat) for f in (a, b))
             and sum(f.bits - 1 for f in (a, b)) <= TABLE_INPUT_BITS)
 
 
-def mac_cut_points(a, b, acc: Accumulator, mul: str) -> tuple[str, ...]:
+def mac_cut_points(a, b, acc: Accumulator, mul: str, decode: str = "split") -> tuple[str, ...]:
     """The :data:`CUT_POINTS` a MAC of these operands has. ``term`` is left out for an integer product
     into a fixed accumulator (no shifter: a register there would be a second one between multiplier and
     adder, which splits no path and which no DSP block has; on xc7 it pushed the accumulator out of the
     DSP48E1); ``window`` is there only where the product is aligned in two steps (split products not
     tabulated, whose exponent sum is wider than :data:`FINE_SHIFT_BITS`)."""
     exponent_bits = max(f.exp_bits if isinstance(f, MiniFloat) else 1 for f in (a, b))
-    windowed = (split_product(a, b, acc, mul) and not tabulated(a, b, acc, mul)
+    windowed = (split_product(a, b, acc, mul, decode) and not tabulated(a, b, acc, mul, decode)
                 and exponent_bits + 1 > FINE_SHIFT_BITS)
-    direct = integer_operands(a, b, mul) and acc.kind == "fixed"
+    direct = integer_operands(a, b, mul, decode) and acc.kind == "fixed"
     return tuple(cut for cut in CUT_POINTS if (cut != "term" or not direct) and (cut != "window" or windowed))
 
 
@@ -178,7 +216,7 @@ def operands_name(a, b) -> str:
 
 
 # Options added after stores were written: left out of the canonical options while at their defaults.
-LATER_OPTIONS = ("dsp", "acc_stages", "acc_adder")
+LATER_OPTIONS = ("dsp", "acc_stages", "acc_adder", "decode")
 
 
 @dataclass(frozen=True)
@@ -188,8 +226,8 @@ class MacSpec(UnitSpec):
     ``terms``: the dot-product length a ``fixed`` accumulator is sized for (filled in: 64); other
     accumulators keep what was given. ``pipeline``: register stages, latency = ``pipeline`` cycles.
     ``dsp``: one of :data:`DSP_MAPPINGS`; ``acc_stages``: one of :data:`ACC_STAGES`; ``acc_adder``: one
-    of :data:`ACC_ADDERS`. They are left out of the canonical options at their defaults, so designs
-    stored before they existed keep their identity.
+    of :data:`ACC_ADDERS`; ``decode``: one of :data:`DECODES`. They are left out of the canonical
+    options at their defaults, so designs stored before they existed keep their identity.
     """
 
     kind: ClassVar[str] = "mac"
@@ -207,12 +245,14 @@ class MacSpec(UnitSpec):
     dsp: str = "inferred"
     acc_stages: int = 1
     acc_adder: str = "inferred"
+    decode: str = "split"
 
     def __post_init__(self):
         a, b = scalar_format(self.a), scalar_format(self.b)
         acc = accumulator(self.acc, a, b, self.terms, self.mul)
         pipeline = check_int(self.pipeline, "pipeline depth", 1, MAX_PIPELINE)
-        check_dsp(self.dsp, a, b, acc, self.mul, pipeline)
+        decode = check_decode(self.decode, a, b, acc, self.mul)
+        check_dsp(self.dsp, a, b, acc, self.mul, pipeline, decode)
         check_acc_stages(self.acc_stages, acc, self.dsp, pipeline)
         check_acc_adder(self.acc_adder, acc, self.dsp, self.acc_stages)
         self._canonical(a=a.name, b=b.name, acc=canonical_acc(acc), terms=acc.terms, pipeline=pipeline)
@@ -239,12 +279,13 @@ class MacSpec(UnitSpec):
     @property
     def cut_points(self) -> tuple[str, ...]:
         """Where this MAC's pipeline registers may go, in the order a deeper pipeline fills them."""
-        return mac_cut_points(self.format_a, self.format_b, self.accumulator, self.mul)
+        return mac_cut_points(self.format_a, self.format_b, self.accumulator, self.mul, self.decode)
 
     @property
     def module_name(self) -> str:
-        """``mac_<a>[_<b>]_<acc>[_k<K>][_lmul][_p<N>][_sb_mac16][_acc<S>][_<adder>]``, e.g.
-        ``mac_fp8_e4m3fn_fixed``, ``mac_fp4_e2m1_fixed_p5_acc2_carry_save``."""
+        """``mac_<a>[_<b>]_<acc>[_k<K>][_lmul][_p<N>][_sb_mac16][_acc<S>][_<adder>][_int_decode]``,
+        e.g. ``mac_fp8_e4m3fn_fixed``, ``mac_fp4_e2m1_fixed_p5_acc2_carry_save``,
+        ``mac_fp6_e2m3_fixed_int_decode``."""
         return "_".join(["mac", operands_name(self.format_a, self.format_b), self.acc.replace(":", ""),
                          *self._shape()])
 
@@ -259,7 +300,8 @@ class MacSpec(UnitSpec):
         parts = shape_parts(self.acc, self.terms, DEFAULT_TERMS, self.mul, self.pipeline, DEFAULT_PIPELINE,
                             self.dsp)
         return (parts + ([f"acc{self.acc_stages}"] if self.acc_stages != 1 else [])
-                + ([self.acc_adder] if self.acc_adder != "inferred" else []))
+                + ([self.acc_adder] if self.acc_adder != "inferred" else [])
+                + (["int_decode"] if self.decode != "split" else []))
 
     @property
     def latency(self) -> int:
@@ -278,12 +320,13 @@ class MacSpec(UnitSpec):
     @classmethod
     def fmax_candidates(cls, options, target: str, dsp: bool = True) -> tuple[tuple[int, tuple], ...]:
         """Every depth as it is, each followed (where the design allows it) by ``dsp = "sb_mac16"`` on
-        iCE40 with DSPs allowed (product register and accumulator in the DSPs) and by
-        ``acc_adder = "ccu2c"`` on ECP5 (the restart inside the carry cells); then one depth more with
-        ``acc_stages = 2`` (the accumulator's addition split in two) and with the carry-save accumulator,
-        whose sum in 1, 2, 3 pieces takes that depth and the two after it. With the aligner's window cut,
-        each of those is tried both beside the window's depth and after it. A design that names a
-        placement keeps it."""
+        iCE40 with DSPs allowed (product register and accumulator in the DSPs), by
+        ``acc_adder = "ccu2c"`` on ECP5 (the restart inside the carry cells) and, on the DSP targets
+        with DSPs allowed, by ``decode = "integer"`` (on iCE40 also with ``dsp = "sb_mac16"``); then one
+        depth more with ``acc_stages = 2`` (the accumulator's addition split in two) and with the
+        carry-save accumulator, whose sum in 1, 2, 3 pieces takes that depth and the two after it. With
+        the aligner's window cut, each of those is tried both beside the window's depth and after it. A
+        design that names a placement keeps it."""
         # Where the registers go besides the depth, and the depths each placement is tried at: a split
         # accumulator takes one of the pipeline's stages, so it is tried once the first three cut points
         # have their registers (a split in place of a cut register measured slower: docs/synthesis.md),
@@ -300,6 +343,10 @@ class MacSpec(UnitSpec):
             placements.append(((("dsp", "sb_mac16"),), cuts, cuts))
         if target in CCU2C_TARGETS:
             placements.append(((("acc_adder", "ccu2c"),), cuts, cuts))
+        if target in DSP_TARGETS and dsp:  # minifloats that decode to integers: the multiply in a DSP
+            placements.append(((("decode", "integer"),), cuts, cuts))
+            if target in SB_MAC16_TARGETS:
+                placements.append(((("decode", "integer"), ("dsp", "sb_mac16")), cuts, cuts))
         split = range(first_split, every_cut + 1), range(1, every_cut + 1)
         placements.append(((("acc_stages", 2),), *split))
         # carry-save: its final addition in 1, 2, 3 pieces, each piece a stage beyond the split's depths
