@@ -51,8 +51,8 @@ Where the spec allows it, hwgen's MAC is also measured with its registers placed
 what ``hwgen synth --fmax`` tries too): ``dsp = "sb_mac16"`` on ice40 (integer operands, depth >= 2),
 ``acc_stages = 2`` with either adder (halves, or ``acc_adder = "carry_save"``) on ice40 and ecp5 (depth
 >= 2), ``acc_adder = "ccu2c"`` on ecp5 and ``decode = "integer"`` on the DSP targets (fp6_e2m3,
-fp6_e3m2, fp4_e2m1: the multiply in a DSP block); each gets a table of its own beside hwgen's default
-placement and the plain MAC.
+fp6_e3m2, fp4_e2m1: the multiply in a DSP block; on ice40 also in two SB_MAC16); each gets a table of
+its own beside hwgen's default placement and the plain MAC.
 
 ``--check`` simulates ``plain_mac.v`` with Icarus against hwgen's golden model (finite operands)
 first. ``--ablate`` synthesizes hwgen's unit with parts of its contract tied off by Yosys commands on
@@ -101,6 +101,8 @@ VARIANTS = {
             "acc_adder = carry_save: the sum in carry-save form, added up in a second stage"),
     "intdec": ({"decode": "integer"}, ("xc7", "ice40", "ecp5"),
                "decode = integer: minifloats decoded to their integer values, one signed multiply (a DSP's)"),
+    "intsb": ({"decode": "integer", "dsp": "sb_mac16"}, ("ice40",),
+              "decode = integer, dsp = sb_mac16: minifloats decoded to integers, the MAC in two SB_MAC16"),
 }
 TERMS = 8
 QUICK_FORMAT = "fp4_e2m1"

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from mac_batches import check_batch, emit_with_broken
 
-from hwgen.formats import BlockFormat, MiniFloat, listed_formats, scalar_format
-from hwgen.gen import mac, operands
+from hwgen.formats import MiniFloat, listed_formats, scalar_format
+from hwgen.gen import operands
 from hwgen.gen.build import emit_spec
 from hwgen.sim.runner import SIMULATORS
 from hwgen.specs import MacSpec
@@ -40,9 +40,8 @@ def test_which_formats_decode_to_integers():
     assert {"fp6_e2m3", "fp6_e3m2", "fp4_e2m1"} <= scalars
     assert not scalars & {"fp8_e4m3fn", "fp8_e5m2", "fp16", "bf16"}  # NaN / inf, or too wide
     for fmt in listed_formats():
-        if isinstance(fmt, MiniFloat) and decodes_to_integer(fmt):
+        if decodes_to_integer(fmt):
             assert fmt.policy == "finite" and max(map(abs, operands.code_units(fmt))) < 1 << 15, fmt.name
-        assert not isinstance(fmt, BlockFormat) or not decodes_to_integer(fmt)
 
 
 # --- the spec --------------------------------------------------------------------------------------
@@ -64,18 +63,19 @@ def test_the_decode_is_in_the_spec_only_when_it_is_not_the_default():
 
 @pytest.mark.parametrize(("options", "message"), [
     ({"a": "fp8_e4m3fn", "b": "fp8_e4m3fn"},
-     r"decode integer needs a minifloat operand and every minifloat without NaN / inf and within 16 two's "
-     r"complement bits \(fp6_e2m3, fp6_e3m2, fp4_e2m1\), not fp8_e4m3fn x fp8_e4m3fn$"),
-    ({"a": "int8", "b": "int8"}, r"decode integer needs a minifloat operand .* not int8 x int8$"),
-    ({"a": "fp6_e2m3", "b": "fp8_e5m2"},
-     r"decode integer needs a minifloat operand .* not fp6_e2m3 x fp8_e5m2$"),
+     r"decode integer needs minifloats without NaN / inf within 16 two's complement bits \(e.g. fp6_e2m3, "
+     r"fp6_e3m2, fp4_e2m1\), not fp8_e4m3fn$"),
+    ({"a": "int8", "b": "int8"}, r"decode integer decodes minifloat operands; int8 x int8 has none \(nothing "
+                                 r"to decode: drop --decode\)$"),
+    ({"a": "fp6_e2m3", "b": "fp8_e5m2"}, r"decode integer needs minifloats .* not fp8_e5m2$"),
     ({**FP6, "acc": "fp32"}, r"decode integer needs the exact multiplier and a fixed accumulator, not exact "
                              r"into fp32$"),
     ({**FP6, "decode": "table"}, r"decode must be one of split, integer, not 'table'$"),
     ({"a": "fp6_e3m2", "b": "fp6_e3m2", "dsp": "sb_mac16"},
      r"dsp sb_mac16 needs operands of at most 8 two's complement bits \(fp6_e3m2 x fp6_e3m2\)$"),
-    ({**FP6, "decode": "split", "dsp": "sb_mac16"}, r"dsp sb_mac16 needs integer or table operands \(or "
-                                                    r"minifloats with decode integer\)"),
+    ({**FP6, "decode": "split", "dsp": "sb_mac16"}, r"dsp sb_mac16 needs integer or table operands and the "
+                                                    r"exact multiplier, not fp6_e2m3 x fp6_e2m3 \(exact\) "
+                                                    r"\(these minifloats with decode integer\)$"),
 ])
 def test_what_the_integer_decode_refuses(options, message):
     with pytest.raises(ValueError, match="^" + message):
@@ -91,12 +91,14 @@ def test_an_fmax_search_tries_it_where_dsps_are_allowed():
         assert integer in tried(target), target
         assert integer not in tried(target, dsp=False), target
     assert integer not in tried("gates") and integer not in tried("asic")
-    assert (("decode", "integer"), ("dsp", "sb_mac16")) in tried("ice40")
+    assert (("dsp", "sb_mac16"), ("decode", "integer")) in tried("ice40")
     int8 = MacSpec.fmax_candidates({"a": "int8", "b": "int8"}, "ecp5")
     assert integer not in {options for _, options in int8}
-    # a design that names the decode keeps it at every depth
-    named = MacSpec.fmax_candidates({**FP6, "decode": "integer"}, "ecp5")
-    assert all(("decode", "split") not in options for _, options in named) and (1, ()) in named
+    # a design that names the decode keeps it at every depth, whatever else is placed
+    named = MacSpec.fmax_candidates({**FP6, "decode": "integer"}, "ice40")
+    assert (1, ()) in named and (2, (("dsp", "sb_mac16"),)) in named
+    assert all(MacSpec.from_options({**FP6, "decode": "integer", **dict(options), "pipeline": depth}).decode
+               == "integer" for depth, options in named)
 
 
 def test_the_cli_refuses_in_one_line(tmp_path, capsys):
@@ -105,15 +107,36 @@ def test_the_cli_refuses_in_one_line(tmp_path, capsys):
     code = main(["generate", "mac", "--a", "fp8_e4m3fn", "--b", "fp8_e4m3fn", "--decode", "integer",
                  "--out", str(tmp_path)])
     error = capsys.readouterr().err.strip().splitlines()
-    assert code == 2 and len(error) == 1 and "decode integer needs a minifloat operand" in error[0]
+    assert code == 2 and len(error) == 1 and "decode integer needs minifloats without NaN / inf" in error[0]
     assert not any(tmp_path.iterdir())
 
 
-def test_the_verilog_multiplies_the_decoded_values(tmp_path):
-    verilog, manifest = emit_spec(MacSpec(**FP6, decode="integer", pipeline=1), tmp_path)
+def test_the_verilog_multiplies_the_decoded_values_with_no_aligner(tmp_path):
+    # fp6_e3m2 at depth 5: the split decode has all four cut points there, the window among them
+    split, _ = emit_spec(MacSpec("fp6_e3m2", "fp6_e3m2", pipeline=5), tmp_path / "split")
+    verilog, manifest = emit_spec(MacSpec("fp6_e3m2", "fp6_e3m2", pipeline=5, decode="integer"), tmp_path)
     assert json.loads(manifest.read_text())["decode"] == "integer"
+    before, text = split.read_text(), verilog.read_text()
+    assert "window_window" in before and "term_ones_complement" in before
+    assert "window" not in text and "term_ones_complement" not in text
+    assert "$signed(operands_a) * $signed(operands_b)" in text
+
+
+def test_in_sb_mac16_the_fabric_input_register_holds_the_decoded_value(tmp_path):
+    # the table runs between the unit's input and a fabric register, not in front of the DSP's inputs
+    verilog, _ = emit_spec(MacSpec(**FP6, pipeline=4, dsp="sb_mac16", decode="integer"), tmp_path)
     text = verilog.read_text()
-    assert "term_ones_complement" not in text and "window" not in text  # no aligner
+    assert "reg [7:0] input0_a =" in text and "reg [7:0] input0_b =" in text  # codes are 6 bits
+    assert ".A({ 8'h00, input0_a })" in text
+
+
+def test_cost_tables_keep_integer_decoded_designs_out_of_the_default_placement():
+    import pandas as pd
+
+    from hwgen.cost_models.dataset import default_placement
+
+    table = pd.DataFrame({"dsp": ["inferred", "inferred"], "decode": ["split", "integer"]})
+    assert default_placement(table).tolist() == [True, False]
 
 
 # --- the contract on both simulators ---------------------------------------------------------------
@@ -126,7 +149,7 @@ UNITS = {  # id -> (spec, exhaustive pairs first)
     "fp4_e2m1-int8-p4": (MacSpec("fp4_e2m1", "int8", pipeline=4, decode="integer"), True),
     "fp6_e2m3-fp4_e2m1-acc2": (MacSpec("fp6_e2m3", "fp4_e2m1", pipeline=4, acc_stages=2, decode="integer"),
                                False),
-    "fp6_e2m3-sb_mac16-p3": (MacSpec(**FP6, dsp="sb_mac16", decode="integer"), True),
+    "fp6_e2m3-sb_mac16-p4": (MacSpec(**FP6, pipeline=4, dsp="sb_mac16", decode="integer"), True),
 }
 BROKEN = "negative-zero-is-minus-one"
 
@@ -145,7 +168,6 @@ def manifests(tmp_path_factory) -> dict:
         monkeypatch.setattr(operands, "code_units", ones_complement)
 
     broken = (BROKEN, UNITS["fp6_e2m3-p3"][0], "mac_fp6_decode_ones_complement")
-    assert mac.signed_value is operands.signed_value  # the patched table is the one the MAC reads
     return emit_with_broken(UNITS, tmp_path_factory.mktemp("integer_decode_units"), broken, patch)
 
 

@@ -39,9 +39,10 @@ def test_the_mapping_is_in_the_spec_only_when_it_is_not_the_default():
 
 
 @pytest.mark.parametrize(("options", "message"), [
-    ({"a": "fp8_e4m3", "b": "int8"}, r"needs integer or table operands \(or minifloats with decode integer\) "
-                                     r"and the exact multiplier, not "
+    ({"a": "fp8_e4m3", "b": "int8"}, r"needs integer or table operands and the exact multiplier, not "
                                      r"fp8_e4m3fn x int8 \(exact\)$"),
+    ({"a": "fp4_e2m1", "b": "int8"}, r"needs integer or table operands and the exact multiplier, not "
+                                     r"fp4_e2m1 x int8 \(exact\) \(these minifloats with decode integer\)$"),
     ({"a": "int16", "b": "int8"}, r"needs operands of at most 8 two's complement bits \(int16 x int8\)$"),
     ({"a": "uint8", "b": "int8"}, r"needs operands of at most 8 two's complement bits \(uint8 x int8\)$"),
     ({**INT8, "acc": "fp32"}, r"needs a fixed accumulator of at most 32 bits, not fp32$"),
@@ -93,8 +94,8 @@ def test_an_fmax_search_on_ice40_tries_the_dsp_mapping_after_the_inferred_one_at
     # a minifloat: three cut points, as int8's depths (no window); the mapping once it decodes to integers
     minifloat, decoded = {"a": "fp4_e2m1", "b": "fp4_e2m1"}, (("decode", "integer"),)
     assert MacSpec.fmax_candidates(minifloat, "ice40") == (
-        (1, ()), (1, decoded), (2, ()), (2, decoded), (2, decoded + sb), (3, ()), (3, decoded),
-        (3, decoded + sb), (4, ()), (4, decoded), (4, decoded + sb), (5, split), *csa)
+        (1, ()), (1, decoded), (2, ()), (2, decoded), (2, sb + decoded), (3, ()), (3, decoded),
+        (3, sb + decoded), (4, ()), (4, decoded), (4, sb + decoded), (5, split), *csa)
     assert MacSpec.fmax_candidates(minifloat, "ice40", dsp=False) == (
         (1, ()), (2, ()), (3, ()), (4, ()), (5, split), *csa)
 

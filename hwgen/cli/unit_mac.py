@@ -32,7 +32,8 @@ def add_options(parser) -> None:
     parser.add_argument("--dsp", choices=DSP_MAPPINGS, default=dsp,
                         help="DSP mapping: inferred (portable Verilog, synthesis decides), or sb_mac16 (two "
                              "iCE40 UltraPlus SB_MAC16 blocks instantiated: multiplier, product register and "
-                             "accumulator in the DSPs at every depth; integer operands of up to 8 bits, "
+                             "accumulator in the DSPs at every depth; integer operands of up to 8 bits (or "
+                             "minifloats with --decode integer), "
                              f"pipeline >= 2; synthesizes for ice40 only) (default: {dsp})")
     parser.add_argument("--acc-stages", type=int, choices=ACC_STAGES, default=stages,
                         help="register stages of a fixed accumulator: 1, or 2 (its addition split in two "
@@ -51,8 +52,8 @@ def add_options(parser) -> None:
                              "exponent; the product aligned by the exponent sum: small in LUTs), or integer "
                              "(decoded to its signed value in lsb units, one signed multiply and no aligner: "
                              "maps onto a DSP multiplier; minifloats without NaN / inf of at most "
-                             f"{INTEGER_DECODE_BITS} two's complement bits: fp6_e2m3, fp6_e3m2, fp4_e2m1, "
-                             f"fixed accumulator) (default: {decode})")
+                             f"{INTEGER_DECODE_BITS} two's complement bits, e.g. fp6_e2m3, fp6_e3m2, "
+                             f"fp4_e2m1; fixed accumulator) (default: {decode})")
 
 
 def spec_from_args(args) -> MacSpec:

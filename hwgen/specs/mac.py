@@ -113,8 +113,9 @@ def check_dsp(dsp, a, b, acc: Accumulator, mul: str, pipeline: int, decode: str 
         why = None
         formats = (a, b)
         if not integer_operands(a, b, mul, decode):
-            why = (f"integer or table operands (or minifloats with decode integer) and the exact multiplier, "
-                   f"not {a.name} x {b.name} ({mul})")
+            decodable = all(decodes_to_integer(f) or isinstance(f, IntFormat | TableFormat) for f in formats)
+            hint = " (these minifloats with decode integer)" if decodable and mul == "exact" else ""
+            why = f"integer or table operands and the exact multiplier, not {a.name} x {b.name} ({mul}){hint}"
         elif max(signed_width(f) for f in formats) > SB_MAC16_OPERAND_BITS:
             why = f"operands of at most {SB_MAC16_OPERAND_BITS} two's complement bits ({a.name} x {b.name})"
         elif acc.kind != "fixed" or acc.width > SB_MAC16_ACC_BITS:
@@ -164,11 +165,14 @@ def check_decode(decode, a, b, acc: Accumulator, mul: str) -> str:
         raise ValueError(f"decode must be one of {', '.join(DECODES)}, not {decode!r}")
     if decode == "integer":
         formats = (a, b)
-        if not any(isinstance(f, MiniFloat) for f in formats) or not all(
-                decodes_to_integer(f) or isinstance(f, IntFormat | TableFormat) for f in formats):
-            raise ValueError(f"decode integer needs a minifloat operand and every minifloat without NaN / "
-                             f"inf and within {INTEGER_DECODE_BITS} two's complement bits (fp6_e2m3, "
-                             f"fp6_e3m2, fp4_e2m1), not {a.name} x {b.name}")
+        if not any(isinstance(f, MiniFloat) for f in formats):
+            raise ValueError(f"decode integer decodes minifloat operands; {a.name} x {b.name} has none "
+                             "(nothing to decode: drop --decode)")
+        refused = [f.name for f in formats if isinstance(f, MiniFloat) and not decodes_to_integer(f)]
+        if refused:
+            raise ValueError(f"decode integer needs minifloats without NaN / inf within "
+                             f"{INTEGER_DECODE_BITS} two's complement bits (e.g. fp6_e2m3, fp6_e3m2, "
+                             f"fp4_e2m1), not {refused[0]}")
         if mul != "exact" or acc.kind != "fixed":
             raise ValueError(f"decode integer needs the exact multiplier and a fixed accumulator, not {mul} "
                              f"into {acc.spec}")
@@ -345,8 +349,8 @@ class MacSpec(UnitSpec):
             placements.append(((("acc_adder", "ccu2c"),), cuts, cuts))
         if target in DSP_TARGETS and dsp:  # minifloats that decode to integers: the multiply in a DSP
             placements.append(((("decode", "integer"),), cuts, cuts))
-            if target in SB_MAC16_TARGETS:
-                placements.append(((("decode", "integer"), ("dsp", "sb_mac16")), cuts, cuts))
+            if target in SB_MAC16_TARGETS:  # in label order: sb_mac16 int_decode
+                placements.append(((("dsp", "sb_mac16"), ("decode", "integer")), cuts, cuts))
         split = range(first_split, every_cut + 1), range(1, every_cut + 1)
         placements.append(((("acc_stages", 2),), *split))
         # carry-save: its final addition in 1, 2, 3 pieces, each piece a stage beyond the split's depths
