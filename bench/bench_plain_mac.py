@@ -322,6 +322,7 @@ def print_table(rows: list[dict], formats, targets, depths, out=sys.stdout) -> N
         summary.append((target, geomean(all_area), geomean(all_fmax), geomean(equivalent),
                         {d: (geomean(per_depth[d][0]), geomean(per_depth[d][1])) for d in depths}))
     print_variant_tables(index, formats, targets, depths, out)
+    print_smallest_table(index, formats, targets, depths, out)
     print("\ngeometric means of hwgen / plain per target (all formats and depths; then per depth); "
           "+CCU2C: ECP5 LUT+FF with each CCU2C counted as 2 LUT4; xc7 Fmax: ratio of ESTIMATES", file=out)
     print(f"{'target':<11}{'LUT+FF':>8}{'Fmax':>8}{'+CCU2C':>8}"
@@ -356,6 +357,38 @@ def print_variant_tables(index: dict, formats, targets, depths, out=sys.stdout) 
                   f"{'plain':>9}{'/default':>10}{'/plain':>8}   cells", file=out)
             for line in lines:
                 print(line, file=out)
+
+
+def print_smallest_table(index: dict, formats, targets, depths, out=sys.stdout) -> None:
+    """Per point, hwgen's smallest placement measured (its default or a VARIANT: what an area-first choice
+    among them would take) against the plain MAC, with both sides' DSP blocks, and its geometric mean per
+    target. Only points where a variant was measured add something over the main table."""
+    lines, means = [], {}
+    for target in targets:
+        for fmt in formats:
+            for depth in depths:
+                plain = index.get((fmt, depth, "plain", target))
+                sides = [(name, index.get((fmt, depth, name, target))) for name in ("hwgen", *VARIANTS)]
+                sides = [(name, row) for name, row in sides if row and row.get("status") == "ok"]
+                if not sides or not plain or plain.get("status") != "ok":
+                    continue
+                name, row = min(sides, key=lambda side: side[1]["area"])
+                area_ratio = ratio(row["area"], plain["area"])
+                means.setdefault(target, []).append(area_ratio)
+                fmax_ratio = ratio(mean_fmax(row), mean_fmax(plain))
+                lines.append(f"{target:<11}{fmt:<12}{depth:>2}  {name:<9}{row['area']:>6}{plain['area']:>7}"
+                             f"{fmt_num(area_ratio, '.2f'):>7}{row.get('dsps') or 0:>5}"
+                             f"{plain.get('dsps') or 0:>6}{fmt_num(fmax_ratio, '.2f'):>8}")
+    if not lines:
+        return
+    print("\nhwgen's smallest placement per point (LUT+FF; the default or a variant above) against the "
+          "plain MAC: DSP blocks of both, Fmax ratio (xc7: estimates)", file=out)
+    print(f"{'target':<11}{'format':<12}{'p':>2}  {'placement':<9}{'L+F':>6}{'plain':>7}{'ratio':>7}"
+          f"{'DSP':>5}{'pDSP':>6}{'Fmax r':>8}", file=out)
+    for line in lines:
+        print(line, file=out)
+    print("geometric mean of the smallest / plain: " + ", ".join(
+        f"{target} {fmt_num(geomean(values), '.2f')}" for target, values in means.items()), file=out)
 
 
 # -- functional check of plain_mac.v ------------------------------------------------------------
