@@ -52,7 +52,8 @@ what ``hwgen synth --fmax`` tries too): ``dsp = "sb_mac16"`` on ice40 (integer o
 ``acc_stages = 2`` with either adder (halves, or ``acc_adder = "carry_save"``) on ice40 and ecp5 (depth
 >= 2), ``acc_adder = "ccu2c"`` on ecp5 and ``decode = "integer"`` on the DSP targets (fp6_e2m3,
 fp6_e3m2, fp4_e2m1: the multiply in a DSP block; on ice40 also in two SB_MAC16); each gets a table of
-its own beside hwgen's default placement and the plain MAC.
+its own beside hwgen's default placement and the plain MAC, and a last table takes, per point, the
+smallest of them all by LUT+FF.
 
 ``--check`` simulates ``plain_mac.v`` with Icarus against hwgen's golden model (finite operands)
 first. ``--ablate`` synthesizes hwgen's unit with parts of its contract tied off by Yosys commands on
@@ -360,9 +361,9 @@ def print_variant_tables(index: dict, formats, targets, depths, out=sys.stdout) 
 
 
 def print_smallest_table(index: dict, formats, targets, depths, out=sys.stdout) -> None:
-    """Per point, hwgen's smallest placement measured (its default or a VARIANT: what an area-first choice
-    among them would take) against the plain MAC, with both sides' DSP blocks, and its geometric mean per
-    target. Only points where a variant was measured add something over the main table."""
+    """Per point, hwgen's smallest placement measured (its default or a VARIANT), ranked by LUT+FF alone
+    (DSP blocks not counted, unlike the Fmax search's area_rank), against the plain MAC, with both sides'
+    DSP blocks, and its geometric mean per target. A point where every hwgen side failed is left out."""
     lines, means = [], {}
     for target in targets:
         for fmt in formats:
@@ -381,8 +382,8 @@ def print_smallest_table(index: dict, formats, targets, depths, out=sys.stdout) 
                              f"{plain.get('dsps') or 0:>6}{fmt_num(fmax_ratio, '.2f'):>8}")
     if not lines:
         return
-    print("\nhwgen's smallest placement per point (LUT+FF; the default or a variant above) against the "
-          "plain MAC: DSP blocks of both, Fmax ratio (xc7: estimates)", file=out)
+    print("\nhwgen's smallest placement per point (by LUT+FF alone, DSPs not counted; the default or a "
+          "variant above) against the plain MAC: DSP blocks of both, Fmax ratio (xc7: estimates)", file=out)
     print(f"{'target':<11}{'format':<12}{'p':>2}  {'placement':<9}{'L+F':>6}{'plain':>7}{'ratio':>7}"
           f"{'DSP':>5}{'pDSP':>6}{'Fmax r':>8}", file=out)
     for line in lines:

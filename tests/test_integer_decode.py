@@ -64,10 +64,13 @@ def test_the_decode_is_in_the_spec_only_when_it_is_not_the_default():
 @pytest.mark.parametrize(("options", "message"), [
     ({"a": "fp8_e4m3fn", "b": "fp8_e4m3fn"},
      r"decode integer needs minifloats without NaN / inf within 16 two's complement bits \(e.g. fp6_e2m3, "
-     r"fp6_e3m2, fp4_e2m1\), not fp8_e4m3fn$"),
+     r"fp6_e3m2, fp4_e2m1\), not fp8_e4m3fn \(has NaN / inf\)$"),
+    ({"a": "fp8_e4m3_finite", "b": "int8"},
+     r"decode integer needs minifloats .* not fp8_e4m3_finite \(needs 19 bits\)$"),
     ({"a": "int8", "b": "int8"}, r"decode integer decodes minifloat operands; int8 x int8 has none \(nothing "
-                                 r"to decode: drop --decode\)$"),
-    ({"a": "fp6_e2m3", "b": "fp8_e5m2"}, r"decode integer needs minifloats .* not fp8_e5m2$"),
+                                 r"to decode; use decode split\)$"),
+    ({"a": "fp6_e2m3", "b": "fp8_e5m2"},
+     r"decode integer needs minifloats .* not fp8_e5m2 \(has NaN / inf\)$"),
     ({**FP6, "acc": "fp32"}, r"decode integer needs the exact multiplier and a fixed accumulator, not exact "
                              r"into fp32$"),
     ({**FP6, "decode": "table"}, r"decode must be one of split, integer, not 'table'$"),
@@ -76,6 +79,13 @@ def test_the_decode_is_in_the_spec_only_when_it_is_not_the_default():
     ({**FP6, "decode": "split", "dsp": "sb_mac16"}, r"dsp sb_mac16 needs integer or table operands and the "
                                                     r"exact multiplier, not fp6_e2m3 x fp6_e2m3 \(exact\) "
                                                     r"\(these minifloats with decode integer\)$"),
+    # the hint only where decode integer would be taken: not for 10-bit values, nor a float accumulator
+    ({"a": "fp6_e3m2", "b": "fp6_e3m2", "decode": "split", "dsp": "sb_mac16"},
+     r"dsp sb_mac16 needs integer or table operands and the exact multiplier, not fp6_e3m2 x fp6_e3m2 "
+     r"\(exact\)$"),
+    ({"a": "fp4_e2m1", "b": "fp4_e2m1", "acc": "fp32", "decode": "split", "dsp": "sb_mac16"},
+     r"dsp sb_mac16 needs integer or table operands and the exact multiplier, not fp4_e2m1 x fp4_e2m1 "
+     r"\(exact\)$"),
 ])
 def test_what_the_integer_decode_refuses(options, message):
     with pytest.raises(ValueError, match="^" + message):

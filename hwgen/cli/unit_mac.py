@@ -33,7 +33,7 @@ def add_options(parser) -> None:
                         help="DSP mapping: inferred (portable Verilog, synthesis decides), or sb_mac16 (two "
                              "iCE40 UltraPlus SB_MAC16 blocks instantiated: multiplier, product register and "
                              "accumulator in the DSPs at every depth; integer operands of up to 8 bits (or "
-                             "minifloats with --decode integer), "
+                             "fp6_e2m3 / fp4_e2m1 with --decode integer), "
                              f"pipeline >= 2; synthesizes for ice40 only) (default: {dsp})")
     parser.add_argument("--acc-stages", type=int, choices=ACC_STAGES, default=stages,
                         help="register stages of a fixed accumulator: 1, or 2 (its addition split in two "
@@ -53,7 +53,7 @@ def add_options(parser) -> None:
                              "(decoded to its signed value in lsb units, one signed multiply and no aligner: "
                              "maps onto a DSP multiplier; minifloats without NaN / inf of at most "
                              f"{INTEGER_DECODE_BITS} two's complement bits, e.g. fp6_e2m3, fp6_e3m2, "
-                             f"fp4_e2m1; fixed accumulator) (default: {decode})")
+                             f"fp4_e2m1; exact multiplier, fixed accumulator) (default: {decode})")
 
 
 def spec_from_args(args) -> MacSpec:

@@ -113,8 +113,10 @@ def check_dsp(dsp, a, b, acc: Accumulator, mul: str, pipeline: int, decode: str 
         why = None
         formats = (a, b)
         if not integer_operands(a, b, mul, decode):
-            decodable = all(decodes_to_integer(f) or isinstance(f, IntFormat | TableFormat) for f in formats)
-            hint = " (these minifloats with decode integer)" if decodable and mul == "exact" else ""
+            decodable = all((decodes_to_integer(f) or isinstance(f, IntFormat | TableFormat))
+                            and signed_width(f) <= SB_MAC16_OPERAND_BITS for f in formats)
+            usable = decodable and mul == "exact" and acc.kind == "fixed"
+            hint = " (these minifloats with decode integer)" if usable else ""
             why = f"integer or table operands and the exact multiplier, not {a.name} x {b.name} ({mul}){hint}"
         elif max(signed_width(f) for f in formats) > SB_MAC16_OPERAND_BITS:
             why = f"operands of at most {SB_MAC16_OPERAND_BITS} two's complement bits ({a.name} x {b.name})"
@@ -167,12 +169,14 @@ def check_decode(decode, a, b, acc: Accumulator, mul: str) -> str:
         formats = (a, b)
         if not any(isinstance(f, MiniFloat) for f in formats):
             raise ValueError(f"decode integer decodes minifloat operands; {a.name} x {b.name} has none "
-                             "(nothing to decode: drop --decode)")
-        refused = [f.name for f in formats if isinstance(f, MiniFloat) and not decodes_to_integer(f)]
+                             "(nothing to decode; use decode split)")
+        refused = [f for f in formats if isinstance(f, MiniFloat) and not decodes_to_integer(f)]
         if refused:
+            why = ("has NaN / inf" if refused[0].policy != "finite"
+                   else f"needs {signed_width(refused[0])} bits")
             raise ValueError(f"decode integer needs minifloats without NaN / inf within "
                              f"{INTEGER_DECODE_BITS} two's complement bits (e.g. fp6_e2m3, fp6_e3m2, "
-                             f"fp4_e2m1), not {refused[0]}")
+                             f"fp4_e2m1), not {refused[0].name} ({why})")
         if mul != "exact" or acc.kind != "fixed":
             raise ValueError(f"decode integer needs the exact multiplier and a fixed accumulator, not {mul} "
                              f"into {acc.spec}")
