@@ -32,6 +32,7 @@ from hwgen.fpga.points import OK, FlowSpec
 from hwgen.fpga.targets import ASIC, TARGET_NAMES
 from hwgen.results.store import content_key
 from hwgen.specs import canonical_json, spec_kind
+from hwgen.specs.mac import option_label
 
 # Targets with a timing tool: nextpnr (after place and route), OpenSTA, and xc7's stated estimate.
 XC7 = xc7_timing.TARGET
@@ -181,12 +182,7 @@ class Candidate:
 
     def __str__(self) -> str:
         """``3``, ``3 sb_mac16``, ``5 acc2``: the depth, then each option as design labels write it."""
-        return " ".join([str(self.pipeline), *(_OPTION_TEXT.get(name, "{}").format(value)
-                                               for name, value in self.options)])
-
-
-# How a candidate's option reads in the search's lines (as in design labels: hwgen.specs.mac.MacSpec).
-_OPTION_TEXT = {"acc_stages": "acc{}", "decode": "int_decode"}  # decode: a candidate only adds "integer"
+        return " ".join([str(self.pipeline), *(option_label(name, value) for name, value in self.options)])
 
 
 def candidate_pipeline(candidate) -> int:

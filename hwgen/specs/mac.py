@@ -63,7 +63,6 @@ CCU2C_TARGETS = ("ecp5",)  # the synthesis targets that map an instantiated CCU2
 # the DSP targets (iCE40's SB_MAC16 16 x 16; ECP5 18 x 18, xc7 25 x 18).
 DECODES = ("split", "integer")
 INTEGER_DECODE_BITS = 16
-DSP_TARGETS = ("ice40", "ecp5", "xc7")  # the targets whose synthesis maps a multiplier onto DSP blocks
 
 
 def canonical_acc(acc: Accumulator) -> str:
@@ -113,9 +112,8 @@ def check_dsp(dsp, a, b, acc: Accumulator, mul: str, pipeline: int, decode: str 
         why = None
         formats = (a, b)
         if not integer_operands(a, b, mul, decode):
-            decodable = all((decodes_to_integer(f) or isinstance(f, IntFormat | TableFormat))
-                            and signed_width(f) <= SB_MAC16_OPERAND_BITS for f in formats)
-            usable = decodable and mul == "exact" and acc.kind == "fixed"
+            usable = (integer_operands(a, b, mul, "integer") and acc.kind == "fixed"
+                      and max(signed_width(f) for f in formats) <= SB_MAC16_OPERAND_BITS)
             hint = " (these minifloats with decode integer)" if usable else ""
             why = f"integer or table operands and the exact multiplier, not {a.name} x {b.name} ({mul}){hint}"
         elif max(signed_width(f) for f in formats) > SB_MAC16_OPERAND_BITS:
@@ -157,7 +155,7 @@ def check_acc_adder(adder, acc: Accumulator, dsp: str, stages: int) -> str:
 def decodes_to_integer(fmt) -> bool:
     """A minifloat that ``decode = "integer"`` can take: no NaN / inf, values within
     :data:`INTEGER_DECODE_BITS` two's complement bits (fp6_e2m3: 7, fp6_e3m2: 10, fp4_e2m1: 5)."""
-    return (isinstance(fmt, MiniFloat) and fmt.policy == "finite"
+    return (isinstance(fmt, MiniFloat) and not (fmt.has_nan or fmt.has_inf)
             and signed_width(fmt) <= INTEGER_DECODE_BITS)
 
 
@@ -172,7 +170,7 @@ def check_decode(decode, a, b, acc: Accumulator, mul: str) -> str:
                              "(nothing to decode; use decode split)")
         refused = [f for f in formats if isinstance(f, MiniFloat) and not decodes_to_integer(f)]
         if refused:
-            why = ("has NaN / inf" if refused[0].policy != "finite"
+            why = ("has NaN / inf" if refused[0].has_nan or refused[0].has_inf
                    else f"needs {signed_width(refused[0])} bits")
             raise ValueError(f"decode integer needs minifloats without NaN / inf within "
                              f"{INTEGER_DECODE_BITS} two's complement bits (e.g. fp6_e2m3, fp6_e3m2, "
@@ -216,6 +214,16 @@ def mac_cut_points(a, b, acc: Accumulator, mul: str, decode: str = "split") -> t
                 and exponent_bits + 1 > FINE_SHIFT_BITS)
     direct = integer_operands(a, b, mul, decode) and acc.kind == "fixed"
     return tuple(cut for cut in CUT_POINTS if (cut != "term" or not direct) and (cut != "window" or windowed))
+
+
+def option_label(name: str, value) -> str:
+    """How a placement option reads in labels, module names and the Fmax search's lines: ``acc2``,
+    ``carry_save``, ``sb_mac16``, ``int_decode``."""
+    if name == "acc_stages":
+        return f"acc{value}"
+    if name == "decode":
+        return "int_decode" if value == "integer" else f"{value}_decode"
+    return str(value)
 
 
 def operands_name(a, b) -> str:
@@ -307,9 +315,9 @@ class MacSpec(UnitSpec):
     def _shape(self) -> list[str]:
         parts = shape_parts(self.acc, self.terms, DEFAULT_TERMS, self.mul, self.pipeline, DEFAULT_PIPELINE,
                             self.dsp)
-        return (parts + ([f"acc{self.acc_stages}"] if self.acc_stages != 1 else [])
-                + ([self.acc_adder] if self.acc_adder != "inferred" else [])
-                + (["int_decode"] if self.decode != "split" else []))
+        later = ("acc_stages", "acc_adder", "decode")  # dsp: in shape_parts
+        return parts + [option_label(name, getattr(self, name)) for name in later
+                        if getattr(self, name) != self.default(name)]
 
     @property
     def latency(self) -> int:
@@ -351,7 +359,7 @@ class MacSpec(UnitSpec):
             placements.append(((("dsp", "sb_mac16"),), cuts, cuts))
         if target in CCU2C_TARGETS:
             placements.append(((("acc_adder", "ccu2c"),), cuts, cuts))
-        if target in DSP_TARGETS and dsp:  # minifloats that decode to integers: the multiply in a DSP
+        if dsp:  # minifloats that decode to integers: the multiply in a DSP (asic requests have none)
             placements.append(((("decode", "integer"),), cuts, cuts))
             if target in SB_MAC16_TARGETS:  # in label order: sb_mac16 int_decode
                 placements.append(((("dsp", "sb_mac16"), ("decode", "integer")), cuts, cuts))
