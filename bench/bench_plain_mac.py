@@ -51,9 +51,10 @@ Where the spec allows it, hwgen's MAC is also measured with its registers placed
 what ``hwgen synth --fmax`` tries too): ``dsp = "sb_mac16"`` on ice40 (integer operands, depth >= 2),
 ``acc_stages = 2`` with either adder (halves, or ``acc_adder = "carry_save"``) on ice40 and ecp5 (depth
 >= 2), ``acc_adder = "ccu2c"`` on ecp5 and ``decode = "integer"`` on the DSP targets (fp6_e2m3,
-fp6_e3m2, fp4_e2m1: the multiply in a DSP block; on ice40 also in two SB_MAC16); each gets a table of
-its own beside hwgen's default placement and the plain MAC, and a last table takes, per point, the
-smallest of them all by LUT+FF.
+fp6_e3m2, fp4_e2m1: the multiply in a DSP block; on ice40 also in two SB_MAC16) and ``acc_idle =
+"add_zero"`` on gates (no clock enable on the accumulator: an enabled bit is a multiplexer there; the
+Fmax search tries it on asic); each gets a table of its own beside hwgen's default placement and the
+plain MAC, and a last table takes, per point, the smallest of them all by LUT+FF.
 
 ``--check`` simulates ``plain_mac.v`` with Icarus against hwgen's golden model (finite operands)
 first. ``--ablate`` synthesizes hwgen's unit with parts of its contract tied off by Yosys commands on
@@ -104,6 +105,8 @@ VARIANTS = {
                "decode = integer: minifloats decoded to their integer values, one signed multiply (a DSP's)"),
     "intsb": ({"decode": "integer", "dsp": "sb_mac16"}, ("ice40",),
               "decode = integer, dsp = sb_mac16: minifloats decoded to integers, the MAC in two SB_MAC16"),
+    "zero": ({"acc_idle": "add_zero"}, ("gates",),
+             "acc_idle = add_zero: no clock enable on the accumulator, a cycle without an item adds 0"),
 }
 TERMS = 8
 QUICK_FORMAT = "fp4_e2m1"

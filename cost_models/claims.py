@@ -44,7 +44,8 @@ def one_row(table: pd.DataFrame, spec: MacSpec, target: str) -> pd.Series | None
     terms = table["terms"].fillna(DEFAULT_TERMS) == spec.terms if spec.terms else table["terms"].isna()
     same = ((table["format_a"] == spec.a) & (table["format_b"] == spec.b) & (table["acc"] == spec.acc)
             & (table["mul"] == spec.mul) & (table["pipeline"] == spec.pipeline) & terms
-            & placed_as(table, spec.dsp, spec.acc_stages, spec.acc_adder, spec.decode))
+            & placed_as(table, spec.dsp, spec.acc_stages, spec.acc_adder, spec.decode,
+                        spec.acc_idle))
     rows = table[same & (table["target"] == target)]
     return None if rows.empty else rows.iloc[0]
 

@@ -51,15 +51,17 @@ def _spec(config: str) -> MacSpec:
 def _options(spec: MacSpec) -> dict:
     return {"format_a": spec.a, "format_b": spec.b, "acc": spec.acc, "terms": spec.terms,
             "pipeline": spec.pipeline, "mul": spec.mul, "dsp": spec.dsp, "acc_stages": spec.acc_stages,
-            "acc_adder": spec.acc_adder, "decode": spec.decode}
+            "acc_adder": spec.acc_adder, "decode": spec.decode, "acc_idle": spec.acc_idle}
 
 
 def placed_as(table: pd.DataFrame, dsp: str | None = None, acc_stages: int | None = None,
-              acc_adder: str | None = None, decode: str | None = None) -> pd.Series:
-    """The rows of designs whose registers and adder sit as *dsp*, *acc_stages*, *acc_adder* and
-    *decode* say (None: the spec's default); a table without those columns (older callers) holds only
-    the default placement."""
-    wanted = {"dsp": dsp, "acc_stages": acc_stages, "acc_adder": acc_adder, "decode": decode}
+              acc_adder: str | None = None, decode: str | None = None,
+              acc_idle: str | None = None) -> pd.Series:
+    """The rows of designs whose registers and adder sit as *dsp*, *acc_stages*, *acc_adder*, *decode*
+    and *acc_idle* say (None: the spec's default); a table without those columns (older callers) holds
+    only the default placement."""
+    wanted = {"dsp": dsp, "acc_stages": acc_stages, "acc_adder": acc_adder, "decode": decode,
+              "acc_idle": acc_idle}
     chosen = pd.Series(True, index=table.index)
     for name, value in wanted.items():
         default = MacSpec.default(name)
@@ -70,7 +72,7 @@ def placed_as(table: pd.DataFrame, dsp: str | None = None, acc_stages: int | Non
 
 def default_placement(table: pd.DataFrame) -> pd.Series:
     """The rows of designs whose registers sit where the portable MAC puts them (no SB_MAC16 mapping, one
-    accumulator stage, the inferred adder, minifloats split)."""
+    accumulator stage, the inferred adder, minifloats split, the accumulator held by its enable)."""
     return placed_as(table)
 
 

@@ -6,7 +6,15 @@ from hwgen.cli._verify_options import add_verify_options, verify_spec
 from hwgen.formats import DEFAULT_TERMS, MULTIPLY_MODES
 from hwgen.formats._check import check_int
 from hwgen.specs import MacSpec
-from hwgen.specs.mac import ACC_ADDERS, ACC_STAGES, DECODES, DSP_MAPPINGS, INTEGER_DECODE_BITS, MAX_PIPELINE
+from hwgen.specs.mac import (
+    ACC_ADDERS,
+    ACC_IDLES,
+    ACC_STAGES,
+    DECODES,
+    DSP_MAPPINGS,
+    INTEGER_DECODE_BITS,
+    MAX_PIPELINE,
+)
 
 ABOUT = ("A multiply-accumulate (MAC) unit: each clock it multiplies two scalar operands and adds the "
          "product to a fixed-point or float accumulator; an item marked last ends a dot product and outputs "
@@ -18,8 +26,8 @@ def add_options(parser) -> None:
     parser.add_argument("--a", required=True, metavar="FMT",
                         help="operand A format, e.g. fp8_e4m3, int8, dint4")
     parser.add_argument("--b", required=True, metavar="FMT", help="operand B format")
-    acc, pipeline, mul, dsp, stages, adder, decode = (MacSpec.default(name) for name in (
-        "acc", "pipeline", "mul", "dsp", "acc_stages", "acc_adder", "decode"))
+    acc, pipeline, mul, dsp, stages, adder, decode, idle = (MacSpec.default(name) for name in (
+        "acc", "pipeline", "mul", "dsp", "acc_stages", "acc_adder", "decode", "acc_idle"))
     parser.add_argument("--acc", default=acc, metavar="SPEC",
                         help="accumulator: fixed (exact, sized by --terms), fixed:W (wraps), or a float "
                              f"format such as fp32, bf16, fp16 (default: {acc})")
@@ -54,11 +62,17 @@ def add_options(parser) -> None:
                              "maps onto a DSP multiplier; minifloats without NaN / inf of at most "
                              f"{INTEGER_DECODE_BITS} two's complement bits, e.g. fp6_e2m3, fp6_e3m2, "
                              f"fp4_e2m1; exact multiplier, fixed accumulator) (default: {decode})")
+    parser.add_argument("--acc-idle", choices=ACC_IDLES, default=idle,
+                        help="what a fixed accumulator does in a cycle that adds no item (idle input or "
+                             "stall): hold (its flip-flops' clock enable: free on FPGAs), or add_zero (no "
+                             "enable, the term gated to 0: smaller for the gates and asic targets, whose "
+                             "flip-flops have no enable; one accumulator stage, inferred adder, no DSP "
+                             f"mapping) (default: {idle})")
 
 
 def spec_from_args(args) -> MacSpec:
     return MacSpec(args.a, args.b, args.acc, args.terms, args.pipeline, args.mul, args.dsp, args.acc_stages,
-                   args.acc_adder, args.decode)
+                   args.acc_adder, args.decode, args.acc_idle)
 
 
 def run_generate(args) -> int:

@@ -30,6 +30,9 @@ class FixedTerm:
     ``carry_in``: when given, ``addend`` is ``value + carry_in`` (a ones' complement and its +1), and the
     split accumulator takes the two apart so that the +1 is its low adder's carry-in rather than an
     adder of its own.
+
+    ``idle_zero``: the term is already 0 in a cycle that adds no item (its maker gated it), so an
+    accumulator that adds zero in such cycles (``idle="add_zero"``) need not gate it again.
     """
 
     addend: Value
@@ -38,6 +41,7 @@ class FixedTerm:
     neg_inf: Value | None = None
     value: Value | None = None
     carry_in: Value | None = None
+    idle_zero: bool = False
 
     @property
     def flags(self) -> tuple:
@@ -117,7 +121,8 @@ def restart_flag(m, item: dict, advance: Value) -> Signal:
 
 
 def accumulate(m, o, item: dict, advance: Value, acc: Accumulator, term: FixedTerm | FloatTerm, *,
-               flags_apart: bool = True, stages: int = 1, adder: str = "inferred") -> None:
+               flags_apart: bool = True, stages: int = 1, adder: str = "inferred",
+               idle: str = "hold") -> None:
     """Add *term* of the pipeline's last stage (*item*: its ``valid`` and ``last``) into accumulator
     *acc* while *advance*; drive stream *o* (``valid`` and payload) one clock edge later.
 
@@ -134,6 +139,10 @@ def accumulate(m, o, item: dict, advance: Value, acc: Accumulator, term: FixedTe
     *adder* ``"ccu2c"`` (fixed accumulators): the addition and its restart as instantiated ECP5 carry
     cells (:func:`hwgen.gen.ccu2c.restart_add`). ``"carry_save"`` (with *stages* 2 to 4): the sum kept as
     two vectors, added up in the stages after the loop (:func:`accumulate_carry_save`).
+
+    *idle* ``"add_zero"`` (a fixed accumulator, one stage, the inferred adder): the sum and the sticky
+    flags load every cycle, and a cycle that adds no item (not valid, or stalled) adds 0 and does not
+    restart (:func:`add_zero_when_idle`); ``"hold"``: they load under the clock enable *advance* & valid.
     """
     if adder == "carry_save":
         accumulate_carry_save(m, o, item, advance, acc, term, stages)
@@ -157,21 +166,40 @@ def accumulate(m, o, item: dict, advance: Value, acc: Accumulator, term: FixedTe
     total = Signal(signed(acc.width), name="acc", reset_less=True)
     seen = [Signal(name=f"{flag}_seen", reset_less=True) for flag in FLAGS if term.flags]
     flags = [flag.eq(Mux(restart, 0, flag) | new) for flag, new in zip(seen, term.flags, strict=True)]
-    if adder == "ccu2c":
-        from hwgen.gen.ccu2c import restart_add
-
-        value, carry_in = term.parts  # the +1 of a ones' complement is the chain's carry-in
-        following = restart_add(m, "acc_add", total, value, restart, carry_in)
+    if idle == "add_zero":
+        add_zero_when_idle(m, total, seen, term, restart, step)
     else:
-        following = Mux(restart, 0, total) + term.addend
-    with m.If(step):
-        m.d.sync += [total.eq(following), *([] if flags_apart else flags)]
-    m.d.comb += o.payload.acc.eq(total)
-    if flags and flags_apart:
+        if adder == "ccu2c":
+            from hwgen.gen.ccu2c import restart_add
+
+            value, carry_in = term.parts  # the +1 of a ones' complement is the chain's carry-in
+            following = restart_add(m, "acc_add", total, value, restart, carry_in)
+        else:
+            following = Mux(restart, 0, total) + term.addend
         with m.If(step):
-            m.d.sync += flags
+            m.d.sync += [total.eq(following), *([] if flags_apart else flags)]
+        if flags and flags_apart:
+            with m.If(step):
+                m.d.sync += flags
+    m.d.comb += o.payload.acc.eq(total)
     if seen:
         m.d.comb += [o.payload[name].eq(value) for name, value in flag_outputs(*seen).items()]
+
+
+def add_zero_when_idle(m, total: Signal, seen: list, term: FixedTerm, restart: Signal, step: Value) -> None:
+    """Load sum *total* and sticky flags *seen* every clock edge: the term (gated by *step* unless
+    ``term.idle_zero``) and the flags' news gated by *step*, the restart only on a step. Where flip-flops
+    have no clock enable (gates, standard cells) an enabled bit is a multiplexer; this spends an AND
+    gate per bit of the term, narrower than the sum, instead."""
+    value, carry_in = term.parts  # the +1 of a ones' complement stays a carry-in
+    if not term.idle_zero:
+        gated = Signal.like(value, name="acc_idle_term")
+        m.d.comb += gated.eq(Mux(step, value, 0))
+        value, carry_in = gated, carry_in & step
+    cleared = restart & step
+    m.d.sync += total.eq(Mux(cleared, 0, total) + value + carry_in)
+    m.d.sync += [flag.eq(Mux(cleared, 0, flag) | (new & step))
+                 for flag, new in zip(seen, term.flags, strict=True)]
 
 
 def accumulate_in_two_stages(m, o, item: dict, advance: Value, acc: Accumulator, term: FixedTerm) -> None:

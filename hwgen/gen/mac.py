@@ -6,7 +6,7 @@ stream ``i`` with payload fields ``a``, ``b``, ``last``; output stream ``o`` wit
 with ``last`` set: the dot product of the items since the previous ``last``.
 """
 
-from amaranth import Cat, Const, Module, Signal, signed, unsigned
+from amaranth import Cat, Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -23,6 +23,7 @@ from hwgen.specs.mac import (
     MAX_PIPELINE,
     MacSpec,
     check_acc_adder,
+    check_acc_idle,
     check_acc_stages,
     check_decode,
     check_dsp,
@@ -71,12 +72,17 @@ class MacUnit(PipelinedUnit, wiring.Component):
         ``"split"``, or ``"integer"``: each minifloat operand (finite ones of a few bits:
         :func:`hwgen.specs.mac.decodes_to_integer`) decoded to its signed value in lsb units, one signed
         multiply into the fixed accumulator with no aligner (a DSP block's multiplier).
+    acc_idle:
+        ``"hold"``: the accumulator keeps its value under a clock enable in a cycle that adds no item;
+        ``"add_zero"``: no enable, that cycle's term is 0 (gated where it is narrowest: the product's
+        magnitude and sign when the term is made in the accumulator's cycle, else the term), for
+        targets whose flip-flops have no enable.
 
     Backpressure stalls the whole pipeline: ``i.ready = ~o.valid | o.ready``.
     """
 
     def __new__(cls, a, b, acc="fixed", *, terms=None, pipeline=DEFAULT_PIPELINE, mul="exact",
-                dsp="inferred", acc_stages=1, acc_adder="inferred", decode="split"):
+                dsp="inferred", acc_stages=1, acc_adder="inferred", decode="split", acc_idle="hold"):
         # Checked before the object exists: Amaranth warns about every component it never
         # elaborates, and a refused design is not an unused one.
         a, b = scalar_format(a), scalar_format(b)
@@ -86,10 +92,12 @@ class MacUnit(PipelinedUnit, wiring.Component):
         dsp = check_dsp(dsp, a, b, acc, mul, pipeline, decode)
         acc_stages = check_acc_stages(acc_stages, acc, dsp, pipeline)
         acc_adder = check_acc_adder(acc_adder, acc, dsp, acc_stages)
+        acc_idle = check_acc_idle(acc_idle, acc, dsp, acc_stages, acc_adder)
         unit = super().__new__(cls, src_loc_at=1)
         unit._a, unit._b, unit._acc, unit._pipeline, unit._mul = a, b, acc, pipeline, mul
         unit._dsp, unit._acc_stages, unit._acc_adder = dsp, acc_stages, acc_adder
-        unit._operand_decode = decode
+        unit._operand_decode, unit._acc_idle = decode, acc_idle
+        unit._product_gated = False  # set by elaborate: acc_idle add_zero's gate is on the product
         return unit
 
     def __init__(self, *_options, **_keywords):  # the options: checked and kept by __new__
@@ -100,7 +108,8 @@ class MacUnit(PipelinedUnit, wiring.Component):
     @classmethod
     def from_spec(cls, spec: MacSpec) -> "MacUnit":
         return cls(spec.a, spec.b, spec.acc, terms=spec.terms, pipeline=spec.pipeline, mul=spec.mul,
-                   dsp=spec.dsp, acc_stages=spec.acc_stages, acc_adder=spec.acc_adder, decode=spec.decode)
+                   dsp=spec.dsp, acc_stages=spec.acc_stages, acc_adder=spec.acc_adder, decode=spec.decode,
+                   acc_idle=spec.acc_idle)
 
     # -- facts the testbench, manifest and cost model read ----------------------------------------
     @property
@@ -134,6 +143,10 @@ class MacUnit(PipelinedUnit, wiring.Component):
     @property
     def decode(self) -> str:
         return self._operand_decode
+
+    @property
+    def acc_idle(self) -> str:
+        return self._acc_idle
 
     def _primitive_module(self):
         """The module of the vendor primitive this unit instantiates (None: portable Verilog)."""
@@ -173,6 +186,13 @@ class MacUnit(PipelinedUnit, wiring.Component):
                             "a": self.i.payload.a, "b": self.i.payload.b})
         item = pipe.stage(item, "operands", self._decode)
         item = pipe.stage(item, "product", self._multiply)
+        # acc_idle add_zero: where the term is made in the accumulator's cycle, a cycle that adds nothing
+        # zeroes the product (narrower than the term: before the aligner), else the accumulator its term
+        self._product_gated = (self._acc_idle == "add_zero" and "magnitude" in item
+                               and not pipe.registered("term"))
+        if self._product_gated:
+            step = advance & item["valid"]
+            item = {**item, "magnitude": Mux(step, item["magnitude"], 0), "negative": item["negative"] & step}
         if "window" in cuts:
             item = pipe.stage(item, "window", self._window)
         item = pipe.stage(item, "term", self._term) if "term" in cuts else pipe.step(item, self._term)
@@ -280,7 +300,7 @@ class MacUnit(PipelinedUnit, wiring.Component):
     def _accumulate(self, m, item, advance):
         accumulate(m, self.o, item, advance, self._acc,
                    self._float_term(item) if self._acc.kind == "float" else self._fixed_term(item),
-                   stages=self._acc_stages, adder=self._acc_adder)
+                   stages=self._acc_stages, adder=self._acc_adder, idle=self._acc_idle)
 
     def _fixed_term(self, item) -> FixedTerm:
         if self._integer_product():  # no specials
@@ -288,7 +308,7 @@ class MacUnit(PipelinedUnit, wiring.Component):
         # For minifloats, + negative completes the two's complement of the term (see _term).
         inf, negative = item["inf"], item["negative"]
         return FixedTerm(item["term"] + negative, item["nan"], inf & ~negative, inf & negative,
-                         value=item["term"], carry_in=negative)
+                         value=item["term"], carry_in=negative, idle_zero=self._product_gated)
 
     def _float_term(self, item) -> FloatTerm:
         # Integer products come without a shift and without specials (see _term).

@@ -19,4 +19,5 @@ def manifest_details(unit: MacUnit) -> dict:
         **({"acc_stages": unit.acc_stages} if unit.acc_stages != 1 else {}),
         **({"acc_adder": unit.acc_adder} if unit.acc_adder != "inferred" else {}),
         **({"decode": unit.decode} if unit.decode != "split" else {}),
+        **({"acc_idle": unit.acc_idle} if unit.acc_idle != "hold" else {}),
     }

@@ -63,6 +63,13 @@ CCU2C_TARGETS = ("ecp5",)  # the synthesis targets that map an instantiated CCU2
 # the DSP targets (iCE40's SB_MAC16 16 x 16; ECP5 18 x 18, xc7 25 x 18).
 DECODES = ("split", "integer")
 INTEGER_DECODE_BITS = 16
+# What a fixed accumulator does in a cycle that adds no item (an idle input or a stall): "hold" keeps its
+# flip-flops by their clock enable (free on the FPGAs, whose flip-flops have one), "add_zero" has no
+# enable: the cycle's term is gated to 0 and added (hwgen.gen.accumulate), which is smaller where a
+# flip-flop has no enable and each enabled bit is a multiplexer (the gates target, standard cells such as
+# OSU's). The Fmax search tries it on ADD_ZERO_TARGETS (gates has no search).
+ACC_IDLES = ("hold", "add_zero")
+ADD_ZERO_TARGETS = ("asic",)
 
 
 def canonical_acc(acc: Accumulator) -> str:
@@ -152,6 +159,22 @@ def check_acc_adder(adder, acc: Accumulator, dsp: str, stages: int) -> str:
     return adder
 
 
+def check_acc_idle(idle, acc: Accumulator, dsp: str, stages: int, adder: str) -> str:
+    """*idle* if the accumulator can be built that way; else one line naming what it needs."""
+    if idle not in ACC_IDLES:
+        raise ValueError(f"acc_idle must be one of {', '.join(ACC_IDLES)}, not {idle!r}")
+    if idle == "add_zero":
+        needs = [(acc.kind == "fixed", "a fixed accumulator", f"acc {acc.spec}"),
+                 (dsp == "inferred", "dsp inferred", f"dsp {dsp}"),
+                 (stages == 1, "acc_stages 1", f"acc_stages {stages}"),
+                 (adder == "inferred", "acc_adder inferred", f"acc_adder {adder}")]
+        refused = [(need, given) for ok, need, given in needs if not ok]
+        if refused:
+            raise ValueError(f"acc_idle add_zero needs {' and '.join(need for need, _ in refused)}, not "
+                             f"{' and '.join(given for _, given in refused)}")
+    return idle
+
+
 def decodes_to_integer(fmt) -> bool:
     """A minifloat that ``decode = "integer"`` can take: no NaN / inf, values within
     :data:`INTEGER_DECODE_BITS` two's complement bits (fp6_e2m3: 7, fp6_e3m2: 10, fp4_e2m1: 5)."""
@@ -232,7 +255,7 @@ def operands_name(a, b) -> str:
 
 
 # Options added after stores were written: left out of the canonical options while at their defaults.
-LATER_OPTIONS = ("dsp", "acc_stages", "acc_adder", "decode")
+LATER_OPTIONS = ("dsp", "acc_stages", "acc_adder", "decode", "acc_idle")
 
 
 @dataclass(frozen=True)
@@ -242,8 +265,9 @@ class MacSpec(UnitSpec):
     ``terms``: the dot-product length a ``fixed`` accumulator is sized for (filled in: 64); other
     accumulators keep what was given. ``pipeline``: register stages, latency = ``pipeline`` cycles.
     ``dsp``: one of :data:`DSP_MAPPINGS`; ``acc_stages``: one of :data:`ACC_STAGES`; ``acc_adder``: one
-    of :data:`ACC_ADDERS`; ``decode``: one of :data:`DECODES`. They are left out of the canonical
-    options at their defaults, so designs stored before they existed keep their identity.
+    of :data:`ACC_ADDERS`; ``decode``: one of :data:`DECODES`; ``acc_idle``: one of :data:`ACC_IDLES`.
+    They are left out of the canonical options at their defaults, so designs stored before they existed
+    keep their identity.
     """
 
     kind: ClassVar[str] = "mac"
@@ -262,6 +286,7 @@ class MacSpec(UnitSpec):
     acc_stages: int = 1
     acc_adder: str = "inferred"
     decode: str = "split"
+    acc_idle: str = "hold"
 
     def __post_init__(self):
         a, b = scalar_format(self.a), scalar_format(self.b)
@@ -271,6 +296,7 @@ class MacSpec(UnitSpec):
         check_dsp(self.dsp, a, b, acc, self.mul, pipeline, decode)
         check_acc_stages(self.acc_stages, acc, self.dsp, pipeline)
         check_acc_adder(self.acc_adder, acc, self.dsp, self.acc_stages)
+        check_acc_idle(self.acc_idle, acc, self.dsp, self.acc_stages, self.acc_adder)
         self._canonical(a=a.name, b=b.name, acc=canonical_acc(acc), terms=acc.terms, pipeline=pipeline)
 
     def options(self) -> dict:
@@ -299,8 +325,8 @@ class MacSpec(UnitSpec):
 
     @property
     def module_name(self) -> str:
-        """``mac_<a>[_<b>]_<acc>[_k<K>][_lmul][_p<N>][_sb_mac16][_acc<S>][_<adder>][_int_decode]``,
-        e.g. ``mac_fp8_e4m3fn_fixed``, ``mac_fp4_e2m1_fixed_p5_acc2_carry_save``,
+        """``mac_<a>[_<b>]_<acc>[_k<K>][_lmul][_p<N>][_sb_mac16][_acc<S>][_<adder>][_int_decode]
+        [_add_zero]``, e.g. ``mac_fp8_e4m3fn_fixed``, ``mac_fp4_e2m1_fixed_p5_acc2_carry_save``,
         ``mac_fp6_e2m3_fixed_int_decode``."""
         return "_".join(["mac", operands_name(self.format_a, self.format_b), self.acc.replace(":", ""),
                          *self._shape()])
@@ -315,7 +341,7 @@ class MacSpec(UnitSpec):
     def _shape(self) -> list[str]:
         parts = shape_parts(self.acc, self.terms, DEFAULT_TERMS, self.mul, self.pipeline, DEFAULT_PIPELINE,
                             self.dsp)
-        later = ("acc_stages", "acc_adder", "decode")  # dsp: in shape_parts
+        later = ("acc_stages", "acc_adder", "decode", "acc_idle")  # dsp: in shape_parts
         return parts + [option_label(name, getattr(self, name)) for name in later
                         if getattr(self, name) != self.default(name)]
 
@@ -338,7 +364,8 @@ class MacSpec(UnitSpec):
         """Every depth as it is, each followed (where the design allows it) by ``dsp = "sb_mac16"`` on
         iCE40 with DSPs allowed (product register and accumulator in the DSPs), by
         ``acc_adder = "ccu2c"`` on ECP5 (the restart inside the carry cells) and, on the DSP targets
-        with DSPs allowed, by ``decode = "integer"`` (on iCE40 also with ``dsp = "sb_mac16"``); then one
+        with DSPs allowed, by ``decode = "integer"`` (on iCE40 also with ``dsp = "sb_mac16"``), on the
+        ASIC target by ``acc_idle = "add_zero"`` (no clock enable on the accumulator); then one
         depth more with ``acc_stages = 2`` (the accumulator's addition split in two) and with the
         carry-save accumulator, whose sum in 1, 2, 3 pieces takes that depth and the two after it. With
         the aligner's window cut, each of those is tried both beside the window's depth and after it. A
@@ -359,6 +386,8 @@ class MacSpec(UnitSpec):
             placements.append(((("dsp", "sb_mac16"),), cuts, cuts))
         if target in CCU2C_TARGETS:
             placements.append(((("acc_adder", "ccu2c"),), cuts, cuts))
+        if target in ADD_ZERO_TARGETS:
+            placements.append(((("acc_idle", "add_zero"),), cuts, cuts))
         if dsp:  # minifloats that decode to integers: the multiply in a DSP (asic requests have none)
             placements.append(((("decode", "integer"),), cuts, cuts))
             if target in SB_MAC16_TARGETS:  # in label order: sb_mac16 int_decode
