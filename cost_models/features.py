@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from hwgen.formats import significand_bits
 from hwgen.formats.accumulator import max_product_units
 from hwgen.specs import MacSpec
-from hwgen.specs.mac import DEFAULT_PIPELINE
+from hwgen.specs.mac import DEFAULT_PIPELINE, decodes_to_integer
 
 # The columns of a point's design description, in the order tables show them.
 DESIGN_COLUMNS = ("format_a", "format_b", "acc", "terms", "pipeline", "mul", "dsp", "acc_stages", "acc_adder",
@@ -42,8 +42,13 @@ class MacFeatures:
         return asdict(self)
 
 
-def _exponent_bits(fmt) -> int:
-    return fmt.exp_bits if fmt.kind == "minifloat" else 0
+def _exponent_bits(fmt, integer: bool) -> int:
+    return fmt.exp_bits if fmt.kind == "minifloat" and not integer else 0
+
+
+def _significand_bits(fmt, integer: bool) -> int:
+    # decoded to an integer (decode = "integer"), a minifloat is as wide as its largest value in lsb units
+    return fmt.max_units.bit_length() if integer else significand_bits(fmt)
 
 
 def mac_features(a: str, b: str, acc: str = "fixed", terms: int | None = None,
@@ -53,12 +58,15 @@ def mac_features(a: str, b: str, acc: str = "fixed", terms: int | None = None,
 
 
 def spec_features(design: MacSpec) -> MacFeatures:
-    """The features of the MAC *design*."""
+    """The features of the MAC *design*. A minifloat decoded to an integer (``decode = "integer"``) has
+    the integer's significand and no exponent, and an integer product is not aligned."""
     fa, fb, mul, pipeline = design.format_a, design.format_b, design.mul, design.pipeline
     spec = design.accumulator
-    sig_a, sig_b = significand_bits(fa), significand_bits(fb)
+    integer_a, integer_b = (design.decode == "integer" and decodes_to_integer(f) for f in (fa, fb))
+    sig_a, sig_b = _significand_bits(fa, integer_a), _significand_bits(fb, integer_b)
     product_bits = max_product_units(fa, fb, mul).bit_length()
-    positions = max(product_bits - sig_a - sig_b + 1, 1)
+    # an integer product (integer operands, or minifloats decoded to them) is not aligned
+    positions = 1 if design.decode == "integer" else max(product_bits - sig_a - sig_b + 1, 1)
     shift_bits = product_bits * math.ceil(math.log2(positions)) if positions > 1 else 0
     code_bits = fa.bits + fb.bits
     specials = int(any(getattr(f, "has_nan", False) or getattr(f, "has_inf", False) for f in (fa, fb)))
@@ -66,7 +74,7 @@ def spec_features(design: MacSpec) -> MacFeatures:
         code_bits=code_bits,
         significand_a=sig_a,
         significand_b=sig_b,
-        exponent_bits=_exponent_bits(fa) + _exponent_bits(fb),
+        exponent_bits=_exponent_bits(fa, integer_a) + _exponent_bits(fb, integer_b),
         partial_products=sig_a * sig_b,
         product_bits=product_bits,
         shift_bits=shift_bits,

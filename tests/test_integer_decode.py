@@ -151,6 +151,18 @@ def test_cost_tables_keep_integer_decoded_designs_out_of_the_default_placement()
     assert default_placement(table).tolist() == [True, False]
 
 
+def test_cost_features_describe_the_integer_multiply():
+    from hwgen.cost_models.features import spec_features
+
+    split, integer = spec_features(MacSpec(**FP6)), spec_features(MacSpec(**FP6, decode="integer"))
+    assert (split.significand_a, split.exponent_bits) == (4, 4) and split.shift_bits > 0
+    # 7.5 = 60 units of 2^-3: a 6-bit magnitude, no exponent, nothing to align
+    assert (integer.significand_a, integer.partial_products, integer.exponent_bits, integer.shift_bits) == (
+        6, 36, 0, 0)
+    mixed = spec_features(MacSpec("fp4_e2m1", "int8", decode="integer"))
+    assert (mixed.significand_a, mixed.significand_b, mixed.shift_bits) == (4, 8, 0)
+
+
 # --- the contract on both simulators ---------------------------------------------------------------
 
 

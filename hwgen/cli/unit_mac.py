@@ -65,8 +65,9 @@ def add_options(parser) -> None:
     parser.add_argument("--acc-idle", choices=ACC_IDLES, default=idle,
                         help="what a fixed accumulator does in a cycle that adds no item (idle input or "
                              "stall): hold (its flip-flops' clock enable: free on FPGAs), or add_zero (no "
-                             "enable, the term gated to 0: smaller for the gates and asic targets, whose "
-                             "flip-flops have no enable; one accumulator stage, inferred adder, no DSP "
+                             "enable, the term gated to 0: for targets whose flip-flops have no enable, "
+                             "smaller on gates and on asic for the wider accumulators, which an asic --fmax "
+                             "search measures both ways; one accumulator stage, inferred adder, no DSP "
                              f"mapping) (default: {idle})")
 
 

@@ -189,7 +189,7 @@ class MacUnit(PipelinedUnit, wiring.Component):
         # acc_idle add_zero: where the term is made in the accumulator's cycle, a cycle that adds nothing
         # zeroes the product (narrower than the term: before the aligner), else the accumulator its term
         self._product_gated = (self._acc_idle == "add_zero" and "magnitude" in item
-                               and not pipe.registered("term"))
+                               and not any(pipe.registered(cut) for cut in ("term", "window") if cut in cuts))
         if self._product_gated:
             step = advance & item["valid"]
             item = {**item, "magnitude": Mux(step, item["magnitude"], 0), "negative": item["negative"] & step}
