@@ -59,14 +59,13 @@ def mac_features(a: str, b: str, acc: str = "fixed", terms: int | None = None,
 
 def spec_features(design: MacSpec) -> MacFeatures:
     """The features of the MAC *design*. A minifloat decoded to an integer (``decode = "integer"``) has
-    the integer's significand and no exponent, and an integer product is not aligned."""
+    the integer's significand and no exponent."""
     fa, fb, mul, pipeline = design.format_a, design.format_b, design.mul, design.pipeline
     spec = design.accumulator
     integer_a, integer_b = (design.decode == "integer" and decodes_to_integer(f) for f in (fa, fb))
     sig_a, sig_b = _significand_bits(fa, integer_a), _significand_bits(fb, integer_b)
     product_bits = max_product_units(fa, fb, mul).bit_length()
-    # an integer product (integer operands, or minifloats decoded to them) is not aligned
-    positions = 1 if design.decode == "integer" else max(product_bits - sig_a - sig_b + 1, 1)
+    positions = max(product_bits - sig_a - sig_b + 1, 1)  # 1 for an integer product: nothing to align
     shift_bits = product_bits * math.ceil(math.log2(positions)) if positions > 1 else 0
     code_bits = fa.bits + fb.bits
     specials = int(any(getattr(f, "has_nan", False) or getattr(f, "has_inf", False) for f in (fa, fb)))

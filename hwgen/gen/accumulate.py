@@ -142,10 +142,9 @@ def accumulate(m, o, item: dict, advance: Value, acc: Accumulator, term: FixedTe
 
     *idle* ``"add_zero"`` (a fixed accumulator, one stage, the inferred adder): the sum and the sticky
     flags load every cycle, and a cycle that adds no item (not valid, or stalled) adds 0 and does not
-    restart (:func:`add_zero_when_idle`); ``"hold"``: they load under the clock enable *advance* & valid.
+    restart (:func:`add_zero_when_idle`; which accumulators take it: :func:`hwgen.specs.mac.check_acc_idle`);
+    ``"hold"``: they load under the clock enable *advance* & valid.
     """
-    if idle != "hold" and (isinstance(term, FloatTerm) or stages != 1 or adder != "inferred"):
-        raise ValueError(f"idle {idle} needs a fixed accumulator of one stage with the inferred adder")
     if adder == "carry_save":
         accumulate_carry_save(m, o, item, advance, acc, term, stages)
         return

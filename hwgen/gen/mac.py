@@ -97,7 +97,6 @@ class MacUnit(PipelinedUnit, wiring.Component):
         unit._a, unit._b, unit._acc, unit._pipeline, unit._mul = a, b, acc, pipeline, mul
         unit._dsp, unit._acc_stages, unit._acc_adder = dsp, acc_stages, acc_adder
         unit._operand_decode, unit._acc_idle = decode, acc_idle
-        unit._product_gated = False  # set by elaborate: acc_idle add_zero's gate is on the product
         return unit
 
     def __init__(self, *_options, **_keywords):  # the options: checked and kept by __new__
@@ -188,15 +187,15 @@ class MacUnit(PipelinedUnit, wiring.Component):
         item = pipe.stage(item, "product", self._multiply)
         # acc_idle add_zero: where the term is made in the accumulator's cycle, a cycle that adds nothing
         # zeroes the product (narrower than the term: before the aligner), else the accumulator its term
-        self._product_gated = (self._acc_idle == "add_zero" and "magnitude" in item
-                               and not any(pipe.registered(cut) for cut in ("term", "window") if cut in cuts))
-        if self._product_gated:
+        product_gated = (self._acc_idle == "add_zero" and "magnitude" in item
+                         and not any(pipe.registered(cut) for cut in ("term", "window") if cut in cuts))
+        if product_gated:
             step = advance & item["valid"]
             item = {**item, "magnitude": Mux(step, item["magnitude"], 0), "negative": item["negative"] & step}
         if "window" in cuts:
             item = pipe.stage(item, "window", self._window)
         item = pipe.stage(item, "term", self._term) if "term" in cuts else pipe.step(item, self._term)
-        self._accumulate(m, item, advance)
+        self._accumulate(m, item, advance, product_gated)
         return m
 
     def _integer_product(self) -> bool:
@@ -297,18 +296,18 @@ class MacUnit(PipelinedUnit, wiring.Component):
         m.d.comb += term.eq(Cat(shifted, 0) ^ item["negative"].replicate(width))
         return {"term": term, "nan": item["nan"], "inf": item["inf"], "negative": item["negative"]}
 
-    def _accumulate(self, m, item, advance):
-        accumulate(m, self.o, item, advance, self._acc,
-                   self._float_term(item) if self._acc.kind == "float" else self._fixed_term(item),
+    def _accumulate(self, m, item, advance, product_gated: bool):
+        term = self._float_term(item) if self._acc.kind == "float" else self._fixed_term(item, product_gated)
+        accumulate(m, self.o, item, advance, self._acc, term,
                    stages=self._acc_stages, adder=self._acc_adder, idle=self._acc_idle)
 
-    def _fixed_term(self, item) -> FixedTerm:
+    def _fixed_term(self, item, product_gated: bool) -> FixedTerm:
         if self._integer_product():  # no specials
             return FixedTerm(item["product"])
         # For minifloats, + negative completes the two's complement of the term (see _term).
         inf, negative = item["inf"], item["negative"]
         return FixedTerm(item["term"] + negative, item["nan"], inf & ~negative, inf & negative,
-                         value=item["term"], carry_in=negative, idle_zero=self._product_gated)
+                         value=item["term"], carry_in=negative, idle_zero=product_gated)
 
     def _float_term(self, item) -> FloatTerm:
         # Integer products come without a shift and without specials (see _term).

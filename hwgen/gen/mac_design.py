@@ -2,6 +2,10 @@
 
 from hwgen.gen.accumulate import manifest_entry
 from hwgen.gen.mac import MacUnit
+from hwgen.specs import MacSpec
+
+# The placement options a manifest names where they are not the spec's default (dsp: with primitives).
+_PLACEMENT_KEYS = ("acc_stages", "acc_adder", "decode", "acc_idle")
 
 
 def manifest_details(unit: MacUnit) -> dict:
@@ -16,8 +20,6 @@ def manifest_details(unit: MacUnit) -> dict:
         "mul": unit.mul,
         **({"dsp": unit.dsp} if unit.dsp != "inferred" else {}),
         **({"primitives": unit.primitives} if unit.primitives else {}),
-        **({"acc_stages": unit.acc_stages} if unit.acc_stages != 1 else {}),
-        **({"acc_adder": unit.acc_adder} if unit.acc_adder != "inferred" else {}),
-        **({"decode": unit.decode} if unit.decode != "split" else {}),
-        **({"acc_idle": unit.acc_idle} if unit.acc_idle != "hold" else {}),
+        **{name: value for name in _PLACEMENT_KEYS
+           if (value := getattr(unit, name)) != MacSpec.default(name)},
     }
