@@ -17,7 +17,7 @@ from hwgen.cost_models.dataset import default_shape, placed_as
 from hwgen.cost_models.split_law import SPLIT_METRICS
 from hwgen.formats import DEFAULT_TERMS, get_format
 from hwgen.specs import MacSpec
-from hwgen.specs.mac import DEFAULT_PIPELINE
+from hwgen.specs.mac import DEFAULT_PIPELINE, LATER_OPTIONS
 
 FPGA_TARGETS = ("xc7", "ice40", "ecp5")
 DINT_AGREE_RATIO = 1.6  # "2x" counts as reproduced from 1.6x (20 % below the claim) on every metric
@@ -44,8 +44,7 @@ def one_row(table: pd.DataFrame, spec: MacSpec, target: str) -> pd.Series | None
     terms = table["terms"].fillna(DEFAULT_TERMS) == spec.terms if spec.terms else table["terms"].isna()
     same = ((table["format_a"] == spec.a) & (table["format_b"] == spec.b) & (table["acc"] == spec.acc)
             & (table["mul"] == spec.mul) & (table["pipeline"] == spec.pipeline) & terms
-            & placed_as(table, spec.dsp, spec.acc_stages, spec.acc_adder, spec.decode,
-                        spec.acc_idle))
+            & placed_as(table, **{name: getattr(spec, name) for name in LATER_OPTIONS}))
     rows = table[same & (table["target"] == target)]
     return None if rows.empty else rows.iloc[0]
 

@@ -20,7 +20,7 @@ from hwgen.cost_models.area import TARGET_METRICS, AreaModel, fit_metric
 from hwgen.cost_models.features import spec_features
 from hwgen.formats import DEFAULT_TERMS
 from hwgen.specs import MacSpec
-from hwgen.specs.mac import DEFAULT_PIPELINE
+from hwgen.specs.mac import DEFAULT_PIPELINE, LATER_OPTIONS
 
 AREA_COLUMNS = ("luts", "ffs", "carries", "dsps", "brams", "lutrams", "gates", "transistors")
 # The asic target's numbers (NaN on other targets); the library and clock are strings / numbers too.
@@ -51,20 +51,21 @@ def _spec(config: str) -> MacSpec:
 def _options(spec: MacSpec) -> dict:
     return {"format_a": spec.a, "format_b": spec.b, "acc": spec.acc, "terms": spec.terms,
             "pipeline": spec.pipeline, "mul": spec.mul, "dsp": spec.dsp, "acc_stages": spec.acc_stages,
-            "acc_adder": spec.acc_adder, "decode": spec.decode, "acc_idle": spec.acc_idle}
+            "acc_adder": spec.acc_adder, "decode": spec.decode, "acc_idle": spec.acc_idle,
+            "product_logic": spec.product_logic}
 
 
-def placed_as(table: pd.DataFrame, dsp: str | None = None, acc_stages: int | None = None,
-              acc_adder: str | None = None, decode: str | None = None,
-              acc_idle: str | None = None) -> pd.Series:
-    """The rows of designs whose registers and adder sit as *dsp*, *acc_stages*, *acc_adder*, *decode*
-    and *acc_idle* say (None: the spec's default); a table without those columns (older callers) holds
-    only the default placement."""
-    wanted = {"dsp": dsp, "acc_stages": acc_stages, "acc_adder": acc_adder, "decode": decode,
-              "acc_idle": acc_idle}
+def placed_as(table: pd.DataFrame, **placement) -> pd.Series:
+    """The rows of designs whose registers, adder and product are placed as *placement* says (keywords:
+    the spec's :data:`~hwgen.specs.mac.LATER_OPTIONS`, dsp, acc_stages, acc_adder, decode, acc_idle,
+    product_logic; one not given or None: the spec's default); a table without those columns (older
+    callers) holds only the default placement."""
+    unknown = set(placement) - set(LATER_OPTIONS)
+    if unknown:
+        raise TypeError(f"placed_as: no placement option {', '.join(sorted(unknown))}")
     chosen = pd.Series(True, index=table.index)
-    for name, value in wanted.items():
-        default = MacSpec.default(name)
+    for name in LATER_OPTIONS:
+        value, default = placement.get(name), MacSpec.default(name)
         column = table[name].fillna(default) if name in table else pd.Series(default, index=table.index)
         chosen &= column.eq(default if value is None else value)
     return chosen
@@ -72,7 +73,8 @@ def placed_as(table: pd.DataFrame, dsp: str | None = None, acc_stages: int | Non
 
 def default_placement(table: pd.DataFrame) -> pd.Series:
     """The rows of designs whose registers sit where the portable MAC puts them (no SB_MAC16 mapping, one
-    accumulator stage, the inferred adder, minifloats split, the accumulator held by its enable)."""
+    accumulator stage, the inferred adder, minifloats split, the accumulator held by its enable, the
+    product shaped for LUT6s)."""
     return placed_as(table)
 
 

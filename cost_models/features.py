@@ -17,7 +17,7 @@ from hwgen.specs.mac import DEFAULT_PIPELINE, decodes_to_integer
 
 # The columns of a point's design description, in the order tables show them.
 DESIGN_COLUMNS = ("format_a", "format_b", "acc", "terms", "pipeline", "mul", "dsp", "acc_stages", "acc_adder",
-                  "decode", "acc_idle")
+                  "decode", "acc_idle", "product_logic")
 
 
 @dataclass(frozen=True)

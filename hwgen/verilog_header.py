@@ -51,9 +51,10 @@ _UNIT_NAMES = {
 # The manifest keys that state a unit's spec, in the order the header lists them. Not listed: keys
 # rendered elsewhere (ports, streams, latency, ii), bulky or machine-dependent ones (the NN-LUT table,
 # fit errors) and later annotations (fmax).
-_SPEC_KEYS = ("formats", "acc", "acc_stages", "acc_adder", "acc_idle", "mul", "decode", "dsp", "product",
-              "sum", "pipeline", "pes", "simd", "depth", "last_spacing", "weight_order", "block",
-              "block_sum_bits", "element_order", "function", "entries", "range", "reduction", "index", "lut")
+_SPEC_KEYS = ("formats", "acc", "acc_stages", "acc_adder", "acc_idle", "mul", "decode", "product_logic",
+              "dsp", "product", "sum", "pipeline", "pes", "simd", "depth", "last_spacing", "weight_order",
+              "block", "block_sum_bits", "element_order", "function", "entries", "range", "reduction",
+              "index", "lut")
 _LEFT_OUT = ("max_error",)  # of nested entries (lut, its match): a fit's float, not the hardware
 _CLOCK_AND_RESET = {"clk": "clock: every transfer happens on its rising edge",
                     "rst": "synchronous reset, active high"}

@@ -153,7 +153,7 @@ def test_parameters_multiply_and_formats_pair_up():
      r"^unknown key 'units\[0\]\.param'; allowed: kind, formats, params, targets$"),
     (config(units=[{"kind": "mac", "formats": ["int4"], "params": {"trems": 4}}]),
      r"^unknown key 'units\[0\]\.params\.trems'; unit mac takes acc, terms, pipeline, mul, dsp, acc_stages, "
-     r"acc_adder, decode, acc_idle$"),
+     r"acc_adder, decode, acc_idle, product_logic$"),
     (config(units=[{"kind": "adder", "formats": ["int4"]}]),
      r"^unit kind must be one of mac, mul, add, systolic, nnlut, lut, mxdot, null, not 'adder'$"),
     (config(units=[{"kind": "mac", "formats": ["int9x"]}]),

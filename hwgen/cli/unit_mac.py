@@ -14,6 +14,7 @@ from hwgen.specs.mac import (
     DSP_MAPPINGS,
     INTEGER_DECODE_BITS,
     MAX_PIPELINE,
+    PRODUCT_LOGICS,
 )
 
 ABOUT = ("A multiply-accumulate (MAC) unit: each clock it multiplies two scalar operands and adds the "
@@ -26,8 +27,8 @@ def add_options(parser) -> None:
     parser.add_argument("--a", required=True, metavar="FMT",
                         help="operand A format, e.g. fp8_e4m3, int8, dint4")
     parser.add_argument("--b", required=True, metavar="FMT", help="operand B format")
-    acc, pipeline, mul, dsp, stages, adder, decode, idle = (MacSpec.default(name) for name in (
-        "acc", "pipeline", "mul", "dsp", "acc_stages", "acc_adder", "decode", "acc_idle"))
+    acc, pipeline, mul, dsp, stages, adder, decode, idle, logic = (MacSpec.default(name) for name in (
+        "acc", "pipeline", "mul", "dsp", "acc_stages", "acc_adder", "decode", "acc_idle", "product_logic"))
     parser.add_argument("--acc", default=acc, metavar="SPEC",
                         help="accumulator: fixed (exact, sized by --terms), fixed:W (wraps), or a float "
                              f"format such as fp32, bf16, fp16 (default: {acc})")
@@ -69,11 +70,17 @@ def add_options(parser) -> None:
                              "smaller on gates and on asic for the wider accumulators, which an asic --fmax "
                              "search measures both ways; one accumulator stage, inferred adder, no DSP "
                              f"mapping) (default: {idle})")
+    parser.add_argument("--product-logic", choices=PRODUCT_LOGICS, default=logic,
+                        help="how an exact split product is built: lut6 (shaped for six-input LUTs: fp4 x "
+                             "fp4 a table of |a*b|, 4 x 4 significands such as fp8_e4m3fn's two table rows), "
+                             "or cells (synthesis's multiplier and the aligner: fewer two-input gates and "
+                             "standard cells; for those products only; an asic --fmax search measures both) "
+                             f"(default: {logic})")
 
 
 def spec_from_args(args) -> MacSpec:
     return MacSpec(args.a, args.b, args.acc, args.terms, args.pipeline, args.mul, args.dsp, args.acc_stages,
-                   args.acc_adder, args.decode, args.acc_idle)
+                   args.acc_adder, args.decode, args.acc_idle, args.product_logic)
 
 
 def run_generate(args) -> int:

@@ -9,7 +9,7 @@ from amaranth import Array, Cat, Const, Module, Mux, Signal, Value, unsigned
 
 from hwgen.formats import MiniFloat
 from hwgen.gen.operands import finite_units
-from hwgen.specs.mac import FINE_SHIFT_BITS, TABLE_INPUT_BITS
+from hwgen.specs.mac import FINE_SHIFT_BITS, TABLE_INPUT_BITS, row_tables
 
 
 def product_table(a: MiniFloat, b: MiniFloat, a_code: Value, b_code: Value) -> Value:
@@ -21,19 +21,20 @@ def product_table(a: MiniFloat, b: MiniFloat, a_code: Value, b_code: Value) -> V
     return Array(Const(v, width) for v in values)[Cat(a_code, b_code)]
 
 
-def multiply(x: Value, y: Value) -> Value:
+def multiply(x: Value, y: Value, lut6: bool = True) -> Value:
     """``x * y`` for unsigned significands.
 
-    When one table cannot hold the product but two rows of it can (a 4 x 4 significand product: x
-    times two bits of y is a 6-input function), the rows are tables summed by one adder: 14 LUTs
-    where Yosys's own 4 x 4 multiplier takes 22, and no DSP block for a 4-bit product on ECP5.
-    Narrower products (one table's worth) and wider ones are left to Yosys.
+    With *lut6*, when one table cannot hold the product but two rows of it can
+    (:func:`hwgen.specs.mac.row_tables`: a 4 x 4 significand product, x times two bits of y is a 6-input
+    function), the rows are tables summed by one adder: 14 LUTs where Yosys's own 4 x 4 multiplier takes
+    22, and no DSP block for a 4-bit product on ECP5. Narrower products (one table's worth), wider ones
+    and every product without *lut6* (fewer two-input gates) are left to Yosys.
     """
     if len(x) < len(y):
         x, y = y, x
-    chunk = TABLE_INPUT_BITS - len(x)
-    if not 0 < chunk < len(y) <= 2 * chunk:  # one table suffices, or more than two rows
+    if not (lut6 and row_tables(len(x), len(y))):
         return x * y
+    chunk = TABLE_INPUT_BITS - len(x)
     total = None
     for low in range(0, len(y), chunk):
         part = y[low:low + chunk]

@@ -27,6 +27,7 @@ from hwgen.specs.mac import (
     check_acc_stages,
     check_decode,
     check_dsp,
+    check_product_logic,
     integer_operands,
     mac_cut_points,
     split_product,
@@ -77,12 +78,17 @@ class MacUnit(PipelinedUnit, wiring.Component):
         ``"add_zero"``: no enable, that cycle's term is 0 (gated where it is narrowest: the product's
         magnitude and sign when the term is made in the accumulator's cycle, else the term), for
         targets whose flip-flops have no enable.
+    product_logic:
+        ``"lut6"``: an exact split product shaped for six-input LUTs where that changes it (fp4 x fp4 a
+        table of |a * b|, a 4 x 4 significand product two table rows); ``"cells"``: synthesis's
+        multiplier and the aligner (fewer two-input gates and standard cells).
 
     Backpressure stalls the whole pipeline: ``i.ready = ~o.valid | o.ready``.
     """
 
     def __new__(cls, a, b, acc="fixed", *, terms=None, pipeline=DEFAULT_PIPELINE, mul="exact",
-                dsp="inferred", acc_stages=1, acc_adder="inferred", decode="split", acc_idle="hold"):
+                dsp="inferred", acc_stages=1, acc_adder="inferred", decode="split", acc_idle="hold",
+                product_logic="lut6"):
         # Checked before the object exists: Amaranth warns about every component it never
         # elaborates, and a refused design is not an unused one.
         a, b = scalar_format(a), scalar_format(b)
@@ -93,10 +99,11 @@ class MacUnit(PipelinedUnit, wiring.Component):
         acc_stages = check_acc_stages(acc_stages, acc, dsp, pipeline)
         acc_adder = check_acc_adder(acc_adder, acc, dsp, acc_stages)
         acc_idle = check_acc_idle(acc_idle, acc, dsp, acc_stages, acc_adder)
+        product_logic = check_product_logic(product_logic, a, b, acc, mul, decode)
         unit = super().__new__(cls, src_loc_at=1)
         unit._a, unit._b, unit._acc, unit._pipeline, unit._mul = a, b, acc, pipeline, mul
         unit._dsp, unit._acc_stages, unit._acc_adder = dsp, acc_stages, acc_adder
-        unit._operand_decode, unit._acc_idle = decode, acc_idle
+        unit._operand_decode, unit._acc_idle, unit._product_logic = decode, acc_idle, product_logic
         return unit
 
     def __init__(self, *_options, **_keywords):  # the options: checked and kept by __new__
@@ -108,7 +115,7 @@ class MacUnit(PipelinedUnit, wiring.Component):
     def from_spec(cls, spec: MacSpec) -> "MacUnit":
         return cls(spec.a, spec.b, spec.acc, terms=spec.terms, pipeline=spec.pipeline, mul=spec.mul,
                    dsp=spec.dsp, acc_stages=spec.acc_stages, acc_adder=spec.acc_adder, decode=spec.decode,
-                   acc_idle=spec.acc_idle)
+                   acc_idle=spec.acc_idle, product_logic=spec.product_logic)
 
     # -- facts the testbench, manifest and cost model read ----------------------------------------
     @property
@@ -147,6 +154,10 @@ class MacUnit(PipelinedUnit, wiring.Component):
     def acc_idle(self) -> str:
         return self._acc_idle
 
+    @property
+    def product_logic(self) -> str:
+        return self._product_logic
+
     def _primitive_module(self):
         """The module of the vendor primitive this unit instantiates (None: portable Verilog)."""
         if self._dsp == "sb_mac16":
@@ -179,7 +190,8 @@ class MacUnit(PipelinedUnit, wiring.Component):
         m = Module()
         advance = stall_control(m, self.o, self.i)
         # A split accumulator's first stage takes the place of one cut register.
-        cuts = mac_cut_points(self._a, self._b, self._acc, self._mul, self._operand_decode)
+        cuts = mac_cut_points(self._a, self._b, self._acc, self._mul, self._operand_decode,
+                              self._product_logic)
         pipe = Pipeline(m, advance, cuts, self._pipeline - (self._acc_stages - 1))
         item = pipe.inputs({"valid": self.i.valid, "last": self.i.payload.last,
                             "a": self.i.payload.a, "b": self.i.payload.b})
@@ -221,8 +233,8 @@ class MacUnit(PipelinedUnit, wiring.Component):
         return split_product(self._a, self._b, self._acc, self._mul, self._operand_decode)
 
     def _tabulated(self) -> bool:
-        """fp4 x fp4: a table replaces multiplier, exponent adder and aligner."""
-        return tabulated(self._a, self._b, self._acc, self._mul, self._operand_decode)
+        """fp4 x fp4 shaped for LUT6s: a table replaces multiplier, exponent adder and aligner."""
+        return tabulated(self._a, self._b, self._acc, self._mul, self._operand_decode, self._product_logic)
 
     def _decode(self, m, item):
         if self._integer_product():
@@ -255,7 +267,8 @@ class MacUnit(PipelinedUnit, wiring.Component):
         if self._tabulated():
             return {"magnitude": product_table(self._a, self._b, item["a_code"], item["b_code"]), **specials}
         if self._split_product():
-            return {"magnitude": multiply(item["a_significand"], item["b_significand"]),
+            lut6 = self._product_logic == "lut6"
+            return {"magnitude": multiply(item["a_significand"], item["b_significand"], lut6),
                     "shift": item["a_exponent"] + item["b_exponent"], "drop": item["drop"], **specials}
         if self._mul == "lmul":
             magnitude, shift = self._lmul(m, item)

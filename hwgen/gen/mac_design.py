@@ -5,7 +5,7 @@ from hwgen.gen.mac import MacUnit
 from hwgen.specs import MacSpec
 
 # The placement options a manifest names where they are not the spec's default (dsp: with primitives).
-_PLACEMENT_KEYS = ("acc_stages", "acc_adder", "decode", "acc_idle")
+_PLACEMENT_KEYS = ("acc_stages", "acc_adder", "decode", "acc_idle", "product_logic")
 
 
 def manifest_details(unit: MacUnit) -> dict:

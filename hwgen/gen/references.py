@@ -17,6 +17,7 @@ REFERENCE_DESIGNS = (
     MacSpec("fp8_e4m3fn", "fp8_e4m3fn", "fixed", pipeline=5),  # the aligner's window registered
     MacSpec("fp6_e2m3", "fp6_e2m3", "fixed", decode="integer"),  # minifloats decoded to integers
     MacSpec("fp8_e4m3fn", "fp8_e4m3fn", "fixed", acc_idle="add_zero"),  # no enable: idle cycles add 0
+    MacSpec("fp4_e2m1", "fp4_e2m1", "fixed", product_logic="cells"),  # a multiplier instead of a table
 )
 
 

@@ -149,8 +149,8 @@ FMAX_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("design", "TEXT", "the chosen design's Verilog module name"),
     ("result_key", "TEXT", "the chosen design's row in results (its key; its config names every option)"),
     ("tried", "TEXT NOT NULL", "every design tried, in order: [{pipeline, placement options (dsp, "
-                                "acc_stages, acc_adder, decode, acc_idle) where not the spec's, fmax_mhz, "
-                                "status, key}], JSON"),
+                                "acc_stages, acc_adder, decode, acc_idle, product_logic) where not the "
+                                "spec's, fmax_mhz, status, key}], JSON"),
     ("created_at", "TEXT NOT NULL", "UTC time the choice was stored"),
 )
 FMAX_COLUMN_NAMES = tuple(name for name, _, _ in FMAX_COLUMNS)

@@ -14,7 +14,7 @@ from hwgen.formats import (
     scalar_format,
 )
 from hwgen.formats._check import check_int
-from hwgen.formats.accumulator import signed_width
+from hwgen.formats.accumulator import signed_width, significand_bits
 from hwgen.specs.base import UnitSpec
 
 DEFAULT_PIPELINE = 3
@@ -70,6 +70,13 @@ INTEGER_DECODE_BITS = 16
 # OSU's). The Fmax search tries it on ADD_ZERO_TARGETS (gates has no search).
 ACC_IDLES = ("hold", "add_zero")
 ADD_ZERO_TARGETS = ("asic",)
+# How an exact split product is built: "lut6" shapes it for six-input LUTs where that changes it
+# (magnitudes of at most TABLE_INPUT_BITS bits together: a table of |a * b|; a significand product that
+# two table rows hold: the rows and an adder, hwgen.gen.exact_product.multiply); "cells" leaves the
+# multiply to synthesis and aligns the product as any other, which is smaller where there are no LUTs
+# (two-input gates, standard cells). The Fmax search tries "cells" on CELLS_TARGETS (gates has no search).
+PRODUCT_LOGICS = ("lut6", "cells")
+CELLS_TARGETS = ("asic",)
 
 
 def canonical_acc(acc: Accumulator) -> str:
@@ -219,21 +226,53 @@ def split_product(a, b, acc: Accumulator, mul: str, decode: str = "split") -> bo
     return mul == "exact" and acc.kind == "fixed" and not integer_operands(a, b, mul, decode)
 
 
-def tabulated(a, b, acc: Accumulator, mul: str, decode: str = "split") -> bool:
+def tabulated(a, b, acc: Accumulator, mul: str, decode: str = "split", product_logic: str = "lut6") -> bool:
     """Minifloats so narrow that each bit of |a * b| is one function of both codes' magnitude bits (fp4
-    x fp4): a table replaces multiplier, exponent adder and aligner."""
-    return (split_product(a, b, acc, mul, decode) and all(isinstance(f, MiniFloat) for f in (a, b))
+    x fp4): with ``product_logic = "lut6"`` a table replaces multiplier, exponent adder and aligner."""
+    return (product_logic == "lut6" and split_product(a, b, acc, mul, decode)
+            and all(isinstance(f, MiniFloat) for f in (a, b))
             and sum(f.bits - 1 for f in (a, b)) <= TABLE_INPUT_BITS)
 
 
-def mac_cut_points(a, b, acc: Accumulator, mul: str, decode: str = "split") -> tuple[str, ...]:
+def row_tables(x_bits: int, y_bits: int) -> bool:
+    """Whether an unsigned *x_bits* x *y_bits* product is two LUT6 table rows and an adder: one table
+    cannot hold it, two rows of it can (a 4 x 4 significand product: x times two bits of y is a 6-input
+    function)."""
+    x_bits, y_bits = max(x_bits, y_bits), min(x_bits, y_bits)
+    chunk = TABLE_INPUT_BITS - x_bits
+    return 0 < chunk < y_bits <= 2 * chunk
+
+
+def lut6_shaped(a, b, acc: Accumulator, mul: str, decode: str = "split") -> bool:
+    """Whether ``product_logic = "lut6"`` shapes this MAC's product for LUT6s (a tabulated product, or a
+    significand product of two table rows), so that ``"cells"`` builds another one."""
+    return tabulated(a, b, acc, mul, decode) or (split_product(a, b, acc, mul, decode)
+                                                 and row_tables(significand_bits(a), significand_bits(b)))
+
+
+def check_product_logic(logic, a, b, acc: Accumulator, mul: str, decode: str) -> str:
+    """*logic* if the MAC's product can be built that way; else one line naming what it needs."""
+    if logic not in PRODUCT_LOGICS:
+        raise ValueError(f"product_logic must be one of {', '.join(PRODUCT_LOGICS)}, not {logic!r}")
+    if logic == "cells" and not lut6_shaped(a, b, acc, mul, decode):
+        choices = ((f"mul {mul}", mul != "exact"), (f"decode {decode}", decode != "split"),
+                   (f"acc {acc.spec}", acc.kind != "fixed"))
+        given = [part for part, differs in choices if differs]
+        raise ValueError(f"product_logic cells needs an exact split product that lut6 shapes (fp4 x fp4, or "
+                         f"4 x 4 significands such as fp8_e4m3fn's and fp6_e2m3's); {a.name} x {b.name}"
+                         f"{' with ' + ' and '.join(given) if given else ''} is built the same either way")
+    return logic
+
+
+def mac_cut_points(a, b, acc: Accumulator, mul: str, decode: str = "split",
+                   product_logic: str = "lut6") -> tuple[str, ...]:
     """The :data:`CUT_POINTS` a MAC of these operands has. ``term`` is left out for an integer product
     into a fixed accumulator (no shifter: a register there would be a second one between multiplier and
     adder, which splits no path and which no DSP block has; on xc7 it pushed the accumulator out of the
     DSP48E1); ``window`` is there only where the product is aligned in two steps (split products not
     tabulated, whose exponent sum is wider than :data:`FINE_SHIFT_BITS`)."""
     exponent_bits = max(f.exp_bits if isinstance(f, MiniFloat) else 1 for f in (a, b))
-    windowed = (split_product(a, b, acc, mul, decode) and not tabulated(a, b, acc, mul, decode)
+    windowed = (split_product(a, b, acc, mul, decode) and not tabulated(a, b, acc, mul, decode, product_logic)
                 and exponent_bits + 1 > FINE_SHIFT_BITS)
     direct = integer_operands(a, b, mul, decode) and acc.kind == "fixed"
     return tuple(cut for cut in CUT_POINTS if (cut != "term" or not direct) and (cut != "window" or windowed))
@@ -241,11 +280,13 @@ def mac_cut_points(a, b, acc: Accumulator, mul: str, decode: str = "split") -> t
 
 def option_label(name: str, value) -> str:
     """How a placement option reads in labels, module names and the Fmax search's lines: ``acc2``,
-    ``carry_save``, ``sb_mac16``, ``int_decode``."""
+    ``carry_save``, ``sb_mac16``, ``int_decode``, ``cells_product``."""
     if name == "acc_stages":
         return f"acc{value}"
     if name == "decode":
         return "int_decode" if value == "integer" else f"{value}_decode"
+    if name == "product_logic":
+        return f"{value}_product"
     return str(value)
 
 
@@ -255,7 +296,7 @@ def operands_name(a, b) -> str:
 
 
 # Options added after stores were written: left out of the canonical options while at their defaults.
-LATER_OPTIONS = ("dsp", "acc_stages", "acc_adder", "decode", "acc_idle")
+LATER_OPTIONS = ("dsp", "acc_stages", "acc_adder", "decode", "acc_idle", "product_logic")
 
 
 @dataclass(frozen=True)
@@ -265,7 +306,8 @@ class MacSpec(UnitSpec):
     ``terms``: the dot-product length a ``fixed`` accumulator is sized for (filled in: 64); other
     accumulators keep what was given. ``pipeline``: register stages, latency = ``pipeline`` cycles.
     ``dsp``: one of :data:`DSP_MAPPINGS`; ``acc_stages``: one of :data:`ACC_STAGES`; ``acc_adder``: one
-    of :data:`ACC_ADDERS`; ``decode``: one of :data:`DECODES`; ``acc_idle``: one of :data:`ACC_IDLES`.
+    of :data:`ACC_ADDERS`; ``decode``: one of :data:`DECODES`; ``acc_idle``: one of :data:`ACC_IDLES`;
+    ``product_logic``: one of :data:`PRODUCT_LOGICS`.
     They are left out of the canonical options at their defaults, so designs stored before they existed
     keep their identity.
     """
@@ -287,6 +329,7 @@ class MacSpec(UnitSpec):
     acc_adder: str = "inferred"
     decode: str = "split"
     acc_idle: str = "hold"
+    product_logic: str = "lut6"
 
     def __post_init__(self):
         a, b = scalar_format(self.a), scalar_format(self.b)
@@ -297,6 +340,7 @@ class MacSpec(UnitSpec):
         check_acc_stages(self.acc_stages, acc, self.dsp, pipeline)
         check_acc_adder(self.acc_adder, acc, self.dsp, self.acc_stages)
         check_acc_idle(self.acc_idle, acc, self.dsp, self.acc_stages, self.acc_adder)
+        check_product_logic(self.product_logic, a, b, acc, self.mul, decode)
         self._canonical(a=a.name, b=b.name, acc=canonical_acc(acc), terms=acc.terms, pipeline=pipeline)
 
     def options(self) -> dict:
@@ -321,13 +365,14 @@ class MacSpec(UnitSpec):
     @property
     def cut_points(self) -> tuple[str, ...]:
         """Where this MAC's pipeline registers may go, in the order a deeper pipeline fills them."""
-        return mac_cut_points(self.format_a, self.format_b, self.accumulator, self.mul, self.decode)
+        return mac_cut_points(self.format_a, self.format_b, self.accumulator, self.mul, self.decode,
+                              self.product_logic)
 
     @property
     def module_name(self) -> str:
         """``mac_<a>[_<b>]_<acc>[_k<K>][_lmul][_p<N>][_sb_mac16][_acc<S>][_<adder>][_int_decode]
-        [_add_zero]``, e.g. ``mac_fp8_e4m3fn_fixed``, ``mac_fp4_e2m1_fixed_p5_acc2_carry_save``,
-        ``mac_fp6_e2m3_fixed_int_decode``."""
+        [_add_zero][_cells_product]``, e.g. ``mac_fp8_e4m3fn_fixed``,
+        ``mac_fp4_e2m1_fixed_p5_acc2_carry_save``, ``mac_fp6_e2m3_fixed_int_decode``."""
         return "_".join(["mac", operands_name(self.format_a, self.format_b), self.acc.replace(":", ""),
                          *self._shape()])
 
@@ -341,7 +386,7 @@ class MacSpec(UnitSpec):
     def _shape(self) -> list[str]:
         parts = shape_parts(self.acc, self.terms, DEFAULT_TERMS, self.mul, self.pipeline, DEFAULT_PIPELINE,
                             self.dsp)
-        later = ("acc_stages", "acc_adder", "decode", "acc_idle")  # dsp: in shape_parts
+        later = ("acc_stages", "acc_adder", "decode", "acc_idle", "product_logic")  # dsp: in shape_parts
         return parts + [option_label(name, getattr(self, name)) for name in later
                         if getattr(self, name) != self.default(name)]
 
@@ -365,11 +410,12 @@ class MacSpec(UnitSpec):
         iCE40 with DSPs allowed (product register and accumulator in the DSPs), by
         ``acc_adder = "ccu2c"`` on ECP5 (the restart inside the carry cells) and, on the DSP targets
         with DSPs allowed, by ``decode = "integer"`` (on iCE40 also with ``dsp = "sb_mac16"``), on the
-        ASIC target by ``acc_idle = "add_zero"`` (no clock enable on the accumulator); then one
-        depth more with ``acc_stages = 2`` (the accumulator's addition split in two) and with the
-        carry-save accumulator, whose sum in 1, 2, 3 pieces takes that depth and the two after it. With
-        the aligner's window cut, each of those is tried both beside the window's depth and after it. A
-        design that names a placement keeps it."""
+        ASIC target by ``acc_idle = "add_zero"`` (no clock enable on the accumulator) and by
+        ``product_logic = "cells"`` (synthesis's multiplier rather than LUT6 tables), alone and with
+        ``add_zero``; then one depth more with ``acc_stages = 2`` (the accumulator's addition split in
+        two) and with the carry-save accumulator, whose sum in 1, 2, 3 pieces takes that depth and the two
+        after it. With the aligner's window cut, each of those is tried both beside the window's depth and
+        after it. A design that names a placement keeps it."""
         # Where the registers go besides the depth, and the depths each placement is tried at: a split
         # accumulator takes one of the pipeline's stages, so it is tried once the first three cut points
         # have their registers (a split in place of a cut register measured slower: docs/synthesis.md),
@@ -388,6 +434,10 @@ class MacSpec(UnitSpec):
             placements.append(((("acc_adder", "ccu2c"),), cuts, cuts))
         if target in ADD_ZERO_TARGETS:
             placements.append(((("acc_idle", "add_zero"),), cuts, cuts))
+        if target in CELLS_TARGETS:  # alone and, in label order, with add_zero
+            placements.append(((("product_logic", "cells"),), cuts, cuts))
+            if target in ADD_ZERO_TARGETS:
+                placements.append(((("acc_idle", "add_zero"), ("product_logic", "cells")), cuts, cuts))
         if dsp:  # minifloats that decode to integers: the multiply in a DSP (asic requests have none)
             placements.append(((("decode", "integer"),), cuts, cuts))
             if target in SB_MAC16_TARGETS:  # in label order: sb_mac16 int_decode
