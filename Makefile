@@ -55,7 +55,7 @@ study: $(INSTALLED) system-tools
 test: MISSING_TOOLS_FATAL := yes
 test: $(INSTALLED) system-tools
 	$(VENV)/bin/ruff check $(PYTHON_DIRS)
-	PYTHONWARNINGS=error $(VENV_PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadfile
+	PYTHONWARNINGS=error $(VENV_PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check $(PYTHON_DIRS)

@@ -4,16 +4,19 @@ adder): fewer two-input gates and standard cells. Same contract as the default (
 flags, restart, backpressure, latency = pipeline); the golden model and the output do not change.
 """
 
+import dataclasses
 import json
 import re
 
 import pytest
+from amaranth.back import rtlil
 from mac_batches import check_batch, emit_with_broken
 
 from hwgen.gen import mac
 from hwgen.gen.build import emit_spec
 from hwgen.sim.runner import SIMULATORS
 from hwgen.specs import MacSpec
+from hwgen.specs import mac as mac_spec
 from hwgen.specs.mac import lut6_shaped
 
 FP4 = {"a": "fp4_e2m1", "b": "fp4_e2m1"}
@@ -35,6 +38,10 @@ def test_the_option_is_in_the_spec_only_when_it_is_not_the_default():
     assert table.cut_points == cells.cut_points == ("product", "operands", "term")
     fp8 = {"a": "fp8_e4m3fn", "b": "fp8_e4m3fn"}
     assert MacSpec(**fp8, **CELLS).cut_points == MacSpec(**fp8).cut_points
+    # a tabulated pair whose exponent sum is wider than the fine shift gains the aligner's window cut
+    wide = {"a": "fp5_e3m1", "b": "fp3_e1m1fn"}
+    assert MacSpec(**wide).cut_points == ("product", "operands", "term")
+    assert MacSpec(**wide, **CELLS).cut_points == ("product", "operands", "term", "window")
 
 
 @pytest.mark.parametrize(("options", "message"), [
@@ -75,34 +82,48 @@ def test_an_asic_fmax_search_tries_it_alone_and_with_add_zero_and_the_fpgas_do_n
     assert not any(cells in options for _, options in int8)
     named = MacSpec.fmax_candidates({**FP4, **CELLS}, "asic", dsp=False)
     assert (1, ()) in named and (1, (zero,)) in named and not any(cells in options for _, options in named)
+    # where it gains the window cut, its register is tried too (one depth beyond the default's cuts)
+    wide = MacSpec.fmax_candidates({"a": "fp5_e3m1", "b": "fp3_e1m1fn"}, "asic", dsp=False)
+    assert {depth for depth, options in wide if options == (cells,)} == {1, 2, 3, 4, 5}
+    assert {depth for depth, options in wide if options == ()} == {1, 2, 3, 4}
 
 
-def test_cells_is_allowed_exactly_where_it_changes_the_verilog(tmp_path):
+def test_cells_is_allowed_exactly_where_it_changes_the_netlist(monkeypatch):
     # the spec's rule (lut6_shaped) against the generator: over pairs of integer, table and minifloat
     # formats, "cells" is refused where the Verilog would be the default's and gives other Verilog elsewhere
     # (tabulated fp4 x fp4; table rows for 4 x 4, 4 x 3 and 5 x 2 significands)
     names = ["int4", "int8", "fp8_e5m2", "fp8_e3m4", "fp6_e3m2", "fp6_e2m3", "fp4_e2m1", "nf4"]
     pairs = [(a, b) for a in names for b in names if a <= b]
-    allowed = 0
+    shaped, refused = [], []
     for a, b in pairs:
         spec = MacSpec(a, b, pipeline=1)
-        fa, fb = spec.format_a, spec.format_b
-        if not lut6_shaped(fa, fb, spec.accumulator, spec.mul):
+        if lut6_shaped(spec.format_a, spec.format_b, spec.accumulator, spec.mul):
+            shaped.append(spec)
+        else:
             with pytest.raises(ValueError, match=r"is built the same either way$"):
                 MacSpec(a, b, pipeline=1, **CELLS)
-            continue
-        allowed += 1
-        cells = MacSpec(a, b, pipeline=1, **CELLS)
-        lut6_text = _body(emit_spec(spec, tmp_path / "lut6")[0].read_text(), spec.module_name)
-        cells_text = _body(emit_spec(cells, tmp_path / "cells")[0].read_text(), cells.module_name)
-        assert lut6_text != cells_text, (a, b)
-    assert allowed == 8
+            refused.append(spec)
+    assert len(shaped) == 8
+
+    def differs(spec) -> bool:
+        cells = dataclasses.replace(spec, **CELLS)
+        return _rtlil(spec) != _rtlil(cells)
+
+    assert all(differs(spec) for spec in shaped)
+    # and, with the refusal lifted, a refused design would be the default's Verilog: pairs of integers,
+    # tables, 3 x 3 significands, and fp4 x fp4 with L-Mul, decode integer or a float accumulator
+    monkeypatch.setattr(mac_spec, "check_product_logic", lambda logic, *_: logic)
+    monkeypatch.setattr(mac, "check_product_logic", lambda logic, *_: logic)
+    others = [spec for spec in refused if {spec.a, spec.b} in ({"int4", "int8"}, {"fp8_e5m2"}, {"fp6_e3m2"},
+                                                               {"nf4", "fp4_e2m1"}, {"fp8_e5m2", "fp6_e3m2"})]
+    others += [MacSpec(**FP4, pipeline=1, **option)
+               for option in ({"mul": "lmul"}, {"decode": "integer"}, {"acc": "fp32"})]
+    assert len(others) == 8 and not any(differs(spec) for spec in others)
 
 
-def _body(verilog: str, module: str) -> str:
-    """The Verilog without its header comments and with the module's name neutral."""
-    code = "\n".join(line for line in verilog.splitlines() if not line.startswith("//"))
-    return code.replace(module, "UNIT")
+def _rtlil(spec: MacSpec) -> str:
+    """The unit's netlist as Amaranth writes it (RTLIL, without Yosys), under one name."""
+    return rtlil.convert(mac.MacUnit.from_spec(spec), name="unit", emit_src=False)
 
 
 def test_the_verilog_multiplies_instead_of_a_table(tmp_path):
@@ -138,6 +159,9 @@ UNITS = {  # id -> (spec, exhaustive pairs first)
     "fp8_e4m3fn-p5": (MacSpec("fp8_e4m3fn", "fp8_e4m3fn", pipeline=5, **CELLS), False),  # window; NaN
     "fp6_e2m3-p2": (MacSpec("fp6_e2m3", "fp6_e2m3", pipeline=2, **CELLS), True),
     "fp6_e2m3-fp8_e4m3fn-wrap27-p3": (MacSpec("fp6_e2m3", "fp8_e4m3fn", "fixed:27", **CELLS), False),
+    "fp8_e5m2-fp6_e2m3-p3": (MacSpec("fp8_e5m2", "fp6_e2m3", **CELLS), False),  # 3 x 4 rows; inf via drop
+    "fp8_e3m4-fp4_e2m1-p2": (MacSpec("fp8_e3m4", "fp4_e2m1", pipeline=2, **CELLS), False),  # 5 x 2 rows
+    "dint4-fp8_e4m3fn-p4": (MacSpec("dint4", "fp8_e4m3fn", pipeline=4, **CELLS), False),  # a table format
 }
 BROKEN = "product-one-bit-short"
 

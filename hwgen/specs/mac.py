@@ -259,7 +259,8 @@ def check_product_logic(logic, a, b, acc: Accumulator, mul: str, decode: str) ->
                    (f"acc {acc.spec}", acc.kind != "fixed"))
         given = [part for part, differs in choices if differs]
         raise ValueError(f"product_logic cells needs an exact split product that lut6 shapes (fp4 x fp4, or "
-                         f"4 x 4 significands such as fp8_e4m3fn's and fp6_e2m3's); {a.name} x {b.name}"
+                         f"4 x 4, 4 x 3 or 5 x 2 significands such as fp8_e4m3fn's, fp6_e2m3's, fp8_e5m2 x "
+                         f"fp6_e2m3's); {a.name} x {b.name}"
                          f"{' with ' + ' and '.join(given) if given else ''} is built the same either way")
     return logic
 
@@ -423,9 +424,17 @@ class MacSpec(UnitSpec):
         # on asic). An option named in *options* is kept as given, at every depth.
         # Every MAC has the cut points before the window's, or input registers in their place.
         first_split = CUT_POINTS.index("window") + 2
-        design = cls.from_options({**options, "pipeline": MAX_PIPELINE})  # deep enough for any placement
-        every_cut = first_split + ("window" in design.cut_points)
-        cuts = range(1, every_cut)
+        def cut_depths(placement=()) -> range:
+            """1 .. the depth that registers every cut point of the design placed so (deep enough for
+            any placement; without its product tables a pair of wide exponents gains the window cut)."""
+            try:
+                placed = cls.from_options({**options, **dict(placement), "pipeline": MAX_PIPELINE})
+            except ValueError:
+                return range(0)
+            return range(1, first_split + ("window" in placed.cut_points))
+
+        cuts = cut_depths()
+        every_cut = cuts.stop
         # (placement, depths tried, depths tried when the design names the placement)
         placements = [((), cuts, cuts)]
         if target in SB_MAC16_TARGETS and dsp:
@@ -434,10 +443,12 @@ class MacSpec(UnitSpec):
             placements.append(((("acc_adder", "ccu2c"),), cuts, cuts))
         if target in ADD_ZERO_TARGETS:
             placements.append(((("acc_idle", "add_zero"),), cuts, cuts))
-        if target in CELLS_TARGETS:  # alone and, in label order, with add_zero
-            placements.append(((("product_logic", "cells"),), cuts, cuts))
+        cells = (("product_logic", "cells"),)
+        cell_cuts = cut_depths(cells) if target in CELLS_TARGETS else range(0)
+        if cell_cuts:  # alone and, in label order, with add_zero (none: the design refuses cells)
+            placements.append((cells, cell_cuts, cell_cuts))
             if target in ADD_ZERO_TARGETS:
-                placements.append(((("acc_idle", "add_zero"), ("product_logic", "cells")), cuts, cuts))
+                placements.append(((("acc_idle", "add_zero"), *cells), cell_cuts, cell_cuts))
         if dsp:  # minifloats that decode to integers: the multiply in a DSP (asic requests have none)
             placements.append(((("decode", "integer"),), cuts, cuts))
             if target in SB_MAC16_TARGETS:  # in label order: sb_mac16 int_decode
