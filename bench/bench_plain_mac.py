@@ -53,8 +53,9 @@ what ``hwgen synth --fmax`` tries too): ``dsp = "sb_mac16"`` on ice40 (integer o
 >= 2), ``acc_adder = "ccu2c"`` on ecp5 and ``decode = "integer"`` on the DSP targets (fp6_e2m3,
 fp6_e3m2, fp4_e2m1: the multiply in a DSP block; on ice40 also in two SB_MAC16) and ``acc_idle =
 "add_zero"`` on gates (no clock enable on the accumulator: an enabled bit is a multiplexer there; the
-Fmax search tries it on asic) and ``product_logic = "cells"`` on gates, alone and with ``add_zero``
-(fp8_e4m3fn, fp6_e2m3, fp4_e2m1: the product without LUT6 tables; the Fmax search tries it on asic);
+Fmax search tries it on asic) and ``product_logic = "cells"`` on gates and ecp5, on gates also with
+``add_zero`` (fp8_e4m3fn, fp6_e2m3, fp4_e2m1: the product without LUT6 tables; the Fmax search tries it on
+asic and ecp5);
 each gets a table of its own beside hwgen's default placement and the plain MAC, and a last table takes,
 per point, the smallest of them all by LUT+FF.
 
@@ -109,7 +110,7 @@ VARIANTS = {
               "decode = integer, dsp = sb_mac16: minifloats decoded to integers, the MAC in two SB_MAC16"),
     "zero": ({"acc_idle": "add_zero"}, ("gates",),
              "acc_idle = add_zero: no clock enable on the accumulator, a cycle without an item adds 0"),
-    "cells": ({"product_logic": "cells"}, ("gates",),
+    "cells": ({"product_logic": "cells"}, ("gates", "ecp5", "ecp5-nodsp"),
               "product_logic = cells: synthesis's multiplier and the aligner instead of LUT6 tables"),
     "zcells": ({"acc_idle": "add_zero", "product_logic": "cells"}, ("gates",),
                "acc_idle = add_zero, product_logic = cells: no enable on the accumulator, no LUT6 tables"),

@@ -69,13 +69,16 @@ def test_the_cli_refuses_in_one_line(tmp_path, capsys):
     assert not any(tmp_path.iterdir())
 
 
-def test_an_asic_fmax_search_tries_it_alone_and_with_add_zero_and_the_fpgas_do_not():
+def test_asic_and_ecp5_fmax_searches_try_it_and_the_other_fpgas_do_not():
     cells, zero = ("product_logic", "cells"), ("acc_idle", "add_zero")
     tried = MacSpec.fmax_candidates(FP4, "asic", dsp=False)
     plain = {depth for depth, options in tried if options == ()}
     assert {depth for depth, options in tried if options == (cells,)} == plain == {1, 2, 3, 4}
     assert {depth for depth, options in tried if options == (zero, cells)} == plain  # in label order
-    for target in ("ice40", "ecp5", "xc7"):  # the LUT6 tables are as small or smaller there
+    ecp5 = MacSpec.fmax_candidates(FP4, "ecp5")  # alone: ECP5 has no add_zero candidates
+    assert {depth for depth, options in ecp5 if options == (cells,)} == {1, 2, 3, 4}
+    assert not any(zero in options for _, options in ecp5)
+    for target in ("ice40", "xc7"):  # the LUT6 tables are as small or smaller there
         fpga = MacSpec.fmax_candidates(FP4, target)
         assert not any(cells in options for _, options in fpga), target
     int8 = MacSpec.fmax_candidates({"a": "int8", "b": "int8"}, "asic")

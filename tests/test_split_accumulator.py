@@ -68,7 +68,7 @@ def test_an_fmax_search_tries_the_split_once_every_cut_point_has_its_register():
         if placement != cells or depth <= 5)
     printed = [str(Candidate(depth, options)) for depth, options in MacSpec.fmax_candidates(fp4, "ecp5")]
     assert printed == [*(f"{depth}{placement}" for depth in range(1, 5)  # as printed
-                         for placement in ("", " ccu2c", " int_decode")),
+                         for placement in ("", " ccu2c", " cells_product", " int_decode")),
                        "5 acc2", "5 acc2 carry_save", "6 acc3 carry_save", "7 acc4 carry_save"]
 
 

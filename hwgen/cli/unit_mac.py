@@ -74,7 +74,8 @@ def add_options(parser) -> None:
                         help="how an exact split product is built: lut6 (shaped for six-input LUTs: fp4 x "
                              "fp4 a table of |a*b|, 4 x 4 significands such as fp8_e4m3fn's two table rows), "
                              "or cells (synthesis's multiplier and the aligner: fewer two-input gates and "
-                             "standard cells; for those products only; an asic --fmax search measures both) "
+                             "standard cells; for those products only; asic and ecp5 --fmax searches "
+                             "measure both) "
                              f"(default: {logic})")
 
 

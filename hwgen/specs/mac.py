@@ -74,9 +74,10 @@ ADD_ZERO_TARGETS = ("asic",)
 # (magnitudes of at most TABLE_INPUT_BITS bits together: a table of |a * b|; a significand product that
 # two table rows hold: the rows and an adder, hwgen.gen.exact_product.multiply); "cells" leaves the
 # multiply to synthesis and aligns the product as any other, which is smaller where there are no LUTs
-# (two-input gates, standard cells). The Fmax search tries "cells" on CELLS_TARGETS (gates has no search).
+# (two-input gates, standard cells) and, at some depths, on ECP5's LUT4s. The Fmax search tries "cells" on
+# CELLS_TARGETS (gates has no search).
 PRODUCT_LOGICS = ("lut6", "cells")
-CELLS_TARGETS = ("asic",)
+CELLS_TARGETS = ("asic", "ecp5")
 
 
 def canonical_acc(acc: Accumulator) -> str:
