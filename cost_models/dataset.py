@@ -50,9 +50,8 @@ def _spec(config: str) -> MacSpec:
 
 def _options(spec: MacSpec) -> dict:
     return {"format_a": spec.a, "format_b": spec.b, "acc": spec.acc, "terms": spec.terms,
-            "pipeline": spec.pipeline, "mul": spec.mul, "dsp": spec.dsp, "acc_stages": spec.acc_stages,
-            "acc_adder": spec.acc_adder, "decode": spec.decode, "acc_idle": spec.acc_idle,
-            "product_logic": spec.product_logic}
+            "pipeline": spec.pipeline, "mul": spec.mul,
+            **{name: getattr(spec, name) for name in LATER_OPTIONS}}
 
 
 def placed_as(table: pd.DataFrame, **placement) -> pd.Series:

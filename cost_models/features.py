@@ -13,11 +13,10 @@ from dataclasses import asdict, dataclass
 from hwgen.formats import significand_bits
 from hwgen.formats.accumulator import max_product_units
 from hwgen.specs import MacSpec
-from hwgen.specs.mac import DEFAULT_PIPELINE, decodes_to_integer
+from hwgen.specs.mac import DEFAULT_PIPELINE, LATER_OPTIONS, decodes_to_integer
 
 # The columns of a point's design description, in the order tables show them.
-DESIGN_COLUMNS = ("format_a", "format_b", "acc", "terms", "pipeline", "mul", "dsp", "acc_stages", "acc_adder",
-                  "decode", "acc_idle", "product_logic")
+DESIGN_COLUMNS = ("format_a", "format_b", "acc", "terms", "pipeline", "mul", *LATER_OPTIONS)
 
 
 @dataclass(frozen=True)

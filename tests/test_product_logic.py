@@ -91,6 +91,11 @@ def test_asic_and_ecp5_fmax_searches_try_it_and_the_other_fpgas_do_not():
     assert {depth for depth, options in wide if options == ()} == {1, 2, 3, 4}
 
 
+def test_a_search_of_a_refused_design_is_refused_in_one_line():
+    with pytest.raises(ValueError, match=r"^acc_idle add_zero needs a fixed accumulator, not acc fp32$"):
+        MacSpec.fmax_candidates({**FP4, "acc": "fp32", "acc_idle": "add_zero"}, "asic", dsp=False)
+
+
 def test_cells_is_allowed_exactly_where_it_changes_the_netlist(monkeypatch):
     # the spec's rule (lut6_shaped) against the generator: over pairs of integer, table and minifloat
     # formats, "cells" is refused where the Verilog would be the default's and gives other Verilog elsewhere

@@ -3,9 +3,7 @@
 from hwgen.gen.accumulate import manifest_entry
 from hwgen.gen.mac import MacUnit
 from hwgen.specs import MacSpec
-
-# The placement options a manifest names where they are not the spec's default (dsp: with primitives).
-_PLACEMENT_KEYS = ("acc_stages", "acc_adder", "decode", "acc_idle", "product_logic")
+from hwgen.specs.mac import LATER_OPTIONS
 
 
 def manifest_details(unit: MacUnit) -> dict:
@@ -20,6 +18,7 @@ def manifest_details(unit: MacUnit) -> dict:
         "mul": unit.mul,
         **({"dsp": unit.dsp} if unit.dsp != "inferred" else {}),
         **({"primitives": unit.primitives} if unit.primitives else {}),
-        **{name: value for name in _PLACEMENT_KEYS
-           if (value := getattr(unit, name)) != MacSpec.default(name)},
+        # the later options where not the spec's default (dsp above, with its primitives)
+        **{name: value for name in LATER_OPTIONS
+           if name != "dsp" and (value := getattr(unit, name)) != MacSpec.default(name)},
     }

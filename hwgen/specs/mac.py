@@ -388,9 +388,8 @@ class MacSpec(UnitSpec):
     def _shape(self) -> list[str]:
         parts = shape_parts(self.acc, self.terms, DEFAULT_TERMS, self.mul, self.pipeline, DEFAULT_PIPELINE,
                             self.dsp)
-        later = ("acc_stages", "acc_adder", "decode", "acc_idle", "product_logic")  # dsp: in shape_parts
-        return parts + [option_label(name, getattr(self, name)) for name in later
-                        if getattr(self, name) != self.default(name)]
+        return parts + [option_label(name, getattr(self, name)) for name in LATER_OPTIONS
+                        if name != "dsp" and getattr(self, name) != self.default(name)]  # dsp: in shape_parts
 
     @property
     def latency(self) -> int:
@@ -428,13 +427,10 @@ class MacSpec(UnitSpec):
         def cut_depths(placement=()) -> range:
             """1 .. the depth that registers every cut point of the design placed so (deep enough for
             any placement; without its product tables a pair of wide exponents gains the window cut)."""
-            try:
-                placed = cls.from_options({**options, **dict(placement), "pipeline": MAX_PIPELINE})
-            except ValueError:
-                return range(0)
+            placed = cls.from_options({**options, **dict(placement), "pipeline": MAX_PIPELINE})
             return range(1, first_split + ("window" in placed.cut_points))
 
-        cuts = cut_depths()
+        cuts = cut_depths()  # the design as given: options it refuses raise here, in one line
         every_cut = cuts.stop
         # (placement, depths tried, depths tried when the design names the placement)
         placements = [((), cuts, cuts)]
@@ -445,8 +441,8 @@ class MacSpec(UnitSpec):
         if target in ADD_ZERO_TARGETS:
             placements.append(((("acc_idle", "add_zero"),), cuts, cuts))
         cells = (("product_logic", "cells"),)
-        cell_cuts = cut_depths(cells) if target in CELLS_TARGETS else range(0)
-        if cell_cuts:  # alone and, in label order, with add_zero (none: the design refuses cells)
+        if target in CELLS_TARGETS and cls._allows({**options, **dict(cells)}, MAX_PIPELINE):
+            cell_cuts = cut_depths(cells)  # alone and, in label order, with add_zero
             placements.append((cells, cell_cuts, cell_cuts))
             if target in ADD_ZERO_TARGETS:
                 placements.append(((("acc_idle", "add_zero"), *cells), cell_cuts, cell_cuts))
